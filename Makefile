@@ -1,0 +1,45 @@
+# camvault: top-level build.
+#
+#   make              camvault.ko (against KDIR), the eBPF probes and the camvault tool
+#   make check        every test layer; ends with "N passed, N failed, N skipped"
+#   make demo         the story, in a Debian 6.1 guest with a TPM
+#   make bench        throughput against dm-crypt, in a guest
+#
+# When run by Kbuild (KERNELRELEASE set), the module is described by ./Kbuild instead.
+
+KDIR ?= /lib/modules/$(shell uname -r)/build
+export KDIR
+
+.PHONY: all module bpf agent check demo deps clean
+
+all: agent module
+
+deps:
+	@tests/scripts/install-deps.sh
+
+bpf:
+	$(MAKE) -C bpf
+
+agent: bpf
+	$(MAKE) -C agent
+
+# The host may have no headers for its own kernel (or, like CI, no module support at all): say so, and
+# build the rest. The tests build the module against each guest kernel themselves.
+module:
+	@if [ -f "$(KDIR)/Makefile" ]; then \
+		$(MAKE) -C "$(KDIR)" M="$(CURDIR)" W=1 modules; \
+	else \
+		echo "camvault.ko: skipped: no kernel build tree at $(KDIR) (install linux-headers-$$(uname -r) or pass KDIR=...)"; \
+	fi
+
+check: deps
+	@tests/check.sh
+
+demo: deps
+	@tests/demo.sh
+
+clean:
+	$(MAKE) -C bpf clean
+	$(MAKE) -C agent clean
+	@if [ -f "$(KDIR)/Makefile" ]; then $(MAKE) -C "$(KDIR)" M="$(CURDIR)" clean; fi
+	rm -rf build

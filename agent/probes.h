@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * camvault agent: loading the eBPF access probes (bpf/access.bpf.c), choosing what they watch and
+ * reading their records.
+ *
+ * Single-threaded: one cv_probes is used by one thread at a time. Needs root (CAP_BPF and CAP_PERFMON)
+ * and tracefs mounted at /sys/kernel/tracing.
+ */
+#ifndef CAMVAULT_PROBES_H
+#define CAMVAULT_PROBES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "uapi/camvault.h"
+
+struct cv_probes;
+
+struct cv_probes_opts {
+	/*
+	 * BTF of the running kernel, for kernels built without /sys/kernel/btf/vmlinux (Raspberry Pi OS).
+	 * NULL: the kernel's own.
+	 */
+	const char *btf_path;
+	/*
+	 * Size in bytes of the ring buffer the records go through: a power of 2 and a multiple of the page
+	 * size. 0: the default, CV_PROBES_RINGBUF_DEFAULT.
+	 */
+	uint32_t ringbuf_bytes;
+};
+
+#define CV_PROBES_RINGBUF_DEFAULT (256u * 1024)
+
+/*
+ * Load the probes and attach them. On failure: NULL, errno set, and err (if errlen > 0) says what
+ * failed, why and what to do, e.g. "BPF load failed: EPERM: run as root".
+ */
+struct cv_probes *cv_probes_open(const char *btf_path, char *err, size_t errlen);
+struct cv_probes *cv_probes_open_opts(const struct cv_probes_opts *opts, char *err, size_t errlen);
+
+/*
+ * Record every later open of the file at path (its inode: later renames do not matter, but a file
+ * replaced by a new one under the same name is not watched), or of any file on the filesystem that
+ * holds path_on_fs. 0, or a negative errno: from stat(2), or -E2BIG when the map is full.
+ */
+int cv_probes_watch_file(struct cv_probes *p, const char *path);
+int cv_probes_watch_fs(struct cv_probes *p, const char *path_on_fs);
+/* Stop watching; -ENOENT when it was not watched. */
+int cv_probes_unwatch_file(struct cv_probes *p, const char *path);
+int cv_probes_unwatch_fs(struct cv_probes *p, const char *path_on_fs);
+
+typedef void (*cv_probes_cb)(const struct camvault_rec *rec, void *ctx);
+
+/*
+ * Wait up to timeout_ms (0: do not wait, -1: forever) for records, then hand every record waiting to
+ * cb, oldest first. Returns how many, or a negative errno (-EINTR when a signal came).
+ */
+int cv_probes_poll(struct cv_probes *p, int timeout_ms, cv_probes_cb cb, void *ctx);
+
+/* A file descriptor that polls readable when records wait, for an event loop; then call cv_probes_poll(p, 0, ...). */
+int cv_probes_fd(const struct cv_probes *p);
+
+/*
+ * How many records the probes could not write because the ring buffer was full, since cv_probes_open:
+ * the sum over CPUs. UINT64_MAX if the counter could not be read.
+ */
+uint64_t cv_probes_lost(const struct cv_probes *p);
+
+/* Detach the probes and free everything; NULL is allowed. */
+void cv_probes_close(struct cv_probes *p);
+
+#endif /* CAMVAULT_PROBES_H */

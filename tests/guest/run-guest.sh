@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# Boot a guest kernel under qemu (TCG) with the host's root shared read-only over 9p plus a tmpfs overlay,
+# an swtpm TPM 2.0 behind tpm-tis, and run JOB (a bash script from this tree) inside it. Builds camvault.ko
+# for that kernel first. JOB's output, its exit status and any files it writes to /run/out come back in
+# OUT. Exit status: JOB's, or 2 when the guest died (panic, timeout) or the kernel logged a splat.
+#
+# usage: run-guest.sh [--out DIR] [--tpm-state DIR] [--timeout SECONDS] debian61|pi612 JOB
+set -euo pipefail
+. "$(dirname "$0")/../scripts/lib.sh"
+
+out="" tpm_state="" timeout=900
+while [ $# -gt 2 ]; do
+	case "$1" in
+	--out) out=$2; shift 2 ;;
+	--tpm-state) tpm_state=$2; shift 2 ;;
+	--timeout) timeout=$2; shift 2 ;;
+	*) die "unknown option $1" ;;
+	esac
+done
+[ $# -eq 2 ] || die "usage: $0 [--out DIR] [--tpm-state DIR] [--timeout S] debian61|pi612 JOB"
+kernel=$1 job=$(readlink -f "$2")
+[ -f "$job" ] || die "no job script $2"
+eval "$("$TOP/tests/scripts/guest-kernel.sh" "$kernel")"
+
+build=$TOP/build/$kernel
+out=${out:-$build/out}
+rm -rf "$out"
+mkdir -p "$out" "$build"
+
+say "$kernel: building camvault.ko against $KVER"
+"$TOP/tests/scripts/build-module.sh" "$KDIR" "$build/kmod"
+
+# The initramfs: busybox, stage 1, and the modules the 9p root needs (built in on our 6.12 kernel).
+initrd=$build/initrd.gz
+stage=$(mktemp -d)
+trap 'rm -rf "$stage"; [ -n "${swtpm_pid:-}" ] && kill "$swtpm_pid" 2>/dev/null || true' EXIT
+mkdir -p "$stage"/{bin,dev,proc,sys,modules}
+cp /bin/busybox "$stage/bin/busybox"
+install -m 755 "$TOP/tests/guest/initramfs-init" "$stage/init"
+if [ -n "$MODDIR" ]; then
+	base=${MODDIR%/lib/modules/*}
+	for m in virtio_pci 9pnet_virtio 9p overlay; do
+		modprobe -d "$base" -S "$KVER" --show-depends "$m" | awk '$1 == "insmod" { print $2 }'
+	done | awk '!seen[$0]++' | while read -r ko; do
+		cp "$ko" "$stage/modules/"
+		basename "$ko" >> "$stage/modules.order"
+	done
+fi
+(cd "$stage" && find . | cpio -o -H newc --quiet | gzip -1) > "$initrd"
+
+# The TPM: a fresh state unless the caller keeps one across boots (reboot tests).
+tpm_state=${tpm_state:-$out/tpm}
+mkdir -p "$tpm_state"
+sock=$(mktemp -u /tmp/camvault-swtpm.XXXXXX)
+swtpm socket --tpm2 --tpmstate dir="$tpm_state" --ctrl type=unixio,path="$sock" \
+	--log file="$out/swtpm.log" &
+swtpm_pid=$!
+for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
+[ -S "$sock" ] || die "swtpm did not start (log: $out/swtpm.log)"
+
+cat > "$out/job.env" <<ENV
+TOP=$TOP
+JOB=$job
+KERNEL=$kernel
+KVER=$KVER
+GUEST_MODULES=$MODDIR
+CAMVAULT_KO=$build/kmod/camvault.ko
+CAMVAULT_KUNIT_KO=$build/kmod/camvault_kunit.ko
+ENV
+
+say "$kernel: booting $KVER (job $(basename "$job"))"
+start=$(date +%s)
+set +e
+timeout "$timeout" qemu-system-x86_64 -m 2048 -smp 2 -nographic -no-reboot \
+	-kernel "$VMLINUZ" -initrd "$initrd" \
+	-append "console=ttyS0 panic=-1 oops=panic quiet loglevel=4 camvault.stage2=$TOP/tests/guest/stage2.sh" \
+	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
+	-virtfs local,path="$out",mount_tag=out,security_model=none \
+	-chardev socket,id=chrtpm,path="$sock" -tpmdev emulator,id=tpm0,chardev=chrtpm -device tpm-tis,tpmdev=tpm0 \
+	-device virtio-rng-pci \
+	< /dev/null > "$out/console.log" 2>&1
+qemu_rc=$?
+set -e
+echo "$(( $(date +%s) - start ))" > "$out/seconds"
+
+# A kernel splat fails the run even when the job passed: that is what KASAN and lockdep are for.
+if grep -nE 'BUG:|WARNING:|Oops|Kernel panic|KASAN|UBSAN|possible circular locking|possible recursive locking|INFO: task .* blocked|general protection fault|kmemleak' "$out/console.log" > "$out/splats"; then
+	echo "run-guest: $kernel: the kernel logged problems:" >&2
+	head -n 20 "$out/splats" >&2
+	exit 2
+fi
+if [ $qemu_rc -eq 124 ]; then
+	echo "run-guest: $kernel: timed out after $timeout s (console: $out/console.log)" >&2
+	exit 2
+fi
+if [ ! -f "$out/status" ]; then
+	echo "run-guest: $kernel: the guest died before the job finished (console: $out/console.log)" >&2
+	tail -n 20 "$out/console.log" >&2
+	exit 2
+fi
+say "$kernel: guest ran $(cat "$out/seconds") s"
+exit "$(cat "$out/status")"

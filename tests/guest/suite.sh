@@ -1,0 +1,42 @@
+#!/bin/bash
+# The guest suite: one boot runs every tests/guest/t/*.sh, each in its own bash, each reported on its own
+# (TAP in /run/out/results.tap; per-test output in /run/out/t/NAME.log). A test exits 0 when it passes,
+# 77 when it does not apply to this kernel (with the reason on its last line), anything else when it fails.
+# Where the kernel has KUnit, the KUnit module is loaded afterwards and its KTAP saved in /run/out/kunit.log.
+cd "$TOP"
+tests=(tests/guest/t/*.sh)
+mkdir -p /run/out/t
+{
+	echo "TAP version 13"
+	echo "1..${#tests[@]}"
+} > /run/out/results.tap
+n=0
+for t in "${tests[@]}"; do
+	n=$((n + 1))
+	name=$(basename "$t" .sh)
+	start=$(date +%s.%N)
+	timeout 300 bash "$t" > "/run/out/t/$name.log" 2>&1
+	rc=$?
+	secs=$(echo "$(date +%s.%N) - $start" | bc)
+	case $rc in
+	0) line="ok $n - $name" ;;
+	77) line="ok $n - $name # SKIP $(tail -n 1 "/run/out/t/$name.log")" ;;
+	*) line="not ok $n - $name (exit $rc)" ;;
+	esac
+	echo "$line" >> /run/out/results.tap
+	printf '%s (%.1f s)\n' "$line" "$secs"
+	[ $rc -ne 0 ] && [ $rc -ne 77 ] && sed 's/^/#   /' "/run/out/t/$name.log" | tail -n 30
+done
+
+if [ -f "$CAMVAULT_KUNIT_KO" ]; then
+	dmesg -C
+	modprobe dm_mod 2>/dev/null
+	if insmod "$CAMVAULT_KO" && insmod "$CAMVAULT_KUNIT_KO"; then
+		rmmod camvault_kunit
+		rmmod camvault
+	else
+		echo "suite: loading the KUnit module failed"
+	fi
+	dmesg > /run/out/kunit.log
+fi
+exit 0

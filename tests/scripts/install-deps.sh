@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Install everything camvault's build, tests and demo need, from Debian packages only.
+# Idempotent: does nothing when every package is already installed.
+set -euo pipefail
+
+pkgs=(
+	# userspace build
+	build-essential pkg-config clang llvm lld
+	libbpf-dev bpftool libelf-dev zlib1g-dev
+	libtss2-dev libtss2-tcti-swtpm0 tpm2-tools
+	libnl-3-dev libnl-genl-3-dev libcmocka-dev
+	# kernel module build and checks
+	bc bison flex libssl-dev dwarves kmod cpio rsync xz-utils zstd sparse dkms python3
+	# guests
+	qemu-system-x86 swtpm swtpm-tools busybox-static e2fsprogs
+)
+
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "install-deps: missing packages: ${missing[*]}; run as root: sudo $0" >&2
+	exit 1
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -1,0 +1,20 @@
+# Shared settings for camvault's test scripts. Source it; do not run it.
+# The cache lives outside the repository: guest kernels, their modules and headers, the 6.12 test kernel.
+CAMVAULT_CACHE=${CAMVAULT_CACHE:-/var/cache/camvault}
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+
+die() { echo "$(basename "$0"): $*" >&2; exit 1; }
+say() { echo "==> $*" >&2; }
+
+# The Debian mirror this machine already uses, read from apt's own configuration
+# (so the repository never names a mirror host).
+debian_mirror() {
+	apt-cache policy | awk '$3 ~ /^bookworm\/main$/ && $4 == "amd64" { print $2; exit }'
+}
+
+# The ABI name of Debian's current bookworm kernel (e.g. 6.1.0-56-amd64), from the metapackage,
+# so security updates that bump it are picked up without editing anything.
+debian61_kver() {
+	apt-cache depends linux-image-amd64 2>/dev/null |
+		sed -n 's/.*Depends: linux-image-\(6\.1\.0-[0-9]*-amd64\)$/\1/p' | head -n 1
+}

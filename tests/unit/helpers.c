@@ -1,0 +1,271 @@
+// SPDX-License-Identifier: GPL-2.0
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <netinet/in.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <netlink/genl/genl.h>
+#include <netlink/msg.h>
+
+#include "uapi/camvault.h"
+#include "helpers.h"
+
+struct nl_msg *cv_test_genl_msg(uint8_t cmd)
+{
+	struct nl_msg *msg = nlmsg_alloc();
+
+	if (msg && !genlmsg_put(msg, 1234, 1, CV_TEST_FAMILY, 0, 0, cmd, CAMVAULT_GENL_VERSION)) {
+		nlmsg_free(msg);
+		msg = NULL;
+	}
+	return msg;
+}
+
+struct nl_msg *cv_test_status_reply(const char *version, uint32_t num_vaults)
+{
+	struct nl_msg *msg = cv_test_genl_msg(CAMVAULT_CMD_GET_STATUS);
+
+	if (msg && (nla_put_string(msg, CAMVAULT_A_VERSION, version) ||
+		    nla_put_u32(msg, CAMVAULT_A_NUM_VAULTS, num_vaults))) {
+		nlmsg_free(msg);
+		msg = NULL;
+	}
+	return msg;
+}
+
+struct cv_swtpm cv_swtpm;
+
+/* Binds a TCP socket on 127.0.0.1:port (0: any); returns it, or -1. */
+static int cv_bind(int port)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port) };
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+static int cv_port_of(int fd)
+{
+	struct sockaddr_in sa;
+	socklen_t len = sizeof(sa);
+
+	if (getsockname(fd, (struct sockaddr *)&sa, &len) < 0)
+		return -1;
+	return ntohs(sa.sin_port);
+}
+
+int cv_closed_port(void)
+{
+	int fd = cv_bind(0);
+	int port = fd < 0 ? -1 : cv_port_of(fd);
+
+	if (fd >= 0)
+		close(fd);
+	return port;
+}
+
+/* A port P with P and P + 1 free. */
+static int cv_free_port_pair(void)
+{
+	int tries;
+
+	for (tries = 0; tries < 50; tries++) {
+		int fd = cv_bind(0);
+		int port = fd < 0 ? -1 : cv_port_of(fd);
+		int fd2 = port > 0 && port < 65535 ? cv_bind(port + 1) : -1;
+
+		if (fd >= 0)
+			close(fd);
+		if (fd2 >= 0) {
+			close(fd2);
+			return port;
+		}
+	}
+	return -1;
+}
+
+static int cv_connects(int port)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port) };
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	int ok;
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ok = fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+	if (fd >= 0)
+		close(fd);
+	return ok;
+}
+
+static int cv_in_path(const char *prog)
+{
+	const char *path = getenv("PATH");
+	char buf[4096];
+
+	while (path && *path) {
+		size_t n = strcspn(path, ":");
+
+		snprintf(buf, sizeof(buf), "%.*s/%s", (int)n, path, prog);
+		if (access(buf, X_OK) == 0)
+			return 1;
+		path += n + (path[n] == ':');
+	}
+	return 0;
+}
+
+static int cv_rm(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+int cv_swtpm_setup(void **state)
+{
+	char server[96], ctrl[96], tpmstate[96];
+	struct timespec pause = { 0, 50 * 1000 * 1000 };
+	int i, status;
+
+	(void)state;
+	memset(&cv_swtpm, 0, sizeof(cv_swtpm));
+	if (!cv_in_path("swtpm")) {
+		cv_swtpm.missing = 1;
+		snprintf(cv_swtpm.why, sizeof(cv_swtpm.why), "swtpm is not installed: apt-get install swtpm");
+		return 0;
+	}
+	cv_swtpm.port = cv_free_port_pair();
+	strcpy(cv_swtpm.dir, "/tmp/camvault-unit-swtpm.XXXXXX");
+	if (cv_swtpm.port < 0 || !mkdtemp(cv_swtpm.dir)) {
+		snprintf(cv_swtpm.why, sizeof(cv_swtpm.why), "no free port pair or temporary directory: %s",
+			 strerror(errno));
+		cv_swtpm.dir[0] = '\0';
+		return 0;
+	}
+	snprintf(server, sizeof(server), "type=tcp,port=%d,bindaddr=127.0.0.1", cv_swtpm.port);
+	snprintf(ctrl, sizeof(ctrl), "type=tcp,port=%d,bindaddr=127.0.0.1", cv_swtpm.port + 1);
+	snprintf(tpmstate, sizeof(tpmstate), "dir=%s", cv_swtpm.dir);
+	snprintf(cv_swtpm.tcti, sizeof(cv_swtpm.tcti), "swtpm:host=127.0.0.1,port=%d", cv_swtpm.port);
+
+	fflush(NULL);
+	cv_swtpm.pid = fork();
+	if (cv_swtpm.pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+
+		/* Never outlive the test, even when it crashes. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (null >= 0)
+			dup2(null, STDOUT_FILENO);
+		execlp("swtpm", "swtpm", "socket", "--tpm2", "--server", server, "--ctrl", ctrl, "--tpmstate",
+		       tpmstate, "--flags", "not-need-init,startup-clear", (char *)NULL);
+		_exit(127);
+	}
+	if (cv_swtpm.pid < 0) {
+		snprintf(cv_swtpm.why, sizeof(cv_swtpm.why), "fork: %s", strerror(errno));
+		cv_swtpm.pid = 0;
+		return 0;
+	}
+	for (i = 0; i < 200; i++) {		/* 10 s */
+		if (waitpid(cv_swtpm.pid, &status, WNOHANG) == cv_swtpm.pid) {
+			snprintf(cv_swtpm.why, sizeof(cv_swtpm.why), "swtpm exited with status %d at start: "
+				 "see its message above", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+			cv_swtpm.pid = 0;
+			return 0;
+		}
+		if (cv_connects(cv_swtpm.port))
+			return 0;
+		nanosleep(&pause, NULL);
+	}
+	snprintf(cv_swtpm.why, sizeof(cv_swtpm.why), "swtpm does not listen on port %d after 10 s",
+		 cv_swtpm.port);
+	return 0;
+}
+
+int cv_swtpm_teardown(void **state)
+{
+	(void)state;
+	if (cv_swtpm.pid > 0) {
+		kill(cv_swtpm.pid, SIGTERM);
+		waitpid(cv_swtpm.pid, NULL, 0);
+		cv_swtpm.pid = 0;
+	}
+	if (cv_swtpm.dir[0])
+		nftw(cv_swtpm.dir, cv_rm, 8, FTW_DEPTH | FTW_PHYS);
+	return 0;
+}
+
+void cv_swtpm_require(void)
+{
+	if (cv_swtpm.missing) {
+		print_message("# SKIP: %s\n", cv_swtpm.why);
+		skip();
+	}
+	if (!cv_swtpm.pid || cv_swtpm.why[0])
+		fail_msg("swtpm is not running: %s", cv_swtpm.why);
+	assert_int_equal(setenv("CAMVAULT_TCTI", cv_swtpm.tcti, 1), 0);
+}
+
+/* Reads what was written to fd, from its start, into buf. */
+static void cv_slurp(int fd, char *buf, size_t len)
+{
+	ssize_t n;
+
+	n = pread(fd, buf, len - 1, 0);
+	buf[n > 0 ? n : 0] = '\0';
+	close(fd);
+}
+
+void cv_run(struct cv_run *r, int (*fn)(int argc, char **argv), const char *arg0, ...)
+{
+	char *argv[16];
+	int argc = 0, out, err, saved_out, saved_err;
+	char out_path[] = "/tmp/camvault-unit-out.XXXXXX", err_path[] = "/tmp/camvault-unit-err.XXXXXX";
+	va_list ap;
+
+	va_start(ap, arg0);
+	for (argv[argc] = (char *)arg0; argv[argc] && argc < 15; argv[argc] = va_arg(ap, char *))
+		argc++;
+	argv[argc] = NULL;
+	va_end(ap);
+
+	out = mkstemp(out_path);
+	err = mkstemp(err_path);
+	assert_true(out >= 0 && err >= 0);
+	unlink(out_path);
+	unlink(err_path);
+
+	fflush(NULL);
+	saved_out = dup(STDOUT_FILENO);
+	saved_err = dup(STDERR_FILENO);
+	dup2(out, STDOUT_FILENO);
+	dup2(err, STDERR_FILENO);
+	r->rc = fn(argc, argv);
+	fflush(NULL);
+	dup2(saved_out, STDOUT_FILENO);
+	dup2(saved_err, STDERR_FILENO);
+	close(saved_out);
+	close(saved_err);
+
+	cv_slurp(out, r->out, sizeof(r->out));
+	cv_slurp(err, r->err, sizeof(r->err));
+}

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What the unit tests share: generic netlink messages built in memory, a real swtpm, and running a command
+ * function with its output captured.
+ */
+#ifndef CV_TEST_HELPERS_H
+#define CV_TEST_HELPERS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct nl_msg;
+
+/* The family id the test messages carry; any id >= NLMSG_MIN_TYPE does. */
+#define CV_TEST_FAMILY 0x20
+
+/* A generic netlink message of family CV_TEST_FAMILY with command cmd and no attributes yet. */
+struct nl_msg *cv_test_genl_msg(uint8_t cmd);
+
+/* The reply camvault.ko sends to CAMVAULT_CMD_GET_STATUS. */
+struct nl_msg *cv_test_status_reply(const char *version, uint32_t num_vaults);
+
+/*
+ * A swtpm listening on 127.0.0.1, for cmocka group setup/teardown. Tests call cv_swtpm_require() first: it
+ * skips the test when swtpm is not installed, fails it when swtpm did not start, and otherwise points
+ * CAMVAULT_TCTI at it.
+ */
+struct cv_swtpm {
+	pid_t pid;
+	int port;			/* the TPM's port; the control port is port + 1 */
+	char dir[64];			/* its state directory */
+	char tcti[64];			/* "swtpm:host=127.0.0.1,port=<port>" */
+	char why[256];			/* why it is not running, when pid is 0 */
+	int missing;			/* swtpm is not installed */
+};
+extern struct cv_swtpm cv_swtpm;
+int cv_swtpm_setup(void **state);
+int cv_swtpm_teardown(void **state);
+void cv_swtpm_require(void);
+
+/* A TCP port on 127.0.0.1 that nothing listens on (it was free a moment ago). */
+int cv_closed_port(void);
+
+/* What a command function printed and returned. */
+struct cv_run {
+	int rc;
+	char out[8192];
+	char err[8192];
+};
+
+/* Runs fn(argc, argv) for the NULL-terminated arguments, with stdout and stderr captured into r. */
+void cv_run(struct cv_run *r, int (*fn)(int argc, char **argv), const char *arg0, ...);
+
+#endif /* CV_TEST_HELPERS_H */
