@@ -55,12 +55,14 @@ guest_layer() {
 	"$TOP/tests/guest/check-guest.sh" "$1"
 }
 
+# The guests run what the host built: the tool, the probes and the probe tests.
 build_all() {
-	make -s bpf agent > "$logdir/build.log" 2>&1 || { cat "$logdir/build.log"; return 1; }
+	{ make -s bpf agent && make -s -C tests/host; } > "$logdir/build.log" 2>&1 ||
+		{ cat "$logdir/build.log"; return 1; }
 }
 
 if ! build_all; then
-	summary+=("build:      make bpf agent failed (log $logdir/build.log)")
+	summary+=("build:      building the tool, probes or probe tests failed (log $logdir/build.log)")
 	P[build]=0 F[build]=1 S[build]=0
 fi
 

@@ -38,7 +38,7 @@ struct fixture {
 	struct cv_probes *p;
 	char err[256];			/* why p is NULL */
 	bool root;
-	char dir[PATH_MAX];		/* a private temporary directory, on the fs of /tmp */
+	char dir[PATH_MAX];		/* a private temporary directory, on the fs of $TMPDIR */
 	char mnt[PATH_MAX];		/* a tmpfs mounted in dir, or "" */
 };
 
@@ -200,6 +200,7 @@ static void assert_rec(const struct camvault_rec *r, pid_t pid, const struct sta
 static int group_setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
+	const char *tmp;
 
 	if (!f)
 		return -1;
@@ -212,7 +213,9 @@ static int group_setup(void **state)
 		snprintf(f->err, sizeof(f->err), "private mount namespace: %s", strerror(errno));
 		return 0;
 	}
-	snprintf(f->dir, sizeof(f->dir), "/tmp/cv-probe-test.XXXXXX");
+	/* $TMPDIR must not be on overlayfs, whose files' f_inode is not the inode stat() shows. */
+	tmp = getenv("TMPDIR");
+	snprintf(f->dir, sizeof(f->dir), "%s/cv-probe-test.XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	if (!mkdtemp(f->dir) || chmod(f->dir, 0755)) {
 		snprintf(f->err, sizeof(f->err), "temporary directory: %s", strerror(errno));
 		f->dir[0] = '\0';
