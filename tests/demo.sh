@@ -6,7 +6,7 @@ cd "$TOP"
 say "building the camvault tool and probes"
 make -s bpf agent
 out=$TOP/build/demo
-"$TOP/tests/guest/run-guest.sh" --out "$out" debian61 "$TOP/tests/guest/demo-job.sh" || {
+"$TOP/tests/guest/run-guest.sh" --show --out "$out" debian61 "$TOP/tests/guest/demo-job.sh" || {
 	rc=$?
 	echo "demo failed (exit $rc); console log: $out/console.log" >&2
 	exit $rc

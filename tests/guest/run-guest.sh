@@ -4,20 +4,22 @@
 # for that kernel first. JOB's output, its exit status and any files it writes to /run/out come back in
 # OUT. Exit status: JOB's, or 2 when the guest died (panic, timeout) or the kernel logged a splat.
 #
-# usage: run-guest.sh [--out DIR] [--tpm-state DIR] [--timeout SECONDS] debian61|pi612 JOB
+# usage: run-guest.sh [--out DIR] [--tpm-state DIR] [--timeout SECONDS] [--show] debian61|pi612 JOB
+#   --show   print the job's output as it runs
 set -euo pipefail
 . "$(dirname "$0")/../scripts/lib.sh"
 
-out="" tpm_state="" timeout=900
+out="" tpm_state="" timeout=900 show=0
 while [ $# -gt 2 ]; do
 	case "$1" in
 	--out) out=$2; shift 2 ;;
 	--tpm-state) tpm_state=$2; shift 2 ;;
 	--timeout) timeout=$2; shift 2 ;;
+	--show) show=1; shift ;;
 	*) die "unknown option $1" ;;
 	esac
 done
-[ $# -eq 2 ] || die "usage: $0 [--out DIR] [--tpm-state DIR] [--timeout S] debian61|pi612 JOB"
+[ $# -eq 2 ] || die "usage: $0 [--out DIR] [--tpm-state DIR] [--timeout S] [--show] debian61|pi612 JOB"
 kernel=$1 job=$(readlink -f "$2")
 [ -f "$job" ] || die "no job script $2"
 eval "$("$TOP/tests/scripts/guest-kernel.sh" "$kernel")"
@@ -33,7 +35,12 @@ say "$kernel: building camvault.ko against $KVER"
 # The initramfs: busybox, stage 1, and the modules the 9p root needs (built in on our 6.12 kernel).
 initrd=$build/initrd.gz
 stage=$(mktemp -d)
-trap 'rm -rf "$stage"; [ -n "${swtpm_pid:-}" ] && kill "$swtpm_pid" 2>/dev/null || true' EXIT
+cleanup() {
+	rm -rf "$stage"
+	if [ -n "${swtpm_pid:-}" ]; then kill "$swtpm_pid" 2>/dev/null || true; fi
+	if [ -n "${tail_pid:-}" ]; then kill "$tail_pid" 2>/dev/null || true; fi
+}
+trap cleanup EXIT
 mkdir -p "$stage"/{bin,dev,proc,sys,modules}
 cp /bin/busybox "$stage/bin/busybox"
 install -m 755 "$TOP/tests/guest/initramfs-init" "$stage/init"
@@ -71,6 +78,11 @@ ENV
 # q35, not the default pc machine: pc's ACPI _PRT is an AML loop that the KASAN-instrumented ACPI
 # interpreter of the 6.12 test kernel runs for ~20 s per PCI device under TCG (q35's is a table).
 say "$kernel: booting $KVER (job $(basename "$job"))"
+if [ $show -eq 1 ]; then
+	: > "$out/job.log"
+	tail -n +1 -f "$out/job.log" &
+	tail_pid=$!
+fi
 start=$(date +%s)
 set +e
 timeout "$timeout" qemu-system-x86_64 -M q35 -m 2048 -smp 2 -nographic -no-reboot \
