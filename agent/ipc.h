@@ -8,6 +8,7 @@
 #ifndef CV_IPC_H
 #define CV_IPC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -22,21 +23,47 @@ struct cv_status {
 	uint32_t num_vaults;
 };
 
+/* One message of the CAMVAULT_CMD_GET_VAULTS dump: one vault. */
+struct cv_vault_info {
+	char name[CAMVAULT_NAME_MAXLEN];	/* NUL-terminated, printable ASCII, not empty */
+	char cipher[CAMVAULT_CIPHER_MAXLEN];	/* the same */
+	uint32_t major, minor;			/* the dm device's numbers */
+	bool locked;				/* the key was wiped */
+	uint64_t bytes_read, bytes_written, io_errors;
+};
+
 /*
- * Why cv_parse_status() rejected a message; it returns the negated value. cv_parse_strerror() says it in
- * words. Append, never renumber: tests compare these.
+ * Why cv_parse_status() or cv_parse_vault() rejected a message; they return the negated value.
+ * cv_parse_strerror() says it in words. Append, never renumber: tests compare these.
  */
 enum cv_parse_err {
 	CV_PARSE_OK,
 	CV_PARSE_TRUNCATED,		/* shorter than its headers, or nlmsg_len larger than the bytes received */
 	CV_PARSE_NOT_GENL,		/* a netlink control message (NLMSG_ERROR, NLMSG_DONE...), not a reply */
-	CV_PARSE_WRONG_CMD,		/* the generic netlink command is not CAMVAULT_CMD_GET_STATUS */
+	CV_PARSE_WRONG_CMD,		/* the generic netlink command is not the one parsed */
 	CV_PARSE_BAD_ATTR,		/* the nla_policy rejected the attributes (none of the above) */
 	CV_PARSE_TRAILING,		/* bytes after the last attribute that do not form one */
 	CV_PARSE_NO_VERSION,		/* CAMVAULT_A_VERSION missing */
 	CV_PARSE_BAD_VERSION,		/* CAMVAULT_A_VERSION empty, not NUL-terminated, or not printable */
 	CV_PARSE_NO_NUM_VAULTS,		/* CAMVAULT_A_NUM_VAULTS missing */
 	CV_PARSE_BAD_NUM_VAULTS,	/* CAMVAULT_A_NUM_VAULTS not exactly 4 bytes */
+	/* cv_parse_vault(): each attribute missing, or malformed (wrong length, string not as in cv_status) */
+	CV_PARSE_NO_VAULT_NAME,
+	CV_PARSE_BAD_VAULT_NAME,
+	CV_PARSE_NO_DEV_MAJOR,
+	CV_PARSE_BAD_DEV_MAJOR,		/* not a 4-byte u32 */
+	CV_PARSE_NO_DEV_MINOR,
+	CV_PARSE_BAD_DEV_MINOR,		/* not a 4-byte u32 */
+	CV_PARSE_NO_CIPHER,
+	CV_PARSE_BAD_CIPHER,
+	CV_PARSE_NO_LOCKED,
+	CV_PARSE_BAD_LOCKED,		/* not a 1-byte u8 of value 0 or 1 */
+	CV_PARSE_NO_BYTES_READ,
+	CV_PARSE_BAD_BYTES_READ,	/* not an 8-byte u64 */
+	CV_PARSE_NO_BYTES_WRITTEN,
+	CV_PARSE_BAD_BYTES_WRITTEN,	/* not an 8-byte u64 */
+	CV_PARSE_NO_IO_ERRORS,
+	CV_PARSE_BAD_IO_ERRORS,		/* not an 8-byte u64 */
 	__CV_PARSE_MAX
 };
 
@@ -46,6 +73,12 @@ enum cv_parse_err {
  * success. Returns 0, or -CV_PARSE_* on a malformed reply.
  */
 int cv_parse_status(const struct nlmsghdr *nlh, size_t len, struct cv_status *out);
+
+/*
+ * Parses one message of the CAMVAULT_CMD_GET_VAULTS dump, like cv_parse_status(): pure, *out written only on
+ * success, every attribute of the contract required. Returns 0 or -CV_PARSE_*.
+ */
+int cv_parse_vault(const struct nlmsghdr *nlh, size_t len, struct cv_vault_info *out);
 
 /* The reason for a -CV_PARSE_* (or CV_PARSE_*) code, as a phrase ("reply has no CAMVAULT_A_VERSION ..."). */
 const char *cv_parse_strerror(int err);
@@ -63,8 +96,27 @@ struct cv_ipc {
  */
 int cv_ipc_open(struct cv_ipc *ipc, char *err, size_t errlen);
 
-/* Sends CAMVAULT_CMD_GET_STATUS and waits (at most a few seconds) for the reply. Returns 0 or -errno. */
+/*
+ * The requests. Each waits at most a few seconds for the module. They return 0, or -errno: the kernel's own
+ * errno when the module refused the request, -ETIMEDOUT when it did not answer, -EPROTO for a malformed
+ * answer, -EAGAIN for a dump that the module interrupted (the list changed while read: ask again).
+ */
+
+/* CAMVAULT_CMD_GET_STATUS. */
 int cv_ipc_get_status(struct cv_ipc *ipc, struct cv_status *out, char *err, size_t errlen);
+
+/*
+ * CAMVAULT_CMD_GET_VAULTS: every vault, in the module's order, into *vaults (malloc'ed, free() it; NULL
+ * when *n is 0). On failure *vaults is NULL and *n 0.
+ */
+int cv_ipc_get_vaults(struct cv_ipc *ipc, struct cv_vault_info **vaults, size_t *n, char *err, size_t errlen);
+
+/*
+ * CAMVAULT_CMD_LOCK of the vault whose device-mapper name is name: the module wipes its key. -EPERM without
+ * CAP_SYS_ADMIN, -ENODEV when there is no such vault, -EINVAL for a name that cannot be one (empty, or
+ * longer than CAMVAULT_NAME_MAXLEN - 1).
+ */
+int cv_ipc_lock(struct cv_ipc *ipc, const char *name, char *err, size_t errlen);
 
 void cv_ipc_close(struct cv_ipc *ipc);
 

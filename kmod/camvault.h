@@ -46,10 +46,34 @@ int cv_parse_key_spec(const char *spec, enum cv_cipher cipher, struct cv_table *
 unsigned int cv_cipher_key_size(enum cv_cipher cipher, unsigned int *alt);
 const char *cv_cipher_name(enum cv_cipher cipher);
 
+/* crypt.c */
+#define CV_IV_MAX 32		/* Adiantum's; XTS uses 16 */
+struct crypto_skcipher;
+struct skcipher_request;
+struct page;
+void cv_iv_plain64(u8 *iv, unsigned int ivsize, u64 sector);
+struct crypto_skcipher *cv_crypt_alloc(enum cv_cipher cipher, char **error);
+int cv_crypt_set_key(struct crypto_skcipher *tfm, const char *desc, unsigned int size,
+		     char **error);
+int cv_crypt_sector(struct skcipher_request *req, struct crypto_skcipher *tfm, bool encrypt,
+		    struct page *src, unsigned int soff, struct page *dst, unsigned int doff,
+		    unsigned int len, u64 sector, u8 *iv);
+
 /* target.c */
 int cv_target_init(void);
 void cv_target_exit(void);
 unsigned int cv_vault_count(void);
+
+struct cv_vault_info {
+	char name[128];			/* DM_NAME_LEN */
+	u32 major, minor;
+	enum cv_cipher cipher;
+	bool locked;
+	u64 bytes_read, bytes_written, io_errors;
+};
+
+int cv_vault_info(unsigned int index, struct cv_vault_info *info);
+int cv_vault_lock_by_name(const char *name);
 
 /* netlink.c */
 int cv_genl_init(void);

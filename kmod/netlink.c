@@ -12,6 +12,14 @@
 static const struct nla_policy cv_genl_policy[CAMVAULT_A_MAX + 1] = {
 	[CAMVAULT_A_VERSION] = { .type = NLA_NUL_STRING, .len = CAMVAULT_VERSION_MAXLEN - 1 },
 	[CAMVAULT_A_NUM_VAULTS] = { .type = NLA_U32 },
+	[CAMVAULT_A_VAULT_NAME] = { .type = NLA_NUL_STRING, .len = CAMVAULT_NAME_MAXLEN - 1 },
+	[CAMVAULT_A_VAULT_DEV_MAJOR] = { .type = NLA_U32 },
+	[CAMVAULT_A_VAULT_DEV_MINOR] = { .type = NLA_U32 },
+	[CAMVAULT_A_VAULT_CIPHER] = { .type = NLA_NUL_STRING, .len = CAMVAULT_CIPHER_MAXLEN - 1 },
+	[CAMVAULT_A_VAULT_LOCKED] = { .type = NLA_U8 },
+	[CAMVAULT_A_VAULT_BYTES_READ] = { .type = NLA_U64 },
+	[CAMVAULT_A_VAULT_BYTES_WRITTEN] = { .type = NLA_U64 },
+	[CAMVAULT_A_VAULT_IO_ERRORS] = { .type = NLA_U64 },
 };
 
 static struct genl_family cv_genl_family;
@@ -38,10 +46,75 @@ err_size:
 	return -EMSGSIZE;
 }
 
+static int cv_put_vault(struct sk_buff *skb, struct netlink_callback *cb,
+			const struct cv_vault_info *vi)
+{
+	void *hdr;
+
+	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq, &cv_genl_family,
+			  NLM_F_MULTI, CAMVAULT_CMD_GET_VAULTS);
+	if (!hdr)
+		return -EMSGSIZE;
+	if (nla_put_string(skb, CAMVAULT_A_VAULT_NAME, vi->name) ||
+	    nla_put_u32(skb, CAMVAULT_A_VAULT_DEV_MAJOR, vi->major) ||
+	    nla_put_u32(skb, CAMVAULT_A_VAULT_DEV_MINOR, vi->minor) ||
+	    nla_put_string(skb, CAMVAULT_A_VAULT_CIPHER, cv_cipher_name(vi->cipher)) ||
+	    nla_put_u8(skb, CAMVAULT_A_VAULT_LOCKED, vi->locked) ||
+	    nla_put_u64_64bit(skb, CAMVAULT_A_VAULT_BYTES_READ, vi->bytes_read, CAMVAULT_A_PAD) ||
+	    nla_put_u64_64bit(skb, CAMVAULT_A_VAULT_BYTES_WRITTEN, vi->bytes_written,
+			      CAMVAULT_A_PAD) ||
+	    nla_put_u64_64bit(skb, CAMVAULT_A_VAULT_IO_ERRORS, vi->io_errors, CAMVAULT_A_PAD)) {
+		genlmsg_cancel(skb, hdr);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(skb, hdr);
+	return 0;
+}
+
+/* One message per vault; cb->args[0] is the index of the next vault to send. */
+static int cv_get_vaults(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct cv_vault_info vi;
+
+	while (!cv_vault_info(cb->args[0], &vi)) {
+		if (cv_put_vault(skb, cb, &vi))
+			break;
+		cb->args[0]++;
+	}
+	return skb->len;
+}
+
+static int cv_lock(struct sk_buff *skb, struct genl_info *info)
+{
+	int ret;
+
+	/* Device-mapper's own ioctls need CAP_SYS_ADMIN; GENL_ADMIN_PERM only checks NET_ADMIN. */
+	if (!netlink_capable(skb, CAP_SYS_ADMIN)) {
+		NL_SET_ERR_MSG(info->extack, "locking a vault needs CAP_SYS_ADMIN");
+		return -EPERM;
+	}
+	if (GENL_REQ_ATTR_CHECK(info, CAMVAULT_A_VAULT_NAME))
+		return -EINVAL;
+	ret = cv_vault_lock_by_name(nla_data(info->attrs[CAMVAULT_A_VAULT_NAME]));
+	if (ret == -ENODEV)
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[CAMVAULT_A_VAULT_NAME],
+				    "no camvault vault with this device-mapper name");
+	return ret;
+}
+
 static const struct genl_small_ops cv_genl_ops[] = {
 	{
 		.cmd = CAMVAULT_CMD_GET_STATUS,
 		.doit = cv_get_status,
+	},
+	{
+		.cmd = CAMVAULT_CMD_GET_VAULTS,
+		.dumpit = cv_get_vaults,
+	},
+	{
+		.cmd = CAMVAULT_CMD_LOCK,
+		.doit = cv_lock,
+		.flags = GENL_ADMIN_PERM,
 	},
 };
 
@@ -64,4 +137,5 @@ void cv_genl_exit(void)
 {
 	genl_unregister_family(&cv_genl_family);
 }
+
 MODULE_ALIAS_GENL_FAMILY(CAMVAULT_GENL_NAME);

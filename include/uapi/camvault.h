@@ -10,6 +10,23 @@
  *   request:  no attributes.
  *   reply:    CAMVAULT_A_VERSION     NUL-terminated string, the module's version
  *             CAMVAULT_A_NUM_VAULTS  u32, number of camvault targets currently constructed
+ *
+ * CAMVAULT_CMD_GET_VAULTS (NLM_F_DUMP)
+ *   request:  no attributes.
+ *   reply:    one message per vault, with
+ *             CAMVAULT_A_VAULT_NAME           string, the device-mapper name ("cam0")
+ *             CAMVAULT_A_VAULT_DEV_MAJOR/MINOR u32 each, the dm device's numbers
+ *             CAMVAULT_A_VAULT_CIPHER         string, as in the table ("aes-xts-plain64")
+ *             CAMVAULT_A_VAULT_LOCKED         u8, 1 once the key was wiped
+ *             CAMVAULT_A_VAULT_BYTES_READ     u64, bytes read and decrypted
+ *             CAMVAULT_A_VAULT_BYTES_WRITTEN  u64, bytes encrypted and written
+ *             CAMVAULT_A_VAULT_IO_ERRORS      u64, bios failed (backing errors, locked vault)
+ *
+ * CAMVAULT_CMD_LOCK (CAP_SYS_ADMIN)
+ *   request:  CAMVAULT_A_VAULT_NAME
+ *   Wipes the vault's key from kernel memory; every later I/O fails with EIO until the table is
+ *   reloaded with the key. Same as the device-mapper message "key wipe". Errors: ENODEV (no such
+ *   vault), EPERM.
  */
 #ifndef _UAPI_CAMVAULT_H
 #define _UAPI_CAMVAULT_H
@@ -22,6 +39,8 @@
 
 enum camvault_cmd {
 	CAMVAULT_CMD_GET_STATUS,
+	CAMVAULT_CMD_GET_VAULTS,
+	CAMVAULT_CMD_LOCK,
 	__CAMVAULT_CMD_MAX
 };
 
@@ -31,12 +50,23 @@ enum camvault_attr {
 	CAMVAULT_A_UNSPEC,
 	CAMVAULT_A_VERSION,
 	CAMVAULT_A_NUM_VAULTS,
+	CAMVAULT_A_VAULT_NAME,
+	CAMVAULT_A_VAULT_DEV_MAJOR,
+	CAMVAULT_A_VAULT_DEV_MINOR,
+	CAMVAULT_A_VAULT_CIPHER,
+	CAMVAULT_A_VAULT_LOCKED,
+	CAMVAULT_A_VAULT_BYTES_READ,
+	CAMVAULT_A_VAULT_BYTES_WRITTEN,
+	CAMVAULT_A_VAULT_IO_ERRORS,
+	CAMVAULT_A_PAD,
 	__CAMVAULT_A_MAX
 };
 
 #define CAMVAULT_A_MAX (__CAMVAULT_A_MAX - 1)
 
 #define CAMVAULT_VERSION_MAXLEN 32
+#define CAMVAULT_NAME_MAXLEN 128	/* DM_NAME_LEN, with its NUL */
+#define CAMVAULT_CIPHER_MAXLEN 64
 
 /*
  * Access records, written by the eBPF probes into the ring buffer map "records" and read by the agent.

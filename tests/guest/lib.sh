@@ -24,3 +24,32 @@ expect_fail() {
 assert_match() {
 	grep -qE -- "$1" <<< "$2" || fail "expected /$1/ in: $2"
 }
+
+# A loop device over a fresh sparse image of SIZE (default 64M): sets $img and $loop.
+make_loop() {
+	modprobe loop 2>/dev/null || true
+	img=$(mktemp /run/img.XXXXXX)
+	truncate -s "${1:-64M}" "$img"
+	loop=$(losetup -f --show "$img")
+}
+
+# add_key DESC BYTES [KEYFILE]: a random logon key of BYTES in the session keyring (saved to KEYFILE).
+add_key() {
+	local f=${3:-$(mktemp /run/key.XXXXXX)}
+	head -c "$2" /dev/urandom > "$f"
+	keyctl padd logon "$1" @s < "$f" > /dev/null
+}
+
+# The block device of dm device NAME (no udev here: devtmpfs's /dev/dm-N).
+dm_dev() {
+	echo "/dev/$(dmsetup info -c --noheadings -o blkdevname "$1")"
+}
+
+# vault NAME CIPHER KEYDESC KEYBYTES DEV [opts...]: a camvault device over all of DEV.
+vault() {
+	local name=$1 cipher=$2 desc=$3 bytes=$4 dev=$5
+	shift 5
+	local opts=""
+	[ $# -gt 0 ] && opts=" $# $*"
+	dmsetup create "$name" --table "0 $(blockdev --getsz "$dev") camvault $cipher :$bytes:logon:$desc $dev 0$opts"
+}

@@ -4,7 +4,7 @@ cv=$TOP/agent/camvault
 
 load_camvault
 [ "$(cat /sys/module/camvault/version)" = 0.1.0 ] || fail "module version: $(cat /sys/module/camvault/version)"
-assert_match '^camvault +v0\.1\.0' "$(dmsetup targets)"
+assert_match '^camvault +v0\.2\.0' "$(dmsetup targets)"
 
 status=$("$cv" status 2>&1 || true)
 assert_match '^module: camvault 0\.1\.0$' "$status"
