@@ -14,7 +14,10 @@
 
 /* C(name, one-line help), in the order "camvault help" lists them. */
 #define CV_COMMANDS(C) \
-	C(status, "show whether camvault.ko is loaded, how many vaults it has, and the TPM")
+	C(status, "show whether camvault.ko is loaded, its vaults, and the TPM") \
+	C(create, "create a vault: an encrypted device over an image file or block device") \
+	C(remove, "remove a vault (and the loop device of its image)") \
+	C(lock, "wipe a vault's key from the kernel: its I/O fails from then on")
 
 #define CV_DECLARE(name, help) int cmd_##name(int argc, char **argv);
 CV_COMMANDS(CV_DECLARE)

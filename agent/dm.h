@@ -19,7 +19,7 @@ struct cv_dm_dev {
 /*
  * Sets libdevmapper up for this process, once: its messages are kept rather than printed, and when udev is
  * not running (the guests run without udevd), udev synchronisation is off, so that libdevmapper creates and
- * removes the /dev/mapper nodes itself.
+ * removes the /dev/mapper nodes itself. The functions below call it.
  */
 void cv_dm_init(void);
 
@@ -56,6 +56,14 @@ int cv_dm_create(const char *name, const char *target_type, uint64_t sectors, co
  * several types (type holds the first), or -errno.
  */
 int cv_dm_target_type(const char *name, char *type, size_t typelen, char *err, size_t errlen);
+
+/*
+ * When the /dev/kmsg record (NUL-terminated, changed) is device-mapper's report of a table of the device dev
+ * ("254:0"; NULL: any) refused by a target of target_type,
+ *	device-mapper: table: 254:0: camvault: Key not found (-ENOKEY)
+ * writes the target's reason ("Key not found (-ENOKEY)") into reason and returns 1, else 0. Pure.
+ */
+int cv_kmsg_table_reason(char *record, const char *dev, const char *target_type, char *reason, size_t len);
 
 /* Removes the device-mapper device name, with its /dev/mapper node. Returns 0, -ENXIO, -EBUSY or -errno. */
 int cv_dm_remove(const char *name, char *err, size_t errlen);

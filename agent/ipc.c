@@ -176,7 +176,7 @@ static bool cv_attr_string_ok(const struct nlattr *attr, size_t maxlen)
 
 int cv_parse_status(const struct nlmsghdr *nlh, size_t len, struct cv_status *out)
 {
-	struct nlattr *tb[CAMVAULT_A_MAX + 1];
+	struct nlattr *tb[CAMVAULT_A_MAX + 1] = { 0 };
 	int ret;
 
 	ret = cv_parse_genl(nlh, len, CAMVAULT_CMD_GET_STATUS, cv_status_policy, cv_status_rules,
@@ -193,7 +193,7 @@ int cv_parse_status(const struct nlmsghdr *nlh, size_t len, struct cv_status *ou
 
 int cv_parse_vault(const struct nlmsghdr *nlh, size_t len, struct cv_vault_info *out)
 {
-	struct nlattr *tb[CAMVAULT_A_MAX + 1];
+	struct nlattr *tb[CAMVAULT_A_MAX + 1] = { 0 };
 	uint8_t locked;
 	int ret;
 

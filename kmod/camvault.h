@@ -7,6 +7,7 @@
 
 #include <linux/types.h>
 #include <linux/kconfig.h>
+#include <linux/dm-ioctl.h>
 
 #define CAMVAULT_MODULE_VERSION "0.1.0"
 
@@ -65,7 +66,7 @@ void cv_target_exit(void);
 unsigned int cv_vault_count(void);
 
 struct cv_vault_info {
-	char name[128];			/* DM_NAME_LEN */
+	char name[DM_NAME_LEN];
 	u32 major, minor;
 	enum cv_cipher cipher;
 	bool locked;

@@ -36,7 +36,7 @@ struct crypto_skcipher *cv_crypt_alloc(enum cv_cipher cipher, char **error)
 
 	tfm = crypto_alloc_skcipher(cv_crypto_names[cipher], 0, 0);
 	if (IS_ERR(tfm)) {
-		*error = "Cannot allocate the cipher (is the kernel's xts/aes or adiantum support loaded?)";
+		*error = "Cannot allocate the cipher (kernel without xts/aes or adiantum?)";
 		return tfm;
 	}
 	if (crypto_skcipher_ivsize(tfm) > CV_IV_MAX) {

@@ -451,6 +451,13 @@ static struct target_type cv_target = {
 	.io_hints = cv_io_hints,
 };
 
+/* The vault's device-mapper name ("cam0"; dm_device_name() is "254:0"), or "" if unknown. */
+static void cv_vault_name(struct cv_vault *v, char name[DM_NAME_LEN])
+{
+	if (dm_copy_name_and_uuid(dm_table_get_md(v->ti->table), name, NULL))
+		name[0] = '\0';
+}
+
 unsigned int cv_vault_count(void)
 {
 	struct cv_vault *v;
@@ -475,7 +482,7 @@ int cv_vault_info(unsigned int index, struct cv_vault_info *info)
 		if (index--)
 			continue;
 		md = dm_table_get_md(v->ti->table);
-		strscpy(info->name, dm_device_name(md), sizeof(info->name));
+		cv_vault_name(v, info->name);
 		info->major = MAJOR(disk_devt(dm_disk(md)));
 		info->minor = MINOR(disk_devt(dm_disk(md)));
 		info->cipher = v->table.cipher;
@@ -493,12 +500,14 @@ int cv_vault_info(unsigned int index, struct cv_vault_info *info)
 /* Lock every vault of the dm device @name (a table may hold several); -ENODEV if none. */
 int cv_vault_lock_by_name(const char *name)
 {
+	char vname[DM_NAME_LEN];
 	struct cv_vault *v;
 	int ret = -ENODEV;
 
 	mutex_lock(&cv_vaults_lock);
 	list_for_each_entry(v, &cv_vaults, list) {
-		if (strcmp(dm_device_name(dm_table_get_md(v->ti->table)), name))
+		cv_vault_name(v, vname);
+		if (strcmp(vname, name))
 			continue;
 		cv_vault_lock(v);
 		ret = 0;

@@ -69,9 +69,9 @@ enum camvault_attr {
 #define CAMVAULT_CIPHER_MAXLEN 64
 
 /*
- * Access records, written by the eBPF probes into the ring buffer map "records" and read by the agent.
- * Device numbers are the kernel's internal encoding (major << 20 | minor), as in struct super_block's s_dev:
- * userspace converts st_dev with camvault_kdev().
+ * Access records, written by the eBPF probes into the ring buffer map "records", read by the
+ * agent. Device numbers are the kernel's internal encoding (major << 20 | minor), as in struct
+ * super_block's s_dev: userspace converts st_dev with camvault_kdev().
  */
 enum camvault_rec_type {
 	CAMVAULT_REC_OPEN = 1,		/* a watched file was opened */

@@ -9,10 +9,11 @@ pkgs=(
 	libbpf-dev bpftool libelf-dev zlib1g-dev
 	libtss2-dev libtss2-tcti-swtpm0 tpm2-tools
 	libnl-3-dev libnl-genl-3-dev libcmocka-dev
+	libdevmapper-dev libkeyutils-dev keyutils
 	# kernel module build and checks
 	bc bison flex libssl-dev dwarves kmod cpio rsync xz-utils zstd sparse dkms python3
 	# guests
-	qemu-system-x86 swtpm swtpm-tools busybox-static e2fsprogs
+	qemu-system-x86 swtpm swtpm-tools busybox-static e2fsprogs cryptsetup-bin fio util-linux
 )
 
 missing=()

@@ -48,6 +48,44 @@ struct nl_msg *cv_test_status_reply(const char *version, uint32_t num_vaults)
 	return msg;
 }
 
+struct nl_msg *cv_test_vault_msg(const struct cv_test_vault *v)
+{
+	struct nl_msg *msg = cv_test_genl_msg(CAMVAULT_CMD_GET_VAULTS);
+
+	if (msg && (nla_put_string(msg, CAMVAULT_A_VAULT_NAME, v->name) ||
+		    nla_put_u32(msg, CAMVAULT_A_VAULT_DEV_MAJOR, v->major) ||
+		    nla_put_u32(msg, CAMVAULT_A_VAULT_DEV_MINOR, v->minor) ||
+		    nla_put_string(msg, CAMVAULT_A_VAULT_CIPHER, v->cipher) ||
+		    nla_put_u8(msg, CAMVAULT_A_VAULT_LOCKED, v->locked) ||
+		    nla_put(msg, CAMVAULT_A_PAD, 0, NULL) ||
+		    nla_put_u64(msg, CAMVAULT_A_VAULT_BYTES_READ, v->bytes_read) ||
+		    nla_put_u64(msg, CAMVAULT_A_VAULT_BYTES_WRITTEN, v->bytes_written) ||
+		    nla_put_u64(msg, CAMVAULT_A_VAULT_IO_ERRORS, v->io_errors))) {
+		nlmsg_free(msg);
+		msg = NULL;
+	}
+	return msg;
+}
+
+void cv_test_seed(const char *dir, struct nl_msg *msg)
+{
+	static int n;
+	char path[4096];
+	FILE *f;
+
+	if (!msg) {
+		fprintf(stderr, "seeds: cannot build message %d\n", n);
+		exit(1);
+	}
+	snprintf(path, sizeof(path), "%s/seed-%02d", dir, n++);
+	f = fopen(path, "wb");
+	if (!f || fwrite(nlmsg_hdr(msg), nlmsg_hdr(msg)->nlmsg_len, 1, f) != 1 || fclose(f)) {
+		perror(path);
+		exit(1);
+	}
+	nlmsg_free(msg);
+}
+
 struct cv_swtpm cv_swtpm;
 
 /* Binds a TCP socket on 127.0.0.1:port (0: any); returns it, or -1. */

@@ -21,6 +21,27 @@ struct nl_msg *cv_test_genl_msg(uint8_t cmd);
 /* The reply camvault.ko sends to CAMVAULT_CMD_GET_STATUS. */
 struct nl_msg *cv_test_status_reply(const char *version, uint32_t num_vaults);
 
+/* A vault as camvault.ko describes it in a CAMVAULT_CMD_GET_VAULTS message. */
+struct cv_test_vault {
+	const char *name;
+	uint32_t major, minor;
+	const char *cipher;
+	uint8_t locked;
+	uint64_t bytes_read, bytes_written, io_errors;
+};
+
+/*
+ * The dump message camvault.ko sends for v: every attribute, in the module's order, with an empty
+ * CAMVAULT_A_PAD before the u64s as nla_put_u64_64bit() puts where it aligns them.
+ */
+struct nl_msg *cv_test_vault_msg(const struct cv_test_vault *v);
+
+/*
+ * For the seeders of the fuzzers: writes msg (freed) as the next seed file, DIR/seed-NN; exits with a message
+ * when msg is NULL (it could not be built) or the file cannot be written.
+ */
+void cv_test_seed(const char *dir, struct nl_msg *msg);
+
 /*
  * A swtpm listening on 127.0.0.1, for cmocka group setup/teardown. Tests call cv_swtpm_require() first: it
  * skips the test when swtpm is not installed, fails it when swtpm did not start, and otherwise points

@@ -44,6 +44,9 @@ static void test_help_lists_commands(void **state)
 	cv_run(&r, camvault_main, "camvault", "help", NULL);
 	assert_int_equal(r.rc, 0);
 	assert_non_null(strstr(r.out, "\n  status     show whether camvault.ko is loaded"));
+	assert_non_null(strstr(r.out, "\n  create     create a vault"));
+	assert_non_null(strstr(r.out, "\n  remove     remove a vault"));
+	assert_non_null(strstr(r.out, "\n  lock       wipe a vault's key"));
 	assert_non_null(strstr(r.out, "\n  help       "));
 }
 
@@ -55,6 +58,12 @@ static void test_help_command(void **state)
 	cv_run(&r, camvault_main, "camvault", "help", "status", NULL);
 	assert_int_equal(r.rc, 0);
 	assert_true(strncmp(r.out, "Usage: camvault status [--json]\n", 32) == 0);
+	cv_run(&r, camvault_main, "camvault", "help", "create", NULL);
+	assert_int_equal(r.rc, 0);
+	assert_true(strncmp(r.out, "Usage: camvault create NAME ", 28) == 0);
+	cv_run(&r, camvault_main, "camvault", "help", "lock", NULL);
+	assert_int_equal(r.rc, 0);
+	assert_true(strncmp(r.out, "Usage: camvault lock NAME\n", 26) == 0);
 }
 
 static void test_unknown_command(void **state)

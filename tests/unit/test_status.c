@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "helpers.h"
+#include "status.h"
 
 int cmd_status(int argc, char **argv);
 
@@ -115,6 +116,72 @@ static void test_help(void **state)
 	assert_true(strncmp(r.out, "Usage: camvault status [--json]\n", 32) == 0);
 }
 
+static const char *human(uint64_t bytes)
+{
+	static char buf[32];
+
+	memset(buf, 'x', sizeof(buf));
+	cv_human_bytes(bytes, buf, sizeof(buf));
+	return buf;
+}
+
+static void test_human_bytes(void **state)
+{
+	(void)state;
+	assert_string_equal(human(0), "0 B");
+	assert_string_equal(human(1023), "1023 B");
+	assert_string_equal(human(1024), "1.0 KiB");
+	assert_string_equal(human(1536), "1.5 KiB");
+	assert_string_equal(human(1258291), "1.2 MiB");
+	assert_string_equal(human(3565158), "3.4 MiB");
+	/* 1023.99 KiB would print as "1024.0 KiB": it is 1.0 MiB. */
+	assert_string_equal(human(1024 * 1024 - 10), "1.0 MiB");
+	assert_string_equal(human(5ULL << 30), "5.0 GiB");
+	assert_string_equal(human(UINT64_MAX), "16.0 EiB");
+}
+
+static void test_vault_line(void **state)
+{
+	struct cv_vault_info v = {
+		.name = "cam0", .cipher = "aes-xts-plain64", .major = 254, .minor = 0, .locked = false,
+		.bytes_read = 1258291, .bytes_written = 3565158, .io_errors = 0,
+	};
+	char line[256];
+
+	(void)state;
+	cv_vault_line(&v, line, sizeof(line));
+	assert_string_equal(line, "vault cam0 (dm-0, 254:0) aes-xts-plain64 open, read 1.2 MiB, written 3.4 MiB, "
+			    "0 I/O errors");
+	v.locked = true;
+	v.io_errors = 1;
+	v.minor = 12;
+	v.bytes_read = 0;
+	snprintf(v.cipher, sizeof(v.cipher), "xchacha12,aes-adiantum-plain64");
+	cv_vault_line(&v, line, sizeof(line));
+	assert_string_equal(line, "vault cam0 (dm-12, 254:12) xchacha12,aes-adiantum-plain64 LOCKED, read 0 B, "
+			    "written 3.4 MiB, 1 I/O error");
+	v.io_errors = 12345678901ULL;
+	cv_vault_line(&v, line, sizeof(line));
+	assert_non_null(strstr(line, ", 12345678901 I/O errors"));
+}
+
+/* Without the module, the JSON still has the vault list, as null. */
+static void test_json_vault_list_null(void **state)
+{
+	struct cv_run r;
+
+	(void)state;
+	assert_int_equal(setenv("CAMVAULT_TCTI", "swtpm:host=127.0.0.1,port=1", 1), 0);
+	cv_run(&r, cmd_status, "status", "--json", NULL);
+	if (r.rc == 0) {
+		/* camvault.ko is loaded here: the list is an array. */
+		assert_non_null(strstr(r.out, ",\"vault_list\":["));
+		return;
+	}
+	assert_non_null(strstr(r.out, "\"module_error\":\"kernel module not loaded"));
+	assert_non_null(strstr(r.out, ",\"vault_list\":null,\"tpm\":{"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -124,6 +191,9 @@ int main(void)
 		cmocka_unit_test(test_json_escapes),
 		cmocka_unit_test(test_bad_argument),
 		cmocka_unit_test(test_help),
+		cmocka_unit_test(test_human_bytes),
+		cmocka_unit_test(test_vault_line),
+		cmocka_unit_test(test_json_vault_list_null),
 	};
 
 	return cmocka_run_group_tests(tests, cv_swtpm_setup, cv_swtpm_teardown);

@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* camvault status: how it writes a vault (pure, for the unit tests). */
+#ifndef CV_STATUS_H
+#define CV_STATUS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ipc.h"
+
+/* bytes for people: "0 B", "1023 B", "1.0 KiB", "1.2 MiB", ... up to EiB, one decimal. */
+void cv_human_bytes(uint64_t bytes, char *buf, size_t len);
+
+/*
+ * The status line of a vault, without the newline:
+ *	vault cam0 (dm-0, 254:0) aes-xts-plain64 open, read 1.2 MiB, written 3.4 MiB, 0 I/O errors
+ * with LOCKED for open once its key was wiped, and "1 I/O error" for one.
+ */
+void cv_vault_line(const struct cv_vault_info *v, char *buf, size_t len);
+
+#endif /* CV_STATUS_H */
