@@ -10,7 +10,7 @@
 KDIR ?= /lib/modules/$(shell uname -r)/build
 export KDIR
 
-.PHONY: all module bpf agent check demo deps clean
+.PHONY: all module bpf agent check demo bench deps clean
 
 all: agent module
 
@@ -37,6 +37,9 @@ check: deps
 
 demo: deps
 	@tests/demo.sh
+
+bench: deps
+	@tests/bench.sh
 
 clean:
 	$(MAKE) -C bpf clean

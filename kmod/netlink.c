@@ -93,8 +93,10 @@ static int cv_lock(struct sk_buff *skb, struct genl_info *info)
 		NL_SET_ERR_MSG(info->extack, "locking a vault needs CAP_SYS_ADMIN");
 		return -EPERM;
 	}
-	if (GENL_REQ_ATTR_CHECK(info, CAMVAULT_A_VAULT_NAME))
+	if (GENL_REQ_ATTR_CHECK(info, CAMVAULT_A_VAULT_NAME)) {
+		NL_SET_ERR_MSG(info->extack, "the vault's name (CAMVAULT_A_VAULT_NAME) is required");
 		return -EINVAL;
+	}
 	ret = cv_vault_lock_by_name(nla_data(info->attrs[CAMVAULT_A_VAULT_NAME]));
 	if (ret == -ENODEV)
 		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[CAMVAULT_A_VAULT_NAME],

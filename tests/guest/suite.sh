@@ -4,7 +4,7 @@
 # 77 when it does not apply to this kernel (with the reason on its last line), anything else when it fails.
 # Where the kernel has KUnit, the KUnit module is loaded afterwards and its KTAP saved in /run/out/kunit.log.
 cd "$TOP"
-tests=(tests/guest/t/*.sh)
+tests=(tests/guest/t/*.sh)  # the .py files are helpers of the .sh tests
 mkdir -p /run/out/t
 {
 	echo "TAP version 13"

@@ -13,7 +13,7 @@ pkgs=(
 	# kernel module build and checks
 	bc bison flex libssl-dev dwarves kmod cpio rsync xz-utils zstd sparse dkms python3
 	# guests
-	qemu-system-x86 swtpm swtpm-tools busybox-static e2fsprogs cryptsetup-bin fio util-linux
+	qemu-system-x86 swtpm swtpm-tools busybox-static e2fsprogs cryptsetup-bin fio util-linux mount dmsetup bc
 )
 
 missing=()

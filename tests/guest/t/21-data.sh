@@ -18,7 +18,7 @@ mkdir -p /run/mnt
 roundtrip() {
 	local cipher=$1 bytes=$2 ss=$3 opts=() plain_opts=()
 	[ "$ss" = 4096 ] && { opts=(sector_size:4096); plain_opts=(--sector-size 4096); }
-	make_loop 96M
+	make_loop "$(sized 96M 32M)"
 	local key=/run/key.$bytes.$ss
 	add_key "camvault:t21" "$bytes" "$key"
 
@@ -27,8 +27,8 @@ roundtrip() {
 	mount "$(dm_dev cv1)" /run/mnt
 	mkdir -p /run/mnt/recordings/2026-11-25/12/cam0
 	# A recognisable plaintext: if any of it reaches the disk in clear, grep finds it.
-	head -c 4M < <(yes CAMVAULT-PLAINTEXT-MARKER) > /run/mnt/recordings/2026-11-25/12/cam0/00.00.mp4
-	head -c 3M /dev/urandom > /run/mnt/recordings/2026-11-25/12/cam0/00.10.mp4
+	head -c "$(sized 4M 1M)" < <(yes CAMVAULT-PLAINTEXT-MARKER) > /run/mnt/recordings/2026-11-25/12/cam0/00.00.mp4
+	head -c "$(sized 3M 1M)" /dev/urandom > /run/mnt/recordings/2026-11-25/12/cam0/00.10.mp4
 	(cd /run/mnt && find recordings -type f -exec sha256sum {} + | sort) > /run/sums
 	umount /run/mnt
 	dmsetup remove cv1

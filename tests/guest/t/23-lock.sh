@@ -21,14 +21,15 @@ lock_under_io() {
 	local dev
 	dev=$(dm_dev cv3)
 	# Known data in the first 16 MiB, checked after the lock.
-	head -c 16M /dev/urandom > /run/known
+	known=$(sized 16 4)
+	head -c "${known}M" /dev/urandom > /run/known
 	dd if=/run/known of="$dev" bs=1M oflag=direct status=none
 	sum=$(sha256sum < /run/known)
 
 	# Heavy I/O: a writer beyond the known data and a reader, both looping until they fail.
-	(while dd if=/dev/zero of="$dev" bs=1M seek=32 count=64 oflag=direct status=none; do :; done) &
+	(while dd if=/dev/zero of="$dev" bs=1M seek=32 count=$(sized 64 16) oflag=direct status=none; do :; done) &
 	writer=$!
-	(while dd if="$dev" of=/dev/null bs=1M count=96 iflag=direct status=none; do :; done) &
+	(while dd if="$dev" of=/dev/null bs=1M count=$(sized 96 24) iflag=direct status=none; do :; done) &
 	reader=$!
 	sleep 2
 	case $how in
@@ -51,7 +52,7 @@ lock_under_io() {
 	dmsetup reload cv3 --table "$(dmsetup table cv3)"
 	dmsetup resume cv3
 	assert_match '^0 [0-9]+ camvault open ' "$(dmsetup status cv3)"
-	[ "$(head -c 16M "$dev" | sha256sum)" = "$sum" ] || fail "$how: data changed across the lock"
+	[ "$(head -c "${known}M" "$dev" | sha256sum)" = "$sum" ] || fail "$how: data changed across the lock"
 	dmsetup remove cv3
 	echo "$how: lock under I/O OK"
 }

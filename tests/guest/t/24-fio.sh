@@ -14,7 +14,7 @@ for c in "aes-xts-plain64 64" "xchacha12,aes-adiantum-plain64 32"; do
 	add_key camvault:t24 "$2"
 	vault cv4 "$1" camvault:t24 "$2" "$loop"
 	for rw in write randwrite; do
-		fio --name=verify --filename="$(dm_dev cv4)" --rw=$rw --bs=64k --bsrange=4k-256k --size=16M \
+		fio --name=verify --filename="$(dm_dev cv4)" --rw=$rw --bs=64k --bsrange=4k-256k --size=$(sized 16M 6M) \
 			--direct=1 --ioengine=psync --iodepth=1 --numjobs=1 --verify=crc32c --do_verify=1 \
 			--verify_fatal=1 --output=/run/fio.out > /dev/null || { cat /run/fio.out; fail "fio $rw on $1"; }
 		grep -q 'err= 0' /run/fio.out || { cat /run/fio.out; fail "fio $rw on $1 reported errors"; }
