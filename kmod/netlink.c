@@ -94,7 +94,8 @@ static int cv_lock(struct sk_buff *skb, struct genl_info *info)
 		return -EPERM;
 	}
 	if (GENL_REQ_ATTR_CHECK(info, CAMVAULT_A_VAULT_NAME)) {
-		NL_SET_ERR_MSG(info->extack, "the vault's name (CAMVAULT_A_VAULT_NAME) is required");
+		NL_SET_ERR_MSG(info->extack,
+			       "the vault's name (CAMVAULT_A_VAULT_NAME) is required");
 		return -EINVAL;
 	}
 	ret = cv_vault_lock_by_name(nla_data(info->attrs[CAMVAULT_A_VAULT_NAME]));

@@ -342,7 +342,7 @@ static int cv_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 		error = "Cannot allocate I/O pools";
 		goto err;
 	}
-	v->wq = alloc_workqueue("kcamvaultd/%s", WQ_MEM_RECLAIM | WQ_UNBOUND | WQ_HIGHPRI,
+	v->wq = alloc_workqueue("kcamvaultd/%s", WQ_MEM_RECLAIM | WQ_UNBOUND | WQ_CPU_INTENSIVE,
 				num_online_cpus(), dm_table_device_name(ti->table));
 	if (!v->wq) {
 		error = "Cannot allocate workqueue";
