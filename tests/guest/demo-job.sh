@@ -31,9 +31,9 @@ if grep -qa FRONT-DOOR-FOOTAGE /run/cam0.img; then echo FOUND; exit 1; else echo
 python3 - /run/cam0.img <<'PY'
 import sys
 data = open(sys.argv[1], "rb").read()
-used = [i for i in range(0, len(data), 4096) if data[i:i + 4096].strip(b"\0")]
-print(f"{len(used)} of {len(data) // 4096} blocks of the image are written; block {used[-1]} begins:")
-print(data[used[-1] * 4096:used[-1] * 4096 + 32].hex(" "))
+used = [b for b in range(len(data) // 4096) if data[b * 4096:(b + 1) * 4096].strip(b"\0")]
+print(f"{len(used)} of {len(data) // 4096} blocks of the image are written; block {used[len(used) // 2]} begins:")
+print(data[used[len(used) // 2] * 4096:][:32].hex(" "))
 PY
 
 step "camvault status"
