@@ -14,6 +14,24 @@ unload_camvault() {
 	if grep -q '^camvault ' /proc/modules; then rmmod camvault; fi
 }
 
+# Remove every camvault device-mapper device.
+remove_vaults() {
+	local d
+	for d in $(dmsetup ls --target camvault 2>/dev/null | awk '$2 ~ /^\(/ { print $1 }'); do
+		dmsetup remove --force "$d" || true
+	done
+}
+
+# What every test leaves behind, undone (the default EXIT trap; a test with more to undo calls it
+# from its own): the mount on /run/mnt, vaults, the loop device of make_loop, the module.
+guest_cleanup() {
+	umount /run/mnt 2>/dev/null || true
+	remove_vaults
+	if [ -n "${loop:-}" ]; then losetup -d "$loop" 2>/dev/null || true; fi
+	unload_camvault || true
+}
+trap guest_cleanup EXIT
+
 # expect_fail CMD...: the command must fail.
 expect_fail() {
 	if "$@"; then fail "expected failure: $*"; fi

@@ -32,10 +32,7 @@ done
 
 if [ -f "$CAMVAULT_KUNIT_KO" ]; then
 	# A failed test may have left vaults behind: start the KUnit run from a clean module.
-	for d in $(dmsetup ls --target camvault 2>/dev/null | awk '$2 ~ /^\(/ {print $1}'); do
-		dmsetup remove --force "$d"
-	done
-	grep -q '^camvault ' /proc/modules && rmmod camvault
+	(. tests/guest/lib.sh && guest_cleanup)
 	dmesg -C
 	modprobe dm_mod 2>/dev/null
 	if insmod "$CAMVAULT_KO" && insmod "$CAMVAULT_KUNIT_KO"; then

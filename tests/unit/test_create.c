@@ -394,7 +394,9 @@ static void test_key_add_drop(void **state)
 	assert_true(keyctl_read(serial, (char *)key, sizeof(key)) < 0);
 	cv_key_drop(serial);
 	assert_int_equal(keyctl_search(KEY_SPEC_PROCESS_KEYRING, "logon", desc, 0), -1);
-	assert_int_equal(errno, ENOKEY);
+	/* Invalidation is immediate, removal from the keyring is the garbage collector's: until it
+	 * has run, the search finds the dead key and says so. Either way nobody can use it. */
+	assert_true(errno == ENOKEY || errno == EKEYREVOKED);
 	/* Dropping twice, or nothing, is harmless. */
 	cv_key_drop(serial);
 	cv_key_drop(-1);

@@ -2,12 +2,6 @@
 # malformed or unusable table refused with its reason in the kernel log, leaving nothing behind.
 . "$TOP/tests/guest/lib.sh"
 cv=$TOP/agent/camvault
-cleanup() {
-	dmsetup remove cv0 2>/dev/null || true
-	[ -n "${loop:-}" ] && losetup -d "$loop" 2>/dev/null || true
-	unload_camvault || true
-}
-trap cleanup EXIT
 
 load_camvault
 make_loop 64M

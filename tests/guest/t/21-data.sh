@@ -3,14 +3,7 @@
 # image with the same key (the rescue path when camvault.ko is missing). For both ciphers and
 # both sector sizes.
 . "$TOP/tests/guest/lib.sh"
-cleanup() {
-	umount /run/mnt 2>/dev/null || true
-	dmsetup remove cv1 2>/dev/null || true
-	cryptsetup close plain1 2>/dev/null || true
-	[ -n "${loop:-}" ] && losetup -d "$loop" 2>/dev/null || true
-	unload_camvault || true
-}
-trap cleanup EXIT
+trap 'cryptsetup close plain1 2>/dev/null; guest_cleanup' EXIT
 load_camvault
 modprobe dm_crypt 2>/dev/null || true
 mkdir -p /run/mnt

@@ -1,13 +1,6 @@
 # A vault opened with the wrong key reads garbage: the mount fails cleanly, no oops (the guest
 # harness checks the kernel log), and the footage is still there for the right key.
 . "$TOP/tests/guest/lib.sh"
-cleanup() {
-	umount /run/mnt 2>/dev/null || true
-	dmsetup remove cv2 2>/dev/null || true
-	[ -n "${loop:-}" ] && losetup -d "$loop" 2>/dev/null || true
-	unload_camvault || true
-}
-trap cleanup EXIT
 load_camvault
 mkdir -p /run/mnt
 make_loop 64M

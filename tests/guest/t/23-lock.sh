@@ -2,14 +2,7 @@
 # kernel log stays clean (KASAN/lockdep on 6.12), the data on disk is intact, and reloading the
 # table with the key restores access. Both ways in: the DM message and the netlink command.
 . "$TOP/tests/guest/lib.sh"
-cleanup() {
-	kill "${writer:-}" "${reader:-}" 2>/dev/null || true
-	umount /run/mnt 2>/dev/null || true
-	dmsetup remove cv3 2>/dev/null || true
-	[ -n "${loop:-}" ] && losetup -d "$loop" 2>/dev/null || true
-	unload_camvault || true
-}
-trap cleanup EXIT
+trap 'kill ${writer:-} ${reader:-} 2>/dev/null; guest_cleanup' EXIT
 load_camvault
 mkdir -p /run/mnt
 make_loop 128M

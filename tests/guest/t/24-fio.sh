@@ -1,12 +1,6 @@
 # fio writes with crc32c verification on the raw vault device, sequential and random, both ciphers.
 . "$TOP/tests/guest/lib.sh"
 command -v fio > /dev/null || fail "fio is not installed (tests/scripts/install-deps.sh)"
-cleanup() {
-	dmsetup remove cv4 2>/dev/null || true
-	[ -n "${loop:-}" ] && losetup -d "$loop" 2>/dev/null || true
-	unload_camvault || true
-}
-trap cleanup EXIT
 load_camvault
 for c in "aes-xts-plain64 64" "xchacha12,aes-adiantum-plain64 32"; do
 	set -- $c

@@ -1,12 +1,6 @@
 # State-changing netlink commands need CAP_SYS_ADMIN, like device-mapper's ioctls: a non-root
 # caller of lock gets EPERM and the vault stays open.
 . "$TOP/tests/guest/lib.sh"
-cleanup() {
-	dmsetup remove cv5 2>/dev/null || true
-	[ -n "${loop:-}" ] && losetup -d "$loop" 2>/dev/null || true
-	unload_camvault || true
-}
-trap cleanup EXIT
 load_camvault
 make_loop 16M
 add_key camvault:t25 64

@@ -2,12 +2,6 @@
 # see it in status, use it, lock it, remove it; nothing left behind: no loop device, no key.
 . "$TOP/tests/guest/lib.sh"
 cv=$TOP/agent/camvault
-cleanup() {
-	umount /run/mnt 2>/dev/null || true
-	"$cv" remove cam0 2>/dev/null || true
-	unload_camvault || true
-}
-trap cleanup EXIT
 load_camvault
 modprobe loop 2>/dev/null || true
 mkdir -p /run/mnt

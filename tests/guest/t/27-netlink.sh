@@ -1,5 +1,4 @@
 # Malformed netlink requests to the camvault family get clean errors with extack messages.
 . "$TOP/tests/guest/lib.sh"
-trap 'unload_camvault || true' EXIT
 load_camvault
 python3 "$TOP/tests/guest/t/27-netlink.py"
