@@ -77,7 +77,9 @@ int cv_vault_info(unsigned int index, struct cv_vault_info *info);
 int cv_vault_lock_by_name(const char *name);
 
 /* netlink.c */
+enum camvault_event;
 int cv_genl_init(void);
 void cv_genl_exit(void);
+void cv_genl_event(enum camvault_event event, const char *name, u64 io_errors);
 
 #endif /* _CAMVAULT_H */

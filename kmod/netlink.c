@@ -20,6 +20,11 @@ static const struct nla_policy cv_genl_policy[CAMVAULT_A_MAX + 1] = {
 	[CAMVAULT_A_VAULT_BYTES_READ] = { .type = NLA_U64 },
 	[CAMVAULT_A_VAULT_BYTES_WRITTEN] = { .type = NLA_U64 },
 	[CAMVAULT_A_VAULT_IO_ERRORS] = { .type = NLA_U64 },
+	[CAMVAULT_A_EVENT] = { .type = NLA_U32 },
+};
+
+static const struct genl_multicast_group cv_genl_mcgrps[] = {
+	{ .name = CAMVAULT_MCGRP_EVENTS },
 };
 
 static struct genl_family cv_genl_family;
@@ -129,7 +134,30 @@ static struct genl_family cv_genl_family __ro_after_init = {
 	.module = THIS_MODULE,
 	.small_ops = cv_genl_ops,
 	.n_small_ops = ARRAY_SIZE(cv_genl_ops),
+	.mcgrps = cv_genl_mcgrps,
+	.n_mcgrps = ARRAY_SIZE(cv_genl_mcgrps),
 };
+
+/* Tell the "events" group; best effort (no listener, no memory: the event is dropped). */
+void cv_genl_event(enum camvault_event event, const char *name, u64 io_errors)
+{
+	struct sk_buff *msg;
+	void *hdr;
+
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return;
+	hdr = genlmsg_put(msg, 0, 0, &cv_genl_family, 0, CAMVAULT_CMD_EVENT);
+	if (!hdr || nla_put_u32(msg, CAMVAULT_A_EVENT, event) ||
+	    nla_put_string(msg, CAMVAULT_A_VAULT_NAME, name) ||
+	    (event == CAMVAULT_EVENT_IO_ERROR &&
+	     nla_put_u64_64bit(msg, CAMVAULT_A_VAULT_IO_ERRORS, io_errors, CAMVAULT_A_PAD))) {
+		nlmsg_free(msg);
+		return;
+	}
+	genlmsg_end(msg, hdr);
+	genlmsg_multicast(&cv_genl_family, msg, 0, 0, GFP_KERNEL);
+}
 
 int __init cv_genl_init(void)
 {

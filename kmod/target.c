@@ -46,6 +46,13 @@ struct cv_vault {
 	atomic64_t bytes_read;
 	atomic64_t bytes_written;
 	atomic64_t io_errors;
+
+	/* Events: the name at load time (the hash cell is gone when the table is destroyed), and
+	 * I/O error events sent from process context, at most one a second.
+	 */
+	char name[DM_NAME_LEN];
+	struct work_struct error_work;
+	struct ratelimit_state error_rs;
 };
 
 /* Per-bio state, in the bio's DM per-io area; the crypto request follows it. */
@@ -66,12 +73,33 @@ static struct skcipher_request *cv_io_req(struct cv_io *io)
 	return PTR_ALIGN((void *)(io + 1), CRYPTO_MINALIGN);
 }
 
+/* The vault's device-mapper name ("cam0"; dm_device_name() is "254:0"), or "" if unknown. */
+static void cv_vault_name(struct cv_vault *v, char name[DM_NAME_LEN])
+{
+	if (dm_copy_name_and_uuid(dm_table_get_md(v->ti->table), name, NULL))
+		name[0] = '\0';
+}
+
+static void cv_count_error(struct cv_vault *v)
+{
+	atomic64_inc(&v->io_errors);
+	if (__ratelimit(&v->error_rs))
+		queue_work(system_wq, &v->error_work);
+}
+
+static void cv_error_work(struct work_struct *work)
+{
+	struct cv_vault *v = container_of(work, struct cv_vault, error_work);
+
+	cv_genl_event(CAMVAULT_EVENT_IO_ERROR, v->name, atomic64_read(&v->io_errors));
+}
+
 static void cv_io_end(struct cv_io *io, blk_status_t status)
 {
 	struct cv_vault *v = io->v;
 
 	if (status)
-		atomic64_inc(&v->io_errors);
+		cv_count_error(v);
 	else if (bio_data_dir(io->base) == READ)
 		atomic64_add(io->iter.bi_size, &v->bytes_read);
 	else
@@ -238,7 +266,7 @@ static int cv_map(struct dm_target *ti, struct bio *bio)
 	}
 	if (unlikely(READ_ONCE(v->locked) ||
 		     (bio->bi_iter.bi_sector | bio_sectors(bio)) & ((ss >> SECTOR_SHIFT) - 1))) {
-		atomic64_inc(&v->io_errors);
+		cv_count_error(v);
 		return DM_MAPIO_KILL;
 	}
 	/* The write clone's pages come from a pool of BIO_MAX_VECS: take at most that much. */
@@ -268,18 +296,25 @@ static int cv_map(struct dm_target *ti, struct bio *bio)
 /* Wipe the key: free the transform (the crypto API zeroes it). Idempotent. */
 static void cv_vault_lock(struct cv_vault *v)
 {
+	bool was_open;
+
 	down_write(&v->key_sem);
-	if (!v->locked) {
+	was_open = !v->locked;
+	if (was_open) {
 		WRITE_ONCE(v->locked, true);
 		crypto_free_skcipher(v->tfm);
 		v->tfm = NULL;
-		DMINFO("%s: locked, key wiped", dm_table_device_name(v->ti->table));
 	}
 	up_write(&v->key_sem);
+	if (was_open) {
+		DMINFO("%s: locked, key wiped", v->name);
+		cv_genl_event(CAMVAULT_EVENT_LOCKED, v->name, 0);
+	}
 }
 
 static void cv_vault_free(struct cv_vault *v)
 {
+	cancel_work_sync(&v->error_work);
 	if (v->wq)
 		destroy_workqueue(v->wq);
 	mempool_exit(&v->page_pool);
@@ -304,6 +339,9 @@ static int cv_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	}
 	v->ti = ti;
 	init_rwsem(&v->key_sem);
+	INIT_WORK(&v->error_work, cv_error_work);
+	ratelimit_state_init(&v->error_rs, HZ, 1);
+	ratelimit_set_flags(&v->error_rs, RATELIMIT_MSG_ON_RELEASE);
 	mutex_init(&v->alloc_lock);
 	atomic64_set(&v->bytes_read, 0);
 	atomic64_set(&v->bytes_written, 0);
@@ -359,6 +397,8 @@ static int cv_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	mutex_lock(&cv_vaults_lock);
 	list_add_tail(&v->list, &cv_vaults);
 	mutex_unlock(&cv_vaults_lock);
+	cv_vault_name(v, v->name);
+	cv_genl_event(CAMVAULT_EVENT_OPENED, v->name, 0);
 	return 0;
 
 err:
@@ -374,6 +414,7 @@ static void cv_dtr(struct dm_target *ti)
 	mutex_lock(&cv_vaults_lock);
 	list_del(&v->list);
 	mutex_unlock(&cv_vaults_lock);
+	cv_genl_event(CAMVAULT_EVENT_CLOSED, v->name, 0);
 	cv_vault_free(v);
 }
 
@@ -450,13 +491,6 @@ static struct target_type cv_target = {
 	.iterate_devices = cv_iterate_devices,
 	.io_hints = cv_io_hints,
 };
-
-/* The vault's device-mapper name ("cam0"; dm_device_name() is "254:0"), or "" if unknown. */
-static void cv_vault_name(struct cv_vault *v, char name[DM_NAME_LEN])
-{
-	if (dm_copy_name_and_uuid(dm_table_get_md(v->ti->table), name, NULL))
-		name[0] = '\0';
-}
 
 unsigned int cv_vault_count(void)
 {

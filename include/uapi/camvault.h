@@ -27,6 +27,12 @@
  *   Wipes the vault's key from kernel memory; every later I/O fails with EIO until the table is
  *   reloaded with the key. Same as the device-mapper message "key wipe". Errors: ENODEV (no such
  *   vault), EPERM.
+ *
+ * Multicast group CAMVAULT_MCGRP_EVENTS: CAMVAULT_CMD_EVENT messages with
+ *   CAMVAULT_A_EVENT       u32, enum camvault_event
+ *   CAMVAULT_A_VAULT_NAME  the vault's device-mapper name when the event happened
+ *   CAMVAULT_A_VAULT_IO_ERRORS  u64, the vault's error count (CAMVAULT_EVENT_IO_ERROR only)
+ * I/O error events are rate-limited (at most one per second per vault); the count says how many.
  */
 #ifndef _UAPI_CAMVAULT_H
 #define _UAPI_CAMVAULT_H
@@ -41,6 +47,7 @@ enum camvault_cmd {
 	CAMVAULT_CMD_GET_STATUS,
 	CAMVAULT_CMD_GET_VAULTS,
 	CAMVAULT_CMD_LOCK,
+	CAMVAULT_CMD_EVENT,
 	__CAMVAULT_CMD_MAX
 };
 
@@ -59,10 +66,20 @@ enum camvault_attr {
 	CAMVAULT_A_VAULT_BYTES_WRITTEN,
 	CAMVAULT_A_VAULT_IO_ERRORS,
 	CAMVAULT_A_PAD,
+	CAMVAULT_A_EVENT,
 	__CAMVAULT_A_MAX
 };
 
 #define CAMVAULT_A_MAX (__CAMVAULT_A_MAX - 1)
+
+#define CAMVAULT_MCGRP_EVENTS "events"
+
+enum camvault_event {
+	CAMVAULT_EVENT_OPENED = 1,	/* a table was loaded with its key (created or reopened) */
+	CAMVAULT_EVENT_LOCKED,		/* the key was wiped */
+	CAMVAULT_EVENT_CLOSED,		/* the vault's table was destroyed (removed or replaced) */
+	CAMVAULT_EVENT_IO_ERROR,	/* bios failed */
+};
 
 #define CAMVAULT_VERSION_MAXLEN 32
 #define CAMVAULT_NAME_MAXLEN 128	/* DM_NAME_LEN, with its NUL */
