@@ -71,10 +71,13 @@ struct cv_vault_info {
 	enum cv_cipher cipher;
 	bool locked;
 	u64 bytes_read, bytes_written, io_errors;
+	u32 grace_ms;			/* dead-man lock armed with this grace; 0: not armed */
 };
 
 int cv_vault_info(unsigned int index, struct cv_vault_info *info);
 int cv_vault_lock_by_name(const char *name);
+int cv_vault_arm(const char *name, u32 grace_ms, u32 portid);
+void cv_vault_socket_gone(u32 portid);
 
 /* netlink.c */
 enum camvault_event;

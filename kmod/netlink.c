@@ -9,6 +9,11 @@
 #include "camvault.h"
 #include "uapi/camvault.h"
 
+/* Not const: 6.1's nla_policy points at a mutable range (6.12's at a const one). */
+static struct netlink_range_validation cv_grace_range __ro_after_init = {
+	.max = CAMVAULT_GRACE_MS_MAX,
+};
+
 static const struct nla_policy cv_genl_policy[CAMVAULT_A_MAX + 1] = {
 	[CAMVAULT_A_VERSION] = { .type = NLA_NUL_STRING, .len = CAMVAULT_VERSION_MAXLEN - 1 },
 	[CAMVAULT_A_NUM_VAULTS] = { .type = NLA_U32 },
@@ -21,6 +26,7 @@ static const struct nla_policy cv_genl_policy[CAMVAULT_A_MAX + 1] = {
 	[CAMVAULT_A_VAULT_BYTES_WRITTEN] = { .type = NLA_U64 },
 	[CAMVAULT_A_VAULT_IO_ERRORS] = { .type = NLA_U64 },
 	[CAMVAULT_A_EVENT] = { .type = NLA_U32 },
+	[CAMVAULT_A_GRACE_MS] = NLA_POLICY_FULL_RANGE(NLA_U32, &cv_grace_range),
 };
 
 static const struct genl_multicast_group cv_genl_mcgrps[] = {
@@ -68,7 +74,8 @@ static int cv_put_vault(struct sk_buff *skb, struct netlink_callback *cb,
 	    nla_put_u64_64bit(skb, CAMVAULT_A_VAULT_BYTES_READ, vi->bytes_read, CAMVAULT_A_PAD) ||
 	    nla_put_u64_64bit(skb, CAMVAULT_A_VAULT_BYTES_WRITTEN, vi->bytes_written,
 			      CAMVAULT_A_PAD) ||
-	    nla_put_u64_64bit(skb, CAMVAULT_A_VAULT_IO_ERRORS, vi->io_errors, CAMVAULT_A_PAD)) {
+	    nla_put_u64_64bit(skb, CAMVAULT_A_VAULT_IO_ERRORS, vi->io_errors, CAMVAULT_A_PAD) ||
+	    nla_put_u32(skb, CAMVAULT_A_GRACE_MS, vi->grace_ms)) {
 		genlmsg_cancel(skb, hdr);
 		return -EMSGSIZE;
 	}
@@ -89,13 +96,14 @@ static int cv_get_vaults(struct sk_buff *skb, struct netlink_callback *cb)
 	return skb->len;
 }
 
-static int cv_lock(struct sk_buff *skb, struct genl_info *info)
+/*
+ * What every state-changing command checks first. Device-mapper's own ioctls need CAP_SYS_ADMIN;
+ * GENL_ADMIN_PERM only checks CAP_NET_ADMIN.
+ */
+static int cv_admin_vault_cmd(struct sk_buff *skb, struct genl_info *info)
 {
-	int ret;
-
-	/* Device-mapper's own ioctls need CAP_SYS_ADMIN; GENL_ADMIN_PERM only checks NET_ADMIN. */
 	if (!netlink_capable(skb, CAP_SYS_ADMIN)) {
-		NL_SET_ERR_MSG(info->extack, "locking a vault needs CAP_SYS_ADMIN");
+		NL_SET_ERR_MSG(info->extack, "changing a vault needs CAP_SYS_ADMIN");
 		return -EPERM;
 	}
 	if (GENL_REQ_ATTR_CHECK(info, CAMVAULT_A_VAULT_NAME)) {
@@ -103,12 +111,56 @@ static int cv_lock(struct sk_buff *skb, struct genl_info *info)
 			       "the vault's name (CAMVAULT_A_VAULT_NAME) is required");
 		return -EINVAL;
 	}
-	ret = cv_vault_lock_by_name(nla_data(info->attrs[CAMVAULT_A_VAULT_NAME]));
+	return 0;
+}
+
+static int cv_vault_cmd_result(struct genl_info *info, int ret)
+{
 	if (ret == -ENODEV)
 		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[CAMVAULT_A_VAULT_NAME],
 				    "no camvault vault with this device-mapper name");
 	return ret;
 }
+
+static int cv_lock(struct sk_buff *skb, struct genl_info *info)
+{
+	int ret = cv_admin_vault_cmd(skb, info);
+
+	if (ret)
+		return ret;
+	ret = cv_vault_lock_by_name(nla_data(info->attrs[CAMVAULT_A_VAULT_NAME]));
+	return cv_vault_cmd_result(info, ret);
+}
+
+static int cv_arm(struct sk_buff *skb, struct genl_info *info)
+{
+	int ret = cv_admin_vault_cmd(skb, info);
+
+	if (ret)
+		return ret;
+	if (GENL_REQ_ATTR_CHECK(info, CAMVAULT_A_GRACE_MS)) {
+		NL_SET_ERR_MSG(info->extack, "the grace period (CAMVAULT_A_GRACE_MS) is required");
+		return -EINVAL;
+	}
+	ret = cv_vault_arm(nla_data(info->attrs[CAMVAULT_A_VAULT_NAME]),
+			   nla_get_u32(info->attrs[CAMVAULT_A_GRACE_MS]), info->snd_portid);
+	return cv_vault_cmd_result(info, ret);
+}
+
+/* A generic netlink socket of the initial namespace is gone: vaults it armed start their grace. */
+static int cv_netlink_notify(struct notifier_block *nb, unsigned long state, void *ptr)
+{
+	struct netlink_notify *n = ptr;
+
+	if (state == NETLINK_URELEASE && n->protocol == NETLINK_GENERIC && n->portid &&
+	    net_eq(n->net, &init_net))
+		cv_vault_socket_gone(n->portid);
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block cv_netlink_nb = {
+	.notifier_call = cv_netlink_notify,
+};
 
 static const struct genl_small_ops cv_genl_ops[] = {
 	{
@@ -122,6 +174,11 @@ static const struct genl_small_ops cv_genl_ops[] = {
 	{
 		.cmd = CAMVAULT_CMD_LOCK,
 		.doit = cv_lock,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = CAMVAULT_CMD_ARM,
+		.doit = cv_arm,
 		.flags = GENL_ADMIN_PERM,
 	},
 };
@@ -161,12 +218,20 @@ void cv_genl_event(enum camvault_event event, const char *name, u64 io_errors)
 
 int __init cv_genl_init(void)
 {
-	return genl_register_family(&cv_genl_family);
+	int ret = netlink_register_notifier(&cv_netlink_nb);
+
+	if (ret)
+		return ret;
+	ret = genl_register_family(&cv_genl_family);
+	if (ret)
+		netlink_unregister_notifier(&cv_netlink_nb);
+	return ret;
 }
 
 void cv_genl_exit(void)
 {
 	genl_unregister_family(&cv_genl_family);
+	netlink_unregister_notifier(&cv_netlink_nb);
 }
 
 MODULE_ALIAS_GENL_FAMILY(CAMVAULT_GENL_NAME);

@@ -11,6 +11,10 @@
  *
  * Lock ("key wipe" message, or CAMVAULT_CMD_LOCK): the transform, and with it the only copy of the
  * key, is freed (the crypto API zeroes it); from then on every bio fails at once with EIO.
+ *
+ * Dead-man lock (CAMVAULT_CMD_ARM, off by default): the vault is bound to the agent's netlink
+ * socket; when that socket is released and nobody arms the vault again within the grace period,
+ * the vault locks itself, so footage is not readable while the auditor is down.
  */
 #include <crypto/skcipher.h>
 #include <linux/bio.h>
@@ -53,6 +57,11 @@ struct cv_vault {
 	char name[DM_NAME_LEN];
 	struct work_struct error_work;
 	struct ratelimit_state error_rs;
+
+	/* Dead-man lock, under cv_vaults_lock: the arming socket and the grace once it is gone. */
+	u32 armed_portid;
+	u32 grace_ms;
+	struct delayed_work deadman;
 };
 
 /* Per-bio state, in the bio's DM per-io area; the crypto request follows it. */
@@ -312,8 +321,17 @@ static void cv_vault_lock(struct cv_vault *v)
 	}
 }
 
+static void cv_deadman_work(struct work_struct *work)
+{
+	struct cv_vault *v = container_of(to_delayed_work(work), struct cv_vault, deadman);
+
+	DMWARN("%s: the agent that armed this vault is gone: locking", v->name);
+	cv_vault_lock(v);
+}
+
 static void cv_vault_free(struct cv_vault *v)
 {
+	cancel_delayed_work_sync(&v->deadman);
 	cancel_work_sync(&v->error_work);
 	if (v->wq)
 		destroy_workqueue(v->wq);
@@ -340,6 +358,7 @@ static int cv_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	v->ti = ti;
 	init_rwsem(&v->key_sem);
 	INIT_WORK(&v->error_work, cv_error_work);
+	INIT_DELAYED_WORK(&v->deadman, cv_deadman_work);
 	ratelimit_state_init(&v->error_rs, HZ, 1);
 	ratelimit_set_flags(&v->error_rs, RATELIMIT_MSG_ON_RELEASE);
 	mutex_init(&v->alloc_lock);
@@ -524,6 +543,7 @@ int cv_vault_info(unsigned int index, struct cv_vault_info *info)
 		info->bytes_read = atomic64_read(&v->bytes_read);
 		info->bytes_written = atomic64_read(&v->bytes_written);
 		info->io_errors = atomic64_read(&v->io_errors);
+		info->grace_ms = v->grace_ms;
 		ret = 0;
 		break;
 	}
@@ -548,6 +568,42 @@ int cv_vault_lock_by_name(const char *name)
 	}
 	mutex_unlock(&cv_vaults_lock);
 	return ret;
+}
+
+/* Arm (grace_ms > 0) or disarm the dead-man lock of vault @name for the socket @portid. */
+int cv_vault_arm(const char *name, u32 grace_ms, u32 portid)
+{
+	char vname[DM_NAME_LEN];
+	struct cv_vault *v;
+	int ret = -ENODEV;
+
+	mutex_lock(&cv_vaults_lock);
+	list_for_each_entry(v, &cv_vaults, list) {
+		cv_vault_name(v, vname);
+		if (strcmp(vname, name))
+			continue;
+		/* A pending lock is for the old socket: the new one replaces it. */
+		cancel_delayed_work(&v->deadman);
+		v->grace_ms = grace_ms;
+		v->armed_portid = grace_ms ? portid : 0;
+		ret = 0;
+	}
+	mutex_unlock(&cv_vaults_lock);
+	return ret;
+}
+
+void cv_vault_socket_gone(u32 portid)
+{
+	struct cv_vault *v;
+
+	mutex_lock(&cv_vaults_lock);
+	list_for_each_entry(v, &cv_vaults, list) {
+		if (!v->grace_ms || v->armed_portid != portid)
+			continue;
+		v->armed_portid = 0;
+		queue_delayed_work(system_wq, &v->deadman, msecs_to_jiffies(v->grace_ms));
+	}
+	mutex_unlock(&cv_vaults_lock);
 }
 
 int cv_target_init(void)

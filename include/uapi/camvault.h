@@ -28,6 +28,13 @@
  *   reloaded with the key. Same as the device-mapper message "key wipe". Errors: ENODEV (no such
  *   vault), EPERM.
  *
+ * CAMVAULT_CMD_ARM (CAP_SYS_ADMIN): the dead-man lock.
+ *   request:  CAMVAULT_A_VAULT_NAME, CAMVAULT_A_GRACE_MS (u32; 0 disarms)
+ *   Binds the vault to the requesting netlink socket: when that socket goes away (the agent died)
+ *   and no socket arms the vault again within the grace period, the vault locks itself. A new arm
+ *   replaces the old one and cancels a pending lock. Errors: ENODEV, EPERM, EINVAL.
+ *   CAMVAULT_CMD_GET_VAULTS reports CAMVAULT_A_GRACE_MS (u32, 0 when not armed).
+ *
  * Multicast group CAMVAULT_MCGRP_EVENTS: CAMVAULT_CMD_EVENT messages with
  *   CAMVAULT_A_EVENT       u32, enum camvault_event
  *   CAMVAULT_A_VAULT_NAME  the vault's device-mapper name when the event happened
@@ -48,6 +55,7 @@ enum camvault_cmd {
 	CAMVAULT_CMD_GET_VAULTS,
 	CAMVAULT_CMD_LOCK,
 	CAMVAULT_CMD_EVENT,
+	CAMVAULT_CMD_ARM,
 	__CAMVAULT_CMD_MAX
 };
 
@@ -67,12 +75,14 @@ enum camvault_attr {
 	CAMVAULT_A_VAULT_IO_ERRORS,
 	CAMVAULT_A_PAD,
 	CAMVAULT_A_EVENT,
+	CAMVAULT_A_GRACE_MS,
 	__CAMVAULT_A_MAX
 };
 
 #define CAMVAULT_A_MAX (__CAMVAULT_A_MAX - 1)
 
 #define CAMVAULT_MCGRP_EVENTS "events"
+#define CAMVAULT_GRACE_MS_MAX (24 * 3600 * 1000)
 
 enum camvault_event {
 	CAMVAULT_EVENT_OPENED = 1,	/* a table was loaded with its key (created or reopened) */
