@@ -8,6 +8,7 @@
 #include <linux/types.h>
 #include <linux/kconfig.h>
 #include <linux/dm-ioctl.h>
+#include <net/netlink.h>
 
 #define CAMVAULT_MODULE_VERSION "0.1.0"
 
@@ -81,6 +82,7 @@ void cv_vault_socket_gone(u32 portid);
 
 /* netlink.c */
 enum camvault_event;
+extern const struct nla_policy cv_genl_policy[];	/* exported for KUnit only */
 int cv_genl_init(void);
 void cv_genl_exit(void);
 void cv_genl_event(enum camvault_event event, const char *name, u64 io_errors);

@@ -14,7 +14,7 @@ static struct netlink_range_validation cv_grace_range __ro_after_init = {
 	.max = CAMVAULT_GRACE_MS_MAX,
 };
 
-static const struct nla_policy cv_genl_policy[CAMVAULT_A_MAX + 1] = {
+const struct nla_policy cv_genl_policy[CAMVAULT_A_MAX + 1] = {
 	[CAMVAULT_A_VERSION] = { .type = NLA_NUL_STRING, .len = CAMVAULT_VERSION_MAXLEN - 1 },
 	[CAMVAULT_A_NUM_VAULTS] = { .type = NLA_U32 },
 	[CAMVAULT_A_VAULT_NAME] = { .type = NLA_NUL_STRING, .len = CAMVAULT_NAME_MAXLEN - 1 },
@@ -28,6 +28,7 @@ static const struct nla_policy cv_genl_policy[CAMVAULT_A_MAX + 1] = {
 	[CAMVAULT_A_EVENT] = { .type = NLA_U32 },
 	[CAMVAULT_A_GRACE_MS] = NLA_POLICY_FULL_RANGE(NLA_U32, &cv_grace_range),
 };
+EXPORT_SYMBOL_CV_KUNIT(cv_genl_policy);
 
 static const struct genl_multicast_group cv_genl_mcgrps[] = {
 	{ .name = CAMVAULT_MCGRP_EVENTS },
