@@ -551,17 +551,24 @@ int cv_vault_info(unsigned int index, struct cv_vault_info *info)
 	return ret;
 }
 
-/* Lock every vault of the dm device @name (a table may hold several); -ENODEV if none. */
-int cv_vault_lock_by_name(const char *name)
+/* Whether @v belongs to the dm device @name (a table may hold several vaults). */
+static bool cv_vault_named(struct cv_vault *v, const char *name)
 {
 	char vname[DM_NAME_LEN];
+
+	cv_vault_name(v, vname);
+	return !strcmp(vname, name);
+}
+
+/* Lock every vault of the dm device @name; -ENODEV if none. */
+int cv_vault_lock_by_name(const char *name)
+{
 	struct cv_vault *v;
 	int ret = -ENODEV;
 
 	mutex_lock(&cv_vaults_lock);
 	list_for_each_entry(v, &cv_vaults, list) {
-		cv_vault_name(v, vname);
-		if (strcmp(vname, name))
+		if (!cv_vault_named(v, name))
 			continue;
 		cv_vault_lock(v);
 		ret = 0;
@@ -573,14 +580,12 @@ int cv_vault_lock_by_name(const char *name)
 /* Arm (grace_ms > 0) or disarm the dead-man lock of vault @name for the socket @portid. */
 int cv_vault_arm(const char *name, u32 grace_ms, u32 portid)
 {
-	char vname[DM_NAME_LEN];
 	struct cv_vault *v;
 	int ret = -ENODEV;
 
 	mutex_lock(&cv_vaults_lock);
 	list_for_each_entry(v, &cv_vaults, list) {
-		cv_vault_name(v, vname);
-		if (strcmp(vname, name))
+		if (!cv_vault_named(v, name))
 			continue;
 		/* A pending lock is for the old socket: the new one replaces it. */
 		cancel_delayed_work(&v->deadman);
