@@ -27,17 +27,17 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include <keyutils.h>
 #include <libdevmapper.h>
 #include <linux/fs.h>
 #include <linux/loop.h>
 
+#include "args.h"
 #include "create.h"
+#include "secret.h"
 #include "dm.h"
 #include "ipc.h"
 
@@ -62,23 +62,6 @@ static void cv_create_usage(FILE *f)
 		"  --sector-size N     the encryption sector, 512 (the default) or 4096 bytes\n"
 		"  --allow-discards    pass discards (TRIM) down to the backing store (it then shows which\n"
 		"                      sectors are unused)\n");
-}
-
-int cv_vault_name_check(const char *name, char *err, size_t errlen)
-{
-	size_t len = strlen(name);
-	const char *s;
-
-	for (s = name; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
-		      strchr("_.+-", *s)))
-			break;
-	if (!len || len >= CAMVAULT_NAME_MAXLEN || *s || name[0] == '.' || name[0] == '-') {
-		snprintf(err, errlen, "'%s' cannot be a vault name: use 1 to %d of the characters A-Z a-z 0-9 _ . "
-			 "+ -, not starting with . or -", name, CAMVAULT_NAME_MAXLEN - 1);
-		return -1;
-	}
-	return 0;
 }
 
 static const struct cv_cipher *cv_cipher_find(const char *s)
@@ -276,20 +259,8 @@ int cv_secret_read(struct cv_secret *s, const char *path, const struct cv_cipher
 	if (cv_key_file_check(path, &st, cipher, err, errlen))
 		goto err;
 
-	s->size = (size_t)sysconf(_SC_PAGESIZE);
-	s->buf = mmap(NULL, s->size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (s->buf == MAP_FAILED) {
-		s->buf = NULL;
-		snprintf(err, errlen, "out of memory for the key: %s", strerror(errno));
+	if (cv_secret_alloc(s, cipher->key_bytes, err, errlen))
 		goto err;
-	}
-	if (mlock(s->buf, s->size)) {
-		snprintf(err, errlen, "cannot lock the key's memory against swapping (mlock: %s): raise the "
-			 "locked-memory limit ('ulimit -l')", strerror(errno));
-		goto err;
-	}
-	/* Not in core dumps either; best effort. */
-	madvise(s->buf, s->size, MADV_DONTDUMP);
 
 	while (got < cipher->key_bytes) {
 		n = read(fd, s->buf + got, cipher->key_bytes - got);
@@ -316,44 +287,6 @@ err:
 	cv_secret_free(s);
 	close(fd);
 	return -1;
-}
-
-void cv_secret_free(struct cv_secret *s)
-{
-	if (s->buf) {
-		explicit_bzero(s->buf, s->size);
-		munlock(s->buf, s->size);
-		munmap(s->buf, s->size);
-	}
-	memset(s, 0, sizeof(*s));
-}
-
-int32_t cv_key_add(const char *desc, const struct cv_secret *s, char *err, size_t errlen)
-{
-	key_serial_t key = add_key("logon", desc, s->buf, s->len, KEY_SPEC_PROCESS_KEYRING);
-
-	if (key >= 0)
-		return key;
-	if (errno == EDQUOT)
-		snprintf(err, errlen, "cannot add the key %s to the keyring: this user's key quota is full (see "
-			 "/proc/key-users): remove unused keys or raise kernel.keys.maxkeys and maxbytes", desc);
-	else if (errno == ENOSYS || errno == EOPNOTSUPP)
-		snprintf(err, errlen, "cannot add the key %s: the kernel has no keyrings (it needs CONFIG_KEYS)",
-			 desc);
-	else
-		snprintf(err, errlen, "cannot add the key %s to the keyring (add_key: %s)", desc, strerror(errno));
-	return -1;
-}
-
-void cv_key_drop(int32_t serial)
-{
-	if (serial <= 0)
-		return;
-	/* Before Linux 3.5 there is no invalidate: revoke, then unlink. */
-	if (keyctl_invalidate(serial) < 0) {
-		keyctl_revoke(serial);
-		keyctl_unlink(serial, KEY_SPEC_PROCESS_KEYRING);
-	}
 }
 
 /* Binds the loop device fd to backing_fd, with autoclear. Returns 0, or -1 with errno. */

@@ -44,13 +44,6 @@ struct cv_create_args {
 int cv_create_parse_args(int argc, char **argv, struct cv_create_args *out, char *err, size_t errlen);
 
 /*
- * A vault name: 1 to 127 characters of A-Z a-z 0-9 _ . + -, not starting with '.' or '-'. It becomes the
- * device-mapper name and, in the key description "camvault:<name>", part of the table, whose words are
- * separated by spaces. Returns 0 or -1.
- */
-int cv_vault_name_check(const char *name, char *err, size_t errlen);
-
-/*
  * Whether the key file path, of status *st, can hold cipher's key: a regular file of exactly
  * cipher->key_bytes bytes. Returns 0 or -1.
  */
@@ -71,25 +64,10 @@ int cv_backing_size_check(const char *path, uint64_t bytes, unsigned int sector_
  */
 int cv_table_params(const struct cv_create_args *args, const char *dev, char *buf, size_t len);
 
-/* A key in memory that is never swapped nor dumped. */
-struct cv_secret {
-	unsigned char *buf;		/* NULL when not allocated */
-	size_t len;			/* bytes used */
-	size_t size;			/* bytes mapped */
-};
-
 /* Reads the key file, checked by cv_key_file_check(), into s. Returns 0 or -1 (s then holds nothing). */
+struct cv_secret;
 int cv_secret_read(struct cv_secret *s, const char *path, const struct cv_cipher *cipher, char *err,
 		   size_t errlen);
-
-/* Wipes and frees s; for a zeroed or freed s too. */
-void cv_secret_free(struct cv_secret *s);
-
-/* Adds s as a logon key of description desc to this process's keyring. Returns its serial, or -1. */
-int32_t cv_key_add(const char *desc, const struct cv_secret *s, char *err, size_t errlen);
-
-/* Invalidates the key: it leaves every keyring at once. */
-void cv_key_drop(int32_t serial);
 
 /* A loop device attached to a file. */
 struct cv_loop {

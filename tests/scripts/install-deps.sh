@@ -7,7 +7,7 @@ pkgs=(
 	# userspace build
 	build-essential pkg-config clang llvm lld
 	libbpf-dev bpftool libelf-dev zlib1g-dev
-	libtss2-dev libtss2-tcti-swtpm0 tpm2-tools
+	libtss2-dev libtss2-tcti-swtpm0 tpm2-tools libsodium-dev
 	libnl-3-dev libnl-genl-3-dev libcmocka-dev
 	libdevmapper-dev libkeyutils-dev keyutils
 	# kernel module build and checks

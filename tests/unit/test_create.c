@@ -21,7 +21,9 @@
 #include <cmocka.h>
 #include <keyutils.h>
 
+#include "args.h"
 #include "create.h"
+#include "secret.h"
 #include "dm.h"
 #include "helpers.h"
 #include "uapi/camvault.h"
