@@ -8,6 +8,8 @@
 #include <linux/types.h>
 #include <linux/kconfig.h>
 #include <linux/dm-ioctl.h>
+#include <linux/rwsem.h>
+#include <linux/workqueue.h>
 #include <net/netlink.h>
 
 #define CAMVAULT_MODULE_VERSION "0.1.0"
@@ -60,6 +62,29 @@ int cv_crypt_set_key(struct crypto_skcipher *tfm, const char *desc, unsigned int
 int cv_crypt_sector(struct skcipher_request *req, struct crypto_skcipher *tfm, bool encrypt,
 		    struct page *src, unsigned int soff, struct page *dst, unsigned int doff,
 		    unsigned int len, u64 sector, u8 *iv);
+
+/* lock.c: a vault's key (open -> locked) and its dead-man lock */
+struct cv_key {
+	struct rw_semaphore sem;	/* readers: bios' crypto; writer: the lock */
+	struct crypto_skcipher *tfm;	/* holds the key; NULL once locked */
+};
+
+void cv_key_init(struct cv_key *k, struct crypto_skcipher *tfm);
+struct crypto_skcipher *cv_key_get(struct cv_key *k);
+void cv_key_put(struct cv_key *k);
+bool cv_key_lock(struct cv_key *k);
+bool cv_key_locked(const struct cv_key *k);
+
+struct cv_deadman {
+	u32 portid;			/* the arming socket; 0 once it is gone */
+	u32 grace_ms;			/* 0: not armed */
+	struct delayed_work work;	/* the lock, queued when the socket goes */
+};
+
+void cv_deadman_init(struct cv_deadman *d, work_func_t fn);
+void cv_deadman_arm(struct cv_deadman *d, u32 grace_ms, u32 portid);
+bool cv_deadman_socket_gone(struct cv_deadman *d, u32 portid);
+void cv_deadman_stop(struct cv_deadman *d);
 
 /* target.c */
 int cv_target_init(void);

@@ -37,10 +37,7 @@ struct cv_vault {
 	struct dm_dev *dev;
 	struct cv_table table;
 
-	/* The transform holds the key; NULL once locked. Readers: every bio's crypto. */
-	struct rw_semaphore key_sem;
-	struct crypto_skcipher *tfm;
-	bool locked;
+	struct cv_key key;
 
 	struct workqueue_struct *wq;
 	struct bio_set bs;
@@ -58,10 +55,8 @@ struct cv_vault {
 	struct work_struct error_work;
 	struct ratelimit_state error_rs;
 
-	/* Dead-man lock, under cv_vaults_lock: the arming socket and the grace once it is gone. */
-	u32 armed_portid;
-	u32 grace_ms;
-	struct delayed_work deadman;
+	/* Dead-man lock, under cv_vaults_lock. */
+	struct cv_deadman deadman;
 };
 
 /* Per-bio state, in the bio's DM per-io area; the crypto request follows it. */
@@ -119,9 +114,10 @@ static void cv_io_end(struct cv_io *io, blk_status_t status)
 
 /*
  * Run the cipher over the base bio's data, a vault sector at a time: in place for reads, into
- * @dst's pages for writes. Called with key_sem held for reading.
+ * @dst's pages for writes, with @tfm (held by cv_key_get()).
  */
-static blk_status_t cv_crypt_bio(struct cv_io *io, struct bio *dst, bool encrypt)
+static blk_status_t cv_crypt_bio(struct cv_io *io, struct crypto_skcipher *tfm, struct bio *dst,
+				 bool encrypt)
 {
 	struct cv_vault *v = io->v;
 	unsigned int ss = v->table.sector_size;
@@ -137,7 +133,7 @@ static blk_status_t cv_crypt_bio(struct cv_io *io, struct bio *dst, bool encrypt
 		/* dma_alignment (io_hints) keeps a sector from straddling two segments. */
 		if (unlikely(bv_in.bv_len < ss || bv_out.bv_len < ss))
 			return BLK_STS_IOERR;
-		if (cv_crypt_sector(cv_io_req(io), v->tfm, encrypt, bv_in.bv_page, bv_in.bv_offset,
+		if (cv_crypt_sector(cv_io_req(io), tfm, encrypt, bv_in.bv_page, bv_in.bv_offset,
 				    bv_out.bv_page, bv_out.bv_offset, ss, sector, io->iv))
 			return BLK_STS_IOERR;
 		bio_advance_iter(io->base, &in, ss);
@@ -150,12 +146,13 @@ static blk_status_t cv_crypt_bio(struct cv_io *io, struct bio *dst, bool encrypt
 
 static blk_status_t cv_crypt_locked(struct cv_io *io, struct bio *dst, bool encrypt)
 {
-	struct cv_vault *v = io->v;
+	struct cv_key *key = &io->v->key;
+	struct crypto_skcipher *tfm;
 	blk_status_t status;
 
-	down_read(&v->key_sem);
-	status = v->locked ? BLK_STS_IOERR : cv_crypt_bio(io, dst, encrypt);
-	up_read(&v->key_sem);
+	tfm = cv_key_get(key);
+	status = tfm ? cv_crypt_bio(io, tfm, dst, encrypt) : BLK_STS_IOERR;
+	cv_key_put(key);
 	return status;
 }
 
@@ -273,7 +270,7 @@ static int cv_map(struct dm_target *ti, struct bio *bio)
 						 dm_target_offset(ti, bio->bi_iter.bi_sector);
 		return DM_MAPIO_REMAPPED;
 	}
-	if (unlikely(READ_ONCE(v->locked) ||
+	if (unlikely(cv_key_locked(&v->key) ||
 		     (bio->bi_iter.bi_sector | bio_sectors(bio)) & ((ss >> SECTOR_SHIFT) - 1))) {
 		cv_count_error(v);
 		return DM_MAPIO_KILL;
@@ -302,20 +299,10 @@ static int cv_map(struct dm_target *ti, struct bio *bio)
 	return DM_MAPIO_SUBMITTED;
 }
 
-/* Wipe the key: free the transform (the crypto API zeroes it). Idempotent. */
+/* Wipe the key (lock.c). Idempotent: only the first lock is reported. */
 static void cv_vault_lock(struct cv_vault *v)
 {
-	bool was_open;
-
-	down_write(&v->key_sem);
-	was_open = !v->locked;
-	if (was_open) {
-		WRITE_ONCE(v->locked, true);
-		crypto_free_skcipher(v->tfm);
-		v->tfm = NULL;
-	}
-	up_write(&v->key_sem);
-	if (was_open) {
+	if (cv_key_lock(&v->key)) {
 		DMINFO("%s: locked, key wiped", v->name);
 		cv_genl_event(CAMVAULT_EVENT_LOCKED, v->name, 0);
 	}
@@ -323,7 +310,7 @@ static void cv_vault_lock(struct cv_vault *v)
 
 static void cv_deadman_work(struct work_struct *work)
 {
-	struct cv_vault *v = container_of(to_delayed_work(work), struct cv_vault, deadman);
+	struct cv_vault *v = container_of(to_delayed_work(work), struct cv_vault, deadman.work);
 
 	DMWARN("%s: the agent that armed this vault is gone: locking", v->name);
 	cv_vault_lock(v);
@@ -331,14 +318,13 @@ static void cv_deadman_work(struct work_struct *work)
 
 static void cv_vault_free(struct cv_vault *v)
 {
-	cancel_delayed_work_sync(&v->deadman);
+	cv_deadman_stop(&v->deadman);
 	cancel_work_sync(&v->error_work);
 	if (v->wq)
 		destroy_workqueue(v->wq);
 	mempool_exit(&v->page_pool);
 	bioset_exit(&v->bs);
-	if (v->tfm)
-		crypto_free_skcipher(v->tfm);
+	cv_key_lock(&v->key);
 	if (v->dev)
 		dm_put_device(v->ti, v->dev);
 	kfree(v);
@@ -346,6 +332,7 @@ static void cv_vault_free(struct cv_vault *v)
 
 static int cv_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 {
+	struct crypto_skcipher *tfm;
 	struct cv_vault *v;
 	char *error;
 	int ret;
@@ -356,9 +343,9 @@ static int cv_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 		return -ENOMEM;
 	}
 	v->ti = ti;
-	init_rwsem(&v->key_sem);
+	cv_key_init(&v->key, NULL);
 	INIT_WORK(&v->error_work, cv_error_work);
-	INIT_DELAYED_WORK(&v->deadman, cv_deadman_work);
+	cv_deadman_init(&v->deadman, cv_deadman_work);
 	ratelimit_state_init(&v->error_rs, HZ, 1);
 	ratelimit_set_flags(&v->error_rs, RATELIMIT_MSG_ON_RELEASE);
 	mutex_init(&v->alloc_lock);
@@ -382,13 +369,13 @@ static int cv_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	/* dev_path pointed into argv, which DM frees after the constructor. */
 	v->table.dev_path = NULL;
 
-	v->tfm = cv_crypt_alloc(v->table.cipher, &error);
-	if (IS_ERR(v->tfm)) {
-		ret = PTR_ERR(v->tfm);
-		v->tfm = NULL;
+	tfm = cv_crypt_alloc(v->table.cipher, &error);
+	if (IS_ERR(tfm)) {
+		ret = PTR_ERR(tfm);
 		goto err;
 	}
-	ret = cv_crypt_set_key(v->tfm, v->table.key_desc, v->table.key_size, &error);
+	v->key.tfm = tfm;	/* not shared yet: no bio can reach the vault before we return */
+	ret = cv_crypt_set_key(tfm, v->table.key_desc, v->table.key_size, &error);
 	if (ret)
 		goto err;
 
@@ -409,7 +396,7 @@ static int cv_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 
 	ti->private = v;
 	ti->per_io_data_size = sizeof(struct cv_io) + CRYPTO_MINALIGN +
-			       sizeof(struct skcipher_request) + crypto_skcipher_reqsize(v->tfm);
+			       sizeof(struct skcipher_request) + crypto_skcipher_reqsize(tfm);
 	ti->num_flush_bios = 1;
 	ti->num_discard_bios = v->table.allow_discards;
 
@@ -446,7 +433,7 @@ static void cv_status(struct dm_target *ti, status_type_t type, unsigned int sta
 
 	switch (type) {
 	case STATUSTYPE_INFO:
-		DMEMIT("%s %llu %llu %llu", READ_ONCE(v->locked) ? "locked" : "open",
+		DMEMIT("%s %llu %llu %llu", cv_key_locked(&v->key) ? "locked" : "open",
 		       (unsigned long long)atomic64_read(&v->bytes_read),
 		       (unsigned long long)atomic64_read(&v->bytes_written),
 		       (unsigned long long)atomic64_read(&v->io_errors));
@@ -539,11 +526,11 @@ int cv_vault_info(unsigned int index, struct cv_vault_info *info)
 		info->major = MAJOR(disk_devt(dm_disk(md)));
 		info->minor = MINOR(disk_devt(dm_disk(md)));
 		info->cipher = v->table.cipher;
-		info->locked = READ_ONCE(v->locked);
+		info->locked = cv_key_locked(&v->key);
 		info->bytes_read = atomic64_read(&v->bytes_read);
 		info->bytes_written = atomic64_read(&v->bytes_written);
 		info->io_errors = atomic64_read(&v->io_errors);
-		info->grace_ms = v->grace_ms;
+		info->grace_ms = v->deadman.grace_ms;
 		ret = 0;
 		break;
 	}
@@ -587,10 +574,7 @@ int cv_vault_arm(const char *name, u32 grace_ms, u32 portid)
 	list_for_each_entry(v, &cv_vaults, list) {
 		if (!cv_vault_named(v, name))
 			continue;
-		/* A pending lock is for the old socket: the new one replaces it. */
-		cancel_delayed_work(&v->deadman);
-		v->grace_ms = grace_ms;
-		v->armed_portid = grace_ms ? portid : 0;
+		cv_deadman_arm(&v->deadman, grace_ms, portid);
 		ret = 0;
 	}
 	mutex_unlock(&cv_vaults_lock);
@@ -602,12 +586,8 @@ void cv_vault_socket_gone(u32 portid)
 	struct cv_vault *v;
 
 	mutex_lock(&cv_vaults_lock);
-	list_for_each_entry(v, &cv_vaults, list) {
-		if (!v->grace_ms || v->armed_portid != portid)
-			continue;
-		v->armed_portid = 0;
-		queue_delayed_work(system_wq, &v->deadman, msecs_to_jiffies(v->grace_ms));
-	}
+	list_for_each_entry(v, &cv_vaults, list)
+		cv_deadman_socket_gone(&v->deadman, portid);
 	mutex_unlock(&cv_vaults_lock);
 }
 
