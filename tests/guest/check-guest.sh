@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # One guest layer of make check: boot KERNEL once, run the whole guest suite, count its TAP results,
 # plus one test of our own: the kernel logged no splat (KASAN, lockdep, oops, hung task) and the guest
-# ran to the end. Ends with "N passed, N failed, N skipped".
+# ran to the end. On the 6.12 test kernel, a second boot with kmemleak on runs the tests that load, refuse
+# and lock vaults, and fails on any leak.
+# Ends with "N passed, N failed, N skipped".
 set -uo pipefail
 . "$(dirname "$0")/../scripts/lib.sh"
 kernel=$1
@@ -28,5 +30,28 @@ else
 	echo "ok - $kernel kernel log clean and guest ran to the end ($(cat "$out/seconds") s)"
 	p=$((p + 1))
 fi
+
+# count LOG: adds the "ok"/"not ok" lines of LOG to the totals.
+count() {
+	local lp lf
+	lp=$(grep -cE '^ok ' "$1" | tr -d ' ')
+	lf=$(grep -cE '^not ok ' "$1" | tr -d ' ')
+	p=$((p + lp)) f=$((f + lf))
+}
+
+if [ "$kernel" = pi612 ]; then
+	leak=$TOP/build/$kernel/leak-out
+	CAMVAULT_GUEST_APPEND="kmemleak=on" CAMVAULT_GUEST_TESTS="20-target 23-lock" CAMVAULT_KMEMLEAK=1 \
+		"$TOP/tests/guest/run-guest.sh" --out "$leak" "$kernel" "$TOP/tests/guest/suite.sh" > "$leak.log" 2>&1
+	rc=$?
+	sed -n 's/^\(\(not \)\?ok\) [0-9]* - \(.*\)/\1 - kmemleak boot: \3/p' "$leak/results.tap" 2>/dev/null > "$leak.tap"
+	if [ $rc -eq 2 ] || [ ! -s "$leak.tap" ]; then
+		echo "not ok - kmemleak boot ran to the end with a clean kernel log (console: $leak/console.log)" >> "$leak.tap"
+		sed 's/^/#   /' "$leak.log" | tail -n 20 >> "$leak.tap"
+	fi
+	cat "$leak.tap"
+	count "$leak.tap"
+fi
+
 echo "$p passed, $f failed, $s skipped"
 [ "$f" -eq 0 ]

@@ -4,22 +4,27 @@
 # for that kernel first. JOB's output, its exit status and any files it writes to /run/out come back in
 # OUT. Exit status: JOB's, or 2 when the guest died (panic, timeout) or the kernel logged a splat.
 #
-# usage: run-guest.sh [--out DIR] [--tpm-state DIR] [--timeout SECONDS] [--show] debian61|pi612 JOB
-#   --show   print the job's output as it runs
+# usage: run-guest.sh [--out DIR] [--tpm-state DIR] [--share DIR] [--timeout SECONDS] [--show] debian61|pi612 JOB
+#   --tpm-state DIR  the swtpm's state (default OUT/tpm): the same DIR is the same TPM across boots
+#   --share DIR      a host directory the guest sees, writable, at /run/share (for stories over several boots)
+#   --show           print the job's output as it runs
+# Environment: CAMVAULT_GUEST_APPEND (more kernel command line), CAMVAULT_GUEST_TESTS and CAMVAULT_KMEMLEAK
+# (passed to the guest suite: see suite.sh and lib.sh).
 set -euo pipefail
 . "$(dirname "$0")/../scripts/lib.sh"
 
-out="" tpm_state="" timeout=900 show=0
+out="" tpm_state="" share="" timeout=900 show=0
 while [ $# -gt 2 ]; do
 	case "$1" in
 	--out) out=$2; shift 2 ;;
 	--tpm-state) tpm_state=$2; shift 2 ;;
+	--share) share=$(readlink -f "$2"); shift 2 ;;
 	--timeout) timeout=$2; shift 2 ;;
 	--show) show=1; shift ;;
 	*) die "unknown option $1" ;;
 	esac
 done
-[ $# -eq 2 ] || die "usage: $0 [--out DIR] [--tpm-state DIR] [--timeout S] [--show] debian61|pi612 JOB"
+[ $# -eq 2 ] || die "usage: $0 [--out DIR] [--tpm-state DIR] [--share DIR] [--timeout S] [--show] debian61|pi612 JOB"
 kernel=$1 job=$(readlink -f "$2")
 [ -f "$job" ] || die "no job script $2"
 eval "$("$TOP/tests/scripts/guest-kernel.sh" "$kernel")"
@@ -73,6 +78,8 @@ KVER=$KVER
 GUEST_MODULES=$MODDIR
 CAMVAULT_KO=$build/kmod/camvault.ko
 CAMVAULT_KUNIT_KO=$build/kmod/camvault_kunit.ko
+CAMVAULT_GUEST_TESTS="${CAMVAULT_GUEST_TESTS:-}"
+CAMVAULT_KMEMLEAK=${CAMVAULT_KMEMLEAK:-}
 ENV
 
 # q35, not the default pc machine: pc's ACPI _PRT is an AML loop that the KASAN-instrumented ACPI
@@ -90,6 +97,7 @@ timeout "$timeout" qemu-system-x86_64 -M q35 -m 2048 -smp 2 -nographic -no-reboo
 	-append "console=ttyS0 panic=-1 oops=panic quiet loglevel=4 ${CAMVAULT_GUEST_APPEND:-} camvault.stage2=$TOP/tests/guest/stage2.sh" \
 	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
 	-virtfs local,path="$out",mount_tag=out,security_model=none \
+	${share:+-virtfs local,path="$share",mount_tag=share,security_model=none} \
 	-chardev socket,id=chrtpm,path="$sock" -tpmdev emulator,id=tpm0,chardev=chrtpm -device tpm-tis,tpmdev=tpm0 \
 	-device virtio-rng-pci \
 	< /dev/null > "$out/console.log" 2>&1
@@ -98,7 +106,7 @@ set -e
 echo "$(( $(date +%s) - start ))" > "$out/seconds"
 
 # A kernel splat fails the run even when the job passed: that is what KASAN and lockdep are for.
-if grep -nE 'BUG:|WARNING:|Oops|Kernel panic|KASAN|UBSAN|possible circular locking|possible recursive locking|INFO: task .* blocked|general protection fault|kmemleak' "$out/console.log" > "$out/splats"; then
+if grep -nE 'BUG:|WARNING:|Oops|Kernel panic|KASAN|UBSAN|possible circular locking|possible recursive locking|INFO: task .* blocked|general protection fault|kmemleak: [0-9]+ new suspected' "$out/console.log" > "$out/splats"; then
 	echo "run-guest: $kernel: the kernel logged problems:" >&2
 	head -n 20 "$out/splats" >&2
 	exit 2

@@ -1,5 +1,6 @@
 # The camvault DM target's tables: echoed as a DM user expects, counted over netlink, and every
-# malformed or unusable table refused with its reason in the kernel log, leaving nothing behind.
+# malformed or unusable table refused with its reason in the kernel log, leaving nothing behind (no
+# device, and on the 6.12 test kernel no memory: kmemleak).
 . "$TOP/tests/guest/lib.sh"
 cv=$TOP/agent/camvault
 
@@ -21,6 +22,7 @@ assert_match '^vaults: 0$' "$("$cv" status)"
 
 # Refusals carry their reason into the kernel log, where dmsetup points the integrator.
 add_key camvault:short 32
+kmemleak_mark
 n=0
 bad() {
 	local len=$1 table=$2 reason=$3
@@ -54,4 +56,5 @@ bad 8 "aes-xts-plain64 :64:logon:camvault:short $loop 0" "another size than the 
 [ $n -ge 15 ] || fail "only $n malformed tables tried"
 assert_match '^vaults: 0$' "$("$cv" status)"
 dmsetup ls | grep -q cvbad && fail "a refused table left a device behind"
+kmemleak_check
 echo "target tables, status and $n refusals OK"

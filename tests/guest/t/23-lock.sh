@@ -7,6 +7,7 @@ load_camvault
 mkdir -p /run/mnt
 make_loop 128M
 add_key camvault:t23 64
+kmemleak_mark
 
 lock_under_io() {
 	local how=$1
@@ -52,3 +53,4 @@ lock_under_io() {
 
 lock_under_io message
 lock_under_io netlink
+kmemleak_check
