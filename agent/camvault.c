@@ -14,10 +14,14 @@
 
 /* C(name, one-line help), in the order "camvault help" lists them. */
 #define CV_COMMANDS(C) \
-	C(status, "show whether camvault.ko is loaded, its vaults, and the TPM") \
-	C(create, "create a vault: an encrypted device over an image file or block device") \
-	C(remove, "remove a vault (and the loop device of its image)") \
-	C(lock, "wipe a vault's key from the kernel: its I/O fails from then on")
+	C(status, "show camvault.ko, the TPM, and every vault: registered, open, locked") \
+	C(init, "make a vault whose key only this machine's TPM releases, on an image or disk") \
+	C(open, "open (and mount) a vault with the key from its TPM, or its recovery key") \
+	C(close, "unmount and close a vault: its key leaves the kernel") \
+	C(lock, "wipe a vault's key from the kernel now: its I/O fails from then on") \
+	C(shred, "destroy a vault's key for good: its TPM secret and its header") \
+	C(create, "create a vault from a raw key file (testing; no TPM)") \
+	C(remove, "remove a vault's device (and the loop device of its image)")
 
 #define CV_DECLARE(name, help) int cmd_##name(int argc, char **argv);
 CV_COMMANDS(CV_DECLARE)

@@ -64,7 +64,7 @@ static void cv_create_usage(FILE *f)
 		"                      sectors are unused)\n");
 }
 
-static const struct cv_cipher *cv_cipher_find(const char *s)
+const struct cv_cipher *cv_cipher_find(const char *s)
 {
 	size_t i;
 
@@ -72,26 +72,6 @@ static const struct cv_cipher *cv_cipher_find(const char *s)
 		if (!strcmp(s, cv_ciphers[i].option) || !strcmp(s, cv_ciphers[i].kernel))
 			return &cv_ciphers[i];
 	return NULL;
-}
-
-/*
- * Whether argv[*i] is the option opt, as "--opt VALUE" or "--opt=VALUE". When it is, *value is the value (NULL
- * when there is none) and *i is past it.
- */
-static bool cv_option(int argc, char **argv, int *i, const char *opt, const char **value)
-{
-	size_t n = strlen(opt);
-
-	if (strncmp(argv[*i], opt, n))
-		return false;
-	if (argv[*i][n] == '=') {
-		*value = argv[*i] + n + 1;
-		return true;
-	}
-	if (argv[*i][n])
-		return false;
-	*value = *i + 1 < argc ? argv[++*i] : NULL;
-	return true;
 }
 
 int cv_create_parse_args(int argc, char **argv, struct cv_create_args *out, char *err, size_t errlen)
@@ -228,8 +208,8 @@ int cv_table_params(const struct cv_create_args *args, const char *dev, char *bu
 	size_t n;
 
 	/* The options in the order the target echoes them in "dmsetup table". */
-	n = snprintf(buf, len, "%s :%zu:logon:camvault:%s %s 0", args->cipher->kernel, args->cipher->key_bytes,
-		     args->name, dev);
+	n = snprintf(buf, len, "%s :%zu:logon:camvault:%s %s %llu", args->cipher->kernel,
+		     args->cipher->key_bytes, args->name, dev, (unsigned long long)args->offset);
 	if (nopts && n < len)
 		n += snprintf(buf + n, len - n, " %u%s", nopts, args->allow_discards ? " allow_discards" : "");
 	if (args->sector_size != 512 && n < len)
@@ -473,16 +453,73 @@ static int cv_create_preflight(const char *name, char *err, size_t errlen)
 	return ret ? -1 : 0;
 }
 
-int cmd_create(int argc, char **argv)
+int cv_vault_start(const struct cv_create_args *a, const struct cv_secret *key, char *err, size_t errlen)
 {
-	char err[CV_ERRLEN], params[512], desc[16 + CAMVAULT_NAME_MAXLEN], dev[32];
+	char params[512], desc[16 + CAMVAULT_NAME_MAXLEN], dev[32];
 	struct cv_loop loop = { .fd = -1 };
-	struct cv_secret key = { 0 };
-	struct cv_create_args a;
-	struct cv_dm_dev dm;
 	uint64_t bytes, sectors;
+	struct cv_dm_dev dm;
 	int32_t serial = -1;
 	int backing_fd = -1;
+
+	/* Everything that needs no change first. */
+	if (cv_backing_open(a->backing, &backing_fd, &bytes, dev, sizeof(dev), err, errlen) ||
+	    cv_backing_size_check(a->backing, bytes, a->sector_size, &sectors, err, errlen) ||
+	    cv_create_preflight(a->name, err, errlen))
+		goto fail;
+	if (a->sectors) {
+		if (a->offset + a->sectors > sectors) {
+			snprintf(err, errlen, "backing %s is smaller than the vault's data area (%llu sectors from "
+				 "sector %llu): it was truncated, or is not this vault's store", a->backing,
+				 (unsigned long long)a->sectors, (unsigned long long)a->offset);
+			goto fail;
+		}
+		sectors = a->sectors;
+	} else if (a->offset) {
+		snprintf(err, errlen, "a data area at sector %llu needs its length", (unsigned long long)a->offset);
+		goto fail;
+	}
+
+	snprintf(desc, sizeof(desc), "camvault:%s", a->name);
+	serial = cv_key_add(desc, key, err, errlen);
+	if (serial < 0)
+		goto fail;
+
+	if (backing_fd >= 0) {
+		if (cv_loop_attach(&loop, a->backing, backing_fd, err, errlen))
+			goto fail;
+		/* The loop device holds the file. */
+		close(backing_fd);
+		backing_fd = -1;
+		snprintf(dev, sizeof(dev), "%u:%u", loop.major, loop.minor);
+	}
+	if (cv_table_params(a, dev, params, sizeof(params))) {
+		snprintf(err, errlen, "the table of %s does not fit in %zu bytes", a->name, sizeof(params));
+		goto fail;
+	}
+	if (cv_dm_create(a->name, CAMVAULT_TARGET_NAME, sectors, params, &dm, err, errlen))
+		goto fail;
+	/* The target copied the key at the table load. */
+	cv_key_drop(serial);
+	/* The table holds the loop device: it goes away, autoclear, with the vault. */
+	if (loop.fd >= 0)
+		close(loop.fd);
+	return 0;
+
+fail:
+	cv_key_drop(serial);
+	cv_loop_detach(&loop);
+	if (backing_fd >= 0)
+		close(backing_fd);
+	return -1;
+}
+
+int cmd_create(int argc, char **argv)
+{
+	struct cv_secret key = { 0 };
+	struct cv_create_args a;
+	char err[CV_ERRLEN];
+	int ret;
 
 	if (cv_create_parse_args(argc, argv, &a, err, sizeof(err))) {
 		fprintf(stderr, "camvault create: %s\n", err);
@@ -492,50 +529,16 @@ int cmd_create(int argc, char **argv)
 		cv_create_usage(stdout);
 		return 0;
 	}
-
-	/* Everything that needs no change first. */
-	if (cv_backing_open(a.backing, &backing_fd, &bytes, dev, sizeof(dev), err, sizeof(err)) ||
-	    cv_backing_size_check(a.backing, bytes, a.sector_size, &sectors, err, sizeof(err)) ||
-	    cv_secret_read(&key, a.key_file, a.cipher, err, sizeof(err)) ||
-	    cv_create_preflight(a.name, err, sizeof(err)))
-		goto fail;
-
-	snprintf(desc, sizeof(desc), "camvault:%s", a.name);
-	serial = cv_key_add(desc, &key, err, sizeof(err));
-	/* The kernel has its copy now. */
+	if (cv_secret_read(&key, a.key_file, a.cipher, err, sizeof(err))) {
+		fprintf(stderr, "camvault: %s\n", err);
+		return 1;
+	}
+	ret = cv_vault_start(&a, &key, err, sizeof(err));
 	cv_secret_free(&key);
-	if (serial < 0)
-		goto fail;
-
-	if (backing_fd >= 0) {
-		if (cv_loop_attach(&loop, a.backing, backing_fd, err, sizeof(err)))
-			goto fail;
-		/* The loop device holds the file. */
-		close(backing_fd);
-		backing_fd = -1;
-		snprintf(dev, sizeof(dev), "%u:%u", loop.major, loop.minor);
+	if (ret) {
+		fprintf(stderr, "camvault: %s\n", err);
+		return 1;
 	}
-	if (cv_table_params(&a, dev, params, sizeof(params))) {
-		snprintf(err, sizeof(err), "the table of %s does not fit in %zu bytes", a.name, sizeof(params));
-		goto fail;
-	}
-	if (cv_dm_create(a.name, CAMVAULT_TARGET_NAME, sectors, params, &dm, err, sizeof(err)))
-		goto fail;
-	/* The target copied the key at the table load. */
-	cv_key_drop(serial);
-	/* The table holds the loop device: it goes away, autoclear, with the vault. */
-	if (loop.fd >= 0)
-		close(loop.fd);
-
 	printf("%s/%s\n", dm_dir(), a.name);
 	return 0;
-
-fail:
-	cv_key_drop(serial);
-	cv_loop_detach(&loop);
-	if (backing_fd >= 0)
-		close(backing_fd);
-	cv_secret_free(&key);
-	fprintf(stderr, "camvault: %s\n", err);
-	return 1;
 }

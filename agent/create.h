@@ -32,6 +32,8 @@ struct cv_create_args {
 	const char *key_file;
 	const struct cv_cipher *cipher;
 	unsigned int sector_size;	/* 512 or 4096 */
+	uint64_t offset;		/* data area: first sector of the backing store (512-byte sectors) */
+	uint64_t sectors;		/* data area length (512-byte sectors); 0: the rest of the store */
 	bool allow_discards;
 	bool help;			/* --help: nothing else was checked */
 };
@@ -59,7 +61,7 @@ int cv_backing_size_check(const char *path, uint64_t bytes, unsigned int sector_
 
 /*
  * The table's parameters (after "<start> <len> camvault "):
- *	<cipher> :<key bytes>:logon:camvault:<name> <dev> 0 [<#opts> <opts>...]
+ *	<cipher> :<key bytes>:logon:camvault:<name> <dev> <offset> [<#opts> <opts>...]
  * into buf. Returns 0, or -1 when buf is too small.
  */
 int cv_table_params(const struct cv_create_args *args, const char *dev, char *buf, size_t len);
@@ -68,6 +70,17 @@ int cv_table_params(const struct cv_create_args *args, const char *dev, char *bu
 struct cv_secret;
 int cv_secret_read(struct cv_secret *s, const char *path, const struct cv_cipher *cipher, char *err,
 		   size_t errlen);
+
+/* The cipher of option or kernel name s ("aes-xts" or "aes-xts-plain64"), or NULL. */
+const struct cv_cipher *cv_cipher_find(const char *s);
+
+/*
+ * Starts vault args->name over args->backing with key (args->cipher->key_bytes bytes): attaches an image file
+ * to a loop device, puts the key in the keyring, loads the table (data area args->offset, args->sectors), and
+ * takes the key out of the keyring again: the target has its copy. Checks first that camvault.ko is loaded and
+ * that no device has the name. On failure nothing is left behind. Prints nothing. Returns 0 or -1.
+ */
+int cv_vault_start(const struct cv_create_args *args, const struct cv_secret *key, char *err, size_t errlen);
 
 /* A loop device attached to a file. */
 struct cv_loop {

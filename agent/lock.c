@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * camvault lock NAME: asks camvault.ko to wipe the key of the vault NAME (CAMVAULT_CMD_LOCK). From then on
- * every read and write of the vault fails with EIO, until it is removed and created again with the key.
+ * every read and write of the vault fails with EIO, until it is closed and opened again.
  * Needs CAP_SYS_ADMIN.
  */
 #define _DEFAULT_SOURCE
@@ -26,7 +26,7 @@ int cmd_lock(int argc, char **argv)
 	if (!name) {
 		printf("Usage: camvault lock NAME\n\n"
 		       "Wipes the key of the vault NAME from the kernel: every later read or write of\n"
-		       "/dev/mapper/NAME fails (I/O error) until the vault is removed and created again.\n"
+		       "/dev/mapper/NAME fails (I/O error) until the vault is closed and opened again.\n"
 		       "Needs root (CAP_SYS_ADMIN).\n");
 		return 0;
 	}

@@ -11,29 +11,19 @@
 
 #include "args.h"
 #include "dm.h"
+#include "vault.h"
 #include "uapi/camvault.h"
 
-#define CV_ERRLEN 512
-
-int cmd_remove(int argc, char **argv)
+int cv_vault_remove(const char *name, char *err, size_t errlen)
 {
-	char err[CV_ERRLEN], type[64];
-	const char *name;
+	char type[64];
 	int ret;
 
-	if (cv_parse_name_arg(argc, argv, &name))
-		return 1;
-	if (!name) {
-		printf("Usage: camvault remove NAME\n\n"
-		       "Removes the vault NAME (the device /dev/mapper/NAME), and the loop device of its image.\n"
-		       "Unmount it first. Only removes camvault vaults; other devices are dmsetup's.\n");
-		return 0;
-	}
-	if (cv_dm_name_check(name, err, sizeof(err)))
-		goto fail;
-	ret = cv_dm_target_type(name, type, sizeof(type), err, sizeof(err));
+	if (cv_dm_name_check(name, err, errlen))
+		return -1;
+	ret = cv_dm_target_type(name, type, sizeof(type), err, errlen);
 	if (ret && ret != -EMLINK)
-		goto fail;
+		return -1;
 	if (ret || strcmp(type, CAMVAULT_TARGET_NAME)) {
 		char why[96];
 
@@ -43,15 +33,29 @@ int cmd_remove(int argc, char **argv)
 			snprintf(why, sizeof(why), "it has no live table");
 		else
 			snprintf(why, sizeof(why), "its table's target is '%s'", type);
-		snprintf(err, sizeof(err), "%s is not a camvault vault (%s): remove it with 'dmsetup remove %s'",
-			 name, why, name);
-		goto fail;
+		snprintf(err, errlen, "%s is not a camvault vault (%s): remove it with 'dmsetup remove %s'", name,
+			 why, name);
+		return -1;
 	}
-	if (cv_dm_remove(name, err, sizeof(err)))
-		goto fail;
-	return 0;
+	return cv_dm_remove(name, err, errlen) ? -1 : 0;
+}
 
-fail:
-	fprintf(stderr, "camvault: %s\n", err);
-	return 1;
+int cmd_remove(int argc, char **argv)
+{
+	char err[CV_ERRLEN];
+	const char *name;
+
+	if (cv_parse_name_arg(argc, argv, &name))
+		return 1;
+	if (!name) {
+		printf("Usage: camvault remove NAME\n\n"
+		       "Removes the vault NAME (the device /dev/mapper/NAME), and the loop device of its image.\n"
+		       "Unmount it first. Only removes camvault vaults; other devices are dmsetup's.\n");
+		return 0;
+	}
+	if (cv_vault_remove(name, err, sizeof(err))) {
+		fprintf(stderr, "camvault: %s\n", err);
+		return 1;
+	}
+	return 0;
 }

@@ -9,17 +9,22 @@
  *	vault cam0 (dm-0, 254:0) aes-xts-plain64 open, read 1.2 MiB, written 3.4 MiB, 0 I/O errors
  * with one "vault" line per vault (CAMVAULT_CMD_GET_VAULTS), LOCKED instead of open once its key was wiped;
  * or, without the module, "module: not loaded (...)" and no vaults line. Without a TPM the TPM line is
- * "TPM: none found (<why and the fix>)", which is not an error. Exit status: 1 when the module cannot be asked.
+ * "TPM: none found (<why and the fix>)", which is not an error. Then one "registered" line per vault of the
+ * registry (cv_registered_line()). Exit status: 1 when the module cannot be asked.
  */
 #define _DEFAULT_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ipc.h"
+#include "registry.h"
+#include "seal.h"
 #include "status.h"
 #include "tpm.h"
 
@@ -28,8 +33,10 @@
 static void cv_status_usage(FILE *f)
 {
 	fprintf(f, "Usage: camvault status [--json]\n\n"
-		"Shows whether camvault.ko is loaded, how many vaults it has, and the TPM.\n"
-		"  --json    one JSON object: {\"module_version\":..,\"vaults\":..,\"vault_list\":[..],\"tpm\":{..}}\n");
+		"Shows whether camvault.ko is loaded, how many vaults it has, the TPM, and each vault of\n"
+		"vaults.conf: TPM-bound, PIN, PCRs, recovery slot, open, LOCKED or closed.\n"
+		"  --json    one JSON object: {\"module_version\":..,\"vaults\":..,\"vault_list\":[..],\"tpm\":{..},\n"
+		"            \"registry\":[..]}\n");
 }
 
 void cv_human_bytes(uint64_t bytes, char *buf, size_t len)
@@ -62,6 +69,41 @@ void cv_vault_line(const struct cv_vault_info *v, char *buf, size_t len)
 		 w, v->io_errors, v->io_errors == 1 ? "" : "s");
 }
 
+/* "7", "0,2,7": the PCRs of mask. */
+static void cv_pcr_list(uint32_t mask, char *buf, size_t len)
+{
+	size_t n = 0;
+	int i;
+
+	buf[0] = '\0';
+	for (i = 0; i < CV_HDR_PCRS && n < len; i++)
+		if (mask & (1u << i))
+			n += snprintf(buf + n, len - n, "%s%d", n ? "," : "", i);
+}
+
+void cv_registered_line(const struct cv_vault_entry *e, const struct cv_header *h, const char *why,
+			int nv_present, const char *state, char *buf, size_t len)
+{
+	char pcrs[80];
+	const char *nv = nv_present > 0 ? "present" : nv_present ? "TPM not reachable" : "MISSING: shredded, or "
+			 "another TPM";
+	int n;
+
+	n = snprintf(buf, len, "registered %s: %s, %s%s, ", e->name, e->backing,
+		     e->mountpoint[0] ? "mountpoint " : "no mountpoint", e->mountpoint);
+	if (n < 0 || (size_t)n >= len)
+		return;
+	if (!h) {
+		snprintf(buf + n, len - n, "header unreadable (%s), %s", why, state);
+		return;
+	}
+	cv_pcr_list(h->pcr_mask, pcrs, sizeof(pcrs));
+	snprintf(buf + n, len - n, "%s, TPM-bound (NV 0x%08x %s), %s, %s%s, %s, %s", h->cipher, h->nv_index, nv,
+		 h->flags & CV_HDR_F_PIN ? "PIN" : "no PIN", h->flags & CV_HDR_F_PCRS ? "PCRs " : "no PCRs",
+		 h->flags & CV_HDR_F_PCRS ? pcrs : "", h->flags & CV_HDR_F_RECOVERY ? "recovery slot" :
+		 "no recovery slot", state);
+}
+
 /* A JSON string, quoted and escaped. */
 static void cv_json_str(const char *s)
 {
@@ -79,9 +121,111 @@ static void cv_json_str(const char *s)
 	putchar('"');
 }
 
+/* What status says of one registered vault. */
+struct cv_reg_status {
+	struct cv_vault_entry e;
+	struct cv_header h;
+	bool have_header;
+	char why[256];
+	int nv;				/* 1, 0, -1: unknown */
+	const char *state;
+};
+
+/* The registry's vaults, their headers, their NV indexes (when the TPM answers) and states. */
+static struct cv_reg_status *cv_status_registry(const struct cv_vault_info *vaults, size_t nvaults, bool tpm_ok,
+						size_t *count, char *err, size_t errlen)
+{
+	struct cv_reg_status *out;
+	struct cv_registry r;
+	char path[4096];
+	struct cv_tpm tpm;
+	size_t i, j;
+
+	*count = 0;
+	if (!cv_registry_path(path, sizeof(path))) {
+		snprintf(err, errlen, "the registry's path is too long: shorten CAMVAULT_ETC");
+		return NULL;
+	}
+	if (cv_registry_load(path, &r, err, errlen))
+		return NULL;
+	out = calloc(r.n ? r.n : 1, sizeof(*out));
+	if (!out) {
+		cv_registry_free(&r);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	tpm_ok = tpm_ok && !cv_tpm_open(&tpm, err, errlen);
+	for (i = 0; i < r.n; i++) {
+		struct cv_reg_status *st = &out[i];
+		int fd;
+
+		st->e = r.v[i];
+		st->nv = -1;
+		st->state = "closed";
+		for (j = 0; j < nvaults; j++)
+			if (!strcmp(vaults[j].name, st->e.name))
+				st->state = vaults[j].locked ? "LOCKED" : "open";
+		fd = open(st->e.backing, O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
+			snprintf(st->why, sizeof(st->why), "%s", strerror(errno));
+			continue;
+		}
+		st->have_header = !cv_header_read(fd, st->e.backing, &st->h, st->why, sizeof(st->why));
+		close(fd);
+		if (st->have_header && tpm_ok) {
+			char why[256];
+
+			st->nv = cv_nv_exists(&tpm, &st->h, why, sizeof(why));
+			if (st->nv < 0)
+				st->nv = -1;
+		}
+	}
+	if (tpm_ok)
+		cv_tpm_close(&tpm);
+	*count = r.n;
+	cv_registry_free(&r);
+	return out;
+}
+
+static void cv_json_registered(const struct cv_reg_status *st, size_t i)
+{
+	char uuid[37];
+	int p;
+
+	printf("%s{\"name\":", i ? "," : "");
+	cv_json_str(st->e.name);
+	printf(",\"backing\":");
+	cv_json_str(st->e.backing);
+	printf(",\"mountpoint\":");
+	if (st->e.mountpoint[0])
+		cv_json_str(st->e.mountpoint);
+	else
+		printf("null");
+	printf(",\"state\":\"%s\"", st->state);
+	if (!st->have_header) {
+		printf(",\"header_error\":");
+		cv_json_str(st->why);
+		putchar('}');
+		return;
+	}
+	cv_uuid_format(st->h.uuid, uuid);
+	printf(",\"uuid\":\"%s\",\"cipher\":", uuid);
+	cv_json_str(st->h.cipher);
+	printf(",\"tpm_bound\":true,\"nv_index\":%u,\"nv_present\":%s,\"pin\":%s,\"pcrs\":[",
+	       st->h.nv_index, st->nv < 0 ? "null" : st->nv ? "true" : "false",
+	       st->h.flags & CV_HDR_F_PIN ? "true" : "false");
+	for (p = 0; p < CV_HDR_PCRS; p++)
+		if (st->h.pcr_mask & (1u << p))
+			printf("%s%d", st->h.pcr_mask & ((1u << p) - 1) ? "," : "", p);
+	printf("],\"recovery\":%s,\"data_bytes\":%llu}", st->h.flags & CV_HDR_F_RECOVERY ? "true" : "false",
+	       (unsigned long long)st->h.data_sectors * 512);
+}
+
 int cmd_status(int argc, char **argv)
 {
-	char module_err[CV_ERRLEN] = "", tpm_err[CV_ERRLEN] = "", line[512];
+	char module_err[CV_ERRLEN] = "", tpm_err[CV_ERRLEN] = "", reg_err[CV_ERRLEN] = "", line[8192];
+	struct cv_reg_status *reg;
+	size_t nreg;
 	struct cv_vault_info *vaults = NULL;
 	struct cv_tpm_info tpm;
 	struct cv_status st = { 0 };
@@ -111,6 +255,7 @@ int cmd_status(int argc, char **argv)
 		cv_ipc_close(&ipc);
 	}
 	tpm_ret = cv_tpm_probe(&tpm, tpm_err, sizeof(tpm_err));
+	reg = cv_status_registry(vaults, n, !tpm_ret, &nreg, reg_err, sizeof(reg_err));
 
 	if (json) {
 		printf("{\"module_version\":");
@@ -148,7 +293,17 @@ int cmd_status(int argc, char **argv)
 			cv_json_str(tpm.manufacturer);
 			printf(",\"firmware\":\"%u.%u\"", tpm.firmware1 >> 16, tpm.firmware1 & 0xffff);
 		}
-		printf("}}\n");
+		printf("},\"registry\":");
+		if (!reg) {
+			printf("null,\"registry_error\":");
+			cv_json_str(reg_err);
+		} else {
+			putchar('[');
+			for (i = 0; i < nreg; i++)
+				cv_json_registered(&reg[i], i);
+			putchar(']');
+		}
+		printf("}\n");
 	} else {
 		if (ret == -ENOENT)
 			printf("module: not loaded (no generic netlink family '%s')\n", CAMVAULT_GENL_NAME);
@@ -165,7 +320,15 @@ int cmd_status(int argc, char **argv)
 			cv_vault_line(&vaults[i], line, sizeof(line));
 			printf("%s\n", line);
 		}
+		if (!reg)
+			printf("registry: unreadable (%s)\n", reg_err);
+		for (i = 0; reg && i < nreg; i++) {
+			cv_registered_line(&reg[i].e, reg[i].have_header ? &reg[i].h : NULL, reg[i].why, reg[i].nv,
+					   reg[i].state, line, sizeof(line));
+			printf("%s\n", line);
+		}
 	}
+	free(reg);
 	fflush(stdout);
 	free(vaults);
 	if (ret) {

@@ -39,9 +39,10 @@ int cv_tpm_open(struct cv_tpm *tpm, char *err, size_t errlen)
 				 "%s (e.g. device:/dev/tpmrm0 or swtpm:host=127.0.0.1,port=2321)", CV_TPM_ENV,
 				 tpm->tcti_conf, Tss2_RC_Decode(rc), CV_TPM_ENV);
 		else
-			snprintf(err, errlen, "no TPM found by %s (%s): load the TPM driver (tpm_tis or tpm_crb) "
-				 "or set %s (e.g. swtpm:host=127.0.0.1,port=2321)", cv_tpm_where(tpm),
-				 Tss2_RC_Decode(rc), CV_TPM_ENV);
+			snprintf(err, errlen, "no TPM found by %s (%s): add a TPM 2.0 module (on a Raspberry Pi an "
+				 "SLB9670 with 'dtoverlay=tpm-slb9670' in config.txt) and load its driver (tpm_tis_spi, "
+				 "tpm_tis or tpm_crb), or point %s at one (e.g. swtpm:host=127.0.0.1,port=2321)",
+				 cv_tpm_where(tpm), Tss2_RC_Decode(rc), CV_TPM_ENV);
 		tpm->tcti = NULL;
 		return -1;
 	}

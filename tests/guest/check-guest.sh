@@ -2,7 +2,7 @@
 # One guest layer of make check: boot KERNEL once, run the whole guest suite, count its TAP results,
 # plus one test of our own: the kernel logged no splat (KASAN, lockdep, oops, hung task) and the guest
 # ran to the end. On the 6.12 test kernel, a second boot with kmemleak on runs the tests that load, refuse
-# and lock vaults, and fails on any leak.
+# and lock vaults, and fails on any leak. Then the TPM story over four boots (story-tpm.sh).
 # Ends with "N passed, N failed, N skipped".
 set -uo pipefail
 . "$(dirname "$0")/../scripts/lib.sh"
@@ -52,6 +52,9 @@ if [ "$kernel" = pi612 ]; then
 	cat "$leak.tap"
 	count "$leak.tap"
 fi
+
+"$TOP/tests/guest/story-tpm.sh" "$kernel" | tee "$TOP/build/$kernel/story-tpm.tap"
+count "$TOP/build/$kernel/story-tpm.tap"
 
 echo "$p passed, $f failed, $s skipped"
 [ "$f" -eq 0 ]

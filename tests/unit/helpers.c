@@ -179,35 +179,36 @@ static int cv_rm(const char *path, const struct stat *sb, int flag, struct FTW *
 	return remove(path);
 }
 
-int cv_swtpm_setup(void **state)
+int cv_swtpm_start(struct cv_swtpm *t, const char *dir)
 {
-	char server[96], ctrl[96], tpmstate[96];
+	char server[96], ctrl[96], tpmstate[96], keep[sizeof(t->dir)] = "";
 	struct timespec pause = { 0, 50 * 1000 * 1000 };
 	int i, status;
 
-	(void)state;
-	memset(&cv_swtpm, 0, sizeof(cv_swtpm));
+	if (dir)
+		snprintf(keep, sizeof(keep), "%s", dir);	/* dir may be t->dir */
+	memset(t, 0, sizeof(*t));
 	if (!cv_in_path("swtpm")) {
-		cv_swtpm.missing = 1;
-		snprintf(cv_swtpm.why, sizeof(cv_swtpm.why), "swtpm is not installed: apt-get install swtpm");
-		return 0;
+		t->missing = 1;
+		snprintf(t->why, sizeof(t->why), "swtpm is not installed: apt-get install swtpm");
+		return -1;
 	}
-	cv_swtpm.port = cv_free_port_pair();
-	strcpy(cv_swtpm.dir, "/tmp/camvault-unit-swtpm.XXXXXX");
-	if (cv_swtpm.port < 0 || !mkdtemp(cv_swtpm.dir)) {
-		snprintf(cv_swtpm.why, sizeof(cv_swtpm.why), "no free port pair or temporary directory: %s",
-			 strerror(errno));
-		cv_swtpm.dir[0] = '\0';
-		return 0;
+	t->port = cv_free_port_pair();
+	strcpy(t->dir, keep[0] ? keep : "/tmp/camvault-unit-swtpm.XXXXXX");
+	if (t->port < 0 || (!keep[0] && !mkdtemp(t->dir))) {
+		snprintf(t->why, sizeof(t->why), "no free port pair or temporary directory: %s", strerror(errno));
+		if (!keep[0])
+			t->dir[0] = '\0';
+		return -1;
 	}
-	snprintf(server, sizeof(server), "type=tcp,port=%d,bindaddr=127.0.0.1", cv_swtpm.port);
-	snprintf(ctrl, sizeof(ctrl), "type=tcp,port=%d,bindaddr=127.0.0.1", cv_swtpm.port + 1);
-	snprintf(tpmstate, sizeof(tpmstate), "dir=%s", cv_swtpm.dir);
-	snprintf(cv_swtpm.tcti, sizeof(cv_swtpm.tcti), "swtpm:host=127.0.0.1,port=%d", cv_swtpm.port);
+	snprintf(server, sizeof(server), "type=tcp,port=%d,bindaddr=127.0.0.1", t->port);
+	snprintf(ctrl, sizeof(ctrl), "type=tcp,port=%d,bindaddr=127.0.0.1", t->port + 1);
+	snprintf(tpmstate, sizeof(tpmstate), "dir=%s", t->dir);
+	snprintf(t->tcti, sizeof(t->tcti), "swtpm:host=127.0.0.1,port=%d", t->port);
 
 	fflush(NULL);
-	cv_swtpm.pid = fork();
-	if (cv_swtpm.pid == 0) {
+	t->pid = fork();
+	if (t->pid == 0) {
 		int null = open("/dev/null", O_WRONLY);
 
 		/* Never outlive the test, even when it crashes. */
@@ -218,37 +219,54 @@ int cv_swtpm_setup(void **state)
 		       tpmstate, "--flags", "not-need-init,startup-clear", (char *)NULL);
 		_exit(127);
 	}
-	if (cv_swtpm.pid < 0) {
-		snprintf(cv_swtpm.why, sizeof(cv_swtpm.why), "fork: %s", strerror(errno));
-		cv_swtpm.pid = 0;
-		return 0;
+	if (t->pid < 0) {
+		snprintf(t->why, sizeof(t->why), "fork: %s", strerror(errno));
+		t->pid = 0;
+		return -1;
 	}
 	for (i = 0; i < 200; i++) {		/* 10 s */
-		if (waitpid(cv_swtpm.pid, &status, WNOHANG) == cv_swtpm.pid) {
-			snprintf(cv_swtpm.why, sizeof(cv_swtpm.why), "swtpm exited with status %d at start: "
-				 "see its message above", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
-			cv_swtpm.pid = 0;
-			return 0;
+		if (waitpid(t->pid, &status, WNOHANG) == t->pid) {
+			snprintf(t->why, sizeof(t->why), "swtpm exited with status %d at start: see its message above",
+				 WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+			t->pid = 0;
+			return -1;
 		}
-		if (cv_connects(cv_swtpm.port))
+		if (cv_connects(t->port))
 			return 0;
 		nanosleep(&pause, NULL);
 	}
-	snprintf(cv_swtpm.why, sizeof(cv_swtpm.why), "swtpm does not listen on port %d after 10 s",
-		 cv_swtpm.port);
+	snprintf(t->why, sizeof(t->why), "swtpm does not listen on port %d after 10 s", t->port);
+	return -1;
+}
+
+void cv_swtpm_stop(struct cv_swtpm *t, int sig)
+{
+	if (t->pid > 0) {
+		kill(t->pid, sig);
+		waitpid(t->pid, NULL, 0);
+		t->pid = 0;
+	}
+}
+
+void cv_swtpm_remove(struct cv_swtpm *t)
+{
+	cv_swtpm_stop(t, SIGTERM);
+	if (t->dir[0])
+		nftw(t->dir, cv_rm, 8, FTW_DEPTH | FTW_PHYS);
+	t->dir[0] = '\0';
+}
+
+int cv_swtpm_setup(void **state)
+{
+	(void)state;
+	cv_swtpm_start(&cv_swtpm, NULL);
 	return 0;
 }
 
 int cv_swtpm_teardown(void **state)
 {
 	(void)state;
-	if (cv_swtpm.pid > 0) {
-		kill(cv_swtpm.pid, SIGTERM);
-		waitpid(cv_swtpm.pid, NULL, 0);
-		cv_swtpm.pid = 0;
-	}
-	if (cv_swtpm.dir[0])
-		nftw(cv_swtpm.dir, cv_rm, 8, FTW_DEPTH | FTW_PHYS);
+	cv_swtpm_remove(&cv_swtpm);
 	return 0;
 }
 

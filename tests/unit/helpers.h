@@ -60,6 +60,19 @@ int cv_swtpm_setup(void **state);
 int cv_swtpm_teardown(void **state);
 void cv_swtpm_require(void);
 
+/*
+ * Another swtpm, for tests that need a second TPM or that cut a TPM's power: starts one on a fresh port pair
+ * with state directory dir, or a new temporary one when dir is NULL (t->dir, kept by cv_swtpm_stop() so that
+ * cv_swtpm_start(t, t->dir) restarts the same TPM). Returns 0, or -1 with t->why (and t->missing).
+ */
+int cv_swtpm_start(struct cv_swtpm *t, const char *dir);
+
+/* Sends t's swtpm sig (SIGKILL: a power cut, no TPM2_Shutdown) and waits for it to end; keeps its state. */
+void cv_swtpm_stop(struct cv_swtpm *t, int sig);
+
+/* Stops t's swtpm and removes its state directory. */
+void cv_swtpm_remove(struct cv_swtpm *t);
+
 /* A TCP port on 127.0.0.1 that nothing listens on (it was free a moment ago). */
 int cv_closed_port(void);
 

@@ -43,9 +43,13 @@ static void test_help_lists_commands(void **state)
 	(void)state;
 	cv_run(&r, camvault_main, "camvault", "help", NULL);
 	assert_int_equal(r.rc, 0);
-	assert_non_null(strstr(r.out, "\n  status     show whether camvault.ko is loaded"));
-	assert_non_null(strstr(r.out, "\n  create     create a vault"));
-	assert_non_null(strstr(r.out, "\n  remove     remove a vault"));
+	assert_non_null(strstr(r.out, "\n  status     show camvault.ko, the TPM, and every vault"));
+	assert_non_null(strstr(r.out, "\n  init       make a vault whose key only this machine's TPM releases"));
+	assert_non_null(strstr(r.out, "\n  open       open (and mount) a vault"));
+	assert_non_null(strstr(r.out, "\n  close      unmount and close a vault"));
+	assert_non_null(strstr(r.out, "\n  shred      destroy a vault's key for good"));
+	assert_non_null(strstr(r.out, "\n  create     create a vault from a raw key file"));
+	assert_non_null(strstr(r.out, "\n  remove     remove a vault's device"));
 	assert_non_null(strstr(r.out, "\n  lock       wipe a vault's key"));
 	assert_non_null(strstr(r.out, "\n  help       "));
 }

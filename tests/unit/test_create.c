@@ -585,12 +585,14 @@ static void test_create_input_errors(void **state)
 	assert_null(strstr(r.err, "camvault.ko"));
 	assert_non_null(strstr(r.err, "is smaller than one sector (32 bytes, a sector is 512)"));
 
-	cv_run(&r, cmd_create, "create", "cam0", "--backing", "/dev/null", "--key-file", kf, NULL);
+	cv_run(&r, cmd_create, "create", "cam0", "--backing", "/dev/null", "--key-file", kf, "--cipher", "adiantum",
+	       NULL);
 	assert_int_equal(r.rc, 1);
 	assert_string_equal(r.err, "camvault: backing /dev/null is neither a regular file (an image) nor a block "
 			    "device\n");
 
-	cv_run(&r, cmd_create, "create", "cam0", "--backing", "/nonexistent/img", "--key-file", kf, NULL);
+	cv_run(&r, cmd_create, "create", "cam0", "--backing", "/nonexistent/img", "--key-file", kf, "--cipher",
+	       "adiantum", NULL);
 	assert_string_equal(r.err, "camvault: cannot use backing /nonexistent/img: No such file or directory\n");
 
 	cv_run(&r, cmd_create, "create", "cam0", "--key-file", kf, NULL);

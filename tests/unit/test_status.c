@@ -58,10 +58,13 @@ static void test_json_with_tpm(void **state)
 
 	(void)state;
 	cv_swtpm_require();
+	/* An empty registry: a directory without vaults.conf. */
+	assert_int_equal(setenv("CAMVAULT_ETC", "/nonexistent/camvault-etc", 1), 0);
 	cv_run(&r, cmd_status, "status", "--json", NULL);
+	assert_int_equal(unsetenv("CAMVAULT_ETC"), 0);
 	assert_true(strncmp(r.out, "{\"module_version\":", 18) == 0);
 	assert_non_null(strstr(r.out, ",\"tpm\":{\"present\":true,\"manufacturer\":\"IBM\",\"firmware\":\""));
-	assert_string_equal(strstr(r.out, "\"}}\n"), "\"}}\n");
+	assert_string_equal(strstr(r.out, "\"},\"registry\":[]}\n"), "\"},\"registry\":[]}\n");
 	if (r.rc)
 		assert_non_null(strstr(r.out, "\"module_version\":null,\"vaults\":null,\"module_error\":\"kernel "
 				       "module not loaded"));
