@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Build camvault.ko (and camvault_kunit.ko where the kernel has KUnit) against KDIR in a private copy of
 # the sources, so builds for several kernels never share objects. W=1; any compiler warning fails.
+# Kbuild also makes OUTDIR/camvault.btf, the BTF the probes use where the kernel has none.
 # usage: build-module.sh KDIR OUTDIR [extra kbuild arguments, e.g. C=1]
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -17,3 +18,4 @@ fi
 if grep -E 'warning:|error:' "$log" | grep -v 'Skipping BTF generation' >&2; then
 	die "module build against $kdir has warnings (log: $log)"
 fi
+[ -s "$out/camvault.btf" ] || die "the build against $kdir made no camvault.btf (log: $log)"
