@@ -20,6 +20,7 @@
 	C(close, "unmount and close a vault: its key leaves the kernel") \
 	C(lock, "wipe a vault's key from the kernel now: its I/O fails from then on") \
 	C(shred, "destroy a vault's key for good: its TPM secret and its header") \
+	C(trace, "print every access to footage and cameras as the probes record it") \
 	C(create, "create a vault from a raw key file (testing; no TPM)") \
 	C(remove, "remove a vault's device (and the loop device of its image)")
 

@@ -27,9 +27,15 @@ struct cv_probes_opts {
 	 * size. 0: the default, CV_PROBES_RINGBUF_DEFAULT.
 	 */
 	uint32_t ringbuf_bytes;
+	/*
+	 * How many sessions (files open on footage) the probes follow at once; beyond, opens are counted
+	 * as lost (cv_probes_lost_counts). 0: the default, CV_PROBES_SESSIONS_DEFAULT.
+	 */
+	uint32_t sessions_max;
 };
 
 #define CV_PROBES_RINGBUF_DEFAULT (256u * 1024)
+#define CV_PROBES_SESSIONS_DEFAULT 8192u
 
 /*
  * Load the probes and attach them. On failure: NULL, errno set, and err (if errlen > 0) says what
@@ -39,15 +45,23 @@ struct cv_probes *cv_probes_open(const char *btf_path, char *err, size_t errlen)
 struct cv_probes *cv_probes_open_opts(const struct cv_probes_opts *opts, char *err, size_t errlen);
 
 /*
- * Record every later open of the file at path (its inode: later renames do not matter, but a file
- * replaced by a new one under the same name is not watched), or of any file on the filesystem that
- * holds path_on_fs. 0, or a negative errno: from stat(2), or -E2BIG when the map is full.
+ * Record every later session on the file at path (its inode: later renames do not matter, but a file
+ * replaced by a new one under the same name is not watched; a block or char device: every node of that
+ * device), or on any file of the filesystem that holds path_on_fs. Unlink, rename and truncate name
+ * files by path, which the syscall-tracepoint tier matches against paths: watch_file adds the file's
+ * real path, watch_fs every mountpoint of the filesystem, as this process's mount namespace shows them.
+ * 0, or a negative errno: from stat(2), or -E2BIG when a map is full.
  */
 int cv_probes_watch_file(struct cv_probes *p, const char *path);
 int cv_probes_watch_fs(struct cv_probes *p, const char *path_on_fs);
 /* Stop watching; -ENOENT when it was not watched. */
 int cv_probes_unwatch_file(struct cv_probes *p, const char *path);
 int cv_probes_unwatch_fs(struct cv_probes *p, const char *path_on_fs);
+
+/* Every char device of this major is a camera (81: /dev/video*), or no longer; as above. */
+#define CV_PROBES_VIDEO_MAJOR 81u
+int cv_probes_watch_major(struct cv_probes *p, uint32_t major);
+int cv_probes_unwatch_major(struct cv_probes *p, uint32_t major);
 
 typedef void (*cv_probes_cb)(const struct camvault_rec *rec, void *ctx);
 
@@ -57,14 +71,34 @@ typedef void (*cv_probes_cb)(const struct camvault_rec *rec, void *ctx);
  */
 int cv_probes_poll(struct cv_probes *p, int timeout_ms, cv_probes_cb cb, void *ctx);
 
+/*
+ * Hand cb a copy of every session still open, flagged CAMVAULT_RF_STILL_OPEN (close_ns 0): the probes
+ * keep following them, and write them again, whole, when they close. Returns how many, or a negative
+ * errno.
+ */
+int cv_probes_flush(struct cv_probes *p, cv_probes_cb cb, void *ctx);
+
 /* A file descriptor that polls readable when records wait, for an event loop; then call cv_probes_poll(p, 0, ...). */
 int cv_probes_fd(const struct cv_probes *p);
 
 /*
- * How many records the probes could not write because the ring buffer was full, since cv_probes_open:
- * the sum over CPUs. UINT64_MAX if the counter could not be read.
+ * How many records the probes could not write because the ring buffer was full, plus how many sessions
+ * they could not follow because they already followed sessions_max, since cv_probes_open: the sum over
+ * CPUs. UINT64_MAX if a counter could not be read.
  */
 uint64_t cv_probes_lost(const struct cv_probes *p);
+
+struct cv_probes_loss {
+	uint64_t records;	/* ring buffer full */
+	uint64_t sessions;	/* session table full: counted at each attempt (open, then each I/O) */
+};
+
+/* Both counters; 0, or a negative errno. */
+int cv_probes_lost_counts(const struct cv_probes *p, struct cv_probes_loss *loss);
+
+/* The tier the probes run at (enum camvault_tier), and the name of a tier: "lsm" ... "unknown". */
+int cv_probes_tier(const struct cv_probes *p);
+const char *cv_probes_tier_name(int tier);
 
 /* Detach the probes and free everything; NULL is allowed. */
 void cv_probes_close(struct cv_probes *p);

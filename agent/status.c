@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "ipc.h"
+#include "record.h"
 #include "registry.h"
 #include "seal.h"
 #include "status.h"
@@ -37,24 +38,6 @@ static void cv_status_usage(FILE *f)
 		"vaults.conf: TPM-bound, PIN, PCRs, recovery slot, open, LOCKED or closed.\n"
 		"  --json    one JSON object: {\"module_version\":..,\"vaults\":..,\"vault_list\":[..],\"tpm\":{..},\n"
 		"            \"registry\":[..]}\n");
-}
-
-void cv_human_bytes(uint64_t bytes, char *buf, size_t len)
-{
-	static const char *const units[] = { "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
-	double v = bytes;
-	int u = -1;
-
-	if (bytes < 1024) {
-		snprintf(buf, len, "%" PRIu64 " B", bytes);
-		return;
-	}
-	/* Up a unit while the value would print as 1024.0 or more. */
-	do {
-		v /= 1024;
-		u++;
-	} while (u < 5 && v >= 1023.95);
-	snprintf(buf, len, "%.1f %s", v, units[u]);
 }
 
 void cv_vault_line(const struct cv_vault_info *v, char *buf, size_t len)

@@ -10,9 +10,6 @@
 #include "ipc.h"
 #include "registry.h"
 
-/* bytes for people: "0 B", "1023 B", "1.0 KiB", "1.2 MiB", ... up to EiB, one decimal. */
-void cv_human_bytes(uint64_t bytes, char *buf, size_t len);
-
 /*
  * The status line of a vault, without the newline:
  *	vault cam0 (dm-0, 254:0) aes-xts-plain64 open, read 1.2 MiB, written 3.4 MiB, 0 I/O errors

@@ -19,6 +19,7 @@
 #include "create.h"
 #include "dm.h"
 #include "keys.h"
+#include "mountinfo.h"
 #include "seal.h"
 #include "vault.h"
 #include "uapi/camvault.h"
@@ -333,23 +334,6 @@ int cv_vault_mount(const struct cv_vault_entry *e, char *err, size_t errlen)
 	return 0;
 }
 
-/* "\040" and friends in mountinfo paths, decoded in place. */
-static void cv_unescape(char *s)
-{
-	char *out = s;
-
-	for (; *s; s++) {
-		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' && s[3] >= '0' &&
-		    s[3] <= '7') {
-			*out++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
-			s += 3;
-		} else {
-			*out++ = *s;
-		}
-	}
-	*out = '\0';
-}
-
 int cv_vault_mounted(const char *name, char *dir, size_t len, char *err, size_t errlen)
 {
 	struct cv_dm_dev dev;
@@ -373,7 +357,7 @@ int cv_vault_mounted(const char *name, char *dir, size_t len, char *err, size_t 
 
 		if (sscanf(line, "%*u %*u %u:%u %*s %4095s", &maj, &min, mnt) == 3 && maj == dev.major &&
 		    min == dev.minor) {
-			cv_unescape(mnt);
+			cv_mountinfo_unescape(mnt);
 			snprintf(dir, len, "%s", mnt);
 			found = 1;
 		}

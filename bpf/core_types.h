@@ -2,10 +2,22 @@
 /*
  * The few kernel types the camvault probes read, declared by hand for CO-RE.
  *
- * Only the members the probes use are listed. preserve_access_index makes every access a CO-RE
- * relocation that libbpf resolves against the running kernel's BTF (or the file given as
- * btf_custom_path on kernels built without it), so neither offsets nor the rest of each struct matter,
- * and the probes need no vmlinux.h generated on the build host.
+ * Only the members the probes use are listed, flat: members the kernel keeps inside anonymous
+ * structs or unions (qstr's len, sock_common's skc_daddr, file's f_path on 6.13 and later) are found
+ * there by name when libbpf relocates. preserve_access_index makes every access a CO-RE relocation that
+ * libbpf resolves against the running kernel's BTF (or the file given as btf_custom_path on kernels
+ * built without it), so neither offsets nor the rest of each struct matter, and the probes need no
+ * vmlinux.h generated on the build host.
+ *
+ * Members that exist on some kernels only are read behind bpf_core_field_exists() or
+ * bpf_core_type_exists(), so a BTF without them still loads:
+ *   - file.f_count (atomic_long_t, up to 6.12) and file.f_ref (file_ref_t, 6.13 on), as flavours;
+ *   - task_struct.loginuid and sessionid (CONFIG_AUDIT);
+ *   - sock_common.skc_v6_daddr (CONFIG_IPV6);
+ *   - struct mount, private to fs/: camvault.btf carries a copy of its first members, except on
+ *     randstruct kernels (kmod/btf_types.c); without it paths stop at their mount's root.
+ *
+ * Checked against Debian's 6.1, the 6.12.117 sources and 6.18's BTF.
  *
  * Tracepoint contexts are not kernel types with BTF: they are declared plainly in access.bpf.c.
  */
@@ -16,38 +28,158 @@
 
 #define CV_CORE __attribute__((preserve_access_index))
 
+/*
+ * atomic_t, atomic_long_t (64-bit kernels only), kuid_t, file_ref_t, in6_addr: only their member names
+ * matter to CO-RE. Anonymous typedefs, not CV_CORE structs: tests/scripts/check-btf.py looks for every
+ * "struct NAME { ... } CV_CORE;" in the kernel's BTF by that name.
+ */
+typedef struct {
+	int counter;
+} cv_atomic_t;
+
+typedef struct {
+	__s64 counter;
+} cv_atomic_long_t;
+
+typedef struct {
+	__u32 val;
+} cv_kuid_t;
+
+typedef struct {
+	cv_atomic_long_t refcnt;
+} cv_file_ref_t;
+
+typedef struct {
+	__u8 u6_addr8[16];
+} cv_in6_addr_t;
+
 struct super_block {
 	__u32 s_dev;			/* dev_t: major << 20 | minor */
 } CV_CORE;
 
 struct inode {
+	__u16 i_mode;			/* umode_t */
+	__u32 i_rdev;			/* dev_t of a device node */
 	unsigned long i_ino;
 	struct super_block *i_sb;
 } CV_CORE;
 
+struct qstr {
+	__u32 len;
+	const unsigned char *name;
+} CV_CORE;
+
+struct dentry {
+	struct dentry *d_parent;
+	struct qstr d_name;
+	struct super_block *d_sb;
+} CV_CORE;
+
+struct vfsmount {
+	struct dentry *mnt_root;
+	struct super_block *mnt_sb;
+} CV_CORE;
+
+/* fs/mount.h: struct vfsmount is embedded in it. */
+struct mount {
+	struct mount *mnt_parent;
+	struct dentry *mnt_mountpoint;
+	struct vfsmount mnt;
+} CV_CORE;
+
+struct path {
+	struct vfsmount *mnt;
+	struct dentry *dentry;
+} CV_CORE;
+
 struct file {
+	struct path f_path;
 	struct inode *f_inode;
 	unsigned int f_flags;
+	unsigned int f_mode;		/* fmode_t */
+	void *private_data;		/* a socket file's struct socket */
+} CV_CORE;
+
+/* The references to a struct file: CO-RE flavours of it, one of which the kernel has. */
+struct file___count {
+	cv_atomic_long_t f_count;	/* up to 6.12: the references */
+} CV_CORE;
+
+struct file___ref {
+	cv_file_ref_t f_ref;		/* 6.13 on: the references - 1 (include/linux/file_ref.h) */
 } CV_CORE;
 
 struct fdtable {
 	unsigned int max_fds;
 	struct file **fd;
+	unsigned long *close_on_exec;
+	unsigned long *open_fds;
 } CV_CORE;
 
 struct files_struct {
+	cv_atomic_t count;		/* tasks sharing the table */
 	struct fdtable *fdt;
 } CV_CORE;
 
-struct task_struct {
-	struct files_struct *files;
+struct fs_struct {
+	struct path root;
+	struct path pwd;
 } CV_CORE;
 
-/* Userspace's struct, read from the syscall's argument: plain, not CO-RE. */
+struct mm_struct {
+	struct file *exe_file;
+} CV_CORE;
+
+struct signal_struct {
+	cv_atomic_t live;		/* threads not yet exiting */
+} CV_CORE;
+
+struct task_struct {
+	int pid;
+	int tgid;
+	struct task_struct *real_parent;
+	struct mm_struct *mm;
+	struct files_struct *files;
+	struct fs_struct *fs;
+	struct signal_struct *signal;
+	cv_kuid_t loginuid;	/* CONFIG_AUDIT */
+	unsigned int sessionid;		/* CONFIG_AUDIT */
+} CV_CORE;
+
+struct sock_common {
+	unsigned short skc_family;
+	__be32 skc_daddr;
+	__be16 skc_dport;
+	cv_in6_addr_t skc_v6_daddr;	/* CONFIG_IPV6 */
+} CV_CORE;
+
+struct sock {
+	struct sock_common __sk_common;
+} CV_CORE;
+
+struct socket {
+	struct sock *sk;
+	struct file *file;
+} CV_CORE;
+
+/* Userspace's structs, read from the syscalls' arguments: plain, not CO-RE. */
 struct cv_open_how {
 	__u64 flags;
 	__u64 mode;
 	__u64 resolve;
+};
+
+struct cv_user_msghdr {
+	void *msg_name;
+	int msg_namelen;
+};
+
+/* sockaddr_in and sockaddr_in6 share their first 8 bytes: family, port. */
+struct cv_user_sockaddr {
+	__u16 family;
+	__be16 port;
+	__u32 addr4_or_flowinfo;
+	__u8 addr6[16];
 };
 
 #endif /* CAMVAULT_CORE_TYPES_H */

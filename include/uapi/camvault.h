@@ -99,9 +99,17 @@ enum camvault_event {
  * Access records, written by the eBPF probes into the ring buffer map "records", read by the
  * agent. Device numbers are the kernel's internal encoding (major << 20 | minor), as in struct
  * super_block's s_dev: userspace converts st_dev with camvault_kdev().
+ *
+ * A session record covers one struct file on watched footage, from its open to its last close,
+ * aggregated in the kernel: what was done with it (bytes, mmaps, ioctls, camera streaming) and by
+ * whom. Unlink, rename and truncate are records of their own: deleting or moving evidence is
+ * touching it.
  */
 enum camvault_rec_type {
-	CAMVAULT_REC_OPEN = 1,		/* a watched file was opened */
+	CAMVAULT_REC_SESSION = 1,	/* a watched file or camera, open to last close */
+	CAMVAULT_REC_UNLINK,		/* a watched file was unlinked (path) */
+	CAMVAULT_REC_RENAME,		/* a watched file was renamed (path -> path2) */
+	CAMVAULT_REC_TRUNCATE,		/* truncate, ftruncate, or open with O_TRUNC */
 };
 
 /* Which hook produced a record (the tiers of the probes, best first). */
@@ -111,6 +119,30 @@ enum camvault_tier {
 	CAMVAULT_TIER_KPROBE,
 	CAMVAULT_TIER_SYSCALL_TP,
 };
+
+/*
+ * camvault_rec.rflags:
+ * OPEN_UNSEEN  opened before the probes saw it: open_ns is 0, open_flags are file->f_flags.
+ * STILL_OPEN   flushed while still open (close_ns is 0): the whole record follows at the close.
+ * UNOBSERVED   the process uses io_uring: its I/O through it is not counted.
+ * PEER         data read from it went to a socket: peer_* are set.
+ * PATH_TAIL    path (or path2) misses its head: too long (it holds its last components), or no
+ *              struct mount in the kernel's BTF (it starts at the root of its mount).
+ * CAMERA       a live camera: a char device of a watched major (the video major), or watched
+ *              itself.
+ * EXE_TAIL     exe misses its head, as path with PATH_TAIL.
+ * CLOSE_LATE   the last reference went where the probes cannot see (a mapping outliving its fd, a
+ *              passed fd, exec): close_ns is when they noticed, at the munmap, exec or exit that
+ *              dropped it, or later.
+ */
+#define CAMVAULT_RF_OPEN_UNSEEN	0x01
+#define CAMVAULT_RF_STILL_OPEN	0x02
+#define CAMVAULT_RF_UNOBSERVED	0x04
+#define CAMVAULT_RF_PEER	0x08
+#define CAMVAULT_RF_PATH_TAIL	0x10
+#define CAMVAULT_RF_CAMERA	0x20
+#define CAMVAULT_RF_EXE_TAIL	0x40
+#define CAMVAULT_RF_CLOSE_LATE	0x80
 
 /*
  * A userspace dev_t (stat's st_dev, glibc's encoding of major and minor) to the kernel's internal
@@ -125,26 +157,66 @@ static inline __u64 camvault_kdev(__u64 st_dev)
 }
 
 #define CAMVAULT_COMM_LEN 16
+#define CAMVAULT_PATH_LEN 256		/* NUL-terminated; see CAMVAULT_RF_PATH_TAIL */
+#define CAMVAULT_ID_UNSET 0xffffffffu	/* loginuid/sessionid unset, or unknown */
 
+/*
+ * One record. Times are CLOCK_BOOTTIME (bpf_ktime_get_boot_ns), which the agent converts; for
+ * unlink, rename and truncate, close_ns equals open_ns. dev is the file's superblock's, or a
+ * device's own i_rdev. ino is 0 in unlink, rename and truncate records made from a path on a
+ * watched filesystem: the probes saw a name, not an inode. open_flags are the O_* given to open
+ * (O_CREAT, O_TRUNC...), else file->f_flags. Paths are from the root of the mount namespace.
+ */
 struct camvault_rec {
 	__u16 type;		/* enum camvault_rec_type */
 	__u16 tier;		/* enum camvault_tier */
+	__u32 rflags;		/* CAMVAULT_RF_* */
 	__u32 pid;		/* thread group id, what userspace calls the pid */
-	__u32 tid;
-	__u32 uid;
+	__u32 tid;		/* the thread that opened (unlinked, renamed, truncated) it */
+	__u32 ppid;		/* the parent's pid */
+	__u32 uid;		/* real uid and gid */
 	__u32 gid;
-	__u32 flags;		/* open flags (O_*), as passed to the syscall */
-	__u64 time_ns;		/* CLOCK_MONOTONIC (bpf_ktime_get_ns) */
-	__u64 cgroup_id;
-	__u64 dev;		/* kernel dev_t of the file's superblock */
+	__u32 loginuid;		/* audit login uid, CAMVAULT_ID_UNSET when none */
+	__u32 sessionid;	/* audit session, CAMVAULT_ID_UNSET when none */
+	__u32 open_flags;
+	__u64 open_ns;
+	__u64 close_ns;		/* the last close */
+	__u64 cgroup_id;	/* the cgroup v2 id: which container */
+	__u64 dev;
 	__u64 ino;
+	__u64 bytes_read;	/* read, pread, readv, preadv; sendfile, splice, copy_file_range */
+	__u64 bytes_written;	/* the same, into it */
+	__u32 mmaps;		/* mmap(2) calls on it */
+	__u32 ioctls;		/* ioctl(2) calls on it */
+	__u32 streamons;	/* camera: VIDIOC_STREAMON */
+	__u32 dqbufs;		/* camera: VIDIOC_DQBUF, frames taken */
+	__u16 peer_family;	/* AF_INET or AF_INET6 with CAMVAULT_RF_PEER, else 0 */
+	__be16 peer_port;
+	__u8 peer_addr[16];	/* IPv4 in the first 4 bytes */
 	char comm[CAMVAULT_COMM_LEN];
+	char exe[CAMVAULT_PATH_LEN];	/* the executable's path */
+	char path[CAMVAULT_PATH_LEN];	/* what was touched */
+	char path2[CAMVAULT_PATH_LEN];	/* rename: the new path */
 };
 
-/* Key of the watched-inode map. */
+/*
+ * Key of the watched-inode map "watched"; also the value of "watched_path". A block or char
+ * device is watched as {its kernel rdev, 0}: every node of the device, wherever it is.
+ */
 struct camvault_file_key {
 	__u64 dev;
 	__u64 ino;
+};
+
+/*
+ * Key of "watched_path", a longest-prefix-match trie over path bytes, for the syscalls that name
+ * a file by path (unlink, rename, truncate). A watched filesystem's mountpoint is "/mnt/vault/"
+ * (prefixlen counts its bytes, in bits); a watched file's path is "/srv/cam0.img" with its NUL,
+ * an exact match.
+ */
+struct camvault_path_key {
+	__u32 prefixlen;	/* in bits */
+	char path[CAMVAULT_PATH_LEN];
 };
 
 #endif /* _UAPI_CAMVAULT_H */

@@ -14,6 +14,8 @@ pkgs=(
 	bc bison flex libssl-dev dwarves kmod cpio rsync xz-utils zstd sparse dkms python3
 	# guests
 	qemu-system-x86 swtpm swtpm-tools busybox-static e2fsprogs cryptsetup-bin fio util-linux mount dmsetup bc
+	# probe workloads (io_uring, ffprobe, the vivid camera) and the demo's recorder
+	liburing-dev ffmpeg v4l-utils gdb
 )
 
 missing=()

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "helpers.h"
+#include "record.h"
 #include "status.h"
 
 int cmd_status(int argc, char **argv);

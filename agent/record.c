@@ -1,0 +1,287 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Access records for people and programs (record.h).
+ */
+#define _DEFAULT_SOURCE
+#include <arpa/inet.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "record.h"
+
+void cv_human_bytes(uint64_t bytes, char *buf, size_t len)
+{
+	static const char *const units[] = { "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
+	double v = bytes;
+	int u = -1;
+
+	if (bytes < 1024) {
+		snprintf(buf, len, "%" PRIu64 " B", bytes);
+		return;
+	}
+	/* Up a unit while the value would print as 1024.0 or more. */
+	do {
+		v /= 1024;
+		u++;
+	} while (u < 5 && v >= 1023.95);
+	snprintf(buf, len, "%.1f %s", v, units[u]);
+}
+
+const char *cv_rec_type_name(unsigned int type)
+{
+	switch (type) {
+	case CAMVAULT_REC_SESSION:
+		return "session";
+	case CAMVAULT_REC_UNLINK:
+		return "unlink";
+	case CAMVAULT_REC_RENAME:
+		return "rename";
+	case CAMVAULT_REC_TRUNCATE:
+		return "truncate";
+	}
+	return "unknown";
+}
+
+const char *cv_rec_action(const struct camvault_rec *r)
+{
+	if (r->type != CAMVAULT_REC_SESSION)
+		return cv_rec_type_name(r->type);
+	if (r->rflags & CAMVAULT_RF_CAMERA && (r->streamons || r->dqbufs || r->bytes_read))
+		return "streamed";
+	if (r->bytes_read && r->bytes_written)
+		return "read+wrote";
+	if (r->bytes_read)
+		return "read";
+	if (r->bytes_written)
+		return "wrote";
+	if (r->mmaps)
+		return "mapped";
+	return "opened";
+}
+
+int64_t cv_boot_to_wall_offset(void)
+{
+	struct timespec boot, wall;
+
+	clock_gettime(CLOCK_BOOTTIME, &boot);
+	clock_gettime(CLOCK_REALTIME, &wall);
+	return ((int64_t)wall.tv_sec - boot.tv_sec) * 1000000000LL + (wall.tv_nsec - boot.tv_nsec);
+}
+
+void cv_wall_format(int64_t wall_ns, char *buf, size_t len)
+{
+	time_t s = (time_t)(wall_ns / 1000000000LL);
+	struct tm tm;
+
+	if (!gmtime_r(&s, &tm) || !strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm)) {
+		snprintf(buf, len, "?");
+		return;
+	}
+	snprintf(buf + strlen(buf), len - strlen(buf), ".%03dZ", (int)(wall_ns / 1000000 % 1000));
+}
+
+/* A fixed-size string field: NUL-terminated within its size. */
+static int cv_str_ok(const char *s, size_t size)
+{
+	return memchr(s, '\0', size) != NULL;
+}
+
+int cv_rec_valid(const struct camvault_rec *r)
+{
+	return r->type >= CAMVAULT_REC_SESSION && r->type <= CAMVAULT_REC_TRUNCATE &&
+	       cv_str_ok(r->comm, sizeof(r->comm)) && cv_str_ok(r->exe, sizeof(r->exe)) &&
+	       cv_str_ok(r->path, sizeof(r->path)) && cv_str_ok(r->path2, sizeof(r->path2));
+}
+
+/* A buffer being appended to; out of room, it keeps counting what it would need. */
+struct cv_out {
+	char *buf;
+	size_t len, used;
+};
+
+static void cv_put(struct cv_out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void cv_put(struct cv_out *o, const char *fmt, ...)
+{
+	size_t room = o->used < o->len ? o->len - o->used : 0;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(room ? o->buf + o->used : NULL, room, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		o->used += (size_t)n;
+}
+
+/* The socket peer as "a.b.c.d:port" or "[v6]:port". */
+static void cv_peer(const struct camvault_rec *r, char *buf, size_t len)
+{
+	char addr[INET6_ADDRSTRLEN] = "?";
+
+	if (r->peer_family == AF_INET)
+		inet_ntop(AF_INET, r->peer_addr, addr, sizeof(addr));
+	else if (r->peer_family == AF_INET6)
+		inet_ntop(AF_INET6, r->peer_addr, addr, sizeof(addr));
+	snprintf(buf, len, r->peer_family == AF_INET6 ? "[%s]:%u" : "%s:%u", addr, ntohs(r->peer_port));
+}
+
+static const struct {
+	uint32_t flag;
+	const char *name;
+	const char *text;
+} cv_rflags[] = {
+	{ CAMVAULT_RF_OPEN_UNSEEN, "open_unseen", "opened before the probes ran" },
+	{ CAMVAULT_RF_STILL_OPEN, "still_open", "still open" },
+	{ CAMVAULT_RF_UNOBSERVED, "unobserved_io", "uses io_uring: unobserved I/O possible" },
+	{ CAMVAULT_RF_PEER, "peer", NULL },
+	{ CAMVAULT_RF_PATH_TAIL, "path_tail", "path shortened" },
+	{ CAMVAULT_RF_CAMERA, "camera", NULL },
+	{ CAMVAULT_RF_EXE_TAIL, "exe_tail", "exe path shortened" },
+	{ CAMVAULT_RF_CLOSE_LATE, "close_late", "last close seen late: close time is when it was found" },
+};
+
+#define CV_NRFLAGS (sizeof(cv_rflags) / sizeof(cv_rflags[0]))
+
+static const char *cv_tier_names[] = { "?", "lsm", "fentry", "kprobe", "syscall-tracepoint" };
+
+static const char *cv_tier(unsigned int tier)
+{
+	return tier < sizeof(cv_tier_names) / sizeof(cv_tier_names[0]) ? cv_tier_names[tier] : "?";
+}
+
+int cv_rec_format_text(const struct camvault_rec *r, int64_t offset_ns, char *buf, size_t len)
+{
+	struct cv_out o = { buf, len, 0 };
+	char when[32], b1[32], b2[32], peer[64];
+	size_t i;
+
+	if (len)
+		buf[0] = '\0';
+	if (!cv_rec_valid(r)) {
+		cv_put(&o, "malformed record (type %u)", r->type);
+		return (int)o.used;
+	}
+	cv_wall_format((int64_t)r->open_ns + offset_ns, when, sizeof(when));
+	cv_put(&o, "%s %s %s", when, cv_rec_action(r), r->path);
+	if (r->type == CAMVAULT_REC_RENAME)
+		cv_put(&o, " -> %s", r->path2);
+	cv_put(&o, " by pid %" PRIu32 " (%s) %s, parent %" PRIu32 ", uid %" PRIu32, r->pid, r->comm,
+	       r->exe[0] ? r->exe : "?", r->ppid, r->uid);
+	if (r->loginuid != CAMVAULT_ID_UNSET)
+		cv_put(&o, ", login uid %" PRIu32, r->loginuid);
+	cv_put(&o, ", cgroup %" PRIu64, (uint64_t)r->cgroup_id);
+	if (r->type == CAMVAULT_REC_SESSION) {
+		cv_human_bytes(r->bytes_read, b1, sizeof(b1));
+		cv_human_bytes(r->bytes_written, b2, sizeof(b2));
+		cv_put(&o, ": read %s, wrote %s", b1, b2);
+		if (r->mmaps)
+			cv_put(&o, ", %" PRIu32 " mmap%s", r->mmaps, r->mmaps == 1 ? "" : "s");
+		if (r->ioctls)
+			cv_put(&o, ", %" PRIu32 " ioctl%s", r->ioctls, r->ioctls == 1 ? "" : "s");
+		if (r->rflags & CAMVAULT_RF_CAMERA)
+			cv_put(&o, ", %" PRIu32 " stream start%s, %" PRIu32 " frame%s", r->streamons,
+			       r->streamons == 1 ? "" : "s", r->dqbufs, r->dqbufs == 1 ? "" : "s");
+		if (r->rflags & CAMVAULT_RF_PEER) {
+			cv_peer(r, peer, sizeof(peer));
+			cv_put(&o, ", copied to %s", peer);
+		}
+		if (r->close_ns) {
+			cv_wall_format((int64_t)r->close_ns + offset_ns, when, sizeof(when));
+			cv_put(&o, ", closed %s", when);
+		}
+	}
+	for (i = 0; i < CV_NRFLAGS; i++)
+		if ((r->rflags & cv_rflags[i].flag) && cv_rflags[i].text)
+			cv_put(&o, " [%s]", cv_rflags[i].text);
+	cv_put(&o, " (%s tier)", cv_tier(r->tier));
+	return (int)o.used;
+}
+
+/* A JSON string: escaped, and every byte outside printable ASCII as \u00XX. */
+static void cv_json_str(struct cv_out *o, const char *s)
+{
+	cv_put(o, "\"");
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			cv_put(o, "\\%c", c);
+		else if (c < 0x20 || c > 0x7e)
+			cv_put(o, "\\u%04x", c);
+		else
+			cv_put(o, "%c", c);
+	}
+	cv_put(o, "\"");
+}
+
+static void cv_json_id(struct cv_out *o, const char *key, uint32_t v)
+{
+	if (v == CAMVAULT_ID_UNSET)
+		cv_put(o, ",\"%s\":null", key);
+	else
+		cv_put(o, ",\"%s\":%" PRIu32, key, v);
+}
+
+int cv_rec_format_json(const struct camvault_rec *r, int64_t offset_ns, char *buf, size_t len)
+{
+	struct cv_out o = { buf, len, 0 };
+	char when[32], addr[INET6_ADDRSTRLEN];
+	size_t i;
+	int first = 1;
+
+	if (len)
+		buf[0] = '\0';
+	if (!cv_rec_valid(r)) {
+		cv_put(&o, "{\"type\":\"malformed\",\"type_code\":%u}", r->type);
+		return (int)o.used;
+	}
+	cv_wall_format((int64_t)r->open_ns + offset_ns, when, sizeof(when));
+	cv_put(&o, "{\"type\":\"%s\",\"action\":\"%s\",\"tier\":\"%s\",\"time\":\"%s\"", cv_rec_type_name(r->type),
+	       cv_rec_action(r), cv_tier(r->tier), when);
+	if (r->type == CAMVAULT_REC_SESSION && r->close_ns) {
+		cv_wall_format((int64_t)r->close_ns + offset_ns, when, sizeof(when));
+		cv_put(&o, ",\"close_time\":\"%s\"", when);
+	} else {
+		cv_put(&o, ",\"close_time\":null");
+	}
+	cv_put(&o, ",\"path\":");
+	cv_json_str(&o, r->path);
+	if (r->type == CAMVAULT_REC_RENAME) {
+		cv_put(&o, ",\"path2\":");
+		cv_json_str(&o, r->path2);
+	}
+	cv_put(&o, ",\"pid\":%" PRIu32 ",\"tid\":%" PRIu32 ",\"ppid\":%" PRIu32 ",\"uid\":%" PRIu32
+	       ",\"gid\":%" PRIu32, r->pid, r->tid, r->ppid, r->uid, r->gid);
+	cv_json_id(&o, "loginuid", r->loginuid);
+	cv_json_id(&o, "sessionid", r->sessionid);
+	cv_put(&o, ",\"comm\":");
+	cv_json_str(&o, r->comm);
+	cv_put(&o, ",\"exe\":");
+	cv_json_str(&o, r->exe);
+	cv_put(&o, ",\"cgroup_id\":%" PRIu64 ",\"dev\":\"%" PRIu64 ":%" PRIu64 "\",\"ino\":%" PRIu64
+	       ",\"open_flags\":%" PRIu32, (uint64_t)r->cgroup_id, (uint64_t)r->dev >> 20,
+	       (uint64_t)r->dev & 0xfffff, (uint64_t)r->ino, r->open_flags);
+	cv_put(&o, ",\"bytes_read\":%" PRIu64 ",\"bytes_written\":%" PRIu64 ",\"mmaps\":%" PRIu32
+	       ",\"ioctls\":%" PRIu32 ",\"streamons\":%" PRIu32 ",\"dqbufs\":%" PRIu32, (uint64_t)r->bytes_read,
+	       (uint64_t)r->bytes_written, r->mmaps, r->ioctls, r->streamons, r->dqbufs);
+	if (r->rflags & CAMVAULT_RF_PEER &&
+	    inet_ntop(r->peer_family == AF_INET6 ? AF_INET6 : AF_INET, r->peer_addr, addr, sizeof(addr)))
+		cv_put(&o, ",\"peer\":{\"family\":\"%s\",\"addr\":\"%s\",\"port\":%u}",
+		       r->peer_family == AF_INET6 ? "ipv6" : "ipv4", addr, ntohs(r->peer_port));
+	else
+		cv_put(&o, ",\"peer\":null");
+	cv_put(&o, ",\"flags\":[");
+	for (i = 0; i < CV_NRFLAGS; i++) {
+		if (r->rflags & cv_rflags[i].flag) {
+			cv_put(&o, "%s\"%s\"", first ? "" : ",", cv_rflags[i].name);
+			first = 0;
+		}
+	}
+	cv_put(&o, "]}");
+	return (int)o.used;
+}

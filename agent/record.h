@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * An access record (struct camvault_rec, from the probes) for people and programs: its time on the wall
+ * clock, and one line of text or one JSON object. Pure, for the unit tests and the fuzzer; the agent's log
+ * and reports use the same words.
+ */
+#ifndef CV_RECORD_H
+#define CV_RECORD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "uapi/camvault.h"
+
+/* bytes for people: "0 B", "1023 B", "1.0 KiB", "1.2 MiB", ... up to EiB, one decimal. */
+void cv_human_bytes(uint64_t bytes, char *buf, size_t len);
+
+/* "session", "unlink", "rename", "truncate", or "unknown". */
+const char *cv_rec_type_name(unsigned int type);
+
+/*
+ * What the session did, for people: "read", "wrote", "read+wrote", "mapped", "streamed" (a camera),
+ * "opened" (nothing more), or the type name for the others.
+ */
+const char *cv_rec_action(const struct camvault_rec *r);
+
+/*
+ * The offset from CLOCK_BOOTTIME (the records' open_ns/close_ns) to CLOCK_REALTIME, in ns, measured now:
+ * wall = boot_ns + offset.
+ */
+int64_t cv_boot_to_wall_offset(void);
+
+/* A wall-clock time in ns as "2026-11-25T15:04:05.123Z" (UTC). buf needs 32 bytes. */
+void cv_wall_format(int64_t wall_ns, char *buf, size_t len);
+
+/*
+ * The record as one line (no newline):
+ *	2026-11-25T15:04:05.123Z read cam0 /recordings/.../00.00.mp4 by pid 412 (cat) /usr/bin/cat uid 0 ...
+ * Returns the length it needed (like snprintf).
+ */
+int cv_rec_format_text(const struct camvault_rec *r, int64_t offset_ns, char *buf, size_t len);
+
+/*
+ * The record as one JSON object (no newline), every field by name; strings escaped, bytes that are not
+ * UTF-8-safe ASCII written as \u00XX. Returns the length it needed (like snprintf).
+ */
+int cv_rec_format_json(const struct camvault_rec *r, int64_t offset_ns, char *buf, size_t len);
+
+/* Whether r is well-formed enough to format: known type, NUL-terminated strings. */
+int cv_rec_valid(const struct camvault_rec *r);
+
+#endif /* CV_RECORD_H */

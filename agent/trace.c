@@ -1,0 +1,236 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * camvault trace [--json] [--seconds N] [--count N] [--vault NAME]... [--file PATH]... [--fs DIR]...
+ *                [--no-cameras]
+ *
+ * Loads the access probes and prints every record as it comes: who touched footage, what, when, how much.
+ * What it watches, by default: every vault of the registry (its mounted filesystem, its /dev/mapper device
+ * and its backing store) and the cameras (/dev/video*). The agent does the same and keeps the records; this
+ * is the tool to see them live, and what the guest tests read. Ends on SIGINT/SIGTERM, after --seconds, or
+ * after --count records; then prints the sessions still open (flagged "still open") and the loss counts.
+ */
+#define _DEFAULT_SOURCE
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <libdevmapper.h>
+
+#include "args.h"
+#include "btf.h"
+#include "probes.h"
+#include "record.h"
+#include "vault.h"
+
+static volatile sig_atomic_t cv_trace_stop;
+
+static void cv_trace_signal(int sig)
+{
+	(void)sig;
+	cv_trace_stop = 1;
+}
+
+struct cv_trace {
+	bool json;
+	long count;		/* records printed */
+	long max;		/* 0: no limit */
+	int64_t offset;		/* CLOCK_BOOTTIME to CLOCK_REALTIME */
+};
+
+static void cv_trace_print(const struct camvault_rec *r, void *ctx)
+{
+	struct cv_trace *t = ctx;
+	char line[4096];
+
+	if (t->max && t->count >= t->max)
+		return;
+	if (t->json)
+		cv_rec_format_json(r, t->offset, line, sizeof(line));
+	else
+		cv_rec_format_text(r, t->offset, line, sizeof(line));
+	printf("%s\n", line);
+	fflush(stdout);
+	t->count++;
+}
+
+static void cv_trace_usage(FILE *f)
+{
+	fprintf(f, "Usage: camvault trace [--json] [--seconds N] [--count N] [--vault NAME]... [--file PATH]...\n"
+		"                      [--fs DIR]... [--no-cameras]\n\n"
+		"Prints every access to footage as the probes record it, until interrupted.\n"
+		"  --vault NAME   watch this registered vault (default: all of them): its mounted filesystem,\n"
+		"                 its device and its backing store\n"
+		"  --file PATH    watch this file or device too\n"
+		"  --fs DIR       watch every file of the filesystem holding DIR too\n"
+		"  --no-cameras   do not watch the cameras (/dev/video*)\n"
+		"  --json         one JSON object per record\n"
+		"  --seconds N    stop after N seconds; --count N: after N records\n");
+}
+
+/* Watches what vault e consists of; prints what on stderr. */
+static int cv_trace_vault(struct cv_probes *p, const struct cv_vault_entry *e)
+{
+	char dev[64 + PATH_MAX], dir[PATH_MAX], err[CV_ERRLEN];
+	int ret;
+
+	ret = cv_probes_watch_file(p, e->backing);
+	if (ret) {
+		fprintf(stderr, "camvault: cannot watch vault %s's store %s: %s\n", e->name, e->backing, strerror(-ret));
+		return -1;
+	}
+	fprintf(stderr, "trace: vault %s: store %s", e->name, e->backing);
+	snprintf(dev, sizeof(dev), "%s/%s", dm_dir(), e->name);
+	if (!cv_probes_watch_file(p, dev))
+		fprintf(stderr, ", device %s", dev);
+	if (cv_vault_mounted(e->name, dir, sizeof(dir), err, sizeof(err)) > 0 && !cv_probes_watch_fs(p, dir))
+		fprintf(stderr, ", files under %s", dir);
+	fprintf(stderr, "\n");
+	return 0;
+}
+
+int cmd_trace(int argc, char **argv)
+{
+	const char *vaults[64], *files[64], *fss[64], *v;
+	size_t nv = 0, nf = 0, nfs = 0, i;
+	struct cv_trace t = { 0 };
+	struct cv_probes_opts opts = { 0 };
+	struct cv_probes_loss loss;
+	struct cv_registry reg = { 0 };
+	char err[CV_ERRLEN], btf[PATH_MAX], path[PATH_MAX];
+	bool cameras = true;
+	double seconds = 0;
+	struct cv_probes *p;
+	struct timespec start, now;
+	const char *opt = NULL;
+	int ret = 1, j;
+
+	for (i = 1; i < (size_t)argc; i++) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			cv_trace_usage(stdout);
+			return 0;
+		}
+	}
+	for (j = 1; j < argc; j++) {
+		char *end = NULL;
+
+		opt = argv[j];
+		if (!strcmp(opt, "--json")) {
+			t.json = true;
+			continue;
+		}
+		if (!strcmp(opt, "--no-cameras")) {
+			cameras = false;
+			continue;
+		}
+		if (cv_option(argc, argv, &j, "--seconds", &v)) {
+			seconds = v ? strtod(v, &end) : 0;
+			if (!v || *end || seconds <= 0)
+				goto bad_value;
+		} else if (cv_option(argc, argv, &j, "--count", &v)) {
+			t.max = v ? strtol(v, &end, 10) : 0;
+			if (!v || *end || t.max <= 0)
+				goto bad_value;
+		} else if (cv_option(argc, argv, &j, "--vault", &v) || cv_option(argc, argv, &j, "--file", &v) ||
+			   cv_option(argc, argv, &j, "--fs", &v)) {
+			const char **list = opt[2] == 'v' ? vaults : opt[3] == 'i' ? files : fss;
+			size_t *n = opt[2] == 'v' ? &nv : opt[3] == 'i' ? &nf : &nfs;
+
+			if (!v || !*v || *n >= 64)
+				goto bad_value;
+			list[(*n)++] = v;
+		} else {
+			fprintf(stderr, "camvault trace: unknown argument '%s': see 'camvault help trace'\n", opt);
+			return 1;
+		}
+	}
+
+	if (!cv_registry_path(path, sizeof(path)) || cv_registry_load(path, &reg, err, sizeof(err))) {
+		fprintf(stderr, "camvault: %s\n", err);
+		return 1;
+	}
+	for (i = 0; i < nv; i++) {
+		if (!cv_registry_find(&reg, vaults[i])) {
+			fprintf(stderr, "camvault: no vault %s in %s: 'camvault status' lists them\n", vaults[i], path);
+			goto out_reg;
+		}
+	}
+
+	errno = 0;
+	opts.btf_path = cv_btf_path(btf, sizeof(btf));
+	if (!opts.btf_path && errno) {
+		fprintf(stderr, "camvault: %s\n", btf);
+		goto out_reg;
+	}
+	p = cv_probes_open_opts(&opts, err, sizeof(err));
+	if (!p) {
+		fprintf(stderr, "camvault: %s\n", err);
+		goto out_reg;
+	}
+	fprintf(stderr, "trace: probes at the %s tier%s%s\n", cv_probes_tier_name(cv_probes_tier(p)),
+		opts.btf_path ? ", BTF from " : "", opts.btf_path ? opts.btf_path : "");
+	for (i = 0; i < reg.n; i++) {
+		size_t k;
+		bool want = !nv;
+
+		for (k = 0; k < nv; k++)
+			want |= !strcmp(vaults[k], reg.v[i].name);
+		if (want && cv_trace_vault(p, &reg.v[i]))
+			goto out;
+	}
+	for (i = 0; i < nf; i++) {
+		if (cv_probes_watch_file(p, files[i])) {
+			fprintf(stderr, "camvault: cannot watch %s: %s\n", files[i], strerror(errno));
+			goto out;
+		}
+		fprintf(stderr, "trace: file %s\n", files[i]);
+	}
+	for (i = 0; i < nfs; i++) {
+		if (cv_probes_watch_fs(p, fss[i])) {
+			fprintf(stderr, "camvault: cannot watch the filesystem of %s: %s\n", fss[i], strerror(errno));
+			goto out;
+		}
+		fprintf(stderr, "trace: files on the filesystem of %s\n", fss[i]);
+	}
+	if (cameras && !cv_probes_watch_major(p, CV_PROBES_VIDEO_MAJOR))
+		fprintf(stderr, "trace: cameras (char major %u)\n", CV_PROBES_VIDEO_MAJOR);
+
+	signal(SIGINT, cv_trace_signal);
+	signal(SIGTERM, cv_trace_signal);
+	t.offset = cv_boot_to_wall_offset();
+	fprintf(stderr, "trace: ready\n");
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	while (!cv_trace_stop && !(t.max && t.count >= t.max)) {
+		int r = cv_probes_poll(p, 200, cv_trace_print, &t);
+
+		if (r < 0 && r != -EINTR) {
+			fprintf(stderr, "camvault: reading the probes' records failed: %s\n", strerror(-r));
+			goto out;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (seconds && (now.tv_sec - start.tv_sec) + (now.tv_nsec - start.tv_nsec) / 1e9 >= seconds)
+			break;
+	}
+	/* What came in meanwhile, then what is still open. */
+	cv_probes_poll(p, 0, cv_trace_print, &t);
+	cv_probes_flush(p, cv_trace_print, &t);
+	if (!cv_probes_lost_counts(p, &loss))
+		fprintf(stderr, "trace: %ld records; lost: %llu records (ring buffer full), %llu sessions (table "
+			"full)\n", t.count, (unsigned long long)loss.records, (unsigned long long)loss.sessions);
+	ret = 0;
+out:
+	cv_probes_close(p);
+out_reg:
+	cv_registry_free(&reg);
+	return ret;
+
+bad_value:
+	fprintf(stderr, "camvault trace: %.*s needs a %s: see 'camvault help trace'\n", (int)strcspn(opt, "="), opt,
+		v ? "valid value" : "value");
+	return 1;
+}
