@@ -179,6 +179,11 @@ static int cv_rm(const char *path, const struct stat *sb, int flag, struct FTW *
 	return remove(path);
 }
 
+int cv_test_rmtree(const char *dir)
+{
+	return nftw(dir, cv_rm, 8, FTW_DEPTH | FTW_PHYS);
+}
+
 int cv_swtpm_start(struct cv_swtpm *t, const char *dir)
 {
 	char server[96], ctrl[96], tpmstate[96], keep[sizeof(t->dir)] = "";
@@ -252,7 +257,7 @@ void cv_swtpm_remove(struct cv_swtpm *t)
 {
 	cv_swtpm_stop(t, SIGTERM);
 	if (t->dir[0])
-		nftw(t->dir, cv_rm, 8, FTW_DEPTH | FTW_PHYS);
+		cv_test_rmtree(t->dir);
 	t->dir[0] = '\0';
 }
 

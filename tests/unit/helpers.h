@@ -73,6 +73,9 @@ void cv_swtpm_stop(struct cv_swtpm *t, int sig);
 /* Stops t's swtpm and removes its state directory. */
 void cv_swtpm_remove(struct cv_swtpm *t);
 
+/* Removes dir and everything under it (not following symlinks). 0, or -1 with errno. */
+int cv_test_rmtree(const char *dir);
+
 /* A TCP port on 127.0.0.1 that nothing listens on (it was free a moment ago). */
 int cv_closed_port(void);
 

@@ -5,7 +5,6 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <ftw.h>
 #include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -20,19 +19,12 @@
 #include <cmocka.h>
 
 #include "btf.h"
+#include "helpers.h"
 
 #define REL "6.12.47+rpt-rpi-v8"
 
 static char root[64];
 static char buf[PATH_MAX];
-
-static int rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
 
 /* Each test gets an empty root and no $CAMVAULT_BTF. */
 static int setup(void **state)
@@ -47,7 +39,7 @@ static int teardown(void **state)
 {
 	(void)state;
 	unsetenv(CV_BTF_ENV);
-	return nftw(root, rm_one, 8, FTW_DEPTH | FTW_PHYS);
+	return cv_test_rmtree(root);
 }
 
 /* root/<rel>, with its parent directories; written with text unless text is NULL (a directory). */

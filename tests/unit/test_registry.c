@@ -5,7 +5,6 @@
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -19,20 +18,13 @@
 
 #include <cmocka.h>
 
+#include "helpers.h"
 #include "registry.h"
 
 #define CONF "/etc/camvault/vaults.conf"
 
 static char tmpdir[64];
 static char err[8192];
-
-static int rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
 
 static int setup(void **state)
 {
@@ -44,7 +36,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	return nftw(tmpdir, rm_one, 8, FTW_DEPTH | FTW_PHYS);
+	return cv_test_rmtree(tmpdir);
 }
 
 /* A fresh path under the temporary directory: tmpdir/<sub>. */

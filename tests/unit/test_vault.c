@@ -9,7 +9,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -265,14 +264,6 @@ static struct {
 /* A second TPM, for the tests that need one; the teardown stops it when a test could not. */
 static struct cv_swtpm other;
 
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 static int fx_setup(void **state)
 {
 	(void)state;
@@ -327,7 +318,7 @@ static int fx_teardown(void **state)
 		setenv("CAMVAULT_TCTI", cv_swtpm.tcti, 1);
 		fx_forget_vaults();
 	}
-	nftw(fx.dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+	cv_test_rmtree(fx.dir);
 	unsetenv(CV_PIN_ENV);
 	unsetenv(CV_RECOVERY_ENV);
 	unsetenv("CAMVAULT_SHRED_CONFIRM");
