@@ -1,14 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * camvault agent: loading the eBPF access probes (bpf/access.bpf.c), choosing what they watch and
- * reading their records.
+ * camvault agent: loading the eBPF access probes at the best tier the kernel offers (bpf/hooks.bpf.c
+ * for the LSM, fentry and kprobe tiers, bpf/access.bpf.c for syscall tracepoints), choosing what they
+ * watch and reading their records.
  *
- * Single-threaded: one cv_probes is used by one thread at a time. Needs root (CAP_BPF and CAP_PERFMON)
- * and tracefs mounted at /sys/kernel/tracing.
+ * Single-threaded: one cv_probes is used by one thread at a time. Needs root (CAP_BPF and CAP_PERFMON,
+ * CAP_MAC_ADMIN for the LSM tier); the syscall-tracepoint tier needs tracefs at /sys/kernel/tracing.
  */
 #ifndef CAMVAULT_PROBES_H
 #define CAMVAULT_PROBES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -32,6 +34,17 @@ struct cv_probes_opts {
 	 * as lost (cv_probes_lost_counts). 0: the default, CV_PROBES_SESSIONS_DEFAULT.
 	 */
 	uint32_t sessions_max;
+	/*
+	 * enum camvault_tier: only this tier, or fail saying why. 0: the best the kernel offers (LSM,
+	 * fentry, kprobe, syscall tracepoints, in that order), or what $CAMVAULT_TIER names.
+	 */
+	int tier;
+	/*
+	 * Record-or-deny (LSM tier only; with another tier asked for, or none available, opening fails):
+	 * a read-open of a watched file whose record the ring buffer could not be sure to hold is refused
+	 * (EACCES), unless by a recorder (cv_probes_allow_recorder). Writes are never refused.
+	 */
+	bool record_or_deny;
 };
 
 #define CV_PROBES_RINGBUF_DEFAULT (256u * 1024)
@@ -91,14 +104,28 @@ uint64_t cv_probes_lost(const struct cv_probes *p);
 struct cv_probes_loss {
 	uint64_t records;	/* ring buffer full */
 	uint64_t sessions;	/* session table full: counted at each attempt (open, then each I/O) */
+	uint64_t denied;	/* opens refused by record-or-deny */
 };
 
 /* Both counters; 0, or a negative errno. */
 int cv_probes_lost_counts(const struct cv_probes *p, struct cv_probes_loss *loss);
 
-/* The tier the probes run at (enum camvault_tier), and the name of a tier: "lsm" ... "unknown". */
+/*
+ * The tier the probes run at (enum camvault_tier); the name of a tier: "lsm" ... "unknown"; a tier by
+ * name ("tracepoint" too; "auto": 0), or -EINVAL.
+ */
 int cv_probes_tier(const struct cv_probes *p);
 const char *cv_probes_tier_name(int tier);
+int cv_probes_tier_parse(const char *name);
+
+/* Why the better tiers were not taken ("lsm: ...; fentry: ..."), or "" when none was skipped. */
+const char *cv_probes_fallback(const struct cv_probes *p);
+
+/*
+ * Record-or-deny never refuses the process running executable exe (its inode: the NVR, the recorder).
+ * 0, or a negative errno (-EOPNOTSUPP at the syscall-tracepoint tier).
+ */
+int cv_probes_allow_recorder(struct cv_probes *p, const char *exe);
 
 /* Detach the probes and free everything; NULL is allowed. */
 void cv_probes_close(struct cv_probes *p);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * camvault trace [--json] [--seconds N] [--count N] [--vault NAME]... [--file PATH]... [--fs DIR]...
- *                [--no-cameras]
+ *                [--no-cameras] [--tier TIER] [--record-or-deny [--recorder EXE]...]
  *
  * Loads the access probes and prints every record as it comes: who touched footage, what, when, how much.
  * What it watches, by default: every vault of the registry (its mounted filesystem, its /dev/mapper device
@@ -62,7 +62,7 @@ static void cv_trace_print(const struct camvault_rec *r, void *ctx)
 static void cv_trace_usage(FILE *f)
 {
 	fprintf(f, "Usage: camvault trace [--json] [--seconds N] [--count N] [--vault NAME]... [--file PATH]...\n"
-		"                      [--fs DIR]... [--no-cameras]\n\n"
+		"                      [--fs DIR]... [--no-cameras] [--tier TIER] [--record-or-deny [--recorder EXE]...]\n\n"
 		"Prints every access to footage as the probes record it, until interrupted.\n"
 		"  --vault NAME   watch this registered vault (default: all of them): its mounted filesystem,\n"
 		"                 its device and its backing store\n"
@@ -70,7 +70,11 @@ static void cv_trace_usage(FILE *f)
 		"  --fs DIR       watch every file of the filesystem holding DIR too\n"
 		"  --no-cameras   do not watch the cameras (/dev/video*)\n"
 		"  --json         one JSON object per record\n"
-		"  --seconds N    stop after N seconds; --count N: after N records\n");
+		"  --seconds N    stop after N seconds; --count N: after N records\n"
+		"  --tier TIER    hook the kernel at this tier only: lsm, fentry, kprobe or tracepoint\n"
+		"                 (default: auto, the best this kernel offers; also $CAMVAULT_TIER)\n"
+		"  --record-or-deny  (lsm tier) refuse read-opens of footage that could not be recorded,\n"
+		"                 except by a --recorder EXE (the NVR); writes are never refused\n");
 }
 
 /* Watches what vault e consists of; prints what on stderr. */
@@ -96,8 +100,8 @@ static int cv_trace_vault(struct cv_probes *p, const struct cv_vault_entry *e)
 
 int cmd_trace(int argc, char **argv)
 {
-	const char *vaults[64], *files[64], *fss[64], *v;
-	size_t nv = 0, nf = 0, nfs = 0, i;
+	const char *vaults[64], *files[64], *fss[64], *recorders[64], *v;
+	size_t nv = 0, nf = 0, nfs = 0, nrec = 0, i;
 	struct cv_trace t = { 0 };
 	struct cv_probes_opts opts = { 0 };
 	struct cv_probes_loss loss;
@@ -128,6 +132,10 @@ int cmd_trace(int argc, char **argv)
 			cameras = false;
 			continue;
 		}
+		if (!strcmp(opt, "--record-or-deny")) {
+			opts.record_or_deny = true;
+			continue;
+		}
 		if (cv_option(argc, argv, &j, "--seconds", &v)) {
 			seconds = v ? strtod(v, &end) : 0;
 			if (!v || *end || seconds <= 0)
@@ -136,6 +144,14 @@ int cmd_trace(int argc, char **argv)
 			t.max = v ? strtol(v, &end, 10) : 0;
 			if (!v || *end || t.max <= 0)
 				goto bad_value;
+		} else if (cv_option(argc, argv, &j, "--tier", &v)) {
+			opts.tier = v ? cv_probes_tier_parse(v) : -1;
+			if (opts.tier < 0)
+				goto bad_value;
+		} else if (cv_option(argc, argv, &j, "--recorder", &v)) {
+			if (!v || !*v || nrec >= 64)
+				goto bad_value;
+			recorders[nrec++] = v;
 		} else if (cv_option(argc, argv, &j, "--vault", &v) || cv_option(argc, argv, &j, "--file", &v) ||
 			   cv_option(argc, argv, &j, "--fs", &v)) {
 			const char **list = opt[2] == 'v' ? vaults : opt[3] == 'i' ? files : fss;
@@ -174,6 +190,17 @@ int cmd_trace(int argc, char **argv)
 	}
 	fprintf(stderr, "trace: probes at the %s tier%s%s\n", cv_probes_tier_name(cv_probes_tier(p)),
 		opts.btf_path ? ", BTF from " : "", opts.btf_path ? opts.btf_path : "");
+	if (*cv_probes_fallback(p))
+		fprintf(stderr, "trace: better tiers not available: %s\n", cv_probes_fallback(p));
+	for (i = 0; i < nrec; i++) {
+		int r = cv_probes_allow_recorder(p, recorders[i]);
+
+		if (r) {
+			fprintf(stderr, "camvault: cannot allow recorder %s: %s\n", recorders[i], strerror(-r));
+			goto out;
+		}
+		fprintf(stderr, "trace: recorder %s (never refused)\n", recorders[i]);
+	}
 	for (i = 0; i < reg.n; i++) {
 		size_t k;
 		bool want = !nv;
@@ -221,7 +248,8 @@ int cmd_trace(int argc, char **argv)
 	cv_probes_flush(p, cv_trace_print, &t);
 	if (!cv_probes_lost_counts(p, &loss))
 		fprintf(stderr, "trace: %ld records; lost: %llu records (ring buffer full), %llu sessions (table "
-			"full)\n", t.count, (unsigned long long)loss.records, (unsigned long long)loss.sessions);
+			"full); denied: %llu opens\n", t.count, (unsigned long long)loss.records,
+			(unsigned long long)loss.sessions, (unsigned long long)loss.denied);
 	ret = 0;
 out:
 	cv_probes_close(p);

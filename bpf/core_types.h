@@ -71,6 +71,7 @@ struct qstr {
 
 struct dentry {
 	struct dentry *d_parent;
+	struct inode *d_inode;		/* NULL: a negative dentry (a name not there) */
 	struct qstr d_name;
 	struct super_block *d_sb;
 } CV_CORE;
@@ -135,6 +136,7 @@ struct signal_struct {
 } CV_CORE;
 
 struct task_struct {
+	unsigned int flags;		/* PF_* */
 	int pid;
 	int tgid;
 	struct task_struct *real_parent;
@@ -155,6 +157,11 @@ struct sock_common {
 
 struct sock {
 	struct sock_common __sk_common;
+} CV_CORE;
+
+/* The kernel's copy of a sendmsg's header: msg_name points to a kernel sockaddr. */
+struct msghdr {
+	void *msg_name;
 } CV_CORE;
 
 struct socket {

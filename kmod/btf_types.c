@@ -63,3 +63,4 @@ static struct super_block cv_btf_super_block __used;
 static struct socket cv_btf_socket __used;
 static struct sock cv_btf_sock __used;
 static struct sock_common cv_btf_sock_common __used;
+static struct msghdr cv_btf_msghdr __used;

@@ -32,7 +32,7 @@ fi
 btf=$TOP/tests/host/build/access.min.btf
 rm -f "$btf"
 if [ -r /sys/kernel/btf/vmlinux ] &&
-	! bpftool gen min_core_btf /sys/kernel/btf/vmlinux "$btf" "$TOP/bpf/build/access.bpf.o" >&2; then
+	! bpftool gen min_core_btf /sys/kernel/btf/vmlinux "$btf" "$TOP/bpf/build/access.bpf.o" "$TOP/bpf/build/hooks.bpf.o" >&2; then
 	echo "host: bpftool gen min_core_btf failed" >&2
 	rm -f "$btf"
 fi

@@ -1,0 +1,551 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * camvault access probes on kernel hooks: the LSM tier (CAMVAULT_TIER_LSM), the fentry/fexit tier
+ * (CAMVAULT_TIER_FENTRY) and the kprobe tier (CAMVAULT_TIER_KPROBE). Each hook below is written once
+ * and compiled three times; the agent loads the programs of one tier (their names start with lsm_,
+ * fentry_ or kprobe_, and the byte counters' with cnt_fentry_/cnt_fexit_ for the LSM and fentry tiers,
+ * cnt_kprobe_/cnt_kretprobe_ for the kprobe tier) and sets cv_tier, which every record carries.
+ *
+ * Sessions are the same records as at the syscall-tracepoint tier (session.bpf.h), seen from inside
+ * the kernel rather than at its doors, so what syscalls hide is seen too:
+ *   - file_open (security_file_open): every open, by any syscall or by io_uring, with the flags as
+ *     given (O_CREAT and O_TRUNC are still in f_flags there) and FMODE_CREATED;
+ *   - file_free_security (security_file_free, from __fput): the last close, exactly, whoever held the
+ *     last reference (an fd, a mapping, a passed fd, io_uring): no pending list, no CLOSE_LATE. A file
+ *     whose open failed after the hook (never FMODE_OPENED) is dropped: nothing was read;
+ *   - bytes: vfs_read and vfs_write (read, write, pread64, pwrite64), do_iter_read and do_iter_write
+ *     (readv, writev and friends, where the kernel has them: 6.1 does, 6.12 does not), do_splice_direct
+ *     (sendfile, and copy_file_range's fallback), do_splice (splice(2), io_uring's splice), at their
+ *     return; an open session at entry marks the thread (map "inflight"), the exit adds what moved;
+ *   - rw_verify_area (fentry or kprobe, at every tier: where security_file_permission is called, with
+ *     the byte count): every read and write, io_uring and aio included. One of a session's that no
+ *     counter above turns out to cover (io_uring, aio, readv/writev, copy_file_range on 6.12) sets
+ *     CAMVAULT_RF_UNCOUNTED: the record says its bytes are a lower bound. Not every check sits inside
+ *     its counter (sendfile checks, then splices), so an uncovered one waits per thread in "unmarked"
+ *     until the thread's next counter returns, its close of that file, or its exit; an io_uring
+ *     worker's is flagged at once. It also makes the session of a file opened before the probes ran;
+ *   - mmap_file, file_ioctl: mmaps and ioctls, counted when asked; a camera's VIDIOC_STREAMON and
+ *     VIDIOC_DQBUF when they succeed, at the return of vfs_ioctl;
+ *   - path_unlink, path_rename, path_truncate, file_truncate (6.2 on): records with the exact inode
+ *     and the path from the dentry, written when the operation is allowed (before it is done);
+ *   - socket_sendmsg: footage read and then sent (the PEER heuristic of session.bpf.h).
+ *
+ * RECORD-OR-DENY (LSM tier, cv_record_or_deny set by the agent): the ring buffer must keep room for
+ * the record of every session in progress. A read-open of a watched file that would leave less, or
+ * whose session the table cannot hold, is refused with EACCES unless the process's executable is in
+ * "recorders" (the NVR: its writes are never refused); each refusal counts in "denied".
+ *
+ * The LSM and fentry tiers need the kernel's BTF and trampolines (x86-64; arm64 from 6.4), the LSM
+ * tier also "bpf" in the active LSMs; the kprobe tier needs CONFIG_KPROBES and works with the BTF
+ * built with the module (camvault.btf) on kernels without their own.
+ */
+#include "session.bpf.h"
+
+/* struct pt_regs, for the kprobes' arguments (bpf_tracing.h reads them by register name). */
+#include <asm/ptrace.h>
+#include <bpf/bpf_tracing.h>
+
+char LICENSE[] SEC("license") = "GPL";
+
+#define CV_EACCES 13
+/* What the kernel adds to every open on 64-bit: not what the process asked for. */
+#ifdef __TARGET_ARCH_arm64
+#define CV_O_LARGEFILE 0400000
+#else
+#define CV_O_LARGEFILE 0100000
+#endif
+#define CV_FMODE_READ (1u << 0)
+#define CV_FMODE_OPENED (1u << 19)
+#define CV_RING_HDR 8			/* a ring buffer record's header */
+#define CV_PF_IO_WORKER 0x10		/* an io_uring worker thread (6.1 to 6.12 at least) */
+
+/* Set by the agent before load: refuse what cannot be recorded (LSM tier only). */
+const volatile __u32 cv_record_or_deny = 0;
+
+/* Executables whose opens are never refused, by their {dev, ino} (the NVR, the recorder). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 64);
+	__type(key, struct camvault_file_key);
+	__type(value, __u8);
+} recorders SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} denied SEC(".maps");
+
+/*
+ * The last read and the last write of a session that no byte counter surrounded (yet), by thread: their
+ * files. Settled when the thread's next counter returns (they were that counter's: sendfile and
+ * copy_file_range check both files before they splice), or flagged CAMVAULT_RF_UNCOUNTED when they
+ * prove to be no counter's.
+ */
+struct cv_unmarked {
+	__u64 rd;	/* struct file * */
+	__u64 wr;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u32);
+	__type(value, struct cv_unmarked);
+} unmarked SEC(".maps");
+
+__u64 cv_nunmarked = 0;
+
+static __always_inline void flag_uncounted(__u64 key)
+{
+	struct cv_session *v = bpf_map_lookup_elem(&sessions, &key);
+
+	if (v)
+		v->rec.rflags |= CAMVAULT_RF_UNCOUNTED;
+}
+
+/*
+ * This thread's unmarked read or write, if any, is over: it was counted if its file is rd or wr (those
+ * of the counter returning now), else not. rd = wr = 0: not counted (a close, the thread's exit).
+ */
+static __always_inline void unmarked_settle(__u64 rd, __u64 wr)
+{
+	__u32 tid = cur_tid();
+	struct cv_unmarked *u;
+
+	if (!cv_nunmarked)
+		return;
+	u = bpf_map_lookup_elem(&unmarked, &tid);
+	if (!u)
+		return;
+	if (u->rd && u->rd != rd && u->rd != wr)
+		flag_uncounted(u->rd);
+	if (u->wr && u->wr != rd && u->wr != wr)
+		flag_uncounted(u->wr);
+	if (!bpf_map_delete_elem(&unmarked, &tid))
+		__sync_fetch_and_add(&cv_nunmarked, -1);
+}
+
+/* The executable of the current process is in "recorders". */
+static __always_inline int is_recorder(void)
+{
+	struct file *exe = BPF_CORE_READ(cur_task(), mm, exe_file);
+	struct camvault_file_key key = {};
+
+	if (!exe)
+		return 0;
+	key.dev = BPF_CORE_READ(exe, f_inode, i_sb, s_dev);
+	key.ino = BPF_CORE_READ(exe, f_inode, i_ino);
+	return bpf_map_lookup_elem(&recorders, &key) != NULL;
+}
+
+/* Whether the ring buffer holds room for the records of every session in progress and one more. */
+static __always_inline int room_for_one_more(void)
+{
+	__u64 size = bpf_ringbuf_query(&records, BPF_RB_RING_SIZE);
+	__u64 used = bpf_ringbuf_query(&records, BPF_RB_AVAIL_DATA);
+	__u64 need = (cv_nsessions + 1) * (sizeof(struct camvault_rec) + CV_RING_HDR);
+
+	return used + need <= size;
+}
+
+/* Forget a session without writing it (its open was refused, or failed). */
+static __always_inline void session_drop(__u64 key)
+{
+	if (!bpf_map_delete_elem(&sessions, &key))
+		__sync_fetch_and_add(&cv_nsessions, -1);
+}
+
+static __always_inline int on_open(struct file *file)
+{
+	__u64 key = (__u64)file;
+	int made;
+
+	made = cv_new_session(key, BPF_CORE_READ(file, f_flags) & ~CV_O_LARGEFILE, 0, bpf_ktime_get_boot_ns());
+	if (!cv_record_or_deny || made < 0 || !(BPF_CORE_READ(file, f_mode) & CV_FMODE_READ))
+		return 0;
+	if (made == 0 && room_for_one_more())
+		return 0;
+	if (is_recorder())
+		return 0;
+	if (made == 0)
+		session_drop(key);
+	count_one(&denied);
+	return -CV_EACCES;
+}
+
+/* The last reference is gone: the session ends here (or is dropped if the open never finished). */
+static __always_inline int on_free(struct file *file)
+{
+	__u64 key = (__u64)file;
+
+	if (!cv_nsessions || !bpf_map_lookup_elem(&sessions, &key))
+		return 0;
+	if (cv_nunmarked) {
+		__u32 tid = cur_tid();
+		struct cv_unmarked *u = bpf_map_lookup_elem(&unmarked, &tid);
+
+		if (u && (u->rd == key || u->wr == key))
+			unmarked_settle(0, 0);
+	}
+	if (!(BPF_CORE_READ(file, f_mode) & CV_FMODE_OPENED)) {
+		session_drop(key);
+		return 0;
+	}
+	cv_emit(key, 0, 1);
+	return 0;
+}
+
+/* count bytes about to be read or written (rw_verify_area): is a byte counter around it? */
+static __always_inline int on_verify_area(int write, struct file *file, __u64 count)
+{
+	__u64 key = (__u64)file;
+	__u32 tid = cur_tid();
+	struct cv_unmarked *u, nu = {};
+	struct cv_io *io;
+	__u64 *slot;
+
+	/* copy_file_range checks its files even when there is nothing to copy, and then does not. */
+	if (!count)
+		return 0;
+	/* Opened before the probes ran: a session from here on. */
+	if (!bpf_map_lookup_elem(&sessions, &key) && !file_session(file))
+		return 0;
+	io = bpf_map_lookup_elem(&inflight, &tid);
+	if (io && (io->rd == key || io->wr == key))
+		return 0;
+	/* io_uring's workers never run a counter for what they read or write. */
+	if (BPF_CORE_READ(cur_task(), flags) & CV_PF_IO_WORKER) {
+		flag_uncounted(key);
+		return 0;
+	}
+	u = bpf_map_lookup_elem(&unmarked, &tid);
+	if (u) {
+		slot = write ? &u->wr : &u->rd;
+		if (*slot && *slot != key)
+			flag_uncounted(*slot);
+		*slot = key;
+		return 0;
+	}
+	if (write)
+		nu.wr = key;
+	else
+		nu.rd = key;
+	if (!bpf_map_update_elem(&unmarked, &tid, &nu, BPF_NOEXIST)) {
+		__sync_fetch_and_add(&cv_nunmarked, 1);
+	} else {
+		flag_uncounted(key);	/* no room to wait and see */
+	}
+	return 0;
+}
+
+static __always_inline int on_mmap(struct file *file)
+{
+	struct cv_io io = { .kind = CV_IO_MMAP, .rd = (__u64)file };
+
+	if (file && file_session(file))
+		io_account(&io, 0);
+	return 0;
+}
+
+/* An ioctl: counted here; a camera's streaming ones by their result, at vfs_ioctl (below). */
+static __always_inline int on_ioctl(struct file *file)
+{
+	struct cv_io io = { .kind = CV_IO_IOCTL, .rd = (__u64)file };
+
+	if (file_session(file))
+		io_account(&io, 0);
+	return 0;
+}
+
+/* Footage read before, now sent: the destination given, else the socket's peer. */
+static __always_inline int on_sendmsg(struct socket *sock, struct msghdr *msg)
+{
+	struct file *file = BPF_CORE_READ(sock, file);
+	struct cv_io io = { .kind = CV_IO_XFER };
+
+	if (file && reader_peer(file, &io, BPF_CORE_READ(msg, msg_name), 0))
+		io_account(&io, 1);
+	return 0;
+}
+
+/*
+ * An unlink, rename or truncate record for the inode behind dentry, if it is watched: the path is
+ * {mnt, dentry}'s (and {mnt2, dentry2}'s for a rename), written now.
+ */
+__noinline int cv_path_record(__u32 type, __u64 mnt, __u64 dentry, __u64 mnt2, __u64 dentry2)
+{
+	struct inode *inode = BPF_CORE_READ((struct dentry *)dentry, d_inode);
+	struct camvault_file_key target = {};
+	struct cv_scratch *s;
+	__u32 kind;
+
+	if (!inode || !watched_inode(inode, &target, &kind) || cv_fill_task(type))
+		return 0;
+	s = scratch();
+	if (!s)
+		return 0;
+	s->s.rec.rflags |= kind;
+	s->s.rec.dev = target.dev;
+	s->s.rec.ino = target.ino;
+	if (cv_path(mnt, dentry, 1))
+		s->s.rec.rflags |= CAMVAULT_RF_PATH_TAIL;
+	if (dentry2 && cv_path(mnt2, dentry2, 2))
+		s->s.rec.rflags |= CAMVAULT_RF_PATH_TAIL;
+	s->s.rec.open_ns = s->s.rec.close_ns = bpf_ktime_get_boot_ns();
+	if (bpf_ringbuf_output(&records, &s->s.rec, sizeof(s->s.rec), 0))
+		count_one(&lost);
+	return 0;
+}
+
+static __always_inline int on_unlink(const struct path *dir, struct dentry *dentry)
+{
+	return cv_path_record(CAMVAULT_REC_UNLINK, (__u64)BPF_CORE_READ(dir, mnt), (__u64)dentry, 0, 0);
+}
+
+/* A rename of a watched file, or over one (which deletes it). */
+static __always_inline int on_rename(const struct path *old_dir, struct dentry *old_dentry,
+				     const struct path *new_dir, struct dentry *new_dentry)
+{
+	__u64 mnt = (__u64)BPF_CORE_READ(old_dir, mnt), mnt2 = (__u64)BPF_CORE_READ(new_dir, mnt);
+
+	cv_path_record(CAMVAULT_REC_RENAME, mnt, (__u64)old_dentry, mnt2, (__u64)new_dentry);
+	return 0;
+}
+
+static __always_inline int on_truncate_path(const struct path *path)
+{
+	return cv_path_record(CAMVAULT_REC_TRUNCATE, (__u64)BPF_CORE_READ(path, mnt),
+			      (__u64)BPF_CORE_READ(path, dentry), 0, 0);
+}
+
+static __always_inline int on_truncate_file(struct file *file)
+{
+	return cv_path_record(CAMVAULT_REC_TRUNCATE, (__u64)BPF_CORE_READ(file, f_path.mnt),
+			      (__u64)BPF_CORE_READ(file, f_path.dentry), 0, 0);
+}
+
+/*
+ * Arguments as plain numbers: the verifier types a pointer read from an LSM or fentry program's context
+ * as a kernel object, which the global functions of session.bpf.h (made to be verified once) do not
+ * take; a copy of its value is a scalar. A kprobe reads its registers, scalars already.
+ */
+static __always_inline __u64 tr_arg(unsigned long long *ctx, int i)
+{
+	__u64 v = 0;
+
+	bpf_probe_read_kernel(&v, sizeof(v), &ctx[i]);
+	return v;
+}
+
+static __always_inline __u64 kp_arg(struct pt_regs *ctx, int i)
+{
+	switch (i) {
+	case 0:
+		return PT_REGS_PARM1(ctx);
+	case 1:
+		return PT_REGS_PARM2(ctx);
+	case 2:
+		return PT_REGS_PARM3(ctx);
+	default:
+		return PT_REGS_PARM4(ctx);
+	}
+}
+
+/* Argument i of the hooked function, in whichever kind of program this is. */
+#define A(i) _Generic((ctx), struct pt_regs *: kp_arg, default: tr_arg)(ctx, i)
+
+/*
+ * One hook, three tiers: the LSM hook, and fentry and kprobe on the security_* function that calls
+ * it, with the same first arguments. Only the LSM program's return value counts (0 or -errno).
+ */
+#define CV_HOOK(hook, fn, call)							\
+SEC("lsm/" #hook)								\
+int lsm_##hook(unsigned long long *ctx)						\
+{										\
+	return call;								\
+}										\
+SEC("fentry/" #fn)								\
+int fentry_##hook(unsigned long long *ctx)					\
+{										\
+	call;									\
+	return 0;								\
+}										\
+SEC("kprobe/" #fn)								\
+int kprobe_##hook(struct pt_regs *ctx)						\
+{										\
+	call;									\
+	return 0;								\
+}
+
+CV_HOOK(file_open, security_file_open, on_open((struct file *)A(0)))
+CV_HOOK(file_free_security, security_file_free, on_free((struct file *)A(0)))
+CV_HOOK(mmap_file, security_mmap_file, on_mmap((struct file *)A(0)))
+CV_HOOK(file_ioctl, security_file_ioctl, on_ioctl((struct file *)A(0)))
+CV_HOOK(socket_sendmsg, security_socket_sendmsg, on_sendmsg((struct socket *)A(0), (struct msghdr *)A(1)))
+CV_HOOK(path_unlink, security_path_unlink, on_unlink((const struct path *)A(0), (struct dentry *)A(1)))
+CV_HOOK(path_rename, security_path_rename, on_rename((const struct path *)A(0), (struct dentry *)A(1),
+							(const struct path *)A(2), (struct dentry *)A(3)))
+CV_HOOK(path_truncate, security_path_truncate, on_truncate_path((const struct path *)A(0)))
+/* 6.2 on: ftruncate and O_TRUNC (path_truncate sees only truncate(2) there). The agent skips it before. */
+CV_HOOK(file_truncate, security_file_truncate, on_truncate_file((struct file *)A(0)))
+
+/* ---- byte counters ---- */
+
+/* A transfer from rd into wr begins on this thread: marked if either is a session, or wr a socket. */
+static __always_inline int io_begin(struct file *rd, struct file *wr)
+{
+	struct cv_io io = { .kind = CV_IO_XFER };
+	__u64 r = (__u64)rd, w = (__u64)wr;
+
+	if (rd && bpf_map_lookup_elem(&sessions, &r))
+		io.rd = r;
+	if (wr && bpf_map_lookup_elem(&sessions, &w))
+		io.wr = w;
+	if (io.rd && wr) {
+		if (sock_peer(wr, &io.peer))
+			io.peer_key = io.rd;
+	} else if (wr && !io.wr) {
+		/* Into a socket by a process reading footage: the heuristic. */
+		reader_peer(wr, &io, NULL, 0);
+	}
+	if (!io.rd && !io.wr && !io.peer_key)
+		return 0;
+	return io_start(&io);
+}
+
+/*
+ * ... and returned ret: bytes moved, or -errno. rd and wr: the counter's files where it knows them
+ * (fexit; kretprobes do not), for a session made during the transfer (a file opened before the probes
+ * ran, whose first read made it).
+ */
+static __always_inline int io_end(struct file *rd, struct file *wr, long ret)
+{
+	struct cv_io io = { .kind = CV_IO_XFER };
+	__u64 r = (__u64)rd, w = (__u64)wr;
+
+	if (!cv_nsessions)
+		return 0;
+	if (io_take(&io)) {
+		io_account(&io, ret);
+		unmarked_settle(io.rd, io.wr);
+		return 0;
+	}
+	if (r && bpf_map_lookup_elem(&sessions, &r))
+		io.rd = r;
+	if (w && bpf_map_lookup_elem(&sessions, &w))
+		io.wr = w;
+	if (io.rd || io.wr)
+		io_account(&io, ret);
+	unmarked_settle(r, w);
+	return 0;
+}
+
+/*
+ * fentry/fexit for the LSM and fentry tiers, kprobe/kretprobe for the kprobe tier. rd, wr: the files
+ * data goes from and to (NULL: none); nargs: how many arguments fn has (fexit's return value follows).
+ */
+#define CV_COUNTER(fn, rd, wr, nargs)						\
+SEC("fentry/" #fn)								\
+int cnt_fentry_##fn(unsigned long long *ctx)					\
+{										\
+	return io_begin(rd, wr);						\
+}										\
+SEC("fexit/" #fn)								\
+int cnt_fexit_##fn(unsigned long long *ctx)					\
+{										\
+	return io_end(rd, wr, (long)ctx[nargs]);				\
+}										\
+SEC("kprobe/" #fn)								\
+int cnt_kprobe_##fn(struct pt_regs *ctx)					\
+{										\
+	return io_begin(rd, wr);						\
+}										\
+SEC("kretprobe/" #fn)								\
+int cnt_kretprobe_##fn(struct pt_regs *ctx)					\
+{										\
+	return io_end(NULL, NULL, PT_REGS_RC(ctx));				\
+}
+
+/*
+ * rw_verify_area(write, file, pos, count), where every read and write is checked (io_uring's and
+ * aio's too) and security_file_permission called: at entry only.
+ */
+SEC("fentry/rw_verify_area")
+int cnt_fentry_rw_verify_area(unsigned long long *ctx)
+{
+	return on_verify_area((int)A(0), (struct file *)A(1), A(3));
+}
+
+SEC("kprobe/rw_verify_area")
+int cnt_kprobe_rw_verify_area(struct pt_regs *ctx)
+{
+	return on_verify_area((int)A(0), (struct file *)A(1), A(3));
+}
+
+/* vfs_read/vfs_write(file, buf, count, pos); do_splice_direct/do_splice(in, pos, out, pos, len, flags) */
+CV_COUNTER(vfs_read, (struct file *)A(0), NULL, 4)
+CV_COUNTER(vfs_write, NULL, (struct file *)A(0), 4)
+CV_COUNTER(do_splice_direct, (struct file *)A(0), (struct file *)A(2), 6)
+CV_COUNTER(do_splice, (struct file *)A(0), (struct file *)A(2), 6)
+/* readv, writev and their p*v(2) (file, iter, pos, flags): static in fs/read_write.c, up to 6.8 at least. */
+CV_COUNTER(do_iter_read, (struct file *)A(0), NULL, 4)
+CV_COUNTER(do_iter_write, NULL, (struct file *)A(0), 4)
+/* vfs_ioctl(file, cmd, arg): a camera's VIDIOC_STREAMON and VIDIOC_DQBUF count when they succeed. */
+static __always_inline int stream_begin(struct file *file, unsigned int cmd)
+{
+	struct cv_io io = { .kind = CV_IO_STREAM, .rd = (__u64)file, .cmd = cmd };
+	struct cv_session *v = bpf_map_lookup_elem(&sessions, &io.rd);
+
+	if (!v || !(v->rec.rflags & CAMVAULT_RF_CAMERA) || CV_IOC_TYPE(cmd) != 'V')
+		return 0;
+	return io_start(&io);
+}
+
+static __always_inline int stream_end(long ret)
+{
+	struct cv_io io;
+
+	if (cv_nsessions && io_take(&io))
+		io_account(&io, ret);
+	return 0;
+}
+
+SEC("fentry/vfs_ioctl")
+int cnt_fentry_vfs_ioctl(unsigned long long *ctx)
+{
+	return stream_begin((struct file *)A(0), (unsigned int)A(1));
+}
+
+SEC("fexit/vfs_ioctl")
+int cnt_fexit_vfs_ioctl(unsigned long long *ctx)
+{
+	return stream_end((long)ctx[3]);
+}
+
+SEC("kprobe/vfs_ioctl")
+int cnt_kprobe_vfs_ioctl(struct pt_regs *ctx)
+{
+	return stream_begin((struct file *)A(0), (unsigned int)A(1));
+}
+
+SEC("kretprobe/vfs_ioctl")
+int cnt_kretprobe_vfs_ioctl(struct pt_regs *ctx)
+{
+	return stream_end(PT_REGS_RC(ctx));
+}
+
+/* Per-process state ends with the process. A raw tracepoint: no tracefs needed. */
+SEC("raw_tp/sched_process_exit")
+int cv_sched_exit(void *ctx)
+{
+	__u32 tid = cur_tid(), tgid = cur_tgid();
+
+	bpf_map_delete_elem(&inflight, &tid);
+	unmarked_settle(0, 0);
+	if (BPF_CORE_READ(cur_task(), signal, live.counter) != 0)
+		return 0;
+	bpf_map_delete_elem(&reader, &tgid);
+	return 0;
+}
