@@ -211,7 +211,7 @@ static bool has_prefix(const char *s, const char *prefix)
 static bool prog_in_tier(const char *name, int tier)
 {
 	if (has_prefix(name, "cv_"))
-		return true;	/* every tier's: the process-exit tracepoint */
+		return true;	/* every tier's: the process-exit and io_uring tracepoints */
 	switch (tier) {
 	case CAMVAULT_TIER_LSM:
 		return has_prefix(name, "lsm_") || has_prefix(name, "cnt_fentry_") || has_prefix(name, "cnt_fexit_");
@@ -230,7 +230,7 @@ static bool prog_in_tier(const char *name, int tier)
  */
 static bool prog_optional(const char *name)
 {
-	return strstr(name, "file_truncate") || strstr(name, "do_iter_");
+	return strstr(name, "file_truncate") || strstr(name, "do_iter_") || strstr(name, "uring");
 }
 
 /*
@@ -243,7 +243,8 @@ static const char *prog_target(const struct bpf_program *prog, char *fn, size_t 
 
 	if (!slash)
 		return NULL;
-	snprintf(fn, len, "%s%s", has_prefix(sec, "lsm/") ? "bpf_lsm_" : "", slash + 1);
+	snprintf(fn, len, "%s%s", has_prefix(sec, "lsm/") ? "bpf_lsm_" : has_prefix(sec, "raw_tp/") ? "__tracepoint_" : "",
+		 slash + 1);
 	return fn;
 }
 
@@ -284,23 +285,24 @@ static int select_programs(struct bpf_object *obj, int tier, char *err, size_t e
 		bool mine = prog_in_tier(name, tier);
 
 		bpf_program__set_autoload(prog, mine);
-		if (!mine || has_prefix(name, "cv_"))
+		if (!mine || has_prefix(name, "cv_sched"))
 			continue;
 		if (n == CV_MAX_LINKS || !prog_target(prog, fns[n], sizeof(fns[n])))
 			return -E2BIG;
 		names[n] = fns[n];
 		progs[n++] = prog;
 	}
-	if (tier == CAMVAULT_TIER_KPROBE) {
-		kallsyms_find(names, found, n);
-	} else {
+	/* Tracepoints, and kprobes' functions, by their symbols; LSM hooks and fentry's by their BTF. */
+	kallsyms_find(names, found, n);
+	if (tier != CAMVAULT_TIER_KPROBE) {
 		vmlinux = btf__load_vmlinux_btf();
 		if (!vmlinux) {
 			set_err(err, errlen, "no kernel BTF (/sys/kernel/btf/vmlinux)");
 			return -ENOENT;
 		}
 		for (int i = 0; i < n; i++)
-			found[i] = btf__find_by_name_kind(vmlinux, names[i], BTF_KIND_FUNC) >= 0;
+			if (!has_prefix(names[i], "__tracepoint_"))
+				found[i] = btf__find_by_name_kind(vmlinux, names[i], BTF_KIND_FUNC) >= 0;
 		btf__free(vmlinux);
 	}
 	for (int i = 0; i < n; i++) {
@@ -443,6 +445,8 @@ static int try_tier(struct cv_probes *p, int tier, const struct cv_probes_opts *
 		skip_missing_tracepoints(p->obj);
 	else if ((e = select_programs(p->obj, tier, err, errlen)) != 0)
 		goto fail;
+	if (p->hooks)
+		p->hooks->rodata->cv_uring_counted = bpf_program__autoload(p->hooks->progs.cv_uring_complete);
 
 	e = bpf_object__load(p->obj);
 	if (e) {

@@ -143,7 +143,7 @@ static const struct {
 	{ CAMVAULT_RF_CAMERA, "camera", NULL },
 	{ CAMVAULT_RF_EXE_TAIL, "exe_tail", "exe path shortened" },
 	{ CAMVAULT_RF_CLOSE_LATE, "close_late", "last close seen late: close time is when it was found" },
-	{ CAMVAULT_RF_UNCOUNTED, "uncounted_io", "I/O seen but not counted (io_uring, aio, readv): bytes are a lower bound" },
+	{ CAMVAULT_RF_UNCOUNTED, "uncounted_io", "I/O seen but not counted (aio, readv): bytes are a lower bound" },
 };
 
 #define CV_NRFLAGS (sizeof(cv_rflags) / sizeof(cv_rflags[0]))

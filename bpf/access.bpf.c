@@ -807,22 +807,15 @@ __noinline int cv_pathop(__u32 type, long dfd, __u64 upath, long dfd2, __u64 upa
 __noinline int cv_ftruncate(__u64 file_addr)
 {
 	struct file *file = (struct file *)file_addr;
-	struct inode *inode = BPF_CORE_READ(file, f_inode);
-	struct camvault_file_key target = {};
 	struct cv_scratch *s;
-	__u32 kind;
 
-	if (!inode || !watched_inode(inode, &target, &kind) || cv_fill_task(CAMVAULT_REC_TRUNCATE))
+	if (cv_inode_record(CAMVAULT_REC_TRUNCATE, (__u64)BPF_CORE_READ(file, f_inode),
+			    (__u64)BPF_CORE_READ(file, f_path.mnt), (__u64)BPF_CORE_READ(file, f_path.dentry)))
 		return 0;
 	s = scratch();
 	if (!s)
 		return 0;
-	s->s.rec.rflags |= kind;
-	s->s.rec.dev = target.dev;
-	s->s.rec.ino = target.ino;
 	s->s.rec.open_flags = BPF_CORE_READ(file, f_flags);
-	if (cv_path((__u64)BPF_CORE_READ(file, f_path.mnt), (__u64)BPF_CORE_READ(file, f_path.dentry), 1))
-		s->s.rec.rflags |= CAMVAULT_RF_PATH_TAIL;
 	pathop_keep(s);
 	return 0;
 }

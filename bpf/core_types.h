@@ -169,6 +169,12 @@ struct socket {
 	struct file *file;
 } CV_CORE;
 
+/* An io_uring request (CONFIG_IO_URING): its file is in an anonymous union. */
+struct io_kiocb {
+	struct file *file;
+	__u8 opcode;			/* IORING_OP_* */
+} CV_CORE;
+
 /* Userspace's structs, read from the syscalls' arguments: plain, not CO-RE. */
 struct cv_open_how {
 	__u64 flags;

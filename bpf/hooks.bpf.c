@@ -19,16 +19,19 @@
  *     return; an open session at entry marks the thread (map "inflight"), the exit adds what moved;
  *   - rw_verify_area (fentry or kprobe, at every tier: where security_file_permission is called, with
  *     the byte count): every read and write, io_uring and aio included. One of a session's that no
- *     counter above turns out to cover (io_uring, aio, readv/writev, copy_file_range on 6.12) sets
- *     CAMVAULT_RF_UNCOUNTED: the record says its bytes are a lower bound. Not every check sits inside
+ *     counter above turns out to cover (aio, readv/writev from 6.9, copy_file_range on 6.12; io_uring
+ *     where its completions cannot be hooked) sets CAMVAULT_RF_UNCOUNTED: its bytes are a lower bound. Not every check sits inside
  *     its counter (sendfile checks, then splices), so an uncovered one waits per thread in "unmarked"
  *     until the thread's next counter returns, its close of that file, or its exit; an io_uring
  *     worker's is flagged at once. It also makes the session of a file opened before the probes ran;
  *   - mmap_file, file_ioctl: mmaps and ioctls, counted when asked; a camera's VIDIOC_STREAMON and
- *     VIDIOC_DQBUF when they succeed, at the return of vfs_ioctl;
+ *     VIDIOC_DQBUF when they succeed, at the return of ioctl(2) (__x64_sys_ioctl, __arm64_sys_ioctl);
  *   - path_unlink, path_rename, path_truncate, file_truncate (6.2 on): records with the exact inode
  *     and the path from the dentry, written when the operation is allowed (before it is done);
- *   - socket_sendmsg: footage read and then sent (the PEER heuristic of session.bpf.h).
+ *   - socket_sendmsg: footage read and then sent (the PEER heuristic of session.bpf.h);
+ *   - io_uring: the tracepoint io_uring_complete counts its reads and writes by their result (the agent
+ *     sets cv_uring_counted when it attaches it); a read or write checked by an io_uring worker or by a
+ *     thread inside io_uring_enter(2) is left to it.
  *
  * RECORD-OR-DENY (LSM tier, cv_record_or_deny set by the agent): the ring buffer must keep room for
  * the record of every session in progress. A read-open of a watched file that would leave less, or
@@ -61,6 +64,16 @@ char LICENSE[] SEC("license") = "GPL";
 
 /* Set by the agent before load: refuse what cannot be recorded (LSM tier only). */
 const volatile __u32 cv_record_or_deny = 0;
+/* Set by the agent when it attaches cv_uring_complete: io_uring's reads and writes are counted. */
+const volatile __u32 cv_uring_counted = 0;
+
+/* Threads inside io_uring_enter(2), submitting: what they read or write there is io_uring's. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, __u8);
+} uring_submitting SEC(".maps");
 
 /* Executables whose opens are never refused, by their {dev, ino} (the NVR, the recorder). */
 struct {
@@ -132,11 +145,14 @@ static __always_inline int is_recorder(void)
 {
 	struct file *exe = BPF_CORE_READ(cur_task(), mm, exe_file);
 	struct camvault_file_key key = {};
+	struct inode *inode;
 
 	if (!exe)
 		return 0;
-	key.dev = BPF_CORE_READ(exe, f_inode, i_sb, s_dev);
-	key.ino = BPF_CORE_READ(exe, f_inode, i_ino);
+	/* The inode stat() shows (on overlayfs, f_inode is the layer's below). */
+	inode = BPF_CORE_READ(exe, f_path.dentry, d_inode);
+	key.dev = BPF_CORE_READ(inode, i_sb, s_dev);
+	key.ino = BPF_CORE_READ(inode, i_ino);
 	return bpf_map_lookup_elem(&recorders, &key) != NULL;
 }
 
@@ -215,9 +231,10 @@ static __always_inline int on_verify_area(int write, struct file *file, __u64 co
 	io = bpf_map_lookup_elem(&inflight, &tid);
 	if (io && (io->rd == key || io->wr == key))
 		return 0;
-	/* io_uring's workers never run a counter for what they read or write. */
-	if (BPF_CORE_READ(cur_task(), flags) & CV_PF_IO_WORKER) {
-		flag_uncounted(key);
+	/* io_uring's (its workers', or a submitting thread's): counted at completion, if that is hooked. */
+	if ((BPF_CORE_READ(cur_task(), flags) & CV_PF_IO_WORKER) || bpf_map_lookup_elem(&uring_submitting, &tid)) {
+		if (!cv_uring_counted)
+			flag_uncounted(key);
 		return 0;
 	}
 	u = bpf_map_lookup_elem(&unmarked, &tid);
@@ -249,14 +266,20 @@ static __always_inline int on_mmap(struct file *file)
 	return 0;
 }
 
-/* An ioctl: counted here; a camera's streaming ones by their result, at vfs_ioctl (below). */
-static __always_inline int on_ioctl(struct file *file)
+/* An ioctl: counted here; a camera's streaming ones by their result, at the syscall's return (below). */
+static __always_inline int on_ioctl(struct file *file, unsigned int cmd)
 {
 	struct cv_io io = { .kind = CV_IO_IOCTL, .rd = (__u64)file };
+	struct cv_session *v = file_session(file);
 
-	if (file_session(file))
-		io_account(&io, 0);
-	return 0;
+	if (!v)
+		return 0;
+	io_account(&io, 0);
+	if (!(v->rec.rflags & CAMVAULT_RF_CAMERA) || CV_IOC_TYPE(cmd) != 'V')
+		return 0;
+	io.kind = CV_IO_STREAM;
+	io.cmd = cmd;
+	return io_start(&io);
 }
 
 /* Footage read before, now sent: the destination given, else the socket's peer. */
@@ -276,21 +299,13 @@ static __always_inline int on_sendmsg(struct socket *sock, struct msghdr *msg)
  */
 __noinline int cv_path_record(__u32 type, __u64 mnt, __u64 dentry, __u64 mnt2, __u64 dentry2)
 {
-	struct inode *inode = BPF_CORE_READ((struct dentry *)dentry, d_inode);
-	struct camvault_file_key target = {};
 	struct cv_scratch *s;
-	__u32 kind;
 
-	if (!inode || !watched_inode(inode, &target, &kind) || cv_fill_task(type))
+	if (cv_inode_record(type, (__u64)BPF_CORE_READ((struct dentry *)dentry, d_inode), mnt, dentry))
 		return 0;
 	s = scratch();
 	if (!s)
 		return 0;
-	s->s.rec.rflags |= kind;
-	s->s.rec.dev = target.dev;
-	s->s.rec.ino = target.ino;
-	if (cv_path(mnt, dentry, 1))
-		s->s.rec.rflags |= CAMVAULT_RF_PATH_TAIL;
 	if (dentry2 && cv_path(mnt2, dentry2, 2))
 		s->s.rec.rflags |= CAMVAULT_RF_PATH_TAIL;
 	s->s.rec.open_ns = s->s.rec.close_ns = bpf_ktime_get_boot_ns();
@@ -382,7 +397,7 @@ int kprobe_##hook(struct pt_regs *ctx)						\
 CV_HOOK(file_open, security_file_open, on_open((struct file *)A(0)))
 CV_HOOK(file_free_security, security_file_free, on_free((struct file *)A(0)))
 CV_HOOK(mmap_file, security_mmap_file, on_mmap((struct file *)A(0)))
-CV_HOOK(file_ioctl, security_file_ioctl, on_ioctl((struct file *)A(0)))
+CV_HOOK(file_ioctl, security_file_ioctl, on_ioctl((struct file *)A(0), (unsigned int)A(1)))
 CV_HOOK(socket_sendmsg, security_socket_sendmsg, on_sendmsg((struct socket *)A(0), (struct msghdr *)A(1)))
 CV_HOOK(path_unlink, security_path_unlink, on_unlink((const struct path *)A(0), (struct dentry *)A(1)))
 CV_HOOK(path_rename, security_path_rename, on_rename((const struct path *)A(0), (struct dentry *)A(1),
@@ -492,16 +507,15 @@ CV_COUNTER(do_splice, (struct file *)A(0), (struct file *)A(2), 6)
 /* readv, writev and their p*v(2) (file, iter, pos, flags): static in fs/read_write.c, up to 6.8 at least. */
 CV_COUNTER(do_iter_read, (struct file *)A(0), NULL, 4)
 CV_COUNTER(do_iter_write, NULL, (struct file *)A(0), 4)
-/* vfs_ioctl(file, cmd, arg): a camera's VIDIOC_STREAMON and VIDIOC_DQBUF count when they succeed. */
-static __always_inline int stream_begin(struct file *file, unsigned int cmd)
-{
-	struct cv_io io = { .kind = CV_IO_STREAM, .rd = (__u64)file, .cmd = cmd };
-	struct cv_session *v = bpf_map_lookup_elem(&sessions, &io.rd);
-
-	if (!v || !(v->rec.rflags & CAMVAULT_RF_CAMERA) || CV_IOC_TYPE(cmd) != 'V')
-		return 0;
-	return io_start(&io);
-}
+/*
+ * The end of an ioctl(2) whose start on a camera on_ioctl marked: a VIDIOC_STREAMON or VIDIOC_DQBUF
+ * counts if it succeeded. At the syscall's own function (vfs_ioctl, exported, is inlined into it).
+ */
+#ifdef __TARGET_ARCH_arm64
+#define CV_SYS_IOCTL "__arm64_sys_ioctl"
+#else
+#define CV_SYS_IOCTL "__x64_sys_ioctl"
+#endif
 
 static __always_inline int stream_end(long ret)
 {
@@ -512,28 +526,96 @@ static __always_inline int stream_end(long ret)
 	return 0;
 }
 
-SEC("fentry/vfs_ioctl")
-int cnt_fentry_vfs_ioctl(unsigned long long *ctx)
+SEC("fexit/" CV_SYS_IOCTL)
+int cnt_fexit_sys_ioctl(unsigned long long *ctx)
 {
-	return stream_begin((struct file *)A(0), (unsigned int)A(1));
+	return stream_end((long)ctx[1]);
 }
 
-SEC("fexit/vfs_ioctl")
-int cnt_fexit_vfs_ioctl(unsigned long long *ctx)
-{
-	return stream_end((long)ctx[3]);
-}
-
-SEC("kprobe/vfs_ioctl")
-int cnt_kprobe_vfs_ioctl(struct pt_regs *ctx)
-{
-	return stream_begin((struct file *)A(0), (unsigned int)A(1));
-}
-
-SEC("kretprobe/vfs_ioctl")
-int cnt_kretprobe_vfs_ioctl(struct pt_regs *ctx)
+SEC("kretprobe/" CV_SYS_IOCTL)
+int cnt_kretprobe_sys_ioctl(struct pt_regs *ctx)
 {
 	return stream_end(PT_REGS_RC(ctx));
+}
+
+/* ---- io_uring ---- */
+
+#define CV_IORING_OP_READV 1
+#define CV_IORING_OP_WRITEV 2
+#define CV_IORING_OP_READ_FIXED 4
+#define CV_IORING_OP_WRITE_FIXED 5
+#define CV_IORING_OP_READ 22
+#define CV_IORING_OP_WRITE 23
+
+/*
+ * Every io_uring completion (6.1 to 6.12: ctx, req, user_data, res, cflags, extra1, extra2): a read or
+ * write of a session's file adds its result. The other opcodes that move file data (splice, tee) go
+ * through do_splice, counted above.
+ */
+SEC("raw_tp/io_uring_complete")
+int cv_uring_complete(struct bpf_raw_tracepoint_args *ctx)
+{
+	struct io_kiocb *req = (struct io_kiocb *)ctx->args[1];
+	struct cv_io io = { .kind = CV_IO_XFER };
+	long res = (int)ctx->args[3];
+	__u64 file;
+	__u8 op;
+
+	if (!cv_nsessions || res <= 0 || !req)
+		return 0;
+	op = BPF_CORE_READ(req, opcode);
+	file = (__u64)BPF_CORE_READ(req, file);
+	if (op == CV_IORING_OP_READ || op == CV_IORING_OP_READV || op == CV_IORING_OP_READ_FIXED)
+		io.rd = file;
+	else if (op == CV_IORING_OP_WRITE || op == CV_IORING_OP_WRITEV || op == CV_IORING_OP_WRITE_FIXED)
+		io.wr = file;
+	else
+		return 0;
+	io_account(&io, res);
+	return 0;
+}
+
+/* io_uring_enter(2): its thread submits, and may read or write inline (x86-64 and arm64 names). */
+#ifdef __TARGET_ARCH_arm64
+#define CV_SYS_URING_ENTER "__arm64_sys_io_uring_enter"
+#else
+#define CV_SYS_URING_ENTER "__x64_sys_io_uring_enter"
+#endif
+
+static __always_inline int uring_enter(int in)
+{
+	__u32 tid = cur_tid();
+	__u8 one = 1;
+
+	if (in)
+		bpf_map_update_elem(&uring_submitting, &tid, &one, BPF_ANY);
+	else
+		bpf_map_delete_elem(&uring_submitting, &tid);
+	return 0;
+}
+
+SEC("fentry/" CV_SYS_URING_ENTER)
+int cnt_fentry_sys_uring_enter(unsigned long long *ctx)
+{
+	return uring_enter(1);
+}
+
+SEC("fexit/" CV_SYS_URING_ENTER)
+int cnt_fexit_sys_uring_enter(unsigned long long *ctx)
+{
+	return uring_enter(0);
+}
+
+SEC("kprobe/" CV_SYS_URING_ENTER)
+int cnt_kprobe_sys_uring_enter(struct pt_regs *ctx)
+{
+	return uring_enter(1);
+}
+
+SEC("kretprobe/" CV_SYS_URING_ENTER)
+int cnt_kretprobe_sys_uring_enter(struct pt_regs *ctx)
+{
+	return uring_enter(0);
 }
 
 /* Per-process state ends with the process. A raw tracepoint: no tracefs needed. */
@@ -543,6 +625,7 @@ int cv_sched_exit(void *ctx)
 	__u32 tid = cur_tid(), tgid = cur_tgid();
 
 	bpf_map_delete_elem(&inflight, &tid);
+	bpf_map_delete_elem(&uring_submitting, &tid);
 	unmarked_settle(0, 0);
 	if (BPF_CORE_READ(cur_task(), signal, live.counter) != 0)
 		return 0;

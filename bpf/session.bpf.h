@@ -439,6 +439,30 @@ __noinline int cv_fill_task(__u32 type)
 	return 0;
 }
 
+/*
+ * A record of type for inode, if it is watched, with {mnt, dentry}'s path, into the scratch record
+ * (dev, ino and the CAMERA flag from the watch): 0, or -1 when it is not watched.
+ */
+__noinline int cv_inode_record(__u32 type, __u64 inode_addr, __u64 mnt, __u64 dentry)
+{
+	struct inode *inode = (struct inode *)inode_addr;
+	struct camvault_file_key target = {};
+	struct cv_scratch *s;
+	__u32 kind;
+
+	if (!inode || !watched_inode(inode, &target, &kind) || cv_fill_task(type))
+		return -1;
+	s = scratch();
+	if (!s)
+		return -1;
+	s->s.rec.rflags |= kind;
+	s->s.rec.dev = target.dev;
+	s->s.rec.ino = target.ino;
+	if (cv_path(mnt, dentry, 1))
+		s->s.rec.rflags |= CAMVAULT_RF_PATH_TAIL;
+	return 0;
+}
+
 static __always_inline int uring_tgid(__u32 tgid)
 {
 	return bpf_map_lookup_elem(&uring_tgids, &tgid) != NULL;

@@ -19,6 +19,7 @@
 #include <linux/fdtable.h>
 #include <linux/fs.h>
 #include <linux/fs_struct.h>
+#include <linux/io_uring_types.h>
 #include <linux/mm_types.h>
 #include <linux/mount.h>
 #include <linux/net.h>
@@ -64,3 +65,4 @@ static struct socket cv_btf_socket __used;
 static struct sock cv_btf_sock __used;
 static struct sock_common cv_btf_sock_common __used;
 static struct msghdr cv_btf_msghdr __used;
+static struct io_kiocb cv_btf_io_kiocb __used;

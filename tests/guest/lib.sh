@@ -110,3 +110,17 @@ kmemleak_check() {
 	[ -z "$leaks" ] || fail "kmemleak found leaks: $leaks"
 	echo "kmemleak: nothing leaked by camvault or device-mapper"
 }
+
+# The probes' tier a test asks for (lsm, fentry, kprobe, tracepoint; auto: the best): on the Debian 6.1
+# kernel every tier must work; on another kernel one it lacks is a skip, saying why (a kernel without BTF,
+# BPF LSM or kprobes: the Pi-profile 6.12). The syscall-tracepoint tier is the floor: never skipped.
+need_tier() {
+	local tier=$1 err
+	case $tier in auto | tracepoint) return 0 ;; esac
+	mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null || true
+	err=$(CAMVAULT_ETC=/run/noetc "$TOP/agent/camvault" trace --tier "$tier" --no-cameras --seconds 0.01 2>&1 \
+		> /dev/null) && return 0
+	err=$(grep -m 1 '^camvault:' <<< "$err")
+	[ "$KERNEL" = debian61 ] && fail "the $tier tier does not work on $(uname -r): $err"
+	skip "no $tier tier on $(uname -r): ${err#camvault: }"
+}

@@ -1,5 +1,7 @@
-# The eBPF access probes in this guest kernel, with real processes (the host probe suite, run here).
+# The eBPF access probes in this guest kernel at the tier $TIER, with real processes: the host probe suite
+# (tests/host), run here. Sourced by t/40-probes-TIER.sh.
 . "$TOP/tests/guest/lib.sh"
+need_tier "$TIER"
 # A kernel without BTF of its own (our Pi-profile 6.12, like Raspberry Pi OS) gets the camvault.btf
 # built with camvault.ko, as the agent gives it (agent/btf.c); with BTF, run.sh makes its own test file.
 btf=
@@ -14,8 +16,8 @@ if [ ! -r /sys/kernel/btf/vmlinux ]; then
 	echo "no kernel BTF in $(uname -r): the probes relocate against $btf"
 fi
 # The guest's root is an overlay (see the test program): keep the test files on /run's tmpfs.
-out=$(CAMVAULT_TEST_BTF=$btf TMPDIR=/run "$TOP/tests/host/run.sh" 2>&1) ||
-	{ echo "$out"; fail "probe suite failed on $(uname -r)"; }
+out=$(CAMVAULT_TIER=$TIER CAMVAULT_TEST_BTF=$btf TMPDIR=/run "$TOP/tests/host/run.sh" 2>&1) ||
+	{ echo "$out"; fail "probe suite failed on $(uname -r) at the $TIER tier"; }
 echo "$out"
 assert_match '^[1-9][0-9]* passed, 0 failed' "$(tail -n 1 <<< "$out")"
 # The test that loads the probes with the BTF file must have run, not been skipped.

@@ -1,8 +1,10 @@
-# Who touches footage, recorded in this kernel by the probes (through "camvault trace"), with real tools on
-# an ext4 vault: cat, cp out, dd of the raw vault device and of the backing image, an mmap reader, a
-# sendfile copier to a TCP socket, fio over io_uring, ffprobe, rm, mv, truncate; and the vivid camera
-# streamed by v4l2-ctl where the kernel has vivid as a loadable module. Each gives its record with the right
-# pid, comm, exe, uid, path and exact byte counts; the copy outside the vault gives none; nothing is lost.
+# Who touches footage, recorded in this kernel by the probes at the tier $TIER (through "camvault trace
+# --tier"), with real tools on an ext4 vault: cat, cp out, dd of the raw vault device and of the backing
+# image, an mmap reader, a sendfile copier to a TCP socket, fio over io_uring, ffprobe, rm, mv, truncate;
+# and the vivid camera streamed by v4l2-ctl where the kernel has vivid as a loadable module. Each gives its
+# record with the right pid, comm, exe, uid, path, tier and exact byte counts; the copy outside the vault
+# gives none; nothing is lost. What a tier cannot see (io_uring at the syscall tier) the record says.
+# Sourced by t/41-access-TIER.sh.
 . "$TOP/tests/guest/lib.sh"
 trap 'kill $tracer 2>/dev/null || true; umount /run/v41 2>/dev/null || true; guest_cleanup' EXIT
 cv=$TOP/agent/camvault
@@ -12,6 +14,7 @@ if [ ! -r /sys/kernel/btf/vmlinux ]; then
 	export CAMVAULT_BTF=${CAMVAULT_KO%/*}/camvault.btf
 	[ -r "$CAMVAULT_BTF" ] || fail "no kernel BTF and no $CAMVAULT_BTF built with the module"
 fi
+need_tier "$TIER"
 load_camvault
 # The guest starts with the loopback interface down; the sendfile copier needs 127.0.0.1.
 ip link set lo up
@@ -34,7 +37,7 @@ sync
 camera=
 if modprobe vivid n_devs=1 node_types=0x1 2>/dev/null && [ -c /dev/video0 ]; then camera=/dev/video0; fi
 
-CAMVAULT_ETC=/run/noetc "$cv" trace --json --fs /run/v41 --file "$dev" --file "$img" > /run/trace.json \
+CAMVAULT_ETC=/run/noetc "$cv" trace --tier "$TIER" --json --fs /run/v41 --file "$dev" --file "$img" > /run/trace.json \
 	2> /run/trace.err &
 tracer=$!
 # Loading takes about 65 s under KASAN + TCG (the verifier); well under a second on a Pi.
@@ -87,11 +90,14 @@ wait $tracer || fail "trace failed: $(cat /run/trace.err)"
 tracer=
 cat /run/trace.err
 
-python3 - /run/trace.json /run/pids "$dir" "$dev" "$img" "$port" "${camera:-}" "$(stat -c %s "$clip")" <<'PY' || fail "records"
+python3 - /run/trace.json /run/pids "$dir" "$dev" "$img" "$port" "${camera:-}" "$(stat -c %s "$clip")" "$TIER" \
+	<<'PY' || fail "records"
 import json, os, sys
 recs = [json.loads(line) for line in open(sys.argv[1])]
 pids = dict(line.split() for line in open(sys.argv[2]))
 d, dev, img, port, camera, size = sys.argv[3], sys.argv[4], sys.argv[5], int(sys.argv[6]), sys.argv[7], int(sys.argv[8])
+tier = {"tracepoint": "syscall-tracepoint"}.get(sys.argv[9], sys.argv[9])
+hooks = tier != "syscall-tracepoint"
 clip = d + "/00.10.mp4"
 bad = []
 
@@ -122,7 +128,11 @@ check("dd-img", of("dd-img", type="session", path=img), comm="dd", bytes_read=16
 check("mmap", of("mmap", type="session", path=clip), comm="python3", mmaps=1)
 r = of("sendfile", type="session", path=clip)
 check("sendfile", r, bytes_read=size, peer={"family": "ipv4", "addr": "127.0.0.1", "port": port})
-check("fio", of("fio", type="session", path=clip), flags=lambda f: "unobserved_io" in f)
+# io_uring: the syscall tier knows the process uses it; the hook tiers count its reads at completion.
+if hooks:
+    check("fio", of("fio", type="session", path=clip), bytes_read=65536, flags=lambda f: "uncounted_io" not in f)
+else:
+    check("fio", of("fio", type="session", path=clip), flags=lambda f: "unobserved_io" in f)
 check("ffprobe", of("ffprobe", type="session", path=d + "/00.00.mp4"), comm="ffprobe",
       bytes_read=lambda b: b > 0)
 of("rm", type="unlink", path=d + "/00.20.mp4")
@@ -131,9 +141,17 @@ of("truncate", type="truncate", path=d + "/moved.mp4")
 if camera:
     r = of("camera", type="session", path=camera)
     check("camera", r, comm="v4l2-ctl", streamons=1, dqbufs=lambda n: n >= 5, flags=lambda f: "camera" in f)
+for r in recs:
+    if r["tier"] != tier:
+        bad.append(f"a record of the {r['tier']} tier, not {tier}: {r}")
+    # Every byte is counted. At the kprobe tier, a file opened before the probes ran (the loop device's
+    # backing file) has its first I/O uncounted, and says so.
+    unseen_first = tier == "kprobe" and "open_unseen" in r["flags"]
+    if "uncounted_io" in r["flags"] and not unseen_first:
+        bad.append(f"uncounted I/O where every byte should count: {r}")
 for b in bad:
     print("FAIL:", b)
-print(f"{len(recs)} records checked, {len(bad)} wrong; camera {'tested' if camera else 'not in this kernel'}")
+print(f"{tier} tier: {len(recs)} records checked, {len(bad)} wrong; camera {'tested' if camera else 'not in this kernel'}")
 sys.exit(1 if bad else 0)
 PY
 grep -q 'lost: 0 records (ring buffer full), 0 sessions (table full)' /run/trace.err || fail "lost records: $(tail -n 1 /run/trace.err)"
