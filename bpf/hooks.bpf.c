@@ -19,11 +19,11 @@
  *     return; an open session at entry marks the thread (map "inflight"), the exit adds what moved;
  *   - rw_verify_area (fentry or kprobe, at every tier: where security_file_permission is called, with
  *     the byte count): every read and write, io_uring and aio included. One of a session's that no
- *     counter above turns out to cover (aio, readv/writev from 6.9, copy_file_range on 6.12; io_uring
- *     where its completions cannot be hooked) sets CAMVAULT_RF_UNCOUNTED: its bytes are a lower bound. Not every check sits inside
- *     its counter (sendfile checks, then splices), so an uncovered one waits per thread in "unmarked"
- *     until the thread's next counter returns, its close of that file, or its exit; an io_uring
- *     worker's is flagged at once. It also makes the session of a file opened before the probes ran;
+ *     counter turns out to cover (aio, readv/writev from 6.9, copy_file_range on 6.12; io_uring where
+ *     its completions cannot be hooked) sets CAMVAULT_RF_UNCOUNTED: its bytes are a lower bound. Not
+ *     every check sits inside its counter (sendfile checks, then splices), so an uncovered one waits
+ *     per thread in "unmarked" until the thread's next counter returns, its close of that file, or
+ *     its exit. It also makes the session of a file opened before the probes ran;
  *   - mmap_file, file_ioctl: mmaps and ioctls, counted when asked; a camera's VIDIOC_STREAMON and
  *     VIDIOC_DQBUF when they succeed, at the return of ioctl(2) (__x64_sys_ioctl, __arm64_sys_ioctl);
  *   - path_unlink, path_rename, path_truncate, file_truncate (6.2 on): records with the exact inode

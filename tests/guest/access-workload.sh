@@ -6,6 +6,7 @@
 # gives none; nothing is lost. What a tier cannot see (io_uring at the syscall tier) the record says.
 # Sourced by t/41-access-TIER.sh.
 . "$TOP/tests/guest/lib.sh"
+tracer=
 trap 'kill $tracer 2>/dev/null || true; umount /run/v41 2>/dev/null || true; guest_cleanup' EXIT
 cv=$TOP/agent/camvault
 

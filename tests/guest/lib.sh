@@ -118,6 +118,8 @@ need_tier() {
 	local tier=$1 err
 	case $tier in auto | tracepoint) return 0 ;; esac
 	mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null || true
+	# Without kernel BTF, the BTF built with the module, as the agent would find it once it is installed.
+	[ -r /sys/kernel/btf/vmlinux ] || export CAMVAULT_BTF=${CAMVAULT_KO%/*}/camvault.btf
 	err=$(CAMVAULT_ETC=/run/noetc "$TOP/agent/camvault" trace --tier "$tier" --no-cameras --seconds 0.01 2>&1 \
 		> /dev/null) && return 0
 	err=$(grep -m 1 '^camvault:' <<< "$err")
