@@ -45,10 +45,30 @@ struct cv_probes_opts {
 	 * (EACCES), unless by a recorder (cv_probes_allow_recorder). Writes are never refused.
 	 */
 	bool record_or_deny;
+	/*
+	 * A directory on a bpffs (cv_probes_pin_dir(): the agent's and "camvault trace --pin"'s) where the
+	 * probes are pinned, maps and links, once loaded and attached: they stay attached after this process
+	 * ends, even killed, and their ring buffer keeps the records (as many as it holds; the rest are
+	 * counted lost) for the next process, which reads on from where the last one stopped: nothing is
+	 * lost across a restart. pin_dir is made if missing, in a bpffs (one is mounted on /sys/fs/bpf if
+	 * none is there).
+	 * When a set pinned by this build of the probes is there, it is used as it is: nothing is loaded, the
+	 * tier, sizes and record-or-deny are its own (others asked for explicitly: -EEXIST); the watches set
+	 * by the last process stay. A set of another build, or pinned only in part, is replaced (its unread
+	 * records are lost); cv_probes_pin_note() says which happened. One process at a time uses a set:
+	 * -EBUSY while another does. A record leaves the ring buffer once cv_probes_poll's callback has
+	 * returned: a process killed inside the callback hands that one record to the next process again
+	 * (at least once, never lost). NULL: no pinning, the probes go with cv_probes_close().
+	 */
+	const char *pin_dir;
 };
 
 #define CV_PROBES_RINGBUF_DEFAULT (256u * 1024)
 #define CV_PROBES_SESSIONS_DEFAULT 8192u
+
+/* Where the agent pins the probes: $CAMVAULT_BPFFS, else CV_PROBES_PIN_DIR. */
+#define CV_PROBES_PIN_DIR "/sys/fs/bpf/camvault"
+const char *cv_probes_pin_dir(void);
 
 /*
  * Load the probes and attach them. On failure: NULL, errno set, and err (if errlen > 0) says what
@@ -96,8 +116,8 @@ int cv_probes_fd(const struct cv_probes *p);
 
 /*
  * How many records the probes could not write because the ring buffer was full, plus how many sessions
- * they could not follow because they already followed sessions_max, since cv_probes_open: the sum over
- * CPUs. UINT64_MAX if a counter could not be read.
+ * they could not follow because they already followed sessions_max, since they were loaded (pinned
+ * probes: since they were pinned): the sum over CPUs. UINT64_MAX if a counter could not be read.
  */
 uint64_t cv_probes_lost(const struct cv_probes *p);
 
@@ -127,7 +147,46 @@ const char *cv_probes_fallback(const struct cv_probes *p);
  */
 int cv_probes_allow_recorder(struct cv_probes *p, const char *exe);
 
-/* Detach the probes and free everything; NULL is allowed. */
+/*
+ * With pin_dir: what was found there and done, for people: "pinned in DIR", "reusing the probes pinned in
+ * DIR since 2026-11-25T15:04:05Z: ...", "replaced the probes pinned in DIR (why; ...)". Else "".
+ */
+const char *cv_probes_pin_note(const struct cv_probes *p);
+
+/*
+ * Detach the probes and free everything; NULL is allowed. Pinned probes stay pinned and attached (that
+ * is the point): cv_probes_unpin() detaches them for good.
+ */
 void cv_probes_close(struct cv_probes *p);
+
+/*
+ * Unpin the probes pinned in pin_dir, links first: they detach, their maps and unread records go, and
+ * pin_dir is removed. 0; -ENOENT: nothing pinned there; -EBUSY: a process uses them (this one too,
+ * until its cv_probes_close()); err says why and what to do.
+ */
+int cv_probes_unpin(const char *pin_dir, char *err, size_t errlen);
+
+/* What cv_probes_pinned_info() finds pinned (for camvault status). */
+struct cv_probes_pinned {
+	int tier;
+	bool record_or_deny;
+	bool other_build;		/* not this build's probes: the next process to pin replaces them */
+	uint32_t links;			/* probes attached: their links pinned */
+	int reader;			/* the pid using them (reading their records), 0: none */
+	int64_t since;			/* when they were pinned: CLOCK_REALTIME, in seconds */
+	struct cv_probes_loss loss;	/* since then */
+	uint64_t sessions;		/* sessions in progress */
+	uint32_t sessions_max;
+	uint32_t ringbuf_bytes;
+	uint64_t waiting;		/* bytes of records (and their headers) in the ring buffer, unread */
+};
+
+/*
+ * Look at the probes pinned in pin_dir without taking them (no lock, nothing loaded): 0 and *info;
+ * -ENOENT: nothing pinned (err says so, or that no bpffs is mounted there); -EAGAIN: a set pinned in
+ * part (being pinned, or a start cut short); -EPROTO: another version of camvault's; another negative
+ * errno (-EACCES: not root). err says which.
+ */
+int cv_probes_pinned_info(const char *pin_dir, struct cv_probes_pinned *info, char *err, size_t errlen);
 
 #endif /* CAMVAULT_PROBES_H */

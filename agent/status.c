@@ -1,16 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * camvault status [--json]: is camvault.ko loaded, which vaults does it have, is there a TPM.
+ * camvault status [--json]: is camvault.ko loaded, which vaults does it have, do the probes run, is there a
+ * TPM.
  *
  * The text output is stable (scripts and tests grep it):
  *	module: camvault 0.1.0
  *	vaults: 1
+ *	probes: lsm tier, 27 attached, pinned in /sys/fs/bpf/camvault since 2026-11-25T15:04:05.000Z, read by pid 412
+ *	probes: lost: 0 records (ring buffer full), 0 sessions (table full); denied: 0 opens; sessions open: 3; ...
  *	TPM: present (manufacturer IBM, firmware 8217.4131)
  *	vault cam0 (dm-0, 254:0) aes-xts-plain64 open, read 1.2 MiB, written 3.4 MiB, 0 I/O errors
  * with one "vault" line per vault (CAMVAULT_CMD_GET_VAULTS), LOCKED instead of open once its key was wiped;
  * or, without the module, "module: not loaded (...)" and no vaults line. Without a TPM the TPM line is
  * "TPM: none found (<why and the fix>)", which is not an error. Then one "registered" line per vault of the
- * registry (cv_registered_line()). Exit status: 1 when the module cannot be asked.
+ * registry (cv_registered_line()). The probes are those pinned in bpffs (cv_probes_status()); without any,
+ * "probes: not running (no agent)", which is not an error. Exit status: 1 when the module cannot be asked.
  */
 #define _DEFAULT_SOURCE
 #include <errno.h>
@@ -23,6 +27,7 @@
 #include <unistd.h>
 
 #include "ipc.h"
+#include "probes.h"
 #include "record.h"
 #include "registry.h"
 #include "seal.h"
@@ -34,10 +39,50 @@
 static void cv_status_usage(FILE *f)
 {
 	fprintf(f, "Usage: camvault status [--json]\n\n"
-		"Shows whether camvault.ko is loaded, how many vaults it has, the TPM, and each vault of\n"
-		"vaults.conf: TPM-bound, PIN, PCRs, recovery slot, open, LOCKED or closed.\n"
+		"Shows whether camvault.ko is loaded, how many vaults it has, the access probes pinned in bpffs\n"
+		"(tier, loss counts, sessions open), the TPM, and each vault of vaults.conf: TPM-bound, PIN, PCRs,\n"
+		"recovery slot, open, LOCKED or closed.\n"
 		"  --json    one JSON object: {\"module_version\":..,\"vaults\":..,\"vault_list\":[..],\"tpm\":{..},\n"
-		"            \"registry\":[..]}\n");
+		"            \"probes\":{..},\"registry\":[..]}\n");
+}
+
+void cv_probes_status(int ret, const struct cv_probes_pinned *info, const char *dir, const char *why, char *buf,
+		      size_t len)
+{
+	char since[32], waiting[32], size[32];
+	int n;
+
+	if (ret == -ENOENT) {
+		snprintf(buf, len, "probes: not running (no agent)");
+		return;
+	}
+	if (ret) {
+		/* Pinned in part, or by another version: not running as probes. Not readable: not known. */
+		snprintf(buf, len, "probes: %s (%s)", ret == -EAGAIN || ret == -EPROTO ? "not running" : "unknown",
+			 why);
+		return;
+	}
+	cv_wall_format(info->since * 1000000000LL, since, sizeof(since));
+	n = snprintf(buf, len, "probes: %s tier, %" PRIu32 " attached, pinned in %s since %s%s, ",
+		     cv_probes_tier_name(info->tier), info->links, dir, since,
+		     info->record_or_deny ? ", record-or-deny" : "");
+	if (n < 0 || (size_t)n >= len)
+		return;
+	if (info->reader)
+		n += snprintf(buf + n, len - n, "read by pid %d", info->reader);
+	else
+		n += snprintf(buf + n, len - n, "not read (no agent): records wait in the ring buffer");
+	if (n < 0 || (size_t)n >= len)
+		return;
+	n += snprintf(buf + n, len - n, "%s\n", info->other_build ? "; another build's: the next start replaces them" :
+		      "");
+	if (n < 0 || (size_t)n >= len)
+		return;
+	cv_human_bytes(info->waiting, waiting, sizeof(waiting));
+	cv_human_bytes(info->ringbuf_bytes, size, sizeof(size));
+	snprintf(buf + n, len - n, "probes: lost: %" PRIu64 " records (ring buffer full), %" PRIu64 " sessions (table "
+		 "full); denied: %" PRIu64 " opens; sessions open: %" PRIu64 "; waiting: %s of %s", info->loss.records,
+		 info->loss.sessions, info->loss.denied, info->sessions, waiting, size);
 }
 
 void cv_vault_line(const struct cv_vault_info *v, char *buf, size_t len)
@@ -204,6 +249,35 @@ static void cv_json_registered(const struct cv_reg_status *st, size_t i)
 	       (unsigned long long)st->h.data_sectors * 512);
 }
 
+/* The "probes" object of status --json: its last member is "dir", a string. */
+static void cv_json_probes(int ret, const struct cv_probes_pinned *info, const char *dir, const char *why)
+{
+	char since[32];
+
+	printf("\"probes\":{\"running\":");
+	if (ret) {
+		/* Not knowing (not root, say) is not knowing they do not run. */
+		printf("%s,\"error\":", ret == -ENOENT || ret == -EAGAIN || ret == -EPROTO ? "false" : "null");
+		cv_json_str(why);
+	} else {
+		cv_wall_format(info->since * 1000000000LL, since, sizeof(since));
+		printf("true,\"tier\":\"%s\",\"attached\":%" PRIu32 ",\"record_or_deny\":%s,\"other_build\":%s,"
+		       "\"since\":\"%s\",\"reader_pid\":", cv_probes_tier_name(info->tier), info->links,
+		       info->record_or_deny ? "true" : "false", info->other_build ? "true" : "false", since);
+		if (info->reader)
+			printf("%d", info->reader);
+		else
+			printf("null");
+		printf(",\"lost_records\":%" PRIu64 ",\"lost_sessions\":%" PRIu64 ",\"denied\":%" PRIu64
+		       ",\"sessions_open\":%" PRIu64 ",\"sessions_max\":%" PRIu32 ",\"ringbuf_bytes\":%" PRIu32
+		       ",\"waiting_bytes\":%" PRIu64, info->loss.records, info->loss.sessions, info->loss.denied,
+		       info->sessions, info->sessions_max, info->ringbuf_bytes, info->waiting);
+	}
+	printf(",\"dir\":");
+	cv_json_str(dir);
+	putchar('}');
+}
+
 int cmd_status(int argc, char **argv)
 {
 	char module_err[CV_ERRLEN] = "", tpm_err[CV_ERRLEN] = "", reg_err[CV_ERRLEN] = "", line[8192];
@@ -213,8 +287,11 @@ int cmd_status(int argc, char **argv)
 	struct cv_tpm_info tpm;
 	struct cv_status st = { 0 };
 	struct cv_ipc ipc;
+	struct cv_probes_pinned probes;
+	const char *probes_dir = cv_probes_pin_dir();
+	char probes_err[CV_ERRLEN] = "";
 	bool json = false;
-	int ret, tpm_ret;
+	int ret, tpm_ret, probes_ret;
 	size_t i, n = 0;
 
 	for (i = 1; i < (size_t)argc; i++) {
@@ -237,6 +314,7 @@ int cmd_status(int argc, char **argv)
 			ret = cv_ipc_get_vaults(&ipc, &vaults, &n, module_err, sizeof(module_err)) ? 1 : 0;
 		cv_ipc_close(&ipc);
 	}
+	probes_ret = cv_probes_pinned_info(probes_dir, &probes, probes_err, sizeof(probes_err));
 	tpm_ret = cv_tpm_probe(&tpm, tpm_err, sizeof(tpm_err));
 	reg = cv_status_registry(vaults, n, !tpm_ret, &nreg, reg_err, sizeof(reg_err));
 
@@ -276,7 +354,9 @@ int cmd_status(int argc, char **argv)
 			cv_json_str(tpm.manufacturer);
 			printf(",\"firmware\":\"%u.%u\"", tpm.firmware1 >> 16, tpm.firmware1 & 0xffff);
 		}
-		printf("},\"registry\":");
+		printf("},");
+		cv_json_probes(probes_ret, &probes, probes_dir, probes_err);
+		printf(",\"registry\":");
 		if (!reg) {
 			printf("null,\"registry_error\":");
 			cv_json_str(reg_err);
@@ -294,6 +374,8 @@ int cmd_status(int argc, char **argv)
 			printf("module: unavailable (%s)\n", module_err);
 		else
 			printf("module: camvault %s\nvaults: %u\n", st.version, st.num_vaults);
+		cv_probes_status(probes_ret, &probes, probes_dir, probes_err, line, sizeof(line));
+		printf("%s\n", line);
 		if (tpm_ret)
 			printf("TPM: none found (%s)\n", tpm_err);
 		else

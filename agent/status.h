@@ -28,4 +28,23 @@ void cv_vault_line(const struct cv_vault_info *v, char *buf, size_t len);
 void cv_registered_line(const struct cv_vault_entry *e, const struct cv_header *h, const char *why,
 			int nv_present, const char *state, char *buf, size_t len);
 
+/*
+ * What status says of the probes pinned in dir, without the last newline: ret and info from
+ * cv_probes_pinned_info(dir), why its err. One line when none are pinned (ret -ENOENT), or they cannot
+ * be read (why says why):
+ *	probes: not running (no agent)
+ *	probes: not running (<why>)		a set pinned in part, or another version's
+ *	probes: unknown (<why>)			cannot look (not root)
+ * two when they are:
+ *	probes: lsm tier, 27 attached, pinned in /sys/fs/bpf/camvault since 2026-11-25T15:04:05.000Z, read by pid 412
+ *	probes: lost: 0 records (ring buffer full), 0 sessions (table full); denied: 0 opens; sessions open: 3;
+ *	waiting: 1.2 KiB of 256.0 KiB
+ * where "read by pid N" is "not read (no agent): records wait in the ring buffer" when no process uses them;
+ * ", record-or-deny" follows the time when they enforce it, and "; another build's: the next start replaces
+ * them" ends the line when they are not this build's.
+ */
+struct cv_probes_pinned;
+void cv_probes_status(int ret, const struct cv_probes_pinned *info, const char *dir, const char *why, char *buf,
+		      size_t len);
+
 #endif /* CV_STATUS_H */

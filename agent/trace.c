@@ -1,13 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * camvault trace [--json] [--seconds N] [--count N] [--vault NAME]... [--file PATH]... [--fs DIR]...
- *                [--no-cameras] [--tier TIER] [--record-or-deny [--recorder EXE]...]
+ *                [--no-cameras] [--tier TIER] [--record-or-deny [--recorder EXE]...] [--pin]
+ * camvault trace --unpin
  *
  * Loads the access probes and prints every record as it comes: who touched footage, what, when, how much.
  * What it watches, by default: every vault of the registry (its mounted filesystem, its /dev/mapper device
  * and its backing store) and the cameras (/dev/video*). The agent does the same and keeps the records; this
  * is the tool to see them live, and what the guest tests read. Ends on SIGINT/SIGTERM, after --seconds, or
  * after --count records; then prints the sessions still open (flagged "still open") and the loss counts.
+ *
+ * --pin uses the probes pinned in bpffs (cv_probes_pin_dir()), pinning them first if none are: they stay
+ * attached when trace ends, however it ends, and the next "trace --pin" prints the records from where the
+ * last one stopped. --unpin detaches them for good.
  */
 #define _DEFAULT_SOURCE
 #include <errno.h>
@@ -38,6 +43,7 @@ static void cv_trace_signal(int sig)
 
 struct cv_trace {
 	bool json;
+	bool keep_all;		/* pinned: a record taken from the ring buffer is printed, even past --count */
 	long count;		/* records printed */
 	long max;		/* 0: no limit */
 	int64_t offset;		/* CLOCK_BOOTTIME to CLOCK_REALTIME */
@@ -48,7 +54,8 @@ static void cv_trace_print(const struct camvault_rec *r, void *ctx)
 	struct cv_trace *t = ctx;
 	char line[4096];
 
-	if (t->max && t->count >= t->max)
+	/* Unprinted, a record taken from pinned probes would be lost to the next reader too. */
+	if (t->max && t->count >= t->max && !t->keep_all)
 		return;
 	if (t->json)
 		cv_rec_format_json(r, t->offset, line, sizeof(line));
@@ -62,7 +69,9 @@ static void cv_trace_print(const struct camvault_rec *r, void *ctx)
 static void cv_trace_usage(FILE *f)
 {
 	fprintf(f, "Usage: camvault trace [--json] [--seconds N] [--count N] [--vault NAME]... [--file PATH]...\n"
-		"                      [--fs DIR]... [--no-cameras] [--tier TIER] [--record-or-deny [--recorder EXE]...]\n\n"
+		"                      [--fs DIR]... [--no-cameras] [--tier TIER] [--record-or-deny [--recorder EXE]...]\n"
+		"                      [--pin]\n"
+		"       camvault trace --unpin\n\n"
 		"Prints every access to footage as the probes record it, until interrupted.\n"
 		"  --vault NAME   watch this registered vault (default: all of them): its mounted filesystem,\n"
 		"                 its device and its backing store\n"
@@ -74,7 +83,31 @@ static void cv_trace_usage(FILE *f)
 		"  --tier TIER    hook the kernel at this tier only: lsm, fentry, kprobe or tracepoint\n"
 		"                 (default: auto, the best this kernel offers; also $CAMVAULT_TIER)\n"
 		"  --record-or-deny  (lsm tier) refuse read-opens of footage that could not be recorded,\n"
-		"                 except by a --recorder EXE (the NVR); writes are never refused\n");
+		"                 except by a --recorder EXE (the NVR); writes are never refused\n"
+		"  --pin          use the probes pinned in %s ($CAMVAULT_BPFFS), pinning them if none are:\n"
+		"                 they stay attached after trace ends, and the next trace --pin prints the\n"
+		"                 records from where this one stopped (--count may then print a few more)\n"
+		"  --unpin        detach the pinned probes for good (their unread records go with them)\n",
+		CV_PROBES_PIN_DIR);
+}
+
+/* camvault trace --unpin */
+static int cv_trace_unpin(void)
+{
+	const char *dir = cv_probes_pin_dir();
+	char err[CV_ERRLEN];
+	int e = cv_probes_unpin(dir, err, sizeof(err));
+
+	if (e == -ENOENT) {
+		fprintf(stderr, "trace: %s: nothing to unpin\n", err);
+		return 0;
+	}
+	if (e) {
+		fprintf(stderr, "camvault: %s\n", err);
+		return 1;
+	}
+	fprintf(stderr, "trace: unpinned the probes in %s: detached\n", dir);
+	return 0;
 }
 
 /* Watches what vault e consists of; prints what on stderr. */
@@ -107,7 +140,7 @@ int cmd_trace(int argc, char **argv)
 	struct cv_probes_loss loss;
 	struct cv_registry reg = { 0 };
 	char err[CV_ERRLEN], btf[PATH_MAX], path[PATH_MAX];
-	bool cameras = true;
+	bool cameras = true, pin = false, unpin = false;
 	double seconds = 0;
 	struct cv_probes *p;
 	struct timespec start, now;
@@ -134,6 +167,14 @@ int cmd_trace(int argc, char **argv)
 		}
 		if (!strcmp(opt, "--record-or-deny")) {
 			opts.record_or_deny = true;
+			continue;
+		}
+		if (!strcmp(opt, "--pin")) {
+			pin = true;
+			continue;
+		}
+		if (!strcmp(opt, "--unpin")) {
+			unpin = true;
 			continue;
 		}
 		if (cv_option(argc, argv, &j, "--seconds", &v)) {
@@ -166,6 +207,18 @@ int cmd_trace(int argc, char **argv)
 		}
 	}
 
+	if (unpin) {
+		if (argc > 2) {
+			fprintf(stderr, "camvault trace: --unpin takes no other option: see 'camvault help trace'\n");
+			return 1;
+		}
+		return cv_trace_unpin();
+	}
+	if (pin) {
+		opts.pin_dir = cv_probes_pin_dir();
+		t.keep_all = true;
+	}
+
 	if (!cv_registry_path(path, sizeof(path)) || cv_registry_load(path, &reg, err, sizeof(err))) {
 		fprintf(stderr, "camvault: %s\n", err);
 		return 1;
@@ -192,6 +245,8 @@ int cmd_trace(int argc, char **argv)
 		opts.btf_path ? ", BTF from " : "", opts.btf_path ? opts.btf_path : "");
 	if (*cv_probes_fallback(p))
 		fprintf(stderr, "trace: better tiers not available: %s\n", cv_probes_fallback(p));
+	if (*cv_probes_pin_note(p))
+		fprintf(stderr, "trace: %s\n", cv_probes_pin_note(p));
 	for (i = 0; i < nrec; i++) {
 		int r = cv_probes_allow_recorder(p, recorders[i]);
 
