@@ -22,7 +22,9 @@
 	C(shred, "destroy a vault's key for good: its TPM secret and its header") \
 	C(trace, "print every access to footage and cameras as the probes record it") \
 	C(create, "create a vault from a raw key file (testing; no TPM)") \
-	C(remove, "remove a vault's device (and the loop device of its image)")
+	C(remove, "remove a vault's device (and the loop device of its image)") \
+	C(verify, "check the access log: altered, deleted, inserted, reordered or truncated rows") \
+	C(key, "export the public key that signs the access log ('camvault key export')")
 
 #define CV_DECLARE(name, help) int cmd_##name(int argc, char **argv);
 CV_COMMANDS(CV_DECLARE)

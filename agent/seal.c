@@ -65,7 +65,7 @@ static const TPM2B_PUBLIC cv_srk_rsa = {
  * The TPM's error without where it applies (the handle, session or parameter number of a format-1 code), and
  * without the resource manager's layer (tpm2-abrmd passes TPM codes on in a layer of its own).
  */
-static TSS2_RC cv_rc(TSS2_RC rc)
+TSS2_RC cv_rc(TSS2_RC rc)
 {
 	TSS2_RC layer = rc & TSS2_RC_LAYER_MASK;
 
@@ -78,7 +78,7 @@ static TSS2_RC cv_rc(TSS2_RC rc)
 }
 
 /* A TPM error with no better explanation. */
-static int cv_tpm_error(char *err, size_t errlen, const char *what, TSS2_RC rc)
+int cv_tpm_error(char *err, size_t errlen, const char *what, TSS2_RC rc)
 {
 	snprintf(err, errlen, "%s failed (%s): check that the TPM works ('tpm2_selftest --fulltest') and that "
 		 "nothing else uses up its memory", what, Tss2_RC_Decode(rc));
@@ -86,7 +86,7 @@ static int cv_tpm_error(char *err, size_t errlen, const char *what, TSS2_RC rc)
 }
 
 /* Flushes a transient object or session; forgets the handle even when the TPM is gone. */
-static void cv_flush(struct cv_tpm *tpm, ESYS_TR *handle)
+void cv_flush(struct cv_tpm *tpm, ESYS_TR *handle)
 {
 	if (*handle == ESYS_TR_NONE)
 		return;
@@ -224,7 +224,7 @@ static int cv_primary_error(char *err, size_t errlen, TSS2_RC rc)
 }
 
 /* The primary key for sealing: ECC P-256 when the TPM has it, else RSA 2048. *alg says which. */
-static int cv_primary_new(struct cv_tpm *tpm, ESYS_TR *primary, uint16_t *alg, char *err, size_t errlen)
+int cv_primary_new(struct cv_tpm *tpm, ESYS_TR *primary, uint16_t *alg, char *err, size_t errlen)
 {
 	TSS2_RC rc = cv_primary_alg(tpm, TPM2_ALG_ECC, primary);
 
@@ -248,12 +248,28 @@ static int cv_primary_new(struct cv_tpm *tpm, ESYS_TR *primary, uint16_t *alg, c
 	return CV_SEAL_OK;
 }
 
+int cv_primary_load(struct cv_tpm *tpm, uint16_t alg, ESYS_TR *primary, char *err, size_t errlen)
+{
+	TSS2_RC rc;
+
+	if (alg != TPM2_ALG_ECC && alg != TPM2_ALG_RSA) {
+		*primary = ESYS_TR_NONE;
+		snprintf(err, errlen, "unknown TPM storage key algorithm 0x%04x: the stored key blobs are damaged", alg);
+		return CV_SEAL_EFAIL;
+	}
+	rc = cv_primary_alg(tpm, alg, primary);
+	if (rc != TSS2_RC_SUCCESS) {
+		*primary = ESYS_TR_NONE;
+		return cv_primary_error(err, errlen, rc);
+	}
+	return CV_SEAL_OK;
+}
+
 /*
  * A session salted with the primary key's public key: its session key, and so its parameter encryption
  * (AES-128-CFB), is known only to this process and to the TPM. type: TPM2_SE_HMAC or TPM2_SE_POLICY.
  */
-static int cv_session(struct cv_tpm *tpm, ESYS_TR primary, TPM2_SE type, ESYS_TR *session, char *err,
-		      size_t errlen)
+int cv_session(struct cv_tpm *tpm, ESYS_TR primary, TPM2_SE type, ESYS_TR *session, char *err, size_t errlen)
 {
 	const TPMT_SYM_DEF aes = CV_AES128_CFB;
 	TSS2_RC rc;

@@ -81,4 +81,27 @@ int cv_nv_exists(struct cv_tpm *tpm, const struct cv_header *h, char *err, size_
 int cv_tpm_da_state(struct cv_tpm *tpm, uint32_t *failed, uint32_t *max, uint32_t *recovery_s, char *err,
 		    size_t errlen);
 
+/*
+ * Shared with the access log's TPM key and counter (logkey.c), so that both use the same storage key and the
+ * same error wording.
+ */
+
+/* A TPM error code without the handle/session/parameter number and without the resource manager's layer. */
+TSS2_RC cv_rc(TSS2_RC rc);
+
+/* Writes "<what> failed (<decoded rc>): check that the TPM works..." into err; returns CV_SEAL_EFAIL. */
+int cv_tpm_error(char *err, size_t errlen, const char *what, TSS2_RC rc);
+
+/* Flushes a transient object or session and sets *handle to ESYS_TR_NONE. */
+void cv_flush(struct cv_tpm *tpm, ESYS_TR *handle);
+
+/* The SRK-template primary key: ECC P-256 when the TPM has it, else RSA 2048; *alg says which. */
+int cv_primary_new(struct cv_tpm *tpm, ESYS_TR *primary, uint16_t *alg, char *err, size_t errlen);
+
+/* The same primary key for a known alg (TPM2_ALG_ECC or TPM2_ALG_RSA), as recorded when something was made. */
+int cv_primary_load(struct cv_tpm *tpm, uint16_t alg, ESYS_TR *primary, char *err, size_t errlen);
+
+/* A session salted with primary, with AES-128-CFB parameter encryption available; type TPM2_SE_HMAC/POLICY. */
+int cv_session(struct cv_tpm *tpm, ESYS_TR primary, TPM2_SE type, ESYS_TR *session, char *err, size_t errlen);
+
 #endif /* CV_SEAL_H */

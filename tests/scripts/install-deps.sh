@@ -10,6 +10,8 @@ pkgs=(
 	libtss2-dev libtss2-tcti-swtpm0 tpm2-tools libsodium-dev
 	libnl-3-dev libnl-genl-3-dev libcmocka-dev
 	libdevmapper-dev libkeyutils-dev keyutils
+	# the access log: SQLite, and libcrypto for the checkpoints' signatures (libssl-dev, below)
+	libsqlite3-dev sqlite3
 	# kernel module build and checks
 	bc bison flex libssl-dev dwarves kmod cpio rsync xz-utils zstd sparse dkms python3
 	# guests

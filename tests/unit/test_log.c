@@ -1,0 +1,438 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The access log against a real swtpm: a log of 200 rows with a checkpoint every 50 verifies; then copies of it,
+ * tampered with through SQLite the way someone with the file would (a column changed, a row deleted, a forged
+ * row inserted, two rows swapped, the tail and its checkpoint removed, a signature corrupted, the key replaced),
+ * each make "camvault verify" exit with its own status and a sentence naming the row.
+ */
+#define _DEFAULT_SOURCE
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <openssl/ec.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <sqlite3.h>
+
+#include "helpers.h"
+#include "log.h"
+#include "logkey.h"
+#include "verify.h"
+
+int cmd_verify(int argc, char **argv);
+int cmd_key(int argc, char **argv);
+
+static char dir[] = "/tmp/camvault-unit-log.XXXXXX";
+static char master[256];
+static int built;
+
+static int log_setup(void **state)
+{
+	if (!mkdtemp(dir))
+		return -1;
+	snprintf(master, sizeof(master), "%s/master/access.db", dir);
+	return cv_swtpm_setup(state);
+}
+
+static int log_teardown(void **state)
+{
+	cv_test_rmtree(dir);
+	return cv_swtpm_teardown(state);
+}
+
+static void tpm_open(struct cv_tpm *tpm)
+{
+	char err[512] = "";
+
+	if (cv_tpm_open(tpm, err, sizeof(err)) < 0)
+		fail_msg("cv_tpm_open: %s", err);
+}
+
+static void rec_make(struct camvault_rec *r, int i)
+{
+	memset(r, 0, sizeof(*r));
+	r->type = i % 17 ? CAMVAULT_REC_SESSION : CAMVAULT_REC_UNLINK;
+	r->tier = CAMVAULT_TIER_LSM;
+	r->pid = 1000 + (uint32_t)i;
+	r->tid = r->pid;
+	r->uid = (uint32_t)i % 3;
+	r->loginuid = CAMVAULT_ID_UNSET;
+	r->sessionid = CAMVAULT_ID_UNSET;
+	r->open_ns = 1000000000ULL * (uint64_t)i;
+	r->close_ns = r->open_ns + 5000;
+	r->bytes_read = 4096ULL * (uint64_t)i;
+	r->bytes_written = i % 5 ? 0 : UINT64_MAX;	/* a u64 beyond SQLite's int64 */
+	snprintf(r->comm, sizeof(r->comm), "%s", i % 2 ? "cat" : "ffmpeg");
+	snprintf(r->exe, sizeof(r->exe), "/usr/bin/%s", r->comm);
+	snprintf(r->path, sizeof(r->path), "/media/frigate/recordings/cam0/%03d.mp4", i);
+}
+
+/* Appends rows first..last (1-based): mostly records, an event every 40th, a lost count every 70th. */
+static void append_rows(struct cv_log *log, int first, int last)
+{
+	const int64_t t0 = 1764000000LL * 1000000000LL;
+	struct camvault_rec r;
+	char err[768] = "", text[64];
+	int i, ret;
+
+	for (i = first; i <= last; i++) {
+		if (i % 40 == 0) {
+			snprintf(text, sizeof(text), "vault cam0 opened (%d)", i);
+			ret = cv_log_append_event(log, CV_LOG_EVENT, text, t0 + i, err, sizeof(err));
+		} else if (i % 70 == 0) {
+			ret = cv_log_append_lost(log, (uint64_t)i, t0 + i, err, sizeof(err));
+		} else {
+			rec_make(&r, i);
+			ret = cv_log_append_rec(log, &r, t0 + i, err, sizeof(err));
+		}
+		if (ret)
+			fail_msg("appending row %d: %s", i, err);
+	}
+}
+
+/* A log at path with rows 1..rows, a checkpoint every 'every' rows, closed. */
+static void build(const char *path, int rows, unsigned int every)
+{
+	const struct cv_log_opts opts = { .every_rows = every, .every_s = 3600 };
+	struct cv_tpm tpm;
+	struct cv_log log;
+	char err[768] = "";
+
+	tpm_open(&tpm);
+	if (cv_log_open(&log, path, &tpm, &opts, err, sizeof(err)))
+		fail_msg("cv_log_open: %s", err);
+	append_rows(&log, 1, rows);
+	if (cv_log_close(&log, err, sizeof(err)))
+		fail_msg("cv_log_close: %s", err);
+	cv_tpm_close(&tpm);
+}
+
+static void master_require(void)
+{
+	cv_swtpm_require();
+	if (!built) {
+		build(master, 200, 50);
+		built = 1;
+	}
+}
+
+/* A copy of the master log at <dir>/<name>.db, with sql run on it. */
+static const char *tampered(const char *name, const char *sql)
+{
+	static char path[256];
+	char cmd[768];
+	sqlite3 *db;
+	char *msg = NULL;
+
+	master_require();
+	snprintf(path, sizeof(path), "%s/%s.db", dir, name);
+	snprintf(cmd, sizeof(cmd), "cp '%s' '%s'", master, path);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
+		fail_msg("tampering with %s: %s", path, msg);
+	sqlite3_close(db);
+	return path;
+}
+
+/* Runs "camvault verify --db path" and checks its status and that its output has each of the strings. */
+static void verify_expect(const char *path, int status, ...)
+{
+	struct cv_run r;
+	const char *want;
+	va_list ap;
+
+	cv_run(&r, cmd_verify, "verify", "--db", path, NULL);
+	print_message("%s%s", r.out, r.err);
+	assert_int_equal(r.rc, status);
+	va_start(ap, status);
+	while ((want = va_arg(ap, const char *)))
+		if (!strstr(r.out, want))
+			fail_msg("verify's output lacks \"%s\"", want);
+	va_end(ap);
+}
+
+static void test_intact(void **state)
+{
+	(void)state;
+	master_require();
+	verify_expect(master, CV_VERIFY_OK, "verifies: 200 rows, 5 checkpoints", "covers 200 rows",
+		      "matches the last checkpoint", "not with the owner's copy", NULL);
+}
+
+static void test_schema(void **state)
+{
+	sqlite3_stmt *st;
+	sqlite3 *db;
+
+	(void)state;
+	master_require();
+	assert_int_equal(sqlite3_open(master, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_string_equal((const char *)sqlite3_column_text(st, 0), "wal");
+	sqlite3_finalize(st);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT (SELECT user_version FROM pragma_user_version), "
+					    "(SELECT count(*) FROM records WHERE kind = 'event'), "
+					    "(SELECT path FROM records WHERE id = 7), "
+					    "(SELECT bytes_written FROM records WHERE id = 5)", -1, &st, NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(st, 0), CV_LOG_SCHEMA);
+	assert_int_equal(sqlite3_column_int(st, 1), 5);
+	assert_string_equal((const char *)sqlite3_column_text(st, 2), "/media/frigate/recordings/cam0/007.mp4");
+	assert_int_equal(sqlite3_column_int64(st, 3), -1);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+}
+
+static void test_altered_time(void **state)
+{
+	(void)state;
+	verify_expect(tampered("time", "UPDATE records SET time = time + 1000000000 WHERE id = 121"),
+		      CV_VERIFY_ALTERED, "row 121 (read by pid 1121 cat of /media/frigate/recordings/cam0/121.mp4",
+		      "was altered after it was logged: its link does not match", NULL);
+}
+
+static void test_altered_record(void **state)
+{
+	(void)state;
+	/* The record's bytes: the pid inside the blob, with its column made to agree. */
+	verify_expect(tampered("rec", "UPDATE records SET rec = CAST(replace(CAST(rec AS TEXT), '101.mp4', "
+				      "'999.mp4') AS BLOB), path = '/media/frigate/recordings/cam0/999.mp4' "
+				      "WHERE id = 101"),
+		      CV_VERIFY_ALTERED, "row 101 (", "999.mp4", "was altered after it was logged", NULL);
+}
+
+static void test_altered_column(void **state)
+{
+	(void)state;
+	verify_expect(tampered("column", "UPDATE records SET path = '/etc/motd' WHERE id = 77"), CV_VERIFY_ALTERED,
+		      "row 77 (", "its path column says '/etc/motd' but the logged record says "
+		      "'/media/frigate/recordings/cam0/077.mp4'", NULL);
+}
+
+static void test_altered_link(void **state)
+{
+	(void)state;
+	verify_expect(tampered("link", "UPDATE records SET link = zeroblob(32) WHERE id = 130"), CV_VERIFY_ALTERED,
+		      "the link of row 130 (", "its contents are as logged", NULL);
+}
+
+static void test_deleted(void **state)
+{
+	(void)state;
+	verify_expect(tampered("deleted", "DELETE FROM records WHERE id = 100"), CV_VERIFY_DELETED,
+		      "row 100, between row 99 (", "and row 101 (", "is missing: it was deleted", NULL);
+}
+
+static void test_deleted_renumbered(void **state)
+{
+	(void)state;
+	verify_expect(tampered("renumbered", "DELETE FROM records WHERE id = 100;"
+					     "UPDATE records SET id = id - 1 WHERE id > 100"),
+		      CV_VERIFY_DELETED, "before row 100 (", "were deleted and the ids after them renumbered", NULL);
+}
+
+static void test_inserted(void **state)
+{
+	(void)state;
+	/* Room at id 90, then a forged event there. */
+	verify_expect(tampered("inserted", "UPDATE records SET id = id + 1000 WHERE id >= 90;"
+					   "UPDATE records SET id = id - 999 WHERE id >= 1090;"
+					   "INSERT INTO records (id, kind, time, text, rec, link) VALUES (90, 'event', "
+					   "1764000000000000090, 'nothing happened', CAST('nothing happened' AS BLOB), "
+					   "randomblob(32))"),
+		      CV_VERIFY_DELETED, "row 90 (event \"nothing happened\"",
+		      "was inserted: it is not in the chain, which goes on from row 89 to row 91", NULL);
+}
+
+static void test_reordered(void **state)
+{
+	char sql[2048];
+	size_t len, i;
+
+	(void)state;
+	verify_expect(tampered("reordered", "UPDATE records SET id = -60 WHERE id = 60;"
+					    "UPDATE records SET id = 60 WHERE id = 140;"
+					    "UPDATE records SET id = 140 WHERE id = -60"),
+		      CV_VERIFY_REORDERED, "row 60 (140 lost events", "is out of place: it was logged right after row "
+		      "139, not after row 59 (the rows were reordered)", "the chain also breaks at rows 61, 140, 141",
+		      NULL);
+	/* Neighbours swapped, contents only (the links stay). */
+	len = (size_t)snprintf(sql, sizeof(sql), "CREATE TEMP TABLE t AS SELECT * FROM records WHERE id IN (31, 32);"
+			       "UPDATE records SET (kind, time, text, lost, rec");
+	for (i = 0; i < cv_log_ncols; i++)
+		len += (size_t)snprintf(sql + len, sizeof(sql) - len, ", %s", cv_log_cols[i].name);
+	len += (size_t)snprintf(sql + len, sizeof(sql) - len, ") = (SELECT kind, time, text, lost, rec");
+	for (i = 0; i < cv_log_ncols; i++)
+		len += (size_t)snprintf(sql + len, sizeof(sql) - len, ", %s", cv_log_cols[i].name);
+	snprintf(sql + len, sizeof(sql) - len, " FROM t WHERE t.id = 63 - records.id) WHERE id IN (31, 32)");
+	verify_expect(tampered("adjacent", sql),
+		      CV_VERIFY_REORDERED, "row 31 (read by pid 1032 ffmpeg",
+		      "is out of place: it was logged right after row 31, not after row 30", NULL);
+}
+
+static void test_truncated(void **state)
+{
+	(void)state;
+	/* The last 20 rows and the checkpoint that covered them: only the TPM counter remembers. */
+	verify_expect(tampered("truncated", "DELETE FROM records WHERE id > 180; DELETE FROM checkpoints WHERE id = 5"),
+		      CV_VERIFY_TRUNCATED, "1 checkpoint(s) after it were deleted",
+		      "the log was truncated after row 180", NULL);
+}
+
+static void test_truncated_rows(void **state)
+{
+	(void)state;
+	verify_expect(tampered("tail", "DELETE FROM records WHERE id > 190"), CV_VERIFY_TRUNCATED,
+		      "checkpoint 5 (200 rows", "but the log ends at row 190: rows 191 to 200 were deleted", NULL);
+}
+
+static void test_bad_signature(void **state)
+{
+	(void)state;
+	verify_expect(tampered("sig", "UPDATE checkpoints SET signature = X'3006020101020101' WHERE id = 3"),
+		      CV_VERIFY_BADSIG, "checkpoint 3 (100 rows", "has a bad signature", NULL);
+	verify_expect(tampered("ckrows", "UPDATE checkpoints SET row_count = 99 WHERE id = 3"), CV_VERIFY_BADSIG,
+		      "checkpoint 3 (99 rows", "has a bad signature", NULL);
+}
+
+static void test_pubkey(void **state)
+{
+	char pem[300], other[300];
+	struct cv_run r;
+	EVP_PKEY *k;
+	FILE *f;
+
+	(void)state;
+	master_require();
+	snprintf(pem, sizeof(pem), "%s/owner.pem", dir);
+	snprintf(other, sizeof(other), "%s/other.pem", dir);
+	cv_run(&r, cmd_key, "key", "export", "-o", pem, "--db", master, NULL);
+	assert_int_equal(r.rc, 0);
+	assert_non_null(strstr(r.err, "access log key SHA256:"));
+	cv_run(&r, cmd_verify, "verify", "--db", master, "--pubkey", pem, NULL);
+	assert_int_equal(r.rc, CV_VERIFY_OK);
+	assert_null(strstr(r.out, "not with the owner's copy"));
+
+	k = EVP_EC_gen("P-256");
+	f = fopen(other, "w");
+	assert_non_null(k);
+	assert_non_null(f);
+	assert_int_equal(PEM_write_PUBKEY(f, k), 1);
+	fclose(f);
+	EVP_PKEY_free(k);
+	cv_run(&r, cmd_verify, "verify", "--db", master, "--pubkey", other, NULL);
+	assert_int_equal(r.rc, CV_VERIFY_BADSIG);
+	assert_non_null(strstr(r.out, "is not the owner's key in"));
+
+	/* Someone's own key in the log: they could sign, but not as the owner's key. */
+	verify_expect(tampered("keyswap", "UPDATE meta SET value = zeroblob(10) WHERE name = 'key_pub'"),
+		      CV_VERIFY_BADSIG, "the log's signing key cannot be read", NULL);
+	cv_run(&r, cmd_verify, "verify", "--db", tampered("keyswap2", "SELECT 1"), "--pubkey", "/nonexistent", NULL);
+	assert_int_equal(r.rc, CV_VERIFY_EUSAGE);
+}
+
+/* Truncated, and the agent went on: the counters of its checkpoints leave a gap. */
+static void test_truncated_then_appended(void **state)
+{
+	const struct cv_log_opts opts = { .every_rows = 5, .every_s = 3600 };
+	char path[300], err[768] = "";
+	struct cv_tpm tpm;
+	struct cv_log log;
+	sqlite3 *db;
+
+	(void)state;
+	cv_swtpm_require();
+	snprintf(path, sizeof(path), "%s/goon/access.db", dir);
+	build(path, 10, 5);
+	verify_expect(path, CV_VERIFY_OK, "verifies: 10 rows, 3 checkpoints", NULL);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "DELETE FROM records WHERE id > 5; DELETE FROM checkpoints WHERE id = 3",
+				      NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	tpm_open(&tpm);
+	assert_int_equal(cv_log_open(&log, path, &tpm, &opts, err, sizeof(err)), 0);
+	append_rows(&log, 6, 7);
+	assert_int_equal(cv_log_close(&log, err, sizeof(err)), 0);
+	cv_tpm_close(&tpm);
+	verify_expect(path, CV_VERIFY_TRUNCATED, "1 checkpoint(s) between them were deleted, and the agent went on",
+		      NULL);
+}
+
+/* Rows after the last checkpoint are said to be unprotected; without a TPM, truncation is not checked. */
+static void test_unprotected_tail(void **state)
+{
+	const struct cv_log_opts opts = { .every_rows = 100, .every_s = 3600 };
+	char path[300], err[768] = "";
+	struct cv_tpm tpm;
+	struct cv_log log;
+	struct cv_run r;
+
+	(void)state;
+	cv_swtpm_require();
+	snprintf(path, sizeof(path), "%s/tail/access.db", dir);
+	tpm_open(&tpm);
+	assert_int_equal(cv_log_open(&log, path, &tpm, &opts, err, sizeof(err)), 0);
+	append_rows(&log, 1, 3);
+	/* Not closed: as if the agent were still running. */
+	verify_expect(path, CV_VERIFY_OK, "verifies: 3 rows, 1 checkpoints", "Rows 1 to 3 came after the last "
+		      "checkpoint: they are not protected", NULL);
+	cv_run(&r, cmd_verify, "verify", "--db", path, "--no-tpm", NULL);
+	assert_int_equal(r.rc, CV_VERIFY_OK);
+	assert_non_null(strstr(r.out, "The TPM was not asked (--no-tpm)"));
+	assert_int_equal(cv_log_tick(&log, err, sizeof(err)), 0);
+	assert_int_equal(cv_log_close(&log, err, sizeof(err)), 0);
+	cv_tpm_close(&tpm);
+	verify_expect(path, CV_VERIFY_OK, "verifies: 3 rows, 2 checkpoints (the last", "covers 3 rows", NULL);
+}
+
+static void test_usage(void **state)
+{
+	struct cv_run r;
+
+	(void)state;
+	cv_run(&r, cmd_verify, "verify", "--db", "/nonexistent/access.db", NULL);
+	assert_int_equal(r.rc, CV_VERIFY_EUSAGE);
+	assert_non_null(strstr(r.err, "camvault: cannot open the access log in /nonexistent/access.db"));
+	cv_run(&r, cmd_verify, "verify", "--frobnicate", NULL);
+	assert_int_equal(r.rc, CV_VERIFY_EUSAGE);
+	cv_run(&r, cmd_verify, "verify", "--help", NULL);
+	assert_int_equal(r.rc, 0);
+	assert_non_null(strstr(r.out, "6 a bad signature"));
+	cv_run(&r, cmd_key, "key", "import", NULL);
+	assert_int_equal(r.rc, 1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_intact),
+		cmocka_unit_test(test_schema),
+		cmocka_unit_test(test_altered_time),
+		cmocka_unit_test(test_altered_record),
+		cmocka_unit_test(test_altered_column),
+		cmocka_unit_test(test_altered_link),
+		cmocka_unit_test(test_deleted),
+		cmocka_unit_test(test_deleted_renumbered),
+		cmocka_unit_test(test_inserted),
+		cmocka_unit_test(test_reordered),
+		cmocka_unit_test(test_truncated),
+		cmocka_unit_test(test_truncated_rows),
+		cmocka_unit_test(test_bad_signature),
+		cmocka_unit_test(test_pubkey),
+		cmocka_unit_test(test_truncated_then_appended),
+		cmocka_unit_test(test_unprotected_tail),
+		cmocka_unit_test(test_usage),
+	};
+
+	return cmocka_run_group_tests(tests, log_setup, log_teardown);
+}
