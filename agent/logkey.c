@@ -164,23 +164,6 @@ out:
 	return ret;
 }
 
-/* Whether an NV index is defined at index: 1, 0, or CV_SEAL_EFAIL. */
-static int cv_lognv_defined(struct cv_tpm *tpm, uint32_t index, char *err, size_t errlen)
-{
-	TPMS_CAPABILITY_DATA *cap = NULL;
-	TPMI_YES_NO more;
-	TSS2_RC rc;
-	int found;
-
-	rc = Esys_GetCapability(tpm->esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, TPM2_CAP_HANDLES, index, 1,
-				&more, &cap);
-	if (rc != TSS2_RC_SUCCESS)
-		return cv_tpm_error(err, errlen, "listing the TPM's NV indices (TPM2_GetCapability)", rc);
-	found = cap->data.handles.count > 0 && cap->data.handles.handle[0] == index;
-	Esys_Free(cap);
-	return found;
-}
-
 /*
  * An ESYS_TR for the camvault counter at index: CV_SEAL_ENO_NV when there is none, or when what is there is not
  * a camvault counter (err says which). The caller closes *nv with Esys_TR_Close().
@@ -304,7 +287,7 @@ int cv_lognv_define(struct cv_tpm *tpm, uint32_t *index, char *err, size_t errle
 			},
 		};
 		ESYS_TR nv = ESYS_TR_NONE;
-		int used = cv_lognv_defined(tpm, idx, err, errlen);
+		int used = cv_nv_defined(tpm, idx, err, errlen);
 		TSS2_RC rc;
 		int ret;
 

@@ -635,12 +635,15 @@ static int pin_get(const char *dir, const char *sub, const char *name)
 	return e ? e : bpf_obj_get(path);
 }
 
-/* How many entries dir/sub has (0 when it does not exist), or a negative errno. */
-static int pin_count(const char *dir, const char *sub)
+/*
+ * Go over the entries of dir/sub: count them, or (unpin) unlink each, then remove dir/sub. How many there
+ * were (0 when dir/sub does not exist), or the first negative errno.
+ */
+static int pin_walk(const char *dir, const char *sub, bool unpin)
 {
 	char path[PATH_MAX];
 	struct dirent *d;
-	int n = 0;
+	int n = 0, e = 0;
 	DIR *dh;
 
 	if (pin_path(path, sizeof(path), dir, NULL, sub))
@@ -648,10 +651,22 @@ static int pin_count(const char *dir, const char *sub)
 	dh = opendir(path);
 	if (!dh)
 		return errno == ENOENT ? 0 : -errno;
-	while ((d = readdir(dh)))
-		n += strcmp(d->d_name, ".") && strcmp(d->d_name, "..");
+	while ((d = readdir(dh))) {
+		if (!strcmp(d->d_name, ".") || !strcmp(d->d_name, ".."))
+			continue;
+		n++;
+		if (unpin && unlinkat(dirfd(dh), d->d_name, 0) != 0 && !e)
+			e = -errno;
+	}
 	closedir(dh);
-	return n;
+	if (unpin && rmdir(path) != 0 && !e)
+		e = -errno;
+	return e ? e : n;
+}
+
+static int pin_count(const char *dir, const char *sub)
+{
+	return pin_walk(dir, sub, false);
 }
 
 /* Who holds the flock on dir (the process using the set pinned there), from /proc/locks: a pid, or 0. */
@@ -763,26 +778,9 @@ static int pin_lock(const char *dir, char *err, size_t errlen)
 /* Unpin every entry of dir/sub, then remove dir/sub: 0, or the first negative errno. */
 static int unpin_sub(const char *dir, const char *sub)
 {
-	char path[PATH_MAX];
-	struct dirent *d;
-	int e = 0;
-	DIR *dh;
+	int e = pin_walk(dir, sub, true);
 
-	if (pin_path(path, sizeof(path), dir, NULL, sub))
-		return -ENAMETOOLONG;
-	dh = opendir(path);
-	if (!dh)
-		return errno == ENOENT ? 0 : -errno;
-	while ((d = readdir(dh))) {
-		if (!strcmp(d->d_name, ".") || !strcmp(d->d_name, ".."))
-			continue;
-		if (unlinkat(dirfd(dh), d->d_name, 0) != 0 && !e)
-			e = -errno;
-	}
-	closedir(dh);
-	if (rmdir(path) != 0 && !e)
-		e = -errno;
-	return e;
+	return e < 0 ? e : 0;
 }
 
 /* Unpin the set in dir: its links first (the probes detach, unless a process holds them), its maps, its meta. */

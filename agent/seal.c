@@ -352,8 +352,7 @@ static int cv_policy_digest(struct cv_tpm *tpm, struct cv_header *h, const struc
 	return CV_SEAL_OK;
 }
 
-/* Whether the TPM has an NV index at index: 1, 0, or a CV_SEAL_E* code. */
-static int cv_nv_defined(struct cv_tpm *tpm, uint32_t index, char *err, size_t errlen)
+int cv_nv_defined(struct cv_tpm *tpm, uint32_t index, char *err, size_t errlen)
 {
 	TPMS_CAPABILITY_DATA *cap = NULL;
 	TPMI_YES_NO more;

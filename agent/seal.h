@@ -104,4 +104,7 @@ int cv_primary_load(struct cv_tpm *tpm, uint16_t alg, ESYS_TR *primary, char *er
 /* A session salted with primary, with AES-128-CFB parameter encryption available; type TPM2_SE_HMAC/POLICY. */
 int cv_session(struct cv_tpm *tpm, ESYS_TR primary, TPM2_SE type, ESYS_TR *session, char *err, size_t errlen);
 
+/* Whether the TPM has an NV index at index: 1, 0, or a CV_SEAL_E* code (err says why). */
+int cv_nv_defined(struct cv_tpm *tpm, uint32_t index, char *err, size_t errlen);
+
 #endif /* CV_SEAL_H */
