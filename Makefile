@@ -3,7 +3,7 @@
 #   make              camvault.ko (against KDIR), the eBPF probes and the camvault tool
 #   make check        every test layer; ends with "N passed, N failed, N skipped"
 #   make demo         the story, in a Debian 6.1 guest with a TPM
-#   make bench        throughput against dm-crypt, in a guest
+#   make bench        throughput against dm-crypt in a guest; the probes' cost natively and in the guest
 #
 # When run by Kbuild (KERNELRELEASE set), the module is described by ./Kbuild instead.
 

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <malloc.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -1288,6 +1289,8 @@ struct cv_probes *cv_probes_open_opts(const struct cv_probes_opts *opts, char *e
 			goto fail_free;
 		}
 	}
+	/* Loading parsed the kernel's BTF (megabytes), now freed: give it back, the agent runs for months. */
+	malloc_trim(0);
 	set_err(err, errlen, "ok");
 	return p;
 

@@ -63,7 +63,7 @@ struct cv_probes_opts {
 	const char *pin_dir;
 };
 
-#define CV_PROBES_RINGBUF_DEFAULT (256u * 1024)
+#define CV_PROBES_RINGBUF_DEFAULT (1024u * 1024)
 #define CV_PROBES_SESSIONS_DEFAULT 8192u
 
 /* Where the agent pins the probes: $CAMVAULT_BPFFS, else CV_PROBES_PIN_DIR. */

@@ -62,7 +62,12 @@ static void cv_trace_print(const struct camvault_rec *r, void *ctx)
 	else
 		cv_rec_format_text(r, t->offset, line, sizeof(line));
 	printf("%s\n", line);
-	fflush(stdout);
+	/*
+	 * Pinned, the probes forget a record once this callback returns: it must be out before. Else a
+	 * batch goes out at once (a write per record would be most of the agent's cost at 50k records/s).
+	 */
+	if (t->keep_all)
+		fflush(stdout);
 	t->count++;
 }
 
@@ -289,6 +294,8 @@ int cmd_trace(int argc, char **argv)
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	while (!cv_trace_stop && !(t.max && t.count >= t.max)) {
 		int r = cv_probes_poll(p, 200, cv_trace_print, &t);
+
+		fflush(stdout);
 
 		if (r < 0 && r != -EINTR) {
 			fprintf(stderr, "camvault: reading the probes' records failed: %s\n", strerror(-r));

@@ -1,14 +1,84 @@
 #!/usr/bin/env bash
-# make bench (not a test): throughput of camvault against dm-crypt in one Debian 6.1 guest boot,
-# printed as MB/s and as ratios camvault/dm-crypt. TCG emulation: only the ratios mean anything.
+# make bench (not a test): numbers for README, as markdown tables.
+#  - the access probes natively, on this machine's kernel (tests/bench-probes.sh host);
+#  - in one Debian 6.1 guest boot (tests/guest/bench-job.sh): throughput of camvault against dm-crypt, as
+#    MB/s and ratios camvault/dm-crypt, then the probes at each tier the guest kernel has.
+# Under TCG emulation only the guest's ratios mean anything.
 set -euo pipefail
 . "$(dirname "$0")/scripts/lib.sh"
 cd "$TOP"
 make -s bpf agent
+make -s -C tests/bench
 out=$TOP/build/bench
-"$TOP/tests/guest/run-guest.sh" --show --out "$out" debian61 "$TOP/tests/guest/bench-job.sh"
+mkdir -p "$out"
+
+# Other work on this machine (a CI run's guests, a kernel build) perturbs every number: say so.
+busy() {
+	echo "load average $(cut -d' ' -f1-3 /proc/loadavg), $(pgrep -c qemu-system || true) qemu guest(s) running"
+}
+
+# The probes' table of one TSV from bench-probes.sh: medians over the repetitions; an overhead is the
+# median over repetitions of (rate off / rate on - 1), each pair measured a few seconds apart.
+probes_table() {
+	python3 - "$1" <<'PY'
+import csv, statistics as st, sys
+lines = open(sys.argv[1]).read().splitlines()
+notes = [l[2:] for l in lines if l.startswith("#")]
+rows = list(csv.DictReader([l for l in lines if not l.startswith("#")], delimiter="\t",
+                          quoting=csv.QUOTE_NONE))
+med = lambda xs: st.median(xs)
+k = lambda x: f"{x / 1000:.1f}k" if x < 100e3 else f"{x / 1000:.0f}k"
+def over(rs, off, on):
+    o = sorted((float(r[off]) / float(r[on]) - 1) * 100 for r in rs)
+    return f"{med(o):+.1f} % ({o[0]:+.0f}…{o[-1]:+.0f})" if len(o) > 1 else f"{o[0]:+.1f} %"
+def lost(rs, p):
+    n = sum(int(r[p + "sessions"]) for r in rs)
+    gone = sum(int(r[p + "lost_records"]) + int(r[p + "lost_sessions"]) for r in rs)
+    # What the agent neither printed nor counted as lost: should never happen, never hidden.
+    odd = n - gone - sum(int(r[p + "records"]) for r in rs)
+    s = "0" if not gone else f"**{gone} of {n} ({100 * gone / n:.1f} %)**"
+    return s + (f", {odd} unaccounted" if odd else "")
+jobs = next((r["jobs"] for r in rows if r["jobs"]), "N")
+print(f"| tier | other files off/s | on/s | overhead | footage off/s | on/s | overhead | lost | "
+      f"footage ×{jobs} off/s | on/s | lost | agent RSS peak (steady) | load |")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+for tier in dict.fromkeys(r["tier"] for r in rows):
+    rs = [r for r in rows if r["tier"] == tier and not r["error"]]
+    err = [r["error"] for r in rows if r["tier"] == tier and r["error"]]
+    got = rs[0]["got"] if rs else ""
+    # "auto" says which tier trace picked; an asked-for tier says so only when trace ran another.
+    name = (f"{tier} ({got})" if tier == "auto" else
+            tier if got.endswith(tier) or not got else f"{tier} (got {got})")
+    if rs:
+        m = lambda c: med(float(r[c]) for r in rs)
+        hwm, rss = max(int(r["hwm_kib"]) for r in rs), max(int(r["rss_kib"]) for r in rs)
+        print(f"| {name} | {k(m('other_off'))} | {k(m('other_on'))} | {over(rs, 'other_off', 'other_on')} "
+              f"| {k(m('footage_off'))} | {k(m('footage_on'))} | {over(rs, 'footage_off', 'footage_on')} "
+              f"| {lost(rs, '')} | {k(m('multi_off'))} | {k(m('multi_on'))} | {lost(rs, 'multi_')} "
+              f"| {hwm / 1024:.1f} MiB ({rss / 1024:.1f}) | {m('load_s'):.2f} s |")
+    for e in err:
+        print(f"| {name} | {e.replace('|', '/')} |" + " |" * 11)
+print()
+for n in notes:
+    print(n)
+PY
+}
+
+say "probes on this machine's kernel ($(busy))"
+tests/bench-probes.sh host "$out/probes-host.tsv"
 echo
-python3 - "$out/bench.tsv" <<'PY'
+probes_table "$out/probes-host.tsv"
+echo
+
+say "guest: dm-crypt and the probes ($(busy))"
+rc=0
+# fio (about 4 minutes under TCG), then the probes (about 2 minutes a tier): more than run-guest's default.
+"$TOP/tests/guest/run-guest.sh" --show --timeout 1800 --out "$out/guest" debian61 \
+	"$TOP/tests/guest/bench-job.sh" || rc=$?
+say "guest done ($(busy))"
+echo
+if [ -f "$out/guest/bench.tsv" ]; then
+	python3 - "$out/guest/bench.tsv" <<'PY'
 import sys
 rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1])]
 head, data = rows[0], {r[0]: [float(x) for x in r[1:]] for r in rows[1:]}
@@ -19,3 +89,9 @@ for i, name in enumerate(head[1:]):
     r, d, n, c = data["raw"][i], data["dm-crypt"][i], data["dm-crypt-nowq"][i], cv[i]
     print(f"| {name} | {r:.0f} | {d:.1f} | {n:.1f} | {c:.1f} | {c / d:.2f}x | {c / n:.2f}x |")
 PY
+	echo
+fi
+if [ -f "$out/guest/probes-guest.tsv" ]; then
+	probes_table "$out/guest/probes-guest.tsv"
+fi
+exit $rc
