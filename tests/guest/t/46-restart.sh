@@ -108,7 +108,7 @@ echo "$status" | grep '^probes'
 pinned="^probes: $tier tier, [0-9]+ attached, pinned in $CAMVAULT_BPFFS since [-0-9T:.Z]+"
 assert_match "$pinned, not read \(no agent\): records wait in the ring buffer\$" "$status"
 assert_match '^probes: lost: 0 records \(ring buffer full\), 0 sessions \(table full\); denied: 0 opens; '\
-'sessions open: [0-9]+; waiting: [0-9.]+ [KM]iB of 256.0 KiB$' "$status"
+'sessions open: [0-9]+; waiting: [0-9.]+ [KM]iB of 1.0 MiB$' "$status"
 json=$("$cv" status --json 2>/dev/null || true)
 python3 -c '
 import json, sys
