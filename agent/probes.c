@@ -61,6 +61,13 @@ struct cv_probes {
 	char pin_dir[PATH_MAX];
 	char pin_note[PATH_MAX + 1024];	/* what was found pinned and what was done with it */
 	struct ring_buffer *rb;
+	/*
+	 * The ring buffer mapped for cv_probes_consume(), which advances the consumer position itself, only
+	 * once its callback has kept a batch: libbpf's reader advances it after every record.
+	 */
+	unsigned long *rb_cons;		/* the consumer page */
+	void *rb_prod;			/* the producer page, then the data pages mapped twice */
+	size_t rb_size;			/* the data size (max_entries) */
 	/* The callback of the cv_probes_poll in progress. */
 	cv_probes_cb cb;
 	void *cb_ctx;
@@ -437,6 +444,47 @@ static int find_maps(struct cv_probes *p)
 }
 
 /* Close the maps reused from pins (the loaded object's go with it). */
+static void ring_unmap(struct cv_probes *p)
+{
+	long page = sysconf(_SC_PAGESIZE);
+
+	if (p->rb_cons)
+		munmap(p->rb_cons, (size_t)page);
+	if (p->rb_prod)
+		munmap(p->rb_prod, (size_t)page + 2 * p->rb_size);
+	p->rb_cons = NULL;
+	p->rb_prod = NULL;
+	p->rb_size = 0;
+}
+
+/* Maps the ring buffer as the kernel lays it out: the data pages twice, so that a record never wraps. */
+static int ring_map(struct cv_probes *p)
+{
+	struct bpf_map_info info = { 0 };
+	__u32 len = sizeof(info);
+	long page = sysconf(_SC_PAGESIZE);
+	void *cons, *prod;
+
+	if (p->rb_cons)
+		return 0;
+	if (bpf_obj_get_info_by_fd(p->m.records, &info, &len))
+		return -errno;
+	cons = mmap(NULL, (size_t)page, PROT_READ | PROT_WRITE, MAP_SHARED, p->m.records, 0);
+	if (cons == MAP_FAILED)
+		return -errno;
+	prod = mmap(NULL, (size_t)page + 2 * (size_t)info.max_entries, PROT_READ, MAP_SHARED, p->m.records, page);
+	if (prod == MAP_FAILED) {
+		int e = -errno;
+
+		munmap(cons, (size_t)page);
+		return e;
+	}
+	p->rb_cons = cons;
+	p->rb_prod = prod;
+	p->rb_size = info.max_entries;
+	return 0;
+}
+
 static void close_maps(struct cv_probes *p)
 {
 	if (p->own_fds) {
@@ -453,6 +501,7 @@ static void unload(struct cv_probes *p)
 {
 	ring_buffer__free(p->rb);
 	p->rb = NULL;
+	ring_unmap(p);
 	for (int i = 0; i < p->nlinks; i++) {
 		/*
 		 * A pinned link stays attached: destroying it would detach it (a perf-event link is even
@@ -1477,6 +1526,45 @@ int cv_probes_poll(struct cv_probes *p, int timeout_ms, cv_probes_cb cb, void *c
 	if (more < 0)
 		return more;
 	return n > INT_MAX - more ? INT_MAX : n + more;
+}
+
+int cv_probes_consume(struct cv_probes *p, size_t max, cv_probes_batch_cb cb, void *ctx)
+{
+	const struct camvault_rec **batch;
+	unsigned long cons, prod, pos;
+	const uint8_t *data;
+	size_t n = 0;
+	long page = sysconf(_SC_PAGESIZE);
+	int e = ring_map(p);
+
+	if (e)
+		return e;
+	if (!max || max > CV_PROBES_BATCH_MAX)
+		max = CV_PROBES_BATCH_MAX;
+	batch = calloc(max, sizeof(*batch));
+	if (!batch)
+		return -ENOMEM;
+	data = (const uint8_t *)p->rb_prod + page;
+	cons = __atomic_load_n(p->rb_cons, __ATOMIC_ACQUIRE);
+	prod = __atomic_load_n((unsigned long *)p->rb_prod, __ATOMIC_ACQUIRE);
+	for (pos = cons; pos < prod && n < max;) {
+		const uint32_t *hdr = (const uint32_t *)(data + (pos & (p->rb_size - 1)));
+		uint32_t len = __atomic_load_n(hdr, __ATOMIC_ACQUIRE);
+
+		if (len & BPF_RINGBUF_BUSY_BIT)
+			break;	/* reserved, not yet submitted: the rest waits for it */
+		pos += ((len & ~BPF_RINGBUF_DISCARD_BIT) + BPF_RINGBUF_HDR_SZ + 7) & ~7ul;
+		if (!(len & BPF_RINGBUF_DISCARD_BIT) && len >= sizeof(struct camvault_rec))
+			batch[n++] = (const struct camvault_rec *)(hdr + 2);
+	}
+	/* Only a batch the callback kept leaves the ring buffer (discarded records leave it unseen). */
+	e = n ? cb(batch, n, ctx) : 0;
+	if (pos != cons && !e)
+		__atomic_store_n(p->rb_cons, pos, __ATOMIC_RELEASE);
+	free(batch);
+	if (e)
+		return e < 0 ? e : -ECANCELED;
+	return n > INT_MAX ? INT_MAX : (int)n;
 }
 
 int cv_probes_fd(const struct cv_probes *p)

@@ -111,6 +111,18 @@ int cv_probes_poll(struct cv_probes *p, int timeout_ms, cv_probes_cb cb, void *c
  */
 int cv_probes_flush(struct cv_probes *p, cv_probes_cb cb, void *ctx);
 
+/*
+ * For a reader that must keep records before they leave the ring buffer (the agent commits them to its log):
+ * hands cb up to max (0: CV_PROBES_BATCH_MAX) records waiting, oldest first, as pointers into the ring buffer
+ * (valid during the call only), and lets them leave it only when cb returns 0. A reader killed before that finds
+ * them again (pinned probes): nothing is lost, and nothing is handed twice to a reader whose cb kept it.
+ * cb is not called with no records. Returns how many records cb kept, or a negative errno (cb's when it
+ * returned one, -ECANCELED for a positive return: the records stay).
+ */
+#define CV_PROBES_BATCH_MAX 1024u
+typedef int (*cv_probes_batch_cb)(const struct camvault_rec *const *recs, size_t n, void *ctx);
+int cv_probes_consume(struct cv_probes *p, size_t max, cv_probes_batch_cb cb, void *ctx);
+
 /* A file descriptor that polls readable when records wait, for an event loop; then call cv_probes_poll(p, 0, ...). */
 int cv_probes_fd(const struct cv_probes *p);
 

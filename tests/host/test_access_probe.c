@@ -1500,6 +1500,88 @@ static void test_no_loss(void **state)
 	assert_int_equal(cv_probes_lost(p), 0);
 }
 
+
+/* What cv_probes_consume's callback sees of pid's records, and whether it keeps them. */
+struct batch_seen {
+	pid_t pid;
+	int calls, mine, total;
+	int ret;		/* what the callback returns */
+	uint64_t bytes;
+};
+
+static int batch_cb(const struct camvault_rec *const *recs, size_t n, void *ctx)
+{
+	struct batch_seen *b = ctx;
+
+	b->calls++;
+	b->total += (int)n;
+	for (size_t i = 0; i < n; i++) {
+		if ((pid_t)recs[i]->pid != b->pid)
+			continue;
+		b->mine++;
+		b->bytes += recs[i]->bytes_read;
+	}
+	return b->ret;
+}
+
+/*
+ * cv_probes_consume: records a callback refuses stay in the ring buffer and come again, whole; kept ones
+ * leave it; max bounds a batch; nothing waiting, no call.
+ */
+static void test_consume_batches(void **state)
+{
+	struct fixture *f = *state;
+	struct cv_probes *p = need_probes(f);
+	struct batch_seen b = { 0 };
+	char file[PATH_MAX];
+	struct stat st;
+	int n, waited = 0;
+
+	new_clip(f, "porch.mp4", file, &st);
+	drain(p);	/* the clip's own writing */
+	b.pid = run(NULL, false, (char *const[]){ "cat", file, file, file, NULL });
+	/* The three sessions, refused: they stay. */
+	b.ret = -EIO;
+	while (b.mine < 3 && waited < WAIT_MS) {
+		b.mine = 0;
+		n = cv_probes_consume(p, 0, batch_cb, &b);
+		assert_true(n == -EIO || n == 0);
+		if (b.mine < 3) {
+			usleep(50 * 1000);
+			waited += 50;
+		}
+	}
+	assert_int_equal(b.mine, 3);
+	assert_int_equal(b.bytes, 3 * CLIP_SIZE);
+	/* Again, one at a time, kept: the same three, each once. */
+	b = (struct batch_seen){ .pid = b.pid, .ret = 0 };
+	for (int i = 0; i < 3; i++) {
+		int before = b.mine;
+
+		n = cv_probes_consume(p, 1, batch_cb, &b);
+		assert_int_equal(n, 1);
+		assert_int_equal(b.mine, before + 1);
+	}
+	assert_int_equal(b.calls, 3);
+	assert_int_equal(b.bytes, 3 * CLIP_SIZE);
+	/* Gone: nothing waits, the callback is not called. */
+	assert_int_equal(cv_probes_consume(p, 0, batch_cb, &b), 0);
+	assert_int_equal(b.calls, 3);
+	/* A positive return keeps them too, as an error. */
+	b = (struct batch_seen){ .pid = run(NULL, false, (char *const[]){ "cat", file, NULL }), .ret = 1 };
+	for (waited = 0; !b.mine && waited < WAIT_MS; waited += 50) {
+		n = cv_probes_consume(p, 0, batch_cb, &b);
+		assert_true(n == -ECANCELED || n == 0);
+		if (!b.mine)
+			usleep(50 * 1000);
+	}
+	assert_int_equal(b.mine, 1);
+	b.ret = 0;
+	b.mine = 0;
+	assert_int_equal(cv_probes_consume(p, 0, batch_cb, &b), 1);
+	assert_int_equal(b.mine, 1);
+}
+
 /* A full ring buffer: the overflow is counted, exactly. */
 /* Read every record waiting, without waiting for more; those of this process into g. How many there were. */
 static int gather_all(struct cv_probes *q, struct gathered *g)
@@ -1850,6 +1932,7 @@ int main(void)
 		cmocka_unit_test(test_open_unseen),
 		cmocka_unit_test(test_long_paths),
 		cmocka_unit_test(test_flush),
+		cmocka_unit_test(test_consume_batches),
 		cmocka_unit_test(test_no_loss),
 		cmocka_unit_test(test_full_ring_counted),
 		cmocka_unit_test(test_full_sessions_counted),
