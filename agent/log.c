@@ -439,6 +439,14 @@ static int cv_log_schema_check(struct cv_log *log, int *version, char *err, size
 	return 0;
 }
 
+/* Closes a log that failed to open: -1, for the caller to return. */
+static int cv_log_abandon(struct cv_log *log)
+{
+	sqlite3_close(log->db);
+	log->db = NULL;
+	return -1;
+}
+
 int cv_log_open_ro(struct cv_log *log, const char *path, char *err, size_t errlen)
 {
 	int version = 0;
@@ -456,9 +464,7 @@ int cv_log_open_ro(struct cv_log *log, const char *path, char *err, size_t errle
 		goto fail;
 	return 0;
 fail:
-	sqlite3_close(log->db);
-	log->db = NULL;
-	return -1;
+	return cv_log_abandon(log);
 }
 
 /* Gives a new log its id, its TPM key and counter, and its first checkpoint. */
@@ -534,9 +540,7 @@ int cv_log_open(struct cv_log *log, const char *path, struct cv_tpm *tpm, const 
 	}
 	return 0;
 fail:
-	sqlite3_close(log->db);
-	log->db = NULL;
-	return -1;
+	return cv_log_abandon(log);
 }
 
 /* Whether a checkpoint is due after an append or at a tick. */

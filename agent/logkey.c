@@ -81,41 +81,16 @@ int cv_logkey_create(struct cv_tpm *tpm, struct cv_logkey *k, char *err, size_t 
 static int cv_logkey_load(struct cv_tpm *tpm, const struct cv_logkey *k, ESYS_TR *primary, ESYS_TR *key,
 			  char *err, size_t errlen)
 {
-	TPM2B_PRIVATE priv = { .size = 0 };
-	TPM2B_PUBLIC pub = { .size = 0 };
-	size_t pub_off = 0, priv_off = 0;
-	TSS2_RC rc;
 	int ret;
 
 	*key = ESYS_TR_NONE;
-	*primary = ESYS_TR_NONE;
-	if (Tss2_MU_TPM2B_PUBLIC_Unmarshal(k->pub, k->pub_len, &pub_off, &pub) != TSS2_RC_SUCCESS ||
-	    pub_off != k->pub_len ||
-	    Tss2_MU_TPM2B_PRIVATE_Unmarshal(k->priv, k->priv_len, &priv_off, &priv) != TSS2_RC_SUCCESS ||
-	    priv_off != k->priv_len) {
-		snprintf(err, errlen, "the log's signing key blobs are malformed: the database is damaged");
-		return CV_SEAL_EFAIL;
-	}
 	ret = cv_primary_load(tpm, k->srk_alg, primary, err, errlen);
 	if (ret)
 		return ret;
-	rc = Esys_Load(tpm->esys, *primary, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &priv, &pub, key);
-	switch (cv_rc(rc)) {
-	case TSS2_RC_SUCCESS:
-		return CV_SEAL_OK;
-	case TPM2_RC_INTEGRITY:
-	case TPM2_RC_BINDING:
-	case TPM2_RC_VALUE:
-	case TPM2_RC_SIZE:
-	case TPM2_RC_KEY:
-	case TPM2_RC_SENSITIVE:
-		*key = ESYS_TR_NONE;
-		snprintf(err, errlen, "this TPM cannot load the log's signing key: another TPM made it (the database "
-			 "comes from another machine, or the TPM was cleared)");
-		return CV_SEAL_EOTHER_TPM;
-	}
-	*key = ESYS_TR_NONE;
-	return cv_tpm_error(err, errlen, "loading the log's signing key (TPM2_Load)", rc);
+	return cv_load_blobs(tpm, *primary, k->pub, k->pub_len, k->priv, k->priv_len,
+			     "the log's signing key blobs are malformed: the database is damaged",
+			     "this TPM cannot load the log's signing key: another TPM made it (the database comes from "
+			     "another machine, or the TPM was cleared)", key, err, errlen);
 }
 
 int cv_logkey_check(struct cv_tpm *tpm, const struct cv_logkey *k, char *err, size_t errlen)

@@ -727,20 +727,21 @@ static int cv_lockout(struct cv_tpm *tpm, char *err, size_t errlen)
 	return CV_SEAL_ELOCKOUT;
 }
 
-/* Loads h's sealed object under primary. */
-static int cv_load(struct cv_tpm *tpm, const struct cv_header *h, ESYS_TR primary, ESYS_TR *obj, char *err,
-		   size_t errlen)
+int cv_load_blobs(struct cv_tpm *tpm, ESYS_TR primary, const uint8_t *pub_blob, size_t pub_len,
+		  const uint8_t *priv_blob, size_t priv_len, const char *malformed, const char *other_tpm, ESYS_TR *obj,
+		  char *err, size_t errlen)
 {
 	TPM2B_PRIVATE priv = { .size = 0 };
 	TPM2B_PUBLIC pub = { .size = 0 };
 	size_t pub_off = 0, priv_off = 0;
 	TSS2_RC rc;
 
-	if (Tss2_MU_TPM2B_PUBLIC_Unmarshal(h->pub, h->pub_len, &pub_off, &pub) != TSS2_RC_SUCCESS ||
-	    pub_off != h->pub_len ||
-	    Tss2_MU_TPM2B_PRIVATE_Unmarshal(h->priv, h->priv_len, &priv_off, &priv) != TSS2_RC_SUCCESS ||
-	    priv_off != h->priv_len) {
-		snprintf(err, errlen, "the header's sealed object is malformed: %s", CV_RECOVERY_HINT);
+	*obj = ESYS_TR_NONE;
+	if (Tss2_MU_TPM2B_PUBLIC_Unmarshal(pub_blob, pub_len, &pub_off, &pub) != TSS2_RC_SUCCESS ||
+	    pub_off != pub_len ||
+	    Tss2_MU_TPM2B_PRIVATE_Unmarshal(priv_blob, priv_len, &priv_off, &priv) != TSS2_RC_SUCCESS ||
+	    priv_off != priv_len) {
+		snprintf(err, errlen, "%s", malformed);
 		return CV_SEAL_EFAIL;
 	}
 	rc = Esys_Load(tpm->esys, primary, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &priv, &pub, obj);
@@ -755,12 +756,21 @@ static int cv_load(struct cv_tpm *tpm, const struct cv_header *h, ESYS_TR primar
 	case TPM2_RC_SENSITIVE:
 		/* The outer HMAC or the unwrapping failed: another TPM's storage key made these blobs. */
 		*obj = ESYS_TR_NONE;
-		snprintf(err, errlen, "the vault was sealed to a different TPM: this TPM cannot load its key; %s",
-			 CV_RECOVERY_HINT);
+		snprintf(err, errlen, "%s", other_tpm);
 		return CV_SEAL_EOTHER_TPM;
 	}
 	*obj = ESYS_TR_NONE;
-	return cv_tpm_error(err, errlen, "loading the sealed object (TPM2_Load)", rc);
+	return cv_tpm_error(err, errlen, "loading an object into the TPM (TPM2_Load)", rc);
+}
+
+/* Loads h's sealed object under primary. */
+static int cv_load(struct cv_tpm *tpm, const struct cv_header *h, ESYS_TR primary, ESYS_TR *obj, char *err,
+		   size_t errlen)
+{
+	return cv_load_blobs(tpm, primary, h->pub, h->pub_len, h->priv, h->priv_len,
+			     "the header's sealed object is malformed: " CV_RECOVERY_HINT,
+			     "the vault was sealed to a different TPM: this TPM cannot load its key; " CV_RECOVERY_HINT,
+			     obj, err, errlen);
 }
 
 /* Unseals the loaded object obj into m. */

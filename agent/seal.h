@@ -104,6 +104,14 @@ int cv_primary_load(struct cv_tpm *tpm, uint16_t alg, ESYS_TR *primary, char *er
 /* A session salted with primary, with AES-128-CFB parameter encryption available; type TPM2_SE_HMAC/POLICY. */
 int cv_session(struct cv_tpm *tpm, ESYS_TR primary, TPM2_SE type, ESYS_TR *session, char *err, size_t errlen);
 
+/*
+ * Loads the object whose TPM2B_PUBLIC and TPM2B_PRIVATE blobs these are under primary. err gets malformed when the
+ * blobs do not parse (CV_SEAL_EFAIL), other_tpm when this TPM cannot unwrap them (CV_SEAL_EOTHER_TPM).
+ */
+int cv_load_blobs(struct cv_tpm *tpm, ESYS_TR primary, const uint8_t *pub_blob, size_t pub_len,
+		  const uint8_t *priv_blob, size_t priv_len, const char *malformed, const char *other_tpm, ESYS_TR *obj,
+		  char *err, size_t errlen);
+
 /* Whether the TPM has an NV index at index: 1, 0, or a CV_SEAL_E* code (err says why). */
 int cv_nv_defined(struct cv_tpm *tpm, uint32_t index, char *err, size_t errlen);
 
