@@ -4,13 +4,14 @@
 #   make check        every test layer; ends with "N passed, N failed, N skipped"
 #   make demo         the story, in a Debian 6.1 guest with a TPM
 #   make bench        throughput against dm-crypt in a guest; the probes' cost natively and in the guest
+#   make install-etc  the example push.conf as /etc/camvault/push.conf (mode 0600), unless there is one
 #
 # When run by Kbuild (KERNELRELEASE set), the module is described by ./Kbuild instead.
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
 export KDIR
 
-.PHONY: all module bpf agent check demo bench deps clean
+.PHONY: all module bpf agent check demo bench deps clean install-etc
 
 all: agent module
 
@@ -40,6 +41,14 @@ demo: deps
 
 bench: deps
 	@tests/bench.sh
+
+# push.conf may hold secrets: mode 0600 from the start, and an owner's file is never overwritten.
+install-etc:
+	@if [ -e "$(DESTDIR)/etc/camvault/push.conf" ]; then \
+		echo "install-etc: kept $(DESTDIR)/etc/camvault/push.conf (the example is etc/push.conf)"; \
+	else \
+		install -D -m 0600 etc/push.conf "$(DESTDIR)/etc/camvault/push.conf"; \
+	fi
 
 clean:
 	$(MAKE) -C bpf clean

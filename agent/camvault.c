@@ -24,7 +24,8 @@
 	C(create, "create a vault from a raw key file (testing; no TPM)") \
 	C(remove, "remove a vault's device (and the loop device of its image)") \
 	C(verify, "check the access log: altered, deleted, inserted, reordered or truncated rows") \
-	C(key, "export the public key that signs the access log ('camvault key export')")
+	C(key, "export the public key that signs the access log ('camvault key export')") \
+	C(push, "alerts and digests for the owner: test the channels, show or flush the outbox")
 
 #define CV_DECLARE(name, help) int cmd_##name(int argc, char **argv);
 CV_COMMANDS(CV_DECLARE)

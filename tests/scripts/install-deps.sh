@@ -12,6 +12,9 @@ pkgs=(
 	libdevmapper-dev libkeyutils-dev keyutils
 	# the access log: SQLite, and libcrypto for the checkpoints' signatures (libssl-dev, below)
 	libsqlite3-dev sqlite3
+	# push: ntfy, Gotify, webhooks and e-mail through libcurl, MQTT through libmosquitto; the tests' servers
+	# (mosquitto, aiosmtpd for SMTP with STARTTLS, a certificate made by openssl; HTTP is python3's own)
+	libcurl4-openssl-dev libmosquitto-dev mosquitto python3-aiosmtpd openssl
 	# kernel module build and checks
 	bc bison flex libssl-dev dwarves kmod cpio rsync xz-utils zstd sparse dkms python3
 	# guests
