@@ -23,6 +23,7 @@
 	C(trace, "print every access to footage and cameras as the probes record it") \
 	C(create, "create a vault from a raw key file (testing; no TPM)") \
 	C(remove, "remove a vault's device (and the loop device of its image)") \
+	C(report, "who touched footage, expected or not, and the log's coverage (text, JSON, HTML)") \
 	C(verify, "check the access log: altered, deleted, inserted, reordered or truncated rows") \
 	C(key, "export the public key that signs the access log ('camvault key export')") \
 	C(push, "alerts and digests for the owner: test the channels, show or flush the outbox")

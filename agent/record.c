@@ -118,8 +118,7 @@ static void cv_put(struct cv_out *o, const char *fmt, ...)
 		o->used += (size_t)n;
 }
 
-/* The socket peer as "a.b.c.d:port" or "[v6]:port". */
-static void cv_peer(const struct camvault_rec *r, char *buf, size_t len)
+void cv_rec_peer(const struct camvault_rec *r, char *buf, size_t len)
 {
 	char addr[INET6_ADDRSTRLEN] = "?";
 
@@ -150,7 +149,7 @@ static const struct {
 
 static const char *cv_tier_names[] = { "?", "lsm", "fentry", "kprobe", "syscall-tracepoint" };
 
-static const char *cv_tier(unsigned int tier)
+const char *cv_rec_tier_name(unsigned int tier)
 {
 	return tier < sizeof(cv_tier_names) / sizeof(cv_tier_names[0]) ? cv_tier_names[tier] : "?";
 }
@@ -188,7 +187,7 @@ int cv_rec_format_text(const struct camvault_rec *r, int64_t offset_ns, char *bu
 			cv_put(&o, ", %" PRIu32 " stream start%s, %" PRIu32 " frame%s", r->streamons,
 			       r->streamons == 1 ? "" : "s", r->dqbufs, r->dqbufs == 1 ? "" : "s");
 		if (r->rflags & CAMVAULT_RF_PEER) {
-			cv_peer(r, peer, sizeof(peer));
+			cv_rec_peer(r, peer, sizeof(peer));
 			cv_put(&o, ", copied to %s", peer);
 		}
 		if (r->close_ns) {
@@ -199,7 +198,7 @@ int cv_rec_format_text(const struct camvault_rec *r, int64_t offset_ns, char *bu
 	for (i = 0; i < CV_NRFLAGS; i++)
 		if ((r->rflags & cv_rflags[i].flag) && cv_rflags[i].text)
 			cv_put(&o, " [%s]", cv_rflags[i].text);
-	cv_put(&o, " (%s tier)", cv_tier(r->tier));
+	cv_put(&o, " (%s tier)", cv_rec_tier_name(r->tier));
 	return (int)o.used;
 }
 
@@ -243,7 +242,7 @@ int cv_rec_format_json(const struct camvault_rec *r, int64_t offset_ns, char *bu
 	}
 	cv_wall_format((int64_t)r->open_ns + offset_ns, when, sizeof(when));
 	cv_put(&o, "{\"type\":\"%s\",\"action\":\"%s\",\"tier\":\"%s\",\"time\":\"%s\"", cv_rec_type_name(r->type),
-	       cv_rec_action(r), cv_tier(r->tier), when);
+	       cv_rec_action(r), cv_rec_tier_name(r->tier), when);
 	if (r->type == CAMVAULT_REC_SESSION && r->close_ns) {
 		cv_wall_format((int64_t)r->close_ns + offset_ns, when, sizeof(when));
 		cv_put(&o, ",\"close_time\":\"%s\"", when);

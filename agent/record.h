@@ -46,6 +46,12 @@ int cv_rec_format_text(const struct camvault_rec *r, int64_t offset_ns, char *bu
  */
 int cv_rec_format_json(const struct camvault_rec *r, int64_t offset_ns, char *buf, size_t len);
 
+/* A session's socket peer (CAMVAULT_RF_PEER) as "a.b.c.d:port" or "[v6]:port". */
+void cv_rec_peer(const struct camvault_rec *r, char *buf, size_t len);
+
+/* "lsm", "fentry", "kprobe", "syscall-tracepoint", or "?". */
+const char *cv_rec_tier_name(unsigned int tier);
+
 /* Whether r is well-formed enough to format: known type, NUL-terminated strings. */
 int cv_rec_valid(const struct camvault_rec *r);
 

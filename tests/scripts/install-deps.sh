@@ -21,6 +21,8 @@ pkgs=(
 	qemu-system-x86 swtpm swtpm-tools busybox-static e2fsprogs cryptsetup-bin fio util-linux mount dmsetup bc
 	# probe workloads (io_uring, ffprobe, the vivid camera) and the demo's recorder
 	liburing-dev ffmpeg v4l-utils gdb
+	# camvault report: its HTML rendered and screenshotted in headless Chromium (tests/unit/test_report_html.sh)
+	chromium-headless-shell
 )
 
 missing=()

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds and runs camvault's unit tests (cmocka, tests/unit/test_*.c) and fuzzers (tests/fuzz/fuzz_*.c).
 #
-# Counts each cmocka test case from its TAP line, and each fuzzer as one test that passes when it exits 0
+# Counts each cmocka test case from its TAP line, then each TAP line of the test_*.sh scripts (run after the
+# binaries, whose output they check), and each fuzzer as one test that passes when it exits 0
 # after FUZZ_RUNS inputs (default 20000) starting from the seeds its seeds_<name> writes. Ends with exactly one
 # line "N passed, N failed, N skipped"; exits 1 when anything failed.
 set -uo pipefail
@@ -22,12 +23,10 @@ fi
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
-for t in "$build"/test_*; do
-	[ -f "$t" ] && [ -x "$t" ] || continue
-	name=$(basename "$t")
-	echo "# $name"
-	CMOCKA_MESSAGE_OUTPUT=TAP "$t" | tee "$log"
-	rc=${PIPESTATUS[0]}
+# Counts the TAP lines of a test's output in $log, with its exit status $2, into the totals.
+count_tap() {
+	local name=$1 rc=$2 s p f plan missing
+
 	# cmocka writes skips as "not ok N # SKIP name".
 	s=$(grep -Ec '^(not )?ok [0-9]+ # SKIP' "$log")
 	p=$(grep -E '^ok [0-9]+' "$log" | grep -vc '# SKIP')
@@ -43,6 +42,23 @@ for t in "$build"/test_*; do
 		f=1
 	fi
 	passed=$(( passed + p )) failed=$(( failed + f )) skipped=$(( skipped + s ))
+}
+
+for t in "$build"/test_*; do
+	[ -f "$t" ] && [ -x "$t" ] || continue
+	name=$(basename "$t")
+	echo "# $name"
+	CMOCKA_MESSAGE_OUTPUT=TAP "$t" | tee "$log"
+	count_tap "$name" "${PIPESTATUS[0]}"
+done
+
+# Scripts that check what the test binaries left (test_report_html.sh renders test_report's HTML in Chromium).
+for t in "$here"/test_*.sh; do
+	[ -f "$t" ] || continue
+	name=$(basename "$t")
+	echo "# $name"
+	bash "$t" | tee "$log"
+	count_tap "$name" "${PIPESTATUS[0]}"
 done
 
 for fz in "$build"/fuzz_*; do

@@ -1,0 +1,702 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The access policy (policy.h says the format and what a match means).
+ *
+ * The file is edited by people, so the parser treats it as untrusted text: it reads lengths, never NUL
+ * terminators, and each error names the file, the line and the fix. A rule that does not parse fails the whole
+ * file rather than being skipped: a skipped "allow" would turn expected accesses into alarms, and a typo in a
+ * key must not silently widen a rule.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "policy.h"
+
+#define CV_POLICY_LINE_MAX	4096
+#define CV_POLICY_FILE_MAX	(1 << 20)
+#define CV_RULE_NAME_MAX	63
+#define CV_MAX_UIDS		16
+#define CV_QUOTE		64
+#define CV_WHAT			768
+
+/* printf arguments quoting n bytes at p, with "..." when cut: use with "%.*s%s". */
+#define CV_Q(p, n)		(int)((n) > CV_QUOTE ? CV_QUOTE : (n)), (p), ((n) > CV_QUOTE ? "..." : "")
+
+struct cv_policy_rule {
+	char name[CV_RULE_NAME_MAX + 1];
+	unsigned int line;
+	unsigned int ops;		/* CV_OP_*, open added when implied */
+	char *exe;			/* globs; NULL: any */
+	char *path;
+	char comm[CAMVAULT_COMM_LEN];	/* "": any */
+	uint32_t uids[CV_MAX_UIDS];
+	size_t nuids;			/* 0: any */
+	bool has_cgroup_id;
+	uint64_t cgroup_id;
+	char *cgroup_path;		/* relative to the cgroup root, starting with '/'; NULL: none */
+	char vault[128];		/* "": any */
+};
+
+struct cv_policy {
+	struct cv_policy_rule *rules;
+	size_t n;
+};
+
+static const char *const cv_op_names[CV_OP_COUNT] = {
+	"read", "write", "mmap", "stream", "open", "unlink", "rename", "truncate", "peer",
+};
+
+const char *cv_op_name(unsigned int op)
+{
+	unsigned int i;
+
+	for (i = 0; i < CV_OP_COUNT; i++)
+		if (op == 1u << i)
+			return cv_op_names[i];
+	return NULL;
+}
+
+const char *cv_policy_path(char *buf, size_t len)
+{
+	const char *dir = getenv(CV_REGISTRY_ENV);
+	int n;
+
+	if (!dir || !*dir)
+		dir = CV_REGISTRY_DIR;
+	n = snprintf(buf, len, "%s/%s", dir, CV_POLICY_FILE);
+	if (n < 0 || (size_t)n >= len)
+		return NULL;
+	return buf;
+}
+
+size_t cv_policy_count(const struct cv_policy *p)
+{
+	return p ? p->n : 0;
+}
+
+const char *cv_policy_rule_name(const struct cv_policy_rule *rule)
+{
+	return rule->name;
+}
+
+unsigned int cv_policy_rule_line(const struct cv_policy_rule *rule)
+{
+	return rule->line;
+}
+
+unsigned int cv_policy_rule_ops(const struct cv_policy_rule *rule)
+{
+	return rule->ops;
+}
+
+static void cv_rule_clear(struct cv_policy_rule *r)
+{
+	free(r->exe);
+	free(r->path);
+	free(r->cgroup_path);
+	memset(r, 0, sizeof(*r));
+}
+
+void cv_policy_free(struct cv_policy *p)
+{
+	size_t i;
+
+	if (!p)
+		return;
+	for (i = 0; i < p->n; i++)
+		cv_rule_clear(&p->rules[i]);
+	free(p->rules);
+	free(p);
+}
+
+static int cv_is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r';
+}
+
+/* A copy of n bytes at p, NUL-terminated; NULL when out of memory. */
+static char *cv_strndup(const char *p, size_t n)
+{
+	char *s = malloc(n + 1);
+
+	if (s) {
+		memcpy(s, p, n);
+		s[n] = '\0';
+	}
+	return s;
+}
+
+static int cv_parse_ops(const char *p, size_t n, unsigned int *ops, char *what, size_t wl)
+{
+	size_t i = 0;
+
+	for (;;) {
+		const char *o = p + i, *comma = memchr(o, ',', n - i);
+		size_t on = comma ? (size_t)(comma - o) : n - i;
+		unsigned int k;
+
+		for (k = 0; k < CV_OP_COUNT; k++)
+			if (strlen(cv_op_names[k]) == on && !memcmp(o, cv_op_names[k], on))
+				break;
+		if (k == CV_OP_COUNT) {
+			snprintf(what, wl, "unknown operation '%.*s%s': the operations are read, write, mmap, stream, "
+				 "open, unlink, rename, truncate and peer, comma-separated", CV_Q(o, on));
+			return -1;
+		}
+		*ops |= 1u << k;
+		if (!comma)
+			break;
+		i += on + 1;
+	}
+	/* Reading, writing, mapping or streaming needs an open: a session that only opened is within them. */
+	if (*ops & (CV_OP_READ | CV_OP_WRITE | CV_OP_MMAP | CV_OP_STREAM))
+		*ops |= CV_OP_OPEN;
+	return 0;
+}
+
+/* A uid: digits, or a user name looked up in the user database. */
+static int cv_parse_uid(const char *p, size_t n, uint32_t *uid, char *what, size_t wl)
+{
+	char name[64], buf[4096];
+	struct passwd pw, *res = NULL;
+	unsigned long long v = 0;
+	size_t i;
+
+	for (i = 0; i < n && p[i] >= '0' && p[i] <= '9' && v <= UINT32_MAX; i++)
+		v = v * 10 + (unsigned int)(p[i] - '0');
+	if (n && i == n) {
+		if (v >= CAMVAULT_ID_UNSET) {
+			snprintf(what, wl, "uid %.*s%s is out of range: uids go up to %u", CV_Q(p, n),
+				 CAMVAULT_ID_UNSET - 1);
+			return -1;
+		}
+		*uid = (uint32_t)v;
+		return 0;
+	}
+	if (!n || n >= sizeof(name)) {
+		snprintf(what, wl, "bad uid '%.*s%s': give a number or a user name", CV_Q(p, n));
+		return -1;
+	}
+	memcpy(name, p, n);
+	name[n] = '\0';
+	if (getpwnam_r(name, &pw, buf, sizeof(buf), &res) || !res) {
+		snprintf(what, wl, "no user named '%s' on this machine: give the uid as a number, or create the user",
+			 name);
+		return -1;
+	}
+	*uid = (uint32_t)pw.pw_uid;
+	return 0;
+}
+
+static int cv_parse_uids(const char *p, size_t n, struct cv_policy_rule *r, char *what, size_t wl)
+{
+	size_t i = 0;
+
+	for (;;) {
+		const char *o = p + i, *comma = memchr(o, ',', n - i);
+		size_t on = comma ? (size_t)(comma - o) : n - i;
+
+		if (r->nuids == CV_MAX_UIDS) {
+			snprintf(what, wl, "more than %d uids: split the rule in two", CV_MAX_UIDS);
+			return -1;
+		}
+		if (cv_parse_uid(o, on, &r->uids[r->nuids], what, wl))
+			return -1;
+		r->nuids++;
+		if (!comma)
+			return 0;
+		i += on + 1;
+	}
+}
+
+/* A glob or a path value: no control characters (the line has none), not empty, absolute. */
+static int cv_parse_glob(const char *key, const char *p, size_t n, char **out, char *what, size_t wl)
+{
+	if (!n || p[0] != '/') {
+		snprintf(what, wl, "%s='%.*s%s' is not an absolute path: write it from the root, starting with / "
+			 "(globs like /usr/lib/*/ffmpeg are fine)", key, CV_Q(p, n));
+		return -1;
+	}
+	if (n >= PATH_MAX) {
+		snprintf(what, wl, "%s= is %zu bytes long: shorten it below %d", key, n, PATH_MAX);
+		return -1;
+	}
+	*out = cv_strndup(p, n);
+	if (!*out) {
+		snprintf(what, wl, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+static int cv_parse_cgroup(const char *p, size_t n, struct cv_policy_rule *r, char *what, size_t wl)
+{
+	unsigned long long v = 0;
+	size_t i;
+
+	if (n && p[0] == '/')
+		return cv_parse_glob("cgroup", p, n, &r->cgroup_path, what, wl);
+	for (i = 0; i < n && p[i] >= '0' && p[i] <= '9' && v <= UINT64_MAX / 10 - 1; i++)
+		v = v * 10 + (unsigned int)(p[i] - '0');
+	if (!n || i < n) {
+		snprintf(what, wl, "bad cgroup '%.*s%s': give the cgroup's id (a number, as records show it) or its "
+			 "path under /sys/fs/cgroup, starting with / (cgroup=/system.slice/frigate.service)",
+			 CV_Q(p, n));
+		return -1;
+	}
+	r->has_cgroup_id = true;
+	r->cgroup_id = v;
+	return 0;
+}
+
+static int cv_parse_unit(const char *p, size_t n, struct cv_policy_rule *r, char *what, size_t wl)
+{
+	static const char slice[] = "/system.slice/";
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (p[i] == '/')
+			break;
+	if (!n || i < n || n > 255 || (n == 1 && p[0] == '.') || (n == 2 && !memcmp(p, "..", 2))) {
+		snprintf(what, wl, "bad unit '%.*s%s': give a systemd unit's name (unit=frigate.service), or its "
+			 "cgroup with cgroup=/PATH", CV_Q(p, n));
+		return -1;
+	}
+	r->cgroup_path = malloc(sizeof(slice) + n);
+	if (!r->cgroup_path) {
+		snprintf(what, wl, "out of memory");
+		return -1;
+	}
+	memcpy(r->cgroup_path, slice, sizeof(slice) - 1);
+	memcpy(r->cgroup_path + sizeof(slice) - 1, p, n);
+	r->cgroup_path[sizeof(slice) - 1 + n] = '\0';
+	return 0;
+}
+
+static int cv_parse_name(const char *p, size_t n, char *out, const char *kind, size_t max, char *what, size_t wl)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!((p[i] >= 'a' && p[i] <= 'z') || (p[i] >= 'A' && p[i] <= 'Z') || (p[i] >= '0' && p[i] <= '9') ||
+		      p[i] == '_' || p[i] == '.' || p[i] == '-' || p[i] == '+'))
+			break;
+	if (!n || n > max || i < n || p[0] == '-' || p[0] == '.') {
+		snprintf(what, wl, "bad %s '%.*s%s': 1 to %zu of A-Z a-z 0-9 _ . + -, not starting with . or -",
+			 kind, CV_Q(p, n), max);
+		return -1;
+	}
+	memcpy(out, p, n);
+	out[n] = '\0';
+	return 0;
+}
+
+enum cv_key { K_OP, K_EXE, K_COMM, K_UID, K_CGROUP, K_UNIT, K_VAULT, K_PATH, K_NKEYS };
+static const char *const cv_keys[K_NKEYS] = { "op", "exe", "comm", "uid", "cgroup", "unit", "vault", "path" };
+
+/* One key=value field (n bytes at p) into r; seen[] catches keys given twice. */
+static int cv_parse_kv(const char *p, size_t n, struct cv_policy_rule *r, bool seen[K_NKEYS], char *what,
+		       size_t wl)
+{
+	const char *eq = memchr(p, '=', n), *v;
+	size_t kn, vn;
+	int k;
+
+	if (!eq) {
+		snprintf(what, wl, "'%.*s%s' is not KEY=VALUE: the keys are op, exe, comm, uid, cgroup, unit, vault "
+			 "and path (allow NAME op=read exe=/usr/sbin/nginx)", CV_Q(p, n));
+		return -1;
+	}
+	kn = (size_t)(eq - p);
+	v = eq + 1;
+	vn = n - kn - 1;
+	for (k = 0; k < K_NKEYS; k++)
+		if (strlen(cv_keys[k]) == kn && !memcmp(p, cv_keys[k], kn))
+			break;
+	if (k == K_NKEYS) {
+		snprintf(what, wl, "unknown key '%.*s%s': the keys are op, exe, comm, uid, cgroup, unit, vault and "
+			 "path", CV_Q(p, kn));
+		return -1;
+	}
+	/* unit= is a cgroup path: one of the two. */
+	if (seen[k] || ((k == K_CGROUP || k == K_UNIT) && (seen[K_CGROUP] || seen[K_UNIT]))) {
+		snprintf(what, wl, "%s= is given twice (or cgroup= with unit=): give each key once per rule; for "
+			 "alternatives, write a second rule", cv_keys[k]);
+		return -1;
+	}
+	seen[k] = true;
+	if (!vn) {
+		snprintf(what, wl, "%s= has no value: give one, or leave the key out to match any", cv_keys[k]);
+		return -1;
+	}
+	switch (k) {
+	case K_OP:
+		return cv_parse_ops(v, vn, &r->ops, what, wl);
+	case K_EXE:
+		return cv_parse_glob("exe", v, vn, &r->exe, what, wl);
+	case K_PATH:
+		return cv_parse_glob("path", v, vn, &r->path, what, wl);
+	case K_COMM:
+		if (vn >= sizeof(r->comm)) {
+			snprintf(what, wl, "comm '%.*s%s' is longer than %zu characters, which the kernel keeps of a "
+				 "process name: give its first %zu", CV_Q(v, vn), sizeof(r->comm) - 1,
+				 sizeof(r->comm) - 1);
+			return -1;
+		}
+		memcpy(r->comm, v, vn);
+		r->comm[vn] = '\0';
+		return 0;
+	case K_UID:
+		return cv_parse_uids(v, vn, r, what, wl);
+	case K_CGROUP:
+		return cv_parse_cgroup(v, vn, r, what, wl);
+	case K_UNIT:
+		return cv_parse_unit(v, vn, r, what, wl);
+	default:
+		return cv_parse_name(v, vn, r->vault, "vault name", sizeof(r->vault) - 1, what, wl);
+	}
+}
+
+/*
+ * One line (n bytes, no '\n', no NUL) into r. Returns 1 for a rule, 0 for a blank line or a comment, -1 with
+ * what when wrong.
+ */
+static int cv_parse_line(const char *p, size_t n, struct cv_policy_rule *r, char *what, size_t wl)
+{
+	bool seen[K_NKEYS] = { false };
+	size_t i = 0, nf = 0;
+
+	for (;;) {
+		size_t start;
+
+		while (i < n && cv_is_space(p[i]))
+			i++;
+		if (i == n || p[i] == '#')
+			break;
+		start = i;
+		while (i < n && !cv_is_space(p[i])) {
+			if ((unsigned char)p[i] < 0x20 || p[i] == 0x7f) {
+				snprintf(what, wl, "it contains the control character 0x%02x (column %zu): remove it",
+					 (unsigned char)p[i], i + 1);
+				return -1;
+			}
+			i++;
+		}
+		if (nf == 0 && !(i - start == 5 && !memcmp(p + start, "allow", 5))) {
+			snprintf(what, wl, "'%.*s%s' is not a rule: rules start with allow (allow NAME op=... exe=...)",
+				 CV_Q(p + start, i - start));
+			return -1;
+		} else if (nf == 1) {
+			if (cv_parse_name(p + start, i - start, r->name, "rule name", CV_RULE_NAME_MAX, what, wl))
+				return -1;
+		} else if (nf > 1 && cv_parse_kv(p + start, i - start, r, seen, what, wl)) {
+			return -1;
+		}
+		nf++;
+	}
+	if (!nf)
+		return 0;
+	if (nf == 1) {
+		snprintf(what, wl, "allow without a rule name: write allow NAME op=... and who (exe=, comm=, uid=, "
+			 "cgroup= or unit=)");
+		return -1;
+	}
+	if (!seen[K_OP]) {
+		snprintf(what, wl, "rule '%s' has no op=: say which operations it allows (op=read,peer); the "
+			 "operations are read, write, mmap, stream, open, unlink, rename, truncate and peer", r->name);
+		return -1;
+	}
+	if (!seen[K_EXE] && !seen[K_COMM] && !seen[K_UID] && !seen[K_CGROUP] && !seen[K_UNIT]) {
+		snprintf(what, wl, "rule '%s' does not say who: add exe=, comm=, uid=, cgroup= or unit= (a rule for "
+			 "anyone would expect every access)", r->name);
+		return -1;
+	}
+	return 1;
+}
+
+int cv_policy_parse(const char *text, size_t len, const char *path, struct cv_policy **out, char *err,
+		    size_t errlen)
+{
+	struct cv_policy *p = calloc(1, sizeof(*p));
+	size_t off = 0, cap = 0, i;
+	unsigned int line = 0;
+	char what[CV_WHAT];
+
+	*out = NULL;
+	if (!p) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		return -1;
+	}
+	while (off < len) {
+		const char *s = text + off, *nl = memchr(s, '\n', len - off), *nul;
+		size_t n = nl ? (size_t)(nl - s) : len - off;
+		struct cv_policy_rule r;
+		int ret;
+
+		off += n + (nl != NULL);
+		if (line == UINT_MAX) {
+			snprintf(err, errlen, "%s has more than %u lines: it is not a policy", path, UINT_MAX);
+			goto fail;
+		}
+		line++;
+		nul = memchr(s, '\0', n);
+		if (nul) {
+			snprintf(err, errlen, "%s line %u: it contains a NUL byte (column %zu): the policy is text, "
+				 "remove the byte", path, line, (size_t)(nul - s) + 1);
+			goto fail;
+		}
+		if (n > CV_POLICY_LINE_MAX) {
+			snprintf(err, errlen, "%s line %u: the line is %zu bytes long, more than %d: shorten it", path,
+				 line, n, CV_POLICY_LINE_MAX);
+			goto fail;
+		}
+		memset(&r, 0, sizeof(r));
+		ret = cv_parse_line(s, n, &r, what, sizeof(what));
+		if (ret < 0) {
+			cv_rule_clear(&r);
+			snprintf(err, errlen, "%s line %u: %s", path, line, what);
+			goto fail;
+		}
+		if (!ret)
+			continue;
+		r.line = line;
+		for (i = 0; i < p->n; i++)
+			if (!strcmp(p->rules[i].name, r.name))
+				break;
+		if (i < p->n) {
+			snprintf(err, errlen, "%s line %u: rule '%s' is already on line %u: give each rule its own "
+				 "name", path, line, r.name, p->rules[i].line);
+			cv_rule_clear(&r);
+			goto fail;
+		}
+		if (p->n == cap) {
+			size_t ncap = cap ? cap * 2 : 8;
+			struct cv_policy_rule *v = realloc(p->rules, ncap * sizeof(*v));
+
+			if (!v) {
+				cv_rule_clear(&r);
+				snprintf(err, errlen, "%s line %u: out of memory for %zu rules", path, line, ncap);
+				goto fail;
+			}
+			p->rules = v;
+			cap = ncap;
+		}
+		p->rules[p->n++] = r;
+	}
+	*out = p;
+	return 0;
+fail:
+	cv_policy_free(p);
+	return -1;
+}
+
+int cv_policy_load(const char *path, struct cv_policy **out, char *err, size_t errlen)
+{
+	char pathbuf[PATH_MAX], *buf;
+	struct stat st;
+	size_t got = 0;
+	int fd, ret;
+
+	*out = NULL;
+	if (!path) {
+		path = cv_policy_path(pathbuf, sizeof(pathbuf));
+		if (!path) {
+			snprintf(err, errlen, "the policy's path is too long: shorten %s", CV_REGISTRY_ENV);
+			return -1;
+		}
+	}
+	/* O_NONBLOCK: a FIFO there must not hang camvault; it is then refused as not a regular file. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0 && errno == ENOENT)
+		return cv_policy_parse("", 0, path, out, err, errlen);
+	if (fd < 0) {
+		snprintf(err, errlen, "cannot read the policy %s: %s: run as root, or fix its permissions", path,
+			 strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "the policy %s is not a regular file: replace it with one", path);
+		close(fd);
+		return -1;
+	}
+	buf = malloc(CV_POLICY_FILE_MAX + 1);
+	if (!buf) {
+		snprintf(err, errlen, "out of memory to read %s", path);
+		close(fd);
+		return -1;
+	}
+	while (got <= CV_POLICY_FILE_MAX) {
+		ssize_t n = read(fd, buf + got, CV_POLICY_FILE_MAX + 1 - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			snprintf(err, errlen, "cannot read the policy %s: %s", path, strerror(errno));
+			free(buf);
+			close(fd);
+			return -1;
+		}
+		if (!n)
+			break;
+		got += (size_t)n;
+	}
+	close(fd);
+	if (got > CV_POLICY_FILE_MAX) {
+		snprintf(err, errlen, "the policy %s is larger than %d bytes: it is not a policy, check what it is",
+			 path, CV_POLICY_FILE_MAX);
+		free(buf);
+		return -1;
+	}
+	ret = cv_policy_parse(buf, got, path, out, err, errlen);
+	free(buf);
+	return ret;
+}
+
+unsigned int cv_rec_ops(const struct camvault_rec *r)
+{
+	unsigned int ops = 0;
+
+	switch (r->type) {
+	case CAMVAULT_REC_UNLINK:
+		return CV_OP_UNLINK;
+	case CAMVAULT_REC_RENAME:
+		return CV_OP_RENAME;
+	case CAMVAULT_REC_TRUNCATE:
+		return CV_OP_TRUNCATE;
+	}
+	if (r->rflags & CAMVAULT_RF_CAMERA) {
+		if (r->streamons || r->dqbufs || r->bytes_read)
+			ops |= CV_OP_STREAM;
+	} else if (r->bytes_read) {
+		ops |= CV_OP_READ;
+	}
+	if (r->bytes_written)
+		ops |= CV_OP_WRITE;
+	if (r->mmaps)
+		ops |= CV_OP_MMAP;
+	if (r->streamons || r->dqbufs)
+		ops |= CV_OP_STREAM;
+	if (r->rflags & CAMVAULT_RF_PEER)
+		ops |= CV_OP_PEER;
+	return ops ? ops : CV_OP_OPEN;
+}
+
+/* Whether the first n bytes of path are dir as a whole directory: "/media/frigate" holds "/media/frigate/x". */
+static bool cv_under(const char *path, const char *dir, size_t *dlen)
+{
+	size_t n = strlen(dir);
+
+	while (n > 1 && dir[n - 1] == '/')
+		n--;
+	if (!n || strncmp(path, dir, n))
+		return false;
+	*dlen = n;
+	return (n == 1 && dir[0] == '/') || path[n] == '/' || path[n] == '\0';
+}
+
+const struct cv_vault_entry *cv_rec_vault(const struct cv_registry *reg, const struct camvault_rec *r)
+{
+	const struct cv_vault_entry *best = NULL;
+	size_t i, best_len = 0, dlen;
+	char path[CAMVAULT_PATH_LEN + 1], dm[160];
+
+	if (!reg)
+		return NULL;
+	/* The record's path, NUL-terminated whatever the record holds. */
+	memcpy(path, r->path, CAMVAULT_PATH_LEN);
+	path[CAMVAULT_PATH_LEN] = '\0';
+	for (i = 0; i < reg->n; i++) {
+		const struct cv_vault_entry *v = &reg->v[i];
+
+		snprintf(dm, sizeof(dm), "/dev/mapper/%s", v->name);
+		if (!strcmp(path, v->backing) || !strcmp(path, dm))
+			return v;
+		if (v->mountpoint[0] && cv_under(path, v->mountpoint, &dlen) && dlen >= best_len) {
+			best = v;
+			best_len = dlen;
+		}
+	}
+	return best;
+}
+
+/* Whether the record's cgroup is the directory rel under the cgroup root (its inode is the cgroup v2 id). */
+static bool cv_cgroup_is(const char *rel, uint64_t cgroup_id)
+{
+	const char *root = getenv(CV_POLICY_CGROUP_ENV);
+	char full[PATH_MAX];
+	struct stat st;
+	int n;
+
+	if (!root || !*root)
+		root = CV_POLICY_CGROUP_ROOT;
+	n = snprintf(full, sizeof(full), "%s%s", root, rel);
+	if (n < 0 || (size_t)n >= sizeof(full) || stat(full, &st) || !S_ISDIR(st.st_mode))
+		return false;
+	return (uint64_t)st.st_ino == cgroup_id;
+}
+
+static bool cv_rule_matches(const struct cv_policy_rule *rule, const struct camvault_rec *r, unsigned int ops,
+			    const struct cv_vault_entry *vault)
+{
+	size_t i;
+
+	if (ops & ~rule->ops)
+		return false;
+	if (rule->comm[0] && strncmp(rule->comm, r->comm, sizeof(r->comm)))
+		return false;
+	if (rule->nuids) {
+		for (i = 0; i < rule->nuids; i++)
+			if (rule->uids[i] == r->uid)
+				break;
+		if (i == rule->nuids)
+			return false;
+	}
+	if (rule->has_cgroup_id && rule->cgroup_id != r->cgroup_id)
+		return false;
+	if (rule->vault[0] && (!vault || strcmp(rule->vault, vault->name)))
+		return false;
+	if (rule->exe && fnmatch(rule->exe, r->exe, 0))
+		return false;
+	if (rule->path && (fnmatch(rule->path, r->path, 0) ||
+			   (r->type == CAMVAULT_REC_RENAME && fnmatch(rule->path, r->path2, 0))))
+		return false;
+	/* Last: the only test that touches the filesystem. */
+	if (rule->cgroup_path && !cv_cgroup_is(rule->cgroup_path, r->cgroup_id))
+		return false;
+	return true;
+}
+
+const struct cv_policy_rule *cv_policy_match(const struct cv_policy *p, const struct camvault_rec *r,
+					     const struct cv_vault_entry *vault)
+{
+	struct camvault_rec tmp;
+	unsigned int ops;
+	size_t i;
+
+	if (!p || !p->n)
+		return NULL;
+	/* fnmatch() and strcmp() need NUL-terminated strings: a malformed record gets them cut, not overrun. */
+	if (!memchr(r->comm, '\0', sizeof(r->comm)) || !memchr(r->exe, '\0', sizeof(r->exe)) ||
+	    !memchr(r->path, '\0', sizeof(r->path)) || !memchr(r->path2, '\0', sizeof(r->path2))) {
+		tmp = *r;
+		tmp.comm[sizeof(tmp.comm) - 1] = '\0';
+		tmp.exe[sizeof(tmp.exe) - 1] = '\0';
+		tmp.path[sizeof(tmp.path) - 1] = '\0';
+		tmp.path2[sizeof(tmp.path2) - 1] = '\0';
+		r = &tmp;
+	}
+	ops = cv_rec_ops(r);
+	for (i = 0; i < p->n; i++)
+		if (cv_rule_matches(&p->rules[i], r, ops, vault))
+			return &p->rules[i];
+	return NULL;
+}

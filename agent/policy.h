@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The access policy, /etc/camvault/policy.conf: which accesses to footage are expected (the recorder writing
+ * segments, the retention job deleting old ones, the NVR's web server serving clips). Every access no rule
+ * expects is unexpected, and the reports and the agent's alerts say so. A missing file is an empty policy:
+ * everything is unexpected.
+ *
+ * One rule per line, '#' starting a comment (at the start of a line or of a field), blank lines ignored:
+ *
+ *	allow NAME KEY=VALUE...
+ *
+ * NAME: 1 to 63 of A-Z a-z 0-9 _ . - (reports name the rule that expected an access), unique in the file.
+ * Keys (each at most once per rule; a rule expects an access when every key it has matches):
+ *	op=OP[,OP...]	required: the operations allowed (below)
+ *	exe=GLOB	the executable's path, fnmatch(3) without flags: '*' matches '/' too
+ *	comm=NAME	the process name (comm, at most 15 characters), exactly: for scripts, whose exe is the
+ *			interpreter's (/usr/bin/python3.11)
+ *	uid=UID[,UID...]	real uids, numbers or user names (resolved when the file is read)
+ *	cgroup=ID	the cgroup v2 id (the container); or cgroup=/PATH, a cgroup directory under
+ *			/sys/fs/cgroup ($CAMVAULT_CGROUP_ROOT), looked up at each match so that a restarted service's
+ *			new cgroup is still it (records of a cgroup that no longer exists then no longer match)
+ *	unit=NAME.service	a systemd unit: cgroup=/system.slice/NAME.service
+ *	vault=NAME	the access is on that vault (cv_rec_vault())
+ *	path=GLOB	the path touched, fnmatch(3) without flags; for a rename the new path must match too (moving
+ *			footage out of where a rule allows is not what the rule allows)
+ * A rule must say who: at least one of exe, comm, uid, cgroup, unit. Values hold no whitespace (a glob can
+ * say '?' for a space).
+ *
+ * Operations, and what of a record makes each:
+ *	read	bytes_read > 0 (of a file; a camera's reads are stream)
+ *	write	bytes_written > 0
+ *	mmap	mmaps > 0
+ *	stream	a camera: streamons, dqbufs or bytes read
+ *	open	a session that did none of the above (opened and closed)
+ *	peer	CAMVAULT_RF_PEER: data read from it went to a socket
+ *	unlink, rename, truncate	the records of those types
+ * A rule expects a record when it allows EVERY operation the record did: a web server allowed to read does
+ * not also get to send what it read to a socket unless the rule says op=read,peer (nginx's sendfile() to a
+ * client IS peer: a rule for a web server serving clips must allow it). open is implied by read, write, mmap
+ * and stream (each needs an open); nothing implies peer, unlink, rename or truncate.
+ *
+ * Errors: "<path> line N: <what is wrong>: <fix>". Lines over 4096 bytes, files over 1 MiB, NUL bytes and
+ * control characters are errors.
+ */
+#ifndef CV_POLICY_H
+#define CV_POLICY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "registry.h"
+#include "uapi/camvault.h"
+
+#define CV_POLICY_FILE		"policy.conf"
+#define CV_POLICY_CGROUP_ENV	"CAMVAULT_CGROUP_ROOT"
+#define CV_POLICY_CGROUP_ROOT	"/sys/fs/cgroup"
+
+/* Operation bits. */
+enum cv_op {
+	CV_OP_READ = 1 << 0,
+	CV_OP_WRITE = 1 << 1,
+	CV_OP_MMAP = 1 << 2,
+	CV_OP_STREAM = 1 << 3,
+	CV_OP_OPEN = 1 << 4,
+	CV_OP_UNLINK = 1 << 5,
+	CV_OP_RENAME = 1 << 6,
+	CV_OP_TRUNCATE = 1 << 7,
+	CV_OP_PEER = 1 << 8,
+};
+#define CV_OP_COUNT 9
+
+struct cv_policy;
+struct cv_policy_rule;
+
+/* The policy's path: $CAMVAULT_ETC/policy.conf or /etc/camvault/policy.conf, into buf; NULL if too long. */
+const char *cv_policy_path(char *buf, size_t len);
+
+/*
+ * Parses len bytes of policy text (not necessarily NUL-terminated); path names it in messages. Returns 0 with
+ * *out (free with cv_policy_free()), or -1 with *out NULL and err "<path> line N: <what>: <fix>".
+ */
+int cv_policy_parse(const char *text, size_t len, const char *path, struct cv_policy **out, char *err,
+		    size_t errlen);
+
+/* Reads and parses the file at path (NULL: cv_policy_path()); a missing file is an empty policy. 0 or -1. */
+int cv_policy_load(const char *path, struct cv_policy **out, char *err, size_t errlen);
+
+/*
+ * The vault a record is on: the vault whose mountpoint holds r->path (the longest), whose backing is r->path,
+ * or whose device /dev/mapper/<name> is r->path; NULL if none (a camera: /dev/videoN).
+ */
+const struct cv_vault_entry *cv_rec_vault(const struct cv_registry *reg, const struct camvault_rec *r);
+
+/* The first rule that expects r (on vault, may be NULL), or NULL: unexpected. */
+const struct cv_policy_rule *cv_policy_match(const struct cv_policy *p, const struct camvault_rec *r,
+					     const struct cv_vault_entry *vault);
+
+/* The operations r did (CV_OP_* bits). */
+unsigned int cv_rec_ops(const struct camvault_rec *r);
+
+/* "read", "write"... for one CV_OP_* bit; NULL for anything else. */
+const char *cv_op_name(unsigned int op);
+
+/* The number of rules. */
+size_t cv_policy_count(const struct cv_policy *p);
+
+const char *cv_policy_rule_name(const struct cv_policy_rule *rule);
+unsigned int cv_policy_rule_line(const struct cv_policy_rule *rule);
+/* The CV_OP_* bits the rule allows (with open when it allows read, write, mmap or stream). */
+unsigned int cv_policy_rule_ops(const struct cv_policy_rule *rule);
+
+void cv_policy_free(struct cv_policy *p);
+
+#endif /* CV_POLICY_H */

@@ -1,0 +1,446 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The access policy: the parser's errors name the file and the line; each key matches what it says and
+ * nothing else; a record's operations come from its fields and a rule must allow every one of them; the
+ * vault of a record; and the shipped etc/policy.conf, its Frigate and motionEye examples uncommented, parses
+ * and tells realistic records apart (ffmpeg writing a segment: expected; cp by uid 1000: unexpected; nginx
+ * serving: expected; a record the rule does not cover in full: unexpected).
+ */
+#define _DEFAULT_SOURCE
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <arpa/inet.h>
+
+#include <cmocka.h>
+
+#include "helpers.h"
+#include "policy.h"
+#include "registry.h"
+
+#define P "/etc/camvault/policy.conf"
+
+static struct cv_policy *parse_ok(const char *text)
+{
+	struct cv_policy *p = NULL;
+	char err[1024] = "";
+
+	if (cv_policy_parse(text, strlen(text), P, &p, err, sizeof(err)))
+		fail_msg("policy did not parse: %s", err);
+	assert_non_null(p);
+	return p;
+}
+
+/* text must fail with an error starting "P line <line>: " and containing want. */
+static void parse_err(const char *text, unsigned int line, const char *want)
+{
+	struct cv_policy *p = (struct cv_policy *)1;
+	char err[1024] = "", prefix[64];
+
+	assert_int_equal(cv_policy_parse(text, strlen(text), P, &p, err, sizeof(err)), -1);
+	assert_null(p);
+	snprintf(prefix, sizeof(prefix), P " line %u: ", line);
+	if (strncmp(err, prefix, strlen(prefix)) || !strstr(err, want))
+		fail_msg("error \"%s\" lacks \"%s\" or \"%s\"", err, prefix, want);
+}
+
+static struct camvault_rec rec(const char *exe, const char *comm, uint32_t uid, const char *path)
+{
+	struct camvault_rec r;
+
+	memset(&r, 0, sizeof(r));
+	r.type = CAMVAULT_REC_SESSION;
+	r.tier = CAMVAULT_TIER_LSM;
+	r.pid = 400;
+	r.uid = uid;
+	r.loginuid = CAMVAULT_ID_UNSET;
+	r.sessionid = CAMVAULT_ID_UNSET;
+	r.open_ns = 1000;
+	r.close_ns = 2000;
+	snprintf(r.exe, sizeof(r.exe), "%s", exe);
+	snprintf(r.comm, sizeof(r.comm), "%s", comm);
+	snprintf(r.path, sizeof(r.path), "%s", path);
+	return r;
+}
+
+static void set_peer(struct camvault_rec *r, const char *ip, uint16_t port)
+{
+	r->rflags |= CAMVAULT_RF_PEER;
+	r->peer_family = AF_INET;
+	r->peer_port = htons(port);
+	assert_int_equal(inet_pton(AF_INET, ip, r->peer_addr), 1);
+}
+
+static const char *match_name(const struct cv_policy *p, const struct camvault_rec *r,
+			      const struct cv_vault_entry *v)
+{
+	const struct cv_policy_rule *rule = cv_policy_match(p, r, v);
+
+	return rule ? cv_policy_rule_name(rule) : NULL;
+}
+
+static void test_errors(void **state)
+{
+	(void)state;
+	parse_err("# ok\n\nallow a op=read exe=/x\ndeny b op=read exe=/x\n", 4, "rules start with allow");
+	parse_err("allow\n", 1, "without a rule name");
+	parse_err("allow -bad op=read exe=/x\n", 1, "bad rule name '-bad'");
+	parse_err("allow a exe=/x\n", 1, "rule 'a' has no op=");
+	parse_err("allow a op=read\n", 1, "does not say who");
+	parse_err("allow a op=read,fly exe=/x\n", 1, "unknown operation 'fly'");
+	parse_err("allow a op=read exe=x\n", 1, "exe='x' is not an absolute path");
+	parse_err("allow a op=read exe=/x colour=red\n", 1, "unknown key 'colour'");
+	parse_err("allow a op=read exe=/x exe=/y\n", 1, "exe= is given twice");
+	parse_err("allow a op=read cgroup=/a unit=b.service\n", 1, "given twice (or cgroup= with unit=)");
+	parse_err("allow a op=read uid=\n", 1, "uid= has no value");
+	parse_err("allow a op=read uid=4294967295\n", 1, "out of range");
+	parse_err("allow a op=read uid=no-such-user-here\n", 1, "no user named 'no-such-user-here'");
+	parse_err("allow a op=read cgroup=12x\n", 1, "bad cgroup '12x'");
+	parse_err("allow a op=read unit=a/b\n", 1, "bad unit 'a/b'");
+	parse_err("allow a op=read comm=0123456789abcdef\n", 1, "longer than 15 characters");
+	parse_err("allow a op=read exe=/x vault=-x\n", 1, "bad vault name '-x'");
+	parse_err("allow a op=read exe=/x\n\nallow a op=write exe=/y\n", 3, "rule 'a' is already on line 1");
+	parse_err("allow a op=read exe=/x nonsense\n", 1, "is not KEY=VALUE");
+	parse_err("allow a op=read exe=/x\x01\n", 1, "control character 0x01");
+	{
+		static const char nul[] = "allow a op=read exe=/x\nallow b\0 op=read exe=/x\n";
+		struct cv_policy *p;
+		char err[512];
+
+		assert_int_equal(cv_policy_parse(nul, sizeof(nul) - 1, P, &p, err, sizeof(err)), -1);
+		assert_non_null(strstr(err, P " line 2: it contains a NUL byte (column 8)"));
+	}
+}
+
+static void test_comments_and_empty(void **state)
+{
+	struct cv_policy *p;
+	struct camvault_rec r = rec("/usr/bin/cat", "cat", 0, "/media/frigate/x.mp4");
+
+	(void)state;
+	p = parse_ok("# only comments\n\n   # indented\r\n\t\n");
+	assert_int_equal(cv_policy_count(p), 0);
+	assert_null(cv_policy_match(p, &r, NULL));
+	cv_policy_free(p);
+	p = parse_ok("allow cat-reads op=read exe=/usr/bin/cat # a trailing comment\r\nallow x op=open comm=x");
+	assert_int_equal(cv_policy_count(p), 2);
+	r.bytes_read = 10;
+	assert_string_equal(match_name(p, &r, NULL), "cat-reads");
+	assert_int_equal(cv_policy_rule_line(cv_policy_match(p, &r, NULL)), 1);
+	cv_policy_free(p);
+}
+
+static void test_ops(void **state)
+{
+	struct camvault_rec r = rec("/usr/bin/x", "x", 0, "/v/a");
+
+	(void)state;
+	assert_int_equal(cv_rec_ops(&r), CV_OP_OPEN);
+	r.bytes_read = 1;
+	assert_int_equal(cv_rec_ops(&r), CV_OP_READ);
+	r.bytes_written = 1;
+	r.mmaps = 2;
+	assert_int_equal(cv_rec_ops(&r), CV_OP_READ | CV_OP_WRITE | CV_OP_MMAP);
+	set_peer(&r, "10.0.0.5", 443);
+	assert_int_equal(cv_rec_ops(&r), CV_OP_READ | CV_OP_WRITE | CV_OP_MMAP | CV_OP_PEER);
+	r = rec("/usr/bin/v4l2-ctl", "v4l2-ctl", 0, "/dev/video0");
+	r.rflags = CAMVAULT_RF_CAMERA;
+	r.streamons = 1;
+	r.dqbufs = 30;
+	assert_int_equal(cv_rec_ops(&r), CV_OP_STREAM);
+	r.type = CAMVAULT_REC_UNLINK;
+	assert_int_equal(cv_rec_ops(&r), CV_OP_UNLINK);
+	r.type = CAMVAULT_REC_RENAME;
+	assert_int_equal(cv_rec_ops(&r), CV_OP_RENAME);
+	r.type = CAMVAULT_REC_TRUNCATE;
+	assert_int_equal(cv_rec_ops(&r), CV_OP_TRUNCATE);
+	assert_string_equal(cv_op_name(CV_OP_PEER), "peer");
+	assert_null(cv_op_name(CV_OP_READ | CV_OP_WRITE));
+}
+
+/* A rule must allow every operation; open is implied by read, peer by nothing. */
+static void test_every_op(void **state)
+{
+	struct cv_policy *p = parse_ok("allow web op=read exe=/usr/sbin/nginx\n"
+				       "allow rm op=unlink exe=/usr/bin/rm\n");
+	struct camvault_rec r = rec("/usr/sbin/nginx", "nginx", 33, "/media/frigate/a.mp4");
+
+	(void)state;
+	assert_string_equal(match_name(p, &r, NULL), "web");	/* opened only: within read */
+	assert_int_equal(cv_policy_rule_ops(cv_policy_match(p, &r, NULL)), CV_OP_READ | CV_OP_OPEN);
+	r.bytes_read = 4096;
+	assert_string_equal(match_name(p, &r, NULL), "web");
+	set_peer(&r, "192.168.1.20", 51000);
+	assert_null(match_name(p, &r, NULL));			/* sent to a socket: not allowed */
+	r.rflags = 0;
+	r.bytes_written = 1;
+	assert_null(match_name(p, &r, NULL));
+	r = rec("/usr/bin/rm", "rm", 0, "/media/frigate/a.mp4");
+	assert_null(match_name(p, &r, NULL));			/* rm that opened: not an unlink */
+	r.type = CAMVAULT_REC_UNLINK;
+	assert_string_equal(match_name(p, &r, NULL), "rm");
+	cv_policy_free(p);
+}
+
+static void test_keys(void **state)
+{
+	struct cv_policy *p = parse_ok("allow by-comm op=read comm=frigate.cleanu\n"
+				       "allow by-uid op=write uid=0,1000\n"
+				       "allow by-cgroup op=mmap cgroup=4242\n"
+				       "allow by-vault op=unlink exe=/usr/bin/rm vault=cam1\n"
+				       "allow by-path op=rename exe=/usr/bin/mv path=/media/frigate/recordings/*\n");
+	struct cv_vault_entry cam0 = { .name = "cam0" }, cam1 = { .name = "cam1" };
+	struct camvault_rec r;
+
+	(void)state;
+	r = rec("/usr/bin/python3.11", "frigate.cleanu", 5, "/x");
+	r.bytes_read = 1;
+	assert_string_equal(match_name(p, &r, NULL), "by-comm");
+	snprintf(r.comm, sizeof(r.comm), "python3");
+	assert_null(match_name(p, &r, NULL));
+
+	r = rec("/usr/bin/dd", "dd", 1000, "/x");
+	r.bytes_written = 1;
+	assert_string_equal(match_name(p, &r, NULL), "by-uid");
+	r.uid = 0;
+	assert_string_equal(match_name(p, &r, NULL), "by-uid");
+	r.uid = 999;
+	assert_null(match_name(p, &r, NULL));
+
+	r = rec("/usr/bin/x", "x", 7, "/x");
+	r.mmaps = 1;
+	r.cgroup_id = 4242;
+	assert_string_equal(match_name(p, &r, NULL), "by-cgroup");
+	r.cgroup_id = 4243;
+	assert_null(match_name(p, &r, NULL));
+
+	r = rec("/usr/bin/rm", "rm", 0, "/media/frigate/a.mp4");
+	r.type = CAMVAULT_REC_UNLINK;
+	assert_string_equal(match_name(p, &r, &cam1), "by-vault");
+	assert_null(match_name(p, &r, &cam0));
+	assert_null(match_name(p, &r, NULL));
+
+	r = rec("/usr/bin/mv", "mv", 0, "/media/frigate/recordings/2026-11-25/10/front/00.00.mp4");
+	r.type = CAMVAULT_REC_RENAME;
+	snprintf(r.path2, sizeof(r.path2), "/media/frigate/recordings/old.mp4");
+	assert_string_equal(match_name(p, &r, NULL), "by-path");
+	/* Moved out of the recordings: the new name must match too. */
+	snprintf(r.path2, sizeof(r.path2), "/home/mallory/clip.mp4");
+	assert_null(match_name(p, &r, NULL));
+	snprintf(r.path, sizeof(r.path), "/media/frigate/clips/a.mp4");
+	snprintf(r.path2, sizeof(r.path2), "/media/frigate/recordings/a.mp4");
+	assert_null(match_name(p, &r, NULL));
+	cv_policy_free(p);
+}
+
+/* cgroup=/PATH and unit=NAME: the directory's inode under the cgroup root is the record's cgroup id. */
+static void test_cgroup_path(void **state)
+{
+	char root[] = "/tmp/camvault-unit-cgroup.XXXXXX", dir[256];
+	struct cv_policy *p;
+	struct camvault_rec r = rec("/usr/lib/ffmpeg/7.0/bin/ffmpeg", "ffmpeg", 0, "/media/frigate/a.mp4");
+	struct stat st;
+
+	(void)state;
+	assert_non_null(mkdtemp(root));
+	snprintf(dir, sizeof(dir), "%s/system.slice", root);
+	assert_int_equal(mkdir(dir, 0755), 0);
+	snprintf(dir, sizeof(dir), "%s/system.slice/frigate.service", root);
+	assert_int_equal(mkdir(dir, 0755), 0);
+	assert_int_equal(stat(dir, &st), 0);
+	setenv(CV_POLICY_CGROUP_ENV, root, 1);
+	p = parse_ok("allow frigate op=write unit=frigate.service\n"
+		     "allow docker op=read cgroup=/system.slice\n");
+	r.bytes_written = 1;
+	r.cgroup_id = st.st_ino;
+	assert_string_equal(match_name(p, &r, NULL), "frigate");
+	r.cgroup_id = st.st_ino + 1;
+	assert_null(match_name(p, &r, NULL));
+	snprintf(dir, sizeof(dir), "%s/system.slice", root);
+	assert_int_equal(stat(dir, &st), 0);
+	r.bytes_written = 0;
+	r.bytes_read = 1;
+	r.cgroup_id = st.st_ino;
+	assert_string_equal(match_name(p, &r, NULL), "docker");
+	cv_policy_free(p);
+	unsetenv(CV_POLICY_CGROUP_ENV);
+	cv_test_rmtree(root);
+}
+
+static void test_rec_vault(void **state)
+{
+	struct cv_vault_entry v[3] = {
+		{ .name = "cam0", .backing = "/var/lib/camvault/cam0.img", .mountpoint = "/media/frigate" },
+		{ .name = "cam1", .backing = "/dev/sda2", .mountpoint = "/media/frigate/clips" },
+		{ .name = "cam2", .backing = "/srv/cam2.img", .mountpoint = "" },
+	};
+	struct cv_registry reg = { v, 3 };
+	struct camvault_rec r = rec("/usr/bin/cat", "cat", 0, "/media/frigate/recordings/a.mp4");
+
+	(void)state;
+	assert_ptr_equal(cv_rec_vault(&reg, &r), &v[0]);
+	snprintf(r.path, sizeof(r.path), "/media/frigate/clips/a.mp4");
+	assert_ptr_equal(cv_rec_vault(&reg, &r), &v[1]);	/* the longest mountpoint */
+	snprintf(r.path, sizeof(r.path), "/media/frigate");
+	assert_ptr_equal(cv_rec_vault(&reg, &r), &v[0]);
+	snprintf(r.path, sizeof(r.path), "/media/frigate2/a.mp4");
+	assert_null(cv_rec_vault(&reg, &r));			/* not a whole component */
+	snprintf(r.path, sizeof(r.path), "/dev/sda2");
+	assert_ptr_equal(cv_rec_vault(&reg, &r), &v[1]);
+	snprintf(r.path, sizeof(r.path), "/dev/mapper/cam2");
+	assert_ptr_equal(cv_rec_vault(&reg, &r), &v[2]);
+	snprintf(r.path, sizeof(r.path), "/srv/cam2.img");
+	assert_ptr_equal(cv_rec_vault(&reg, &r), &v[2]);
+	snprintf(r.path, sizeof(r.path), "/dev/video0");
+	assert_null(cv_rec_vault(&reg, &r));
+	assert_null(cv_rec_vault(NULL, &r));
+}
+
+static void test_load_missing(void **state)
+{
+	char dir[] = "/tmp/camvault-unit-policy.XXXXXX", path[256], buf[256], err[512] = "";
+	struct camvault_rec r = rec("/usr/bin/cat", "cat", 0, "/media/frigate/a.mp4");
+	struct cv_policy *p = NULL;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/policy.conf", dir);
+	assert_int_equal(cv_policy_load(path, &p, err, sizeof(err)), 0);
+	assert_int_equal(cv_policy_count(p), 0);
+	assert_null(cv_policy_match(p, &r, NULL));
+	cv_policy_free(p);
+	setenv("CAMVAULT_ETC", dir, 1);
+	assert_string_equal(cv_policy_path(buf, sizeof(buf)), path);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("allow a op=read exe=/usr/bin/cat\nallow b op=read\n", f);
+	fclose(f);
+	assert_int_equal(cv_policy_load(NULL, &p, err, sizeof(err)), -1);
+	assert_null(p);
+	assert_non_null(strstr(err, "policy.conf line 2: rule 'b' does not say who"));
+	unsetenv("CAMVAULT_ETC");
+	cv_test_rmtree(dir);
+}
+
+/* The shipped policy.conf, its example rules uncommented. */
+static struct cv_policy *shipped(void)
+{
+	char path[512], text[16384], out[16384];
+	struct cv_policy *p = NULL;
+	size_t n, i = 0, o = 0;
+	char err[1024] = "";
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/etc/policy.conf", CV_SRCDIR);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	n = fread(text, 1, sizeof(text) - 1, f);
+	fclose(f);
+	text[n] = '\0';
+	/* As shipped: no rules, everything unexpected. */
+	assert_int_equal(cv_policy_parse(text, n, path, &p, err, sizeof(err)), 0);
+	assert_int_equal(cv_policy_count(p), 0);
+	cv_policy_free(p);
+	while (i < n) {
+		if ((i == 0 || text[i - 1] == '\n') && !strncmp(text + i, "#allow ", 7))
+			i++;
+		out[o++] = text[i++];
+	}
+	if (cv_policy_parse(out, o, path, &p, err, sizeof(err)))
+		fail_msg("the shipped examples do not parse: %s", err);
+	assert_int_equal(cv_policy_count(p), 8);
+	return p;
+}
+
+static void test_frigate_example(void **state)
+{
+	struct cv_vault_entry cam0 = { .name = "cam0", .backing = "/var/lib/camvault/cam0.img",
+				       .mountpoint = "/media/frigate" };
+	const char *seg = "/media/frigate/recordings/2026-11-25/10/front_door/05.00.mp4";
+	struct cv_policy *p = shipped();
+	struct camvault_rec r;
+
+	(void)state;
+	r = rec("/usr/lib/ffmpeg/7.0/bin/ffmpeg", "ffmpeg", 0, seg);
+	r.bytes_written = 4 << 20;
+	assert_string_equal(match_name(p, &r, &cam0), "frigate-record");
+	r = rec("/usr/bin/cp", "cp", 1000, seg);
+	r.bytes_read = 4 << 20;
+	assert_null(match_name(p, &r, &cam0));
+	r = rec("/usr/local/nginx/sbin/nginx", "nginx", 0, seg);
+	r.bytes_read = 4 << 20;
+	assert_string_equal(match_name(p, &r, &cam0), "frigate-serve");
+	set_peer(&r, "192.168.1.20", 51000);
+	assert_string_equal(match_name(p, &r, &cam0), "frigate-serve");	/* serving IS sending to a peer */
+	r = rec("/usr/bin/python3.11", "frigate.record", 0, seg);
+	r.type = CAMVAULT_REC_UNLINK;
+	assert_string_equal(match_name(p, &r, &cam0), "frigate-retention");
+	r.type = CAMVAULT_REC_SESSION;
+	r.bytes_read = 1;
+	set_peer(&r, "203.0.113.9", 443);
+	assert_null(match_name(p, &r, &cam0));		/* Python shipping footage out: not retention */
+	r = rec("/usr/lib/ffmpeg/7.0/bin/ffmpeg", "ffmpeg", 0, seg);
+	r.bytes_read = 1;
+	set_peer(&r, "203.0.113.9", 443);
+	assert_null(match_name(p, &r, &cam0));		/* ffmpeg streaming a clip out */
+	cv_policy_free(p);
+}
+
+static void test_motioneye_example(void **state)
+{
+	const char *movie = "/var/lib/motioneye/Camera1/2026-11-25/10-05-00.mp4";
+	struct cv_policy *p = shipped();
+	struct camvault_rec r;
+
+	(void)state;
+	r = rec("/usr/bin/motion", "motion", 115, movie);
+	r.bytes_written = 1 << 20;
+	assert_string_equal(match_name(p, &r, NULL), "motion-record");
+	r = rec("/usr/bin/motion", "motion", 115, "/dev/video0");
+	r.rflags = CAMVAULT_RF_CAMERA;
+	r.streamons = 1;
+	r.dqbufs = 900;
+	r.mmaps = 4;
+	assert_string_equal(match_name(p, &r, NULL), "motion-camera");
+	r = rec("/usr/bin/python3.11", "meyectl", 0, movie);
+	r.bytes_read = 1 << 20;
+	set_peer(&r, "192.168.1.20", 40000);
+	assert_string_equal(match_name(p, &r, NULL), "motioneye-serve");
+	r.rflags = 0;
+	r.type = CAMVAULT_REC_UNLINK;
+	assert_string_equal(match_name(p, &r, NULL), "motioneye-cleanup");
+	r = rec("/usr/bin/ffmpeg", "ffmpeg", 1000, "/dev/video0");
+	r.rflags = CAMVAULT_RF_CAMERA;
+	r.streamons = 1;
+	r.dqbufs = 10;
+	assert_null(match_name(p, &r, NULL));		/* someone else watching the camera */
+	r = rec("/usr/bin/cp", "cp", 1000, movie);
+	r.bytes_read = 1 << 20;
+	assert_null(match_name(p, &r, NULL));
+	cv_policy_free(p);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_comments_and_empty),
+		cmocka_unit_test(test_ops),
+		cmocka_unit_test(test_every_op),
+		cmocka_unit_test(test_keys),
+		cmocka_unit_test(test_cgroup_path),
+		cmocka_unit_test(test_rec_vault),
+		cmocka_unit_test(test_load_missing),
+		cmocka_unit_test(test_frigate_example),
+		cmocka_unit_test(test_motioneye_example),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
