@@ -4,13 +4,23 @@
 #   make check        every test layer; ends with "N passed, N failed, N skipped"
 #   make demo         the story, in a Debian 6.1 guest with a TPM
 #   make bench        throughput against dm-crypt in a guest; the probes' cost natively and in the guest
+#   make install      the tool, its man page, the agent's systemd unit and example configs (DESTDIR, PREFIX)
 #
 # When run by Kbuild (KERNELRELEASE set), the module is described by ./Kbuild instead.
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
 export KDIR
 
-.PHONY: all module bpf agent check demo bench deps clean
+.PHONY: all module bpf agent check demo bench deps install clean
+
+# make install: PREFIX for the man page; the tool goes to /usr/sbin, where the unit runs it. DESTDIR for
+# packaging. Example configs (etc/*.conf) go to /etc/camvault, never over a file already there.
+DESTDIR ?=
+PREFIX ?= /usr
+SBINDIR ?= /usr/sbin
+MANDIR ?= $(PREFIX)/share/man
+UNITDIR ?= /lib/systemd/system
+CONFDIR ?= /etc/camvault
 
 all: agent module
 
@@ -40,6 +50,16 @@ demo: deps
 
 bench: deps
 	@tests/bench.sh
+
+install: agent
+	install -D -m 0755 agent/camvault "$(DESTDIR)$(SBINDIR)/camvault"
+	install -D -m 0644 agent/camvault.8 "$(DESTDIR)$(MANDIR)/man8/camvault.8"
+	install -D -m 0644 systemd/camvault-agent.service "$(DESTDIR)$(UNITDIR)/camvault-agent.service"
+	install -d -m 0755 "$(DESTDIR)$(CONFDIR)"
+	@for f in $(wildcard etc/*.conf); do \
+		t="$(DESTDIR)$(CONFDIR)/$${f#etc/}"; \
+		if [ -e "$$t" ]; then echo "install: $$t exists: kept"; else install -m 0644 "$$f" "$$t"; fi; \
+	done
 
 clean:
 	$(MAKE) -C bpf clean
