@@ -4,14 +4,24 @@
 #   make check        every test layer; ends with "N passed, N failed, N skipped"
 #   make demo         the story, in a Debian 6.1 guest with a TPM
 #   make bench        throughput against dm-crypt in a guest; the probes' cost natively and in the guest
-#   make install-etc  the example push.conf as /etc/camvault/push.conf (mode 0600), unless there is one
+#   make install      the tool, its man page, the agent's systemd unit and example configs (DESTDIR, PREFIX)
 #
 # When run by Kbuild (KERNELRELEASE set), the module is described by ./Kbuild instead.
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
 export KDIR
 
-.PHONY: all module bpf agent check demo bench deps clean install-etc
+.PHONY: all module bpf agent check demo bench deps install clean
+
+# make install: PREFIX for the man page; the tool goes to /usr/sbin, where the unit runs it. DESTDIR for
+# packaging. Example configs (etc/*.conf) go to /etc/camvault, never over a file already there; push.conf,
+# which may hold secrets, mode 0600.
+DESTDIR ?=
+PREFIX ?= /usr
+SBINDIR ?= /usr/sbin
+MANDIR ?= $(PREFIX)/share/man
+UNITDIR ?= /lib/systemd/system
+CONFDIR ?= /etc/camvault
 
 all: agent module
 
@@ -42,13 +52,16 @@ demo: deps
 bench: deps
 	@tests/bench.sh
 
-# push.conf may hold secrets: mode 0600 from the start, and an owner's file is never overwritten.
-install-etc:
-	@if [ -e "$(DESTDIR)/etc/camvault/push.conf" ]; then \
-		echo "install-etc: kept $(DESTDIR)/etc/camvault/push.conf (the example is etc/push.conf)"; \
-	else \
-		install -D -m 0600 etc/push.conf "$(DESTDIR)/etc/camvault/push.conf"; \
-	fi
+install: agent
+	install -D -m 0755 agent/camvault "$(DESTDIR)$(SBINDIR)/camvault"
+	install -D -m 0644 agent/camvault.8 "$(DESTDIR)$(MANDIR)/man8/camvault.8"
+	install -D -m 0644 systemd/camvault-agent.service "$(DESTDIR)$(UNITDIR)/camvault-agent.service"
+	install -d -m 0755 "$(DESTDIR)$(CONFDIR)"
+	@for f in $(wildcard etc/*.conf); do \
+		t="$(DESTDIR)$(CONFDIR)/$${f#etc/}"; \
+		m=0644; [ "$$f" = etc/push.conf ] && m=0600; \
+		if [ -e "$$t" ]; then echo "install: $$t exists: kept"; else install -m $$m "$$f" "$$t"; fi; \
+	done
 
 clean:
 	$(MAKE) -C bpf clean

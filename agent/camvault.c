@@ -21,6 +21,7 @@
 	C(lock, "wipe a vault's key from the kernel now: its I/O fails from then on") \
 	C(shred, "destroy a vault's key for good: its TPM secret and its header") \
 	C(trace, "print every access to footage and cameras as the probes record it") \
+	C(agent, "the daemon: open the vaults, load the probes, keep the access log (camvault-agent.service)") \
 	C(create, "create a vault from a raw key file (testing; no TPM)") \
 	C(remove, "remove a vault's device (and the loop device of its image)") \
 	C(report, "who touched footage, expected or not, and the log's coverage (text, JSON, HTML)") \

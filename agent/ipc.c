@@ -5,6 +5,7 @@
  */
 #define _DEFAULT_SOURCE
 #include <errno.h>
+#include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +44,12 @@ static const struct nla_policy cv_vault_policy[CAMVAULT_A_MAX + 1] = {
 	[CAMVAULT_A_VAULT_IO_ERRORS] = CV_POLICY_U(64),
 };
 
+static const struct nla_policy cv_event_policy[CAMVAULT_A_MAX + 1] = {
+	[CAMVAULT_A_EVENT] = CV_POLICY_U(32),
+	[CAMVAULT_A_VAULT_NAME] = { .type = NLA_STRING, .maxlen = CAMVAULT_NAME_MAXLEN },
+	[CAMVAULT_A_VAULT_IO_ERRORS] = CV_POLICY_U(64),
+};
+
 /* A required attribute of a message: its type, and the errors for it missing and malformed. */
 struct cv_attr_rule {
 	int type;
@@ -64,6 +71,12 @@ static const struct cv_attr_rule cv_vault_rules[] = {
 	{ CAMVAULT_A_VAULT_BYTES_READ, CV_PARSE_NO_BYTES_READ, CV_PARSE_BAD_BYTES_READ },
 	{ CAMVAULT_A_VAULT_BYTES_WRITTEN, CV_PARSE_NO_BYTES_WRITTEN, CV_PARSE_BAD_BYTES_WRITTEN },
 	{ CAMVAULT_A_VAULT_IO_ERRORS, CV_PARSE_NO_IO_ERRORS, CV_PARSE_BAD_IO_ERRORS },
+};
+
+/* CAMVAULT_A_VAULT_IO_ERRORS is optional in an event: only its malformed form has a rule. */
+static const struct cv_attr_rule cv_event_rules[] = {
+	{ CAMVAULT_A_EVENT, CV_PARSE_NO_EVENT, CV_PARSE_BAD_EVENT },
+	{ CAMVAULT_A_VAULT_NAME, CV_PARSE_NO_VAULT_NAME, CV_PARSE_BAD_VAULT_NAME },
 };
 
 #define CV_NRULES(r) (sizeof(r) / sizeof((r)[0]))
@@ -95,6 +108,8 @@ static const char *const cv_parse_errors[__CV_PARSE_MAX] = {
 	[CV_PARSE_BAD_BYTES_WRITTEN] = "CAMVAULT_A_VAULT_BYTES_WRITTEN is not an 8-byte u64",
 	[CV_PARSE_NO_IO_ERRORS] = "vault has no CAMVAULT_A_VAULT_IO_ERRORS attribute",
 	[CV_PARSE_BAD_IO_ERRORS] = "CAMVAULT_A_VAULT_IO_ERRORS is not an 8-byte u64",
+	[CV_PARSE_NO_EVENT] = "event has no CAMVAULT_A_EVENT attribute",
+	[CV_PARSE_BAD_EVENT] = "CAMVAULT_A_EVENT is not a 4-byte u32",
 };
 
 const char *cv_parse_strerror(int err)
@@ -220,6 +235,55 @@ int cv_parse_vault(const struct nlmsghdr *nlh, size_t len, struct cv_vault_info 
 	return 0;
 }
 
+int cv_parse_event(const struct nlmsghdr *nlh, size_t len, struct cv_event *out)
+{
+	struct nlattr *tb[CAMVAULT_A_MAX + 1] = { 0 };
+	int ret;
+
+	ret = cv_parse_genl(nlh, len, CAMVAULT_CMD_EVENT, cv_event_policy, cv_event_rules, CV_NRULES(cv_event_rules),
+			    tb);
+	if (ret)
+		return ret;
+	if (!cv_attr_string_ok(tb[CAMVAULT_A_VAULT_NAME], sizeof(out->vault)))
+		return -CV_PARSE_BAD_VAULT_NAME;
+
+	out->event = nla_get_u32(tb[CAMVAULT_A_EVENT]);
+	strcpy(out->vault, nla_data(tb[CAMVAULT_A_VAULT_NAME]));
+	out->has_io_errors = tb[CAMVAULT_A_VAULT_IO_ERRORS] != NULL;
+	out->io_errors = out->has_io_errors ? nla_get_u64(tb[CAMVAULT_A_VAULT_IO_ERRORS]) : 0;
+	return 0;
+}
+
+const char *cv_event_name(uint32_t event)
+{
+	switch (event) {
+	case CAMVAULT_EVENT_OPENED:
+		return "opened";
+	case CAMVAULT_EVENT_LOCKED:
+		return "locked";
+	case CAMVAULT_EVENT_CLOSED:
+		return "closed";
+	case CAMVAULT_EVENT_IO_ERROR:
+		return "io_error";
+	}
+	return NULL;
+}
+
+int cv_event_format(const struct cv_event *e, char *buf, size_t len)
+{
+	const char *name = cv_event_name(e->event);
+	char unknown[32];
+
+	if (!name) {
+		snprintf(unknown, sizeof(unknown), "event %" PRIu32, e->event);
+		name = unknown;
+	}
+	if (e->has_io_errors)
+		return snprintf(buf, len, "kernel: %s vault %s (%" PRIu64 " I/O error%s)", name, e->vault,
+				e->io_errors, e->io_errors == 1 ? "" : "s");
+	return snprintf(buf, len, "kernel: %s vault %s", name, e->vault);
+}
+
 int cv_ipc_open(struct cv_ipc *ipc, char *err, size_t errlen)
 {
 	struct timeval tv = { .tv_sec = CV_IPC_TIMEOUT_S };
@@ -264,6 +328,85 @@ err:
 	nl_socket_free(ipc->sk);
 	ipc->sk = NULL;
 	return ret;
+}
+
+/* The kernel's events come in bursts (a lock, a rain of I/O errors): room for many before any is dropped. */
+#define CV_IPC_EVENTS_RCVBUF (256 * 1024)
+
+int cv_ipc_events_open(struct cv_ipc *ipc, char *err, size_t errlen)
+{
+	int ret, grp;
+
+	ret = cv_ipc_open(ipc, err, errlen);
+	if (ret)
+		return ret;
+	grp = genl_ctrl_resolve_grp(ipc->sk, CAMVAULT_GENL_NAME, CAMVAULT_MCGRP_EVENTS);
+	if (grp < 0) {
+		snprintf(err, errlen, "camvault.ko has no multicast group '%s' (%s): the tool and the module do not "
+			 "match, install both from the same camvault release", CAMVAULT_MCGRP_EVENTS, nl_geterror(grp));
+		ret = -EPROTO;
+		goto err;
+	}
+	ret = nl_socket_add_membership(ipc->sk, grp);
+	if (ret < 0) {
+		snprintf(err, errlen, "cannot join camvault.ko's event group '%s' (%s): run as root",
+			 CAMVAULT_MCGRP_EVENTS, nl_geterror(ret));
+		ret = -EPERM;
+		goto err;
+	}
+	/* A failure leaves the default size, which only drops events sooner (and says so). */
+	nl_socket_set_buffer_size(ipc->sk, CV_IPC_EVENTS_RCVBUF, 0);
+	ret = nl_socket_set_nonblocking(ipc->sk);
+	if (ret < 0) {
+		snprintf(err, errlen, "cannot make the netlink event socket non-blocking (%s)", nl_geterror(ret));
+		ret = -EIO;
+		goto err;
+	}
+	return 0;
+
+err:
+	cv_ipc_close(ipc);
+	return ret;
+}
+
+int cv_ipc_events_fd(const struct cv_ipc *ipc)
+{
+	return nl_socket_get_fd(ipc->sk);
+}
+
+int cv_ipc_events_read(struct cv_ipc *ipc, cv_event_cb cb, void *ctx, unsigned int *bad)
+{
+	/* Aligned for struct nlmsghdr; one datagram is never larger than the kernel's NLMSG_GOODSIZE. */
+	static uint32_t buf[8192];
+	int fd = nl_socket_get_fd(ipc->sk), count = 0;
+
+	for (;;) {
+		ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+		struct nlmsghdr *nlh = (struct nlmsghdr *)buf;
+		int rem;
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return count;
+			return -errno;
+		}
+		for (rem = (int)n; nlmsg_ok(nlh, rem); nlh = nlmsg_next(nlh, &rem)) {
+			struct cv_event e;
+
+			/* Only the family's own messages; the controller's (family changes) are not events. */
+			if (nlh->nlmsg_type != ipc->family)
+				continue;
+			if (cv_parse_event(nlh, nlh->nlmsg_len, &e)) {
+				if (bad)
+					(*bad)++;
+				continue;
+			}
+			cb(&e, ctx);
+			count++;
+		}
+	}
 }
 
 void cv_ipc_close(struct cv_ipc *ipc)

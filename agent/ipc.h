@@ -64,6 +64,9 @@ enum cv_parse_err {
 	CV_PARSE_BAD_BYTES_WRITTEN,	/* not an 8-byte u64 */
 	CV_PARSE_NO_IO_ERRORS,
 	CV_PARSE_BAD_IO_ERRORS,		/* not an 8-byte u64 */
+	/* cv_parse_event() */
+	CV_PARSE_NO_EVENT,		/* CAMVAULT_A_EVENT missing */
+	CV_PARSE_BAD_EVENT,		/* CAMVAULT_A_EVENT not a 4-byte u32 */
 	__CV_PARSE_MAX
 };
 
@@ -79,6 +82,29 @@ int cv_parse_status(const struct nlmsghdr *nlh, size_t len, struct cv_status *ou
  * success, every attribute of the contract required. Returns 0 or -CV_PARSE_*.
  */
 int cv_parse_vault(const struct nlmsghdr *nlh, size_t len, struct cv_vault_info *out);
+
+/* One CAMVAULT_CMD_EVENT message of the multicast group CAMVAULT_MCGRP_EVENTS. */
+struct cv_event {
+	uint32_t event;				/* enum camvault_event; a newer module's may be unknown here */
+	char vault[CAMVAULT_NAME_MAXLEN];	/* NUL-terminated, printable ASCII, not empty */
+	bool has_io_errors;
+	uint64_t io_errors;			/* CAMVAULT_EVENT_IO_ERROR: the vault's error count */
+};
+
+/*
+ * Parses one event message, like cv_parse_vault(): pure, *out written only on success; CAMVAULT_A_EVENT and
+ * CAMVAULT_A_VAULT_NAME required, CAMVAULT_A_VAULT_IO_ERRORS optional. Returns 0 or -CV_PARSE_*.
+ */
+int cv_parse_event(const struct nlmsghdr *nlh, size_t len, struct cv_event *out);
+
+/* "opened", "locked", "closed", "io_error", or NULL for an event this tool does not know. */
+const char *cv_event_name(uint32_t event);
+
+/*
+ * The event as the access log's text: "kernel: <event> vault <name>", plus " (N I/O errors)" with a count;
+ * an unknown event is "event <number>". Returns the length it needed (like snprintf).
+ */
+int cv_event_format(const struct cv_event *e, char *buf, size_t len);
 
 /* The reason for a -CV_PARSE_* (or CV_PARSE_*) code, as a phrase ("reply has no CAMVAULT_A_VERSION ..."). */
 const char *cv_parse_strerror(int err);
@@ -117,6 +143,23 @@ int cv_ipc_get_vaults(struct cv_ipc *ipc, struct cv_vault_info **vaults, size_t 
  * longer than CAMVAULT_NAME_MAXLEN - 1).
  */
 int cv_ipc_lock(struct cv_ipc *ipc, const char *name, char *err, size_t errlen);
+
+/*
+ * Opens a connection like cv_ipc_open() that listens to the module's events multicast group instead of
+ * asking: non-blocking, for an event loop (poll cv_ipc_events_fd() for reading, then cv_ipc_events_read()).
+ * Returns 0 or a negative errno (-ENOENT: module not loaded); close it with cv_ipc_close().
+ */
+int cv_ipc_events_open(struct cv_ipc *ipc, char *err, size_t errlen);
+int cv_ipc_events_fd(const struct cv_ipc *ipc);
+
+typedef void (*cv_event_cb)(const struct cv_event *e, void *ctx);
+
+/*
+ * Hands cb every event waiting, without blocking; messages that do not parse are counted in *bad (may be
+ * NULL). Returns how many events, -ENOBUFS when the kernel dropped events because the socket's buffer was
+ * full (the caller says so: events were lost; reading goes on after), or another negative errno.
+ */
+int cv_ipc_events_read(struct cv_ipc *ipc, cv_event_cb cb, void *ctx, unsigned int *bad);
 
 void cv_ipc_close(struct cv_ipc *ipc);
 

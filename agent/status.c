@@ -12,7 +12,8 @@
  *	vault cam0 (dm-0, 254:0) aes-xts-plain64 open, read 1.2 MiB, written 3.4 MiB, 0 I/O errors
  * with one "vault" line per vault (CAMVAULT_CMD_GET_VAULTS), LOCKED instead of open once its key was wiped;
  * or, without the module, "module: not loaded (...)" and no vaults line. Without a TPM the TPM line is
- * "TPM: none found (<why and the fix>)", which is not an error. Then one "registered" line per vault of the
+ * "TPM: none found (<why and the fix>)", which is not an error. Then "agent: running (pid N), R rows in DB, last
+ * checkpoint T" or "agent: not running, ..." (cv_agent_status_line()). Then one "registered" line per vault of the
  * registry (cv_registered_line()). The probes are those pinned in bpffs (cv_probes_status()); without any,
  * "probes: not running (no agent)", which is not an error. Exit status: 1 when the module cannot be asked.
  */
@@ -26,6 +27,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "agentinfo.h"
 #include "ipc.h"
 #include "probes.h"
 #include "record.h"
@@ -288,6 +290,7 @@ int cmd_status(int argc, char **argv)
 	struct cv_status st = { 0 };
 	struct cv_ipc ipc;
 	struct cv_probes_pinned probes;
+	struct cv_agent_info agent;
 	const char *probes_dir = cv_probes_pin_dir();
 	char probes_err[CV_ERRLEN] = "";
 	bool json = false;
@@ -381,6 +384,9 @@ int cmd_status(int argc, char **argv)
 		else
 			printf("TPM: present (manufacturer %s, firmware %u.%u)\n", tpm.manufacturer,
 			       tpm.firmware1 >> 16, tpm.firmware1 & 0xffff);
+		cv_agent_info(&agent);
+		cv_agent_status_line(&agent, line, sizeof(line));
+		printf("%s\n", line);
 		for (i = 0; i < n; i++) {
 			cv_vault_line(&vaults[i], line, sizeof(line));
 			printf("%s\n", line);

@@ -25,13 +25,12 @@
 #include <string.h>
 #include <time.h>
 
-#include <libdevmapper.h>
-
 #include "args.h"
 #include "btf.h"
 #include "probes.h"
 #include "record.h"
 #include "vault.h"
+#include "watch.h"
 
 static volatile sig_atomic_t cv_trace_stop;
 
@@ -118,21 +117,13 @@ static int cv_trace_unpin(void)
 /* Watches what vault e consists of; prints what on stderr. */
 static int cv_trace_vault(struct cv_probes *p, const struct cv_vault_entry *e)
 {
-	char dev[64 + PATH_MAX], dir[PATH_MAX], err[CV_ERRLEN];
-	int ret;
+	char desc[3 * PATH_MAX + 64], err[CV_ERRLEN];
 
-	ret = cv_probes_watch_file(p, e->backing);
-	if (ret) {
-		fprintf(stderr, "camvault: cannot watch vault %s's store %s: %s\n", e->name, e->backing, strerror(-ret));
+	if (cv_watch_vault(p, e, NULL, desc, sizeof(desc), err, sizeof(err))) {
+		fprintf(stderr, "camvault: %s\n", err);
 		return -1;
 	}
-	fprintf(stderr, "trace: vault %s: store %s", e->name, e->backing);
-	snprintf(dev, sizeof(dev), "%s/%s", dm_dir(), e->name);
-	if (!cv_probes_watch_file(p, dev))
-		fprintf(stderr, ", device %s", dev);
-	if (cv_vault_mounted(e->name, dir, sizeof(dir), err, sizeof(err)) > 0 && !cv_probes_watch_fs(p, dir))
-		fprintf(stderr, ", files under %s", dir);
-	fprintf(stderr, "\n");
+	fprintf(stderr, "trace: vault %s: %s\n", e->name, desc);
 	return 0;
 }
 

@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The agent's pure decisions (agentlogic.h): replays, loss deltas, timer deadlines, the daily digest's
+ * time, log line prefixes. No I/O here: tests/unit/test_agent.c checks each.
+ */
+#define _DEFAULT_SOURCE
+#include <stdio.h>
+#include <string.h>
+
+#include "agentlogic.h"
+
+#define NS_PER_S 1000000000LL
+
+bool cv_agent_is_replay(const void *last, size_t last_len, const struct camvault_rec *r)
+{
+	return last && last_len == sizeof(*r) && !memcmp(last, r, sizeof(*r));
+}
+
+uint64_t cv_agent_lost_delta(uint64_t logged, uint64_t now)
+{
+	return now >= logged ? now - logged : now;
+}
+
+int64_t cv_agent_next_due(const struct cv_agent_due *d)
+{
+	const int64_t all[] = { d->checkpoint_ns, d->lost_check_ns, d->retry_ns };
+	int64_t next = 0;
+	size_t i;
+
+	for (i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+		if (all[i] > 0 && (!next || all[i] < next))
+			next = all[i];
+	return next;
+}
+
+int64_t cv_agent_checkpoint_due(int64_t rows, int64_t ckpt_rows, int64_t ckpt_mono_s, unsigned int every_s)
+{
+	if (rows <= ckpt_rows)
+		return 0;
+	return (ckpt_mono_s + (int64_t)every_s) * NS_PER_S;
+}
+
+void cv_agent_timer_spec(int64_t due_ns, struct itimerspec *its)
+{
+	memset(its, 0, sizeof(*its));
+	if (due_ns <= 0)
+		return;
+	its->it_value.tv_sec = due_ns / NS_PER_S;
+	its->it_value.tv_nsec = due_ns % NS_PER_S;
+}
+
+int cv_agent_parse_hhmm(const char *s)
+{
+	int h, m;
+
+	if (!s || strlen(s) != 5 || s[2] != ':')
+		return -1;
+	if (s[0] < '0' || s[0] > '9' || s[1] < '0' || s[1] > '9' || s[3] < '0' || s[3] > '9' || s[4] < '0' ||
+	    s[4] > '9')
+		return -1;
+	h = (s[0] - '0') * 10 + (s[1] - '0');
+	m = (s[3] - '0') * 10 + (s[4] - '0');
+	if (h > 23 || m > 59)
+		return -1;
+	return h * 60 + m;
+}
+
+time_t cv_agent_next_daily(time_t now, int minutes)
+{
+	struct tm tm;
+	time_t t;
+	int day;
+
+	localtime_r(&now, &tm);
+	/* Today's, then the following days' (a DST gap can skip a day's time: take the next that exists). */
+	for (day = 0; day < 3; day++) {
+		struct tm want = tm;
+
+		want.tm_mday += day;
+		want.tm_hour = minutes / 60;
+		want.tm_min = minutes % 60;
+		want.tm_sec = 0;
+		want.tm_isdst = -1;
+		t = mktime(&want);
+		if (t != (time_t)-1 && t > now)
+			return t;
+	}
+	return now + 24 * 3600;
+}
+
+int cv_agent_format_line(char *buf, size_t len, int prio, bool journal, const char *msg)
+{
+	if (journal)
+		return snprintf(buf, len, "<%d>%s\n", prio, msg);
+	return snprintf(buf, len, "%s: %s\n", prio <= CV_AGENT_ERR ? "camvault" : "agent", msg);
+}

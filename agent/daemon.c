@@ -1,0 +1,772 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * camvault agent [--db PATH] [--tier TIER] [--checkpoint-every S] [--digest-at HH:MM] [--verbose]
+ *
+ * The daemon (systemd: camvault-agent.service). At start it opens the access log (with the TPM: a first
+ * start creates its signing key), loads the probes pinned in bpffs (or takes up those a previous agent left
+ * there, with the records they kept meanwhile), writes "agent started", opens and mounts every vault of
+ * vaults.conf that is not pin or noauto, watches the vaults and the cameras, and subscribes to camvault.ko's
+ * events. Then it sleeps in one epoll over the probes' ring buffer, the kernel's event socket, a signalfd and
+ * timerfds that are armed only when something is due: idle, it never wakes up.
+ *
+ * Each record is committed to the log inside the ring buffer's callback, before the ring moves past it: a
+ * kill -9 at any moment loses nothing. The one record that can then come twice (committed, the ring not yet
+ * moved on) is recognised at the next start, byte for byte, and skipped. Losses the probes count become
+ * 'lost' rows, never silence.
+ *
+ * SIGHUP re-reads vaults.conf (opens and watches new vaults, unwatches removed ones) and the alerts'
+ * configuration; SIGTERM or SIGINT drains the ring, writes "agent stopped", closes the log with a checkpoint,
+ * and leaves the probes pinned (sessions still open stay with them for the next agent). Vaults stay open and
+ * mounted: the NVR keeps recording while the agent restarts.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/file.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libdevmapper.h>
+#include <sqlite3.h>
+
+#include "args.h"
+#include "btf.h"
+#include "daemon.h"
+#include "dm.h"
+#include "record.h"
+#include "registry.h"
+#include "vault.h"
+
+#define CAMVAULT_AGENT_VERSION	"0.1.0"
+#define NS_PER_S		1000000000LL
+/* A look at the loss counters this long after the last records: losses without records still show. */
+#define CV_AGENT_LOST_CHECK_NS	(1 * NS_PER_S)
+/* A failed checkpoint (TPM busy) is tried again after this long. */
+#define CV_AGENT_CKPT_RETRY_NS	(60 * NS_PER_S)
+/* Records handed over at stop, at most, so that a workload that never pauses cannot hold the stop. */
+#define CV_AGENT_DRAIN_ROUNDS	1000
+
+enum { CV_EV_RING = 1, CV_EV_KERNEL, CV_EV_SIGNAL, CV_EV_TIMER, CV_EV_DIGEST };
+
+static int64_t cv_mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * NS_PER_S + ts.tv_nsec;
+}
+
+static int64_t cv_wall_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts.tv_sec * NS_PER_S + ts.tv_nsec;
+}
+
+void agent_say(struct agent *a, int prio, bool log_it, const char *fmt, ...)
+{
+	char msg[CV_LOG_TEXT_MAX], line[CV_LOG_TEXT_MAX + 32], err[CV_ERRLEN];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (prio < CV_AGENT_DEBUG || a->verbose) {
+		cv_agent_format_line(line, sizeof(line), prio, a->journal, msg);
+		fputs(line, stderr);
+	}
+	if (log_it && a->log.db) {
+		int ret = cv_log_append_event(&a->log, CV_LOG_EVENT, msg, cv_wall_ns(), err, sizeof(err));
+
+		if (ret != -1)
+			a->rows++;
+		if (ret) {
+			cv_agent_format_line(line, sizeof(line), CV_AGENT_ERR, a->journal, err);
+			fputs(line, stderr);
+		}
+	}
+}
+
+/* err for the caller: vsnprintf, which truncates a long path quietly (the message stays readable). */
+static void __attribute__((format(printf, 3, 4))) agent_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+static void cv_agent_usage(FILE *f)
+{
+	fprintf(f, "Usage: camvault agent [--db PATH] [--tier TIER] [--checkpoint-every S] [--digest-at HH:MM]\n"
+		"                      [--verbose] [--foreground]\n\n"
+		"The daemon (camvault-agent.service): opens and mounts the vaults of vaults.conf (not those marked\n"
+		"pin or noauto), loads the access probes pinned in bpffs, and writes every record and kernel event\n"
+		"to the access log. Runs in the foreground and logs to stderr (the journal under systemd).\n"
+		"SIGHUP re-reads vaults.conf; SIGTERM stops it, leaving the vaults open and the probes pinned.\n"
+		"  --db PATH             the access log (default $CAMVAULT_DB, else %s)\n"
+		"  --tier TIER           the probes' tier: lsm, fentry, kprobe or tracepoint (default: the best)\n"
+		"  --checkpoint-every S  sign a checkpoint S seconds after rows came (default %d)\n"
+		"  --digest-at HH:MM     local time of the daily digest (default 08:00)\n"
+		"  --verbose             one line per record too\n", CV_LOG_PATH, CV_LOG_EVERY_S);
+}
+
+/* Re-arms the monotonic timer for the earliest deadline, or disarms it. */
+static void agent_arm(struct agent *a)
+{
+	struct itimerspec its;
+
+	cv_agent_timer_spec(cv_agent_next_due(&a->due), &its);
+	if (timerfd_settime(a->timerfd, TFD_TIMER_ABSTIME, &its, NULL))
+		agent_say(a, CV_AGENT_ERR, false, "cannot arm the agent's timer: %s", strerror(errno));
+}
+
+/* The checkpoint's deadline, from what the log says now. */
+static void agent_checkpoint_due(struct agent *a)
+{
+	a->due.checkpoint_ns = cv_agent_checkpoint_due(a->rows, a->log.ckpt_rows, a->log.ckpt_mono_s,
+							a->log.opts.every_s);
+	if (a->due.checkpoint_ns && a->due.checkpoint_ns < a->ckpt_not_before)
+		a->due.checkpoint_ns = a->ckpt_not_before;
+}
+
+static void agent_arm_digest(struct agent *a)
+{
+	struct itimerspec its = { 0 };
+
+	its.it_value.tv_sec = cv_agent_next_daily(time(NULL), a->digest_minutes);
+	/* CANCEL_ON_SET: a clock set (NTP's first sync on a Pi without RTC) wakes us to aim again. */
+	if (timerfd_settime(a->digestfd, TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET, &its, NULL))
+		agent_say(a, CV_AGENT_ERR, false, "cannot arm the daily digest's timer: %s", strerror(errno));
+}
+
+/* Appends a 'lost' row for what the probes lost since the last one (and records the log could not take). */
+static void agent_check_lost(struct agent *a)
+{
+	struct cv_probes_loss loss;
+	char err[CV_ERRLEN];
+	uint64_t now, delta;
+	int ret;
+
+	if (cv_probes_lost_counts(a->probes, &loss)) {
+		agent_say(a, CV_AGENT_WARNING, false, "cannot read the probes' loss counters");
+		return;
+	}
+	now = loss.records + loss.sessions;
+	delta = cv_agent_lost_delta(a->lost_logged, now) + a->unlogged;
+	if (!delta)
+		return;
+	ret = cv_log_append_lost(&a->log, delta, cv_wall_ns(), err, sizeof(err));
+	if (ret == -1) {
+		agent_say(a, CV_AGENT_ERR, false, "%" PRIu64 " records lost and the loss not logged: %s", delta, err);
+		return;
+	}
+	a->rows++;
+	agent_say(a, CV_AGENT_WARNING, false, "lost %" PRIu64 " records (total since the probes were pinned: %"
+		  PRIu64 " ring buffer full, %" PRIu64 " sessions table full; %" PRIu64 " not logged)", delta,
+		  loss.records, loss.sessions, a->unlogged);
+	a->lost_logged = now;
+	a->unlogged = 0;
+}
+
+/* The probes' callback: the record goes into the log before the ring buffer forgets it. */
+static void agent_record(const struct camvault_rec *r, void *ctx)
+{
+	struct agent *a = ctx;
+	char err[CV_ERRLEN];
+	int ret;
+
+	if (!a->first_seen) {
+		a->first_seen = true;
+		if (cv_agent_is_replay(a->last_rec_len ? a->last_rec : NULL, a->last_rec_len, r)) {
+			agent_say(a, CV_AGENT_INFO, false, "skipped the first record: the previous agent had logged it "
+				  "(row %" PRId64 ") just before it ended", a->rows);
+			return;
+		}
+	}
+	ret = cv_log_append_rec(&a->log, r, (int64_t)(r->close_ns ? r->close_ns : r->open_ns) + a->offset, err,
+				sizeof(err));
+	if (ret == -1) {
+		/* Not in the log: counted, and logged as lost as soon as the database takes rows again. */
+		a->unlogged++;
+		agent_say(a, CV_AGENT_ERR, false, "a record could not be logged: %s", err);
+		return;
+	}
+	a->rows++;
+	a->batch++;
+	if (ret == -2)
+		agent_say(a, CV_AGENT_ERR, false, "%s", err);
+	if (a->verbose) {
+		char line[4096];
+
+		cv_rec_format_text(r, a->offset, line, sizeof(line));
+		agent_say(a, CV_AGENT_DEBUG, false, "%s", line);
+	}
+	agent_on_record(a, r, a->rows);
+}
+
+/* Hands every waiting record to agent_record(); then losses and deadlines. Returns what cv_probes_poll did. */
+static int agent_read_records(struct agent *a)
+{
+	int ret;
+
+	a->offset = cv_boot_to_wall_offset();
+	a->batch = 0;
+	ret = cv_probes_poll(a->probes, 0, agent_record, a);
+	if (ret < 0 && ret != -EINTR)
+		agent_say(a, CV_AGENT_ERR, false, "reading the probes' records failed: %s", strerror(-ret));
+	if (ret > 0) {
+		agent_check_lost(a);
+		a->due.lost_check_ns = cv_mono_ns() + CV_AGENT_LOST_CHECK_NS;
+	}
+	return ret;
+}
+
+static void agent_kernel_event(const struct cv_event *e, void *ctx)
+{
+	struct agent *a = ctx;
+	char text[256];
+
+	cv_event_format(e, text, sizeof(text));
+	agent_say(a, e->event == CAMVAULT_EVENT_OPENED || e->event == CAMVAULT_EVENT_CLOSED ? CV_AGENT_INFO :
+		  CV_AGENT_WARNING, true, "%s", text);
+}
+
+static void agent_read_events(struct agent *a)
+{
+	unsigned int bad = 0;
+	int ret = cv_ipc_events_read(&a->events, agent_kernel_event, a, &bad);
+
+	if (ret == -ENOBUFS)
+		agent_say(a, CV_AGENT_WARNING, true, "kernel: events lost (the event socket's buffer was full)");
+	else if (ret < 0)
+		agent_say(a, CV_AGENT_ERR, false, "reading camvault.ko's events failed: %s", strerror(-ret));
+	if (bad)
+		agent_say(a, CV_AGENT_WARNING, true, "kernel: %u malformed event messages ignored: the tool and the "
+			  "module do not match, install both from the same camvault release", bad);
+}
+
+/* Opens (and mounts) vault e with its TPM key unless pin/noauto or open already. 0, or -1 with err. */
+static int agent_open_vault(struct agent *a, const struct cv_vault_entry *e, char *err, size_t errlen)
+{
+	struct cv_secret k = { 0 };
+	struct cv_header h;
+	char dir[PATH_MAX], why[CV_ERRLEN];
+	int ret;
+
+	if (e->pin || e->noauto) {
+		agent_say(a, CV_AGENT_INFO, false, "vault %s: not opened by the agent (%s): 'camvault open %s'", e->name,
+			  e->pin ? "pin" : "noauto", e->name);
+		return 0;
+	}
+	ret = cv_dm_exists(e->name, NULL, err, errlen);
+	if (ret < 0)
+		return -1;
+	if (!ret) {
+		if (cv_vault_header(e, &h, err, errlen) || cv_vault_key_from_tpm(e, &h, &k, err, errlen))
+			return -1;
+		ret = cv_vault_activate(e, &h, &k, err, errlen);
+		cv_secret_free(&k);
+		if (ret)
+			return -1;
+		agent_say(a, CV_AGENT_INFO, true, "vault %s opened: %s/%s", e->name, dm_dir(), e->name);
+	}
+	if (!e->mountpoint[0] || cv_vault_mounted(e->name, dir, sizeof(dir), why, sizeof(why)) != 0)
+		return 0;
+	if (cv_vault_mount(e, err, errlen))
+		return -1;
+	agent_say(a, CV_AGENT_INFO, true, "vault %s mounted on %s", e->name, e->mountpoint);
+	return 0;
+}
+
+static struct cv_watch *agent_watched(struct agent *a, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < a->nwatched; i++)
+		if (!strcmp(a->watched[i].name, name))
+			return &a->watched[i];
+	return NULL;
+}
+
+/* Opens (as agent_open_vault) and watches vault e. A failure is an event; the agent goes on. 0 or -1. */
+static int agent_add_vault(struct agent *a, const struct cv_vault_entry *e)
+{
+	char err[CV_ERRLEN], desc[3 * PATH_MAX + 64];
+	struct cv_watch *w;
+
+	if (agent_open_vault(a, e, err, sizeof(err)))
+		agent_say(a, CV_AGENT_ERR, true, "vault %s not opened: %s", e->name, err);
+	w = realloc(a->watched, (a->nwatched + 1) * sizeof(*w));
+	if (!w) {
+		agent_say(a, CV_AGENT_ERR, true, "vault %s not watched: out of memory", e->name);
+		return -1;
+	}
+	a->watched = w;
+	/* Even closed, its store is watched: copying the ciphertext away is an access too. */
+	if (cv_watch_vault(a->probes, e, &w[a->nwatched], desc, sizeof(desc), err, sizeof(err))) {
+		agent_say(a, CV_AGENT_ERR, true, "vault %s not watched: %s", e->name, err);
+		return -1;
+	}
+	a->nwatched++;
+	agent_say(a, CV_AGENT_INFO, false, "vault %s watched: %s", e->name, desc);
+	return 0;
+}
+
+static void agent_remove_vault(struct agent *a, struct cv_watch *w)
+{
+	int ret = cv_unwatch_vault(a->probes, w);
+
+	if (ret)
+		agent_say(a, CV_AGENT_WARNING, false, "vault %s: unwatching it failed: %s", w->name, strerror(-ret));
+	*w = a->watched[--a->nwatched];
+}
+
+/* Whether watched vault w is still the vault e (same store, same mount). */
+static bool agent_same_vault(const struct cv_watch *w, const struct cv_vault_entry *e)
+{
+	return !strcmp(w->backing, e->backing);
+}
+
+static int agent_load_registry(struct cv_registry *reg, char *err, size_t errlen)
+{
+	char path[PATH_MAX];
+
+	if (!cv_registry_path(path, sizeof(path))) {
+		agent_err(err, errlen, "the registry's path is too long: shorten %s", CV_REGISTRY_ENV);
+		return -1;
+	}
+	return cv_registry_load(path, reg, err, errlen);
+}
+
+/* SIGHUP: vaults.conf again, then the alerts' configuration. */
+static void agent_reload(struct agent *a)
+{
+	struct cv_registry reg = { 0 };
+	char err[CV_ERRLEN], added[1024] = "", removed[1024] = "", hook[1024];
+	size_t i, na = 0, nr = 0;
+
+	if (agent_load_registry(&reg, err, sizeof(err))) {
+		agent_say(a, CV_AGENT_ERR, true, "agent reload failed: %s (the vaults stay as they were)", err);
+		return;
+	}
+	for (i = 0; i < a->nwatched;) {
+		const struct cv_vault_entry *e = cv_registry_find(&reg, a->watched[i].name);
+
+		if (e && agent_same_vault(&a->watched[i], e)) {
+			i++;
+			continue;
+		}
+		nr += snprintf(removed + nr, nr < sizeof(removed) ? sizeof(removed) - nr : 0, "%s%s", nr ? " " : "",
+			       a->watched[i].name);
+		agent_remove_vault(a, &a->watched[i]);
+	}
+	for (i = 0; i < reg.n; i++) {
+		if (agent_watched(a, reg.v[i].name))
+			continue;
+		agent_add_vault(a, &reg.v[i]);
+		na += snprintf(added + na, na < sizeof(added) ? sizeof(added) - na : 0, "%s%s", na ? " " : "",
+			       reg.v[i].name);
+	}
+	if (agent_on_reload(a, hook, sizeof(hook)))
+		agent_say(a, CV_AGENT_ERR, true, "agent reload: %s (the old alert configuration stays)", hook);
+	agent_say(a, CV_AGENT_INFO, true, "agent reloaded: %zu vaults watched; added: %s; removed: %s%s%s", a->nwatched,
+		  na ? added : "none", nr ? removed : "none", hook[0] ? "; " : "", hook);
+	cv_registry_free(&reg);
+	agent_checkpoint_due(a);
+}
+
+/* What the log says of the last run: its last access row, its row count, whether it ended with "stopped". */
+static int agent_read_log_tail(struct agent *a, bool *clean, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = NULL;
+	int ret;
+
+	*clean = true;
+	ret = sqlite3_prepare_v2(a->log.db, "SELECT (SELECT max(id) FROM records), (SELECT rec FROM records WHERE "
+				 "kind = 'access' ORDER BY id DESC LIMIT 1), (SELECT text FROM records WHERE kind = "
+				 "'event' AND text LIKE 'agent st%' ORDER BY id DESC LIMIT 1)", -1, &st, NULL);
+	if (ret == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
+		const void *rec = sqlite3_column_blob(st, 1);
+		size_t len = sqlite3_column_bytes(st, 1);
+		const unsigned char *last = sqlite3_column_text(st, 2);
+
+		a->rows = sqlite3_column_int64(st, 0);
+		if (rec && len == sizeof(a->last_rec)) {
+			memcpy(a->last_rec, rec, len);
+			a->last_rec_len = len;
+		}
+		*clean = !last || !strncmp((const char *)last, "agent stopped", 13);
+		sqlite3_finalize(st);
+		return 0;
+	}
+	agent_err(err, errlen, "cannot read the access log %s: %s: check it with 'camvault verify'", a->log.path,
+		 sqlite3_errmsg(a->log.db));
+	sqlite3_finalize(st);
+	return -1;
+}
+
+/* What the 'lost' rows logged since the probes were pinned add up to: the counters' value they account for. */
+static void agent_lost_baseline(struct agent *a)
+{
+	struct cv_probes_pinned info;
+	sqlite3_stmt *st = NULL;
+	char err[CV_ERRLEN];
+
+	a->lost_logged = 0;
+	if (cv_probes_pinned_info(cv_probes_pin_dir(), &info, err, sizeof(err)))
+		return;
+	if (sqlite3_prepare_v2(a->log.db, "SELECT total(lost) FROM records WHERE kind = 'lost' AND time >= ?", -1,
+			       &st, NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_int64(st, 1, info.since * NS_PER_S);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		a->lost_logged = (uint64_t)sqlite3_column_double(st, 0);
+	sqlite3_finalize(st);
+}
+
+/* The pid file, locked while the agent runs: a second agent is refused. 0 or -1 with err. */
+static int agent_pidfile(struct agent *a, char *err, size_t errlen)
+{
+	const char *dir = getenv(CV_AGENT_RUNDIR_ENV);
+	char pid[32];
+	int n;
+
+	if (!dir || !*dir)
+		dir = CV_AGENT_RUNDIR;
+	snprintf(a->pidfile, sizeof(a->pidfile), "%s/%s", dir, CV_AGENT_PIDFILE);
+	if (mkdir(dir, 0755) && errno != EEXIST) {
+		agent_err(err, errlen, "cannot create %s: %s: run the agent as root", dir, strerror(errno));
+		return -1;
+	}
+	a->pidfd = open(a->pidfile, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (a->pidfd < 0) {
+		agent_err(err, errlen, "cannot open %s: %s: run the agent as root", a->pidfile, strerror(errno));
+		return -1;
+	}
+	if (flock(a->pidfd, LOCK_EX | LOCK_NB)) {
+		n = (int)read(a->pidfd, pid, sizeof(pid) - 1);
+		pid[n > 0 ? n : 0] = '\0';
+		agent_err(err, errlen, "another agent runs (pid %.*s, %s): stop it first ('systemctl stop "
+			 "camvault-agent')", (int)strcspn(pid, "\n"), pid, a->pidfile);
+		close(a->pidfd);
+		a->pidfd = -1;
+		return -1;
+	}
+	n = snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
+	if (ftruncate(a->pidfd, 0) || pwrite(a->pidfd, pid, n, 0) != n) {
+		agent_err(err, errlen, "cannot write %s: %s", a->pidfile, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int agent_epoll_add(struct agent *a, int fd, uint32_t tag, char *err, size_t errlen, const char *what)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = tag };
+
+	if (epoll_ctl(a->epfd, EPOLL_CTL_ADD, fd, &ev)) {
+		agent_err(err, errlen, "cannot wait for %s: epoll: %s", what, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Everything up to the loop. 0, or -1 with err (what started is undone by agent_stop()). */
+static int agent_start(struct agent *a, const char *db, const struct cv_probes_opts *popts,
+		       const struct cv_log_opts *lopts, char *err, size_t errlen)
+{
+	struct cv_probes_opts opts = *popts;
+	struct cv_registry reg = { 0 };
+	char btf[PATH_MAX];
+	sigset_t mask;
+	bool clean;
+	size_t i;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL)) {
+		agent_err(err, errlen, "cannot block signals: %s", strerror(errno));
+		return -1;
+	}
+	a->sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	a->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	a->digestfd = timerfd_create(CLOCK_REALTIME, TFD_CLOEXEC | TFD_NONBLOCK);
+	a->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (a->sigfd < 0 || a->timerfd < 0 || a->digestfd < 0 || a->epfd < 0) {
+		agent_err(err, errlen, "cannot create the agent's signalfd, timerfds and epoll: %s", strerror(errno));
+		return -1;
+	}
+	if (agent_pidfile(a, err, errlen))
+		return -1;
+
+	if (cv_tpm_open(&a->tpm, err, errlen))
+		return -1;
+	if (cv_log_open(&a->log, db, &a->tpm, lopts, err, errlen))
+		return -1;
+	if (agent_read_log_tail(a, &clean, err, errlen))
+		return -1;
+
+	errno = 0;
+	opts.btf_path = cv_btf_path(btf, sizeof(btf));
+	if (!opts.btf_path && errno) {
+		agent_err(err, errlen, "%s", btf);
+		return -1;
+	}
+	opts.pin_dir = cv_probes_pin_dir();
+	a->probes = cv_probes_open_opts(&opts, err, errlen);
+	if (!a->probes)
+		return -1;
+	agent_lost_baseline(a);
+	agent_say(a, CV_AGENT_INFO, true, "agent started (pid %d, tier %s, camvault %s%s)", (int)getpid(),
+		  cv_probes_tier_name(cv_probes_tier(a->probes)), CAMVAULT_AGENT_VERSION,
+		  clean ? "" : "; the previous agent ended without 'agent stopped'");
+	agent_say(a, CV_AGENT_INFO, false, "access log %s; %s", a->log.path, cv_probes_pin_note(a->probes));
+	if (*cv_probes_fallback(a->probes))
+		agent_say(a, CV_AGENT_INFO, false, "better tiers not available: %s", cv_probes_fallback(a->probes));
+
+	if (agent_on_start(a, err, errlen))
+		agent_say(a, CV_AGENT_ERR, true, "alerts not started: %s", err);
+	if (agent_load_registry(&reg, err, errlen))
+		agent_say(a, CV_AGENT_ERR, true, "no vault opened: %s", err);
+	for (i = 0; i < reg.n; i++)
+		agent_add_vault(a, &reg.v[i]);
+	cv_registry_free(&reg);
+	if (cv_probes_watch_major(a->probes, CV_PROBES_VIDEO_MAJOR))
+		agent_say(a, CV_AGENT_WARNING, true, "cameras (char major %u) not watched", CV_PROBES_VIDEO_MAJOR);
+
+	/* After the vaults: opening one may be what loaded camvault.ko. Without the module: no events. */
+	if (cv_ipc_events_open(&a->events, err, errlen)) {
+		agent_say(a, CV_AGENT_WARNING, true, "kernel events not received: %s", err);
+		a->events.sk = NULL;
+	}
+
+	if (agent_epoll_add(a, cv_probes_fd(a->probes), CV_EV_RING, err, errlen, "the probes' records") ||
+	    agent_epoll_add(a, a->sigfd, CV_EV_SIGNAL, err, errlen, "signals") ||
+	    agent_epoll_add(a, a->timerfd, CV_EV_TIMER, err, errlen, "the timer") ||
+	    agent_epoll_add(a, a->digestfd, CV_EV_DIGEST, err, errlen, "the digest's timer") ||
+	    (a->events.sk && agent_epoll_add(a, cv_ipc_events_fd(&a->events), CV_EV_KERNEL, err, errlen,
+					     "camvault.ko's events")))
+		return -1;
+	agent_arm_digest(a);
+	agent_checkpoint_due(a);
+	agent_arm(a);
+	agent_say(a, CV_AGENT_INFO, false, "ready: %zu vaults watched", a->nwatched);
+	return 0;
+}
+
+static void agent_signal(struct agent *a)
+{
+	struct signalfd_siginfo si;
+
+	while (read(a->sigfd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGHUP)
+			agent_reload(a);
+		else
+			a->stop = true;
+	}
+}
+
+static void agent_timer(struct agent *a)
+{
+	char err[CV_ERRLEN];
+	uint64_t ticks;
+	int64_t now = cv_mono_ns();
+
+	if (read(a->timerfd, &ticks, sizeof(ticks)) < 0 && errno == EAGAIN)
+		return;
+	if (a->due.lost_check_ns && now >= a->due.lost_check_ns) {
+		a->due.lost_check_ns = 0;
+		agent_check_lost(a);
+	}
+	if (a->due.checkpoint_ns && now >= a->due.checkpoint_ns) {
+		bool failed = cv_log_tick(&a->log, err, sizeof(err)) != 0;
+
+		if (failed)
+			agent_say(a, CV_AGENT_ERR, false, "%s (trying again in a minute)", err);
+		/* Not taken (failed, or not quite due by the log's whole seconds): later, not at once. */
+		a->ckpt_not_before = now + (failed ? CV_AGENT_CKPT_RETRY_NS : NS_PER_S / 4);
+		agent_checkpoint_due(a);
+	}
+	if (a->due.retry_ns && now >= a->due.retry_ns) {
+		a->due.retry_ns = 0;
+		agent_on_idle_due(a);
+	}
+}
+
+static void agent_digest(struct agent *a)
+{
+	uint64_t ticks;
+
+	/* ECANCELED: the clock was set; aim again without a digest. */
+	if (read(a->digestfd, &ticks, sizeof(ticks)) == sizeof(ticks))
+		agent_on_digest(a);
+	agent_arm_digest(a);
+}
+
+static int agent_loop(struct agent *a)
+{
+	struct epoll_event evs[8];
+	int i, n;
+
+	while (!a->stop) {
+		n = epoll_wait(a->epfd, evs, 8, -1);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			agent_say(a, CV_AGENT_ERR, false, "epoll_wait failed: %s", strerror(errno));
+			return -1;
+		}
+		for (i = 0; i < n; i++) {
+			switch (evs[i].data.u32) {
+			case CV_EV_RING:
+				agent_read_records(a);
+				break;
+			case CV_EV_KERNEL:
+				agent_read_events(a);
+				break;
+			case CV_EV_SIGNAL:
+				agent_signal(a);
+				break;
+			case CV_EV_TIMER:
+				agent_timer(a);
+				break;
+			case CV_EV_DIGEST:
+				agent_digest(a);
+				break;
+			}
+		}
+		agent_checkpoint_due(a);
+		agent_arm(a);
+	}
+	return 0;
+}
+
+/* The end: drain, "agent stopped", the final checkpoint; probes stay pinned, vaults open. */
+static int agent_stop(struct agent *a, bool started)
+{
+	char err[CV_ERRLEN];
+	int i, ret = 0;
+
+	if (started) {
+		for (i = 0; i < CV_AGENT_DRAIN_ROUNDS && agent_read_records(a) > 0; i++)
+			;
+		agent_check_lost(a);
+		if (a->events.sk)
+			agent_read_events(a);
+		agent_on_stop(a);
+		agent_say(a, CV_AGENT_INFO, true, "agent stopped (pid %d)", (int)getpid());
+	}
+	if (a->log.db && cv_log_close(&a->log, err, sizeof(err))) {
+		agent_say(a, CV_AGENT_ERR, false, "%s", err);
+		ret = -1;
+	}
+	cv_probes_close(a->probes);
+	if (a->events.sk)
+		cv_ipc_close(&a->events);
+	if (a->tpm.esys)
+		cv_tpm_close(&a->tpm);
+	free(a->watched);
+	if (a->pidfd >= 0) {
+		unlink(a->pidfile);
+		close(a->pidfd);
+	}
+	for (i = 0; i < 4; i++) {
+		int fd = i == 0 ? a->epfd : i == 1 ? a->sigfd : i == 2 ? a->timerfd : a->digestfd;
+
+		if (fd >= 0)
+			close(fd);
+	}
+	return ret;
+}
+
+int cmd_agent(int argc, char **argv)
+{
+	struct agent *a;
+	struct cv_probes_opts popts = { 0 };
+	struct cv_log_opts lopts = { 0 };
+	const char *db = NULL, *v, *opt = NULL;
+	char err[CV_ERRLEN];
+	bool verbose = false;
+	int j, ret;
+
+	for (j = 1; j < argc; j++) {
+		char *end = NULL;
+		long n;
+
+		opt = argv[j];
+		if (!strcmp(opt, "--help") || !strcmp(opt, "-h")) {
+			cv_agent_usage(stdout);
+			return 0;
+		}
+		if (!strcmp(opt, "--verbose") || !strcmp(opt, "-v")) {
+			verbose = true;
+		} else if (!strcmp(opt, "--foreground")) {
+			/* The only way it runs: systemd (Type=simple) keeps it in the foreground. */
+		} else if (cv_option(argc, argv, &j, "--db", &v)) {
+			if (!v || !*v)
+				goto bad_value;
+			db = v;
+		} else if (cv_option(argc, argv, &j, "--tier", &v)) {
+			popts.tier = v ? cv_probes_tier_parse(v) : -1;
+			if (popts.tier < 0)
+				goto bad_value;
+		} else if (cv_option(argc, argv, &j, "--checkpoint-every", &v)) {
+			n = v ? strtol(v, &end, 10) : 0;
+			if (!v || *end || n <= 0 || n > 86400)
+				goto bad_value;
+			lopts.every_s = (unsigned int)n;
+		} else if (cv_option(argc, argv, &j, "--digest-at", &v)) {
+			if (!v || cv_agent_parse_hhmm(v) < 0)
+				goto bad_value;
+		} else {
+			fprintf(stderr, "camvault agent: unknown argument '%s': see 'camvault help agent'\n", opt);
+			return 1;
+		}
+	}
+
+	a = calloc(1, sizeof(*a));
+	if (!a) {
+		fprintf(stderr, "camvault: out of memory\n");
+		return 1;
+	}
+	a->epfd = a->sigfd = a->timerfd = a->digestfd = a->pidfd = -1;
+	a->verbose = verbose;
+	a->journal = getenv("JOURNAL_STREAM") != NULL;
+	a->digest_minutes = 8 * 60;
+	for (j = 1; j < argc; j++)
+		if (cv_option(argc, argv, &j, "--digest-at", &v) && v)
+			a->digest_minutes = cv_agent_parse_hhmm(v);
+	/* Under systemd, stderr is the journal: one line per write, at once. */
+	setvbuf(stderr, NULL, _IOLBF, 0);
+
+	if (agent_start(a, db, &popts, &lopts, err, sizeof(err))) {
+		agent_say(a, CV_AGENT_ERR, false, "%s", err);
+		agent_stop(a, a->probes != NULL);
+		free(a);
+		return 1;
+	}
+	ret = agent_loop(a);
+	ret |= agent_stop(a, true);
+	free(a);
+	return ret ? 1 : 0;
+
+bad_value:
+	fprintf(stderr, "camvault agent: %.*s needs a %s: see 'camvault help agent'\n", (int)strcspn(opt, "="), opt,
+		v ? "valid value" : "value");
+	return 1;
+}

@@ -1,0 +1,345 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The agent's decisions without a kernel (agent/agentlogic.c): the replayed record skipped at a restart, the
+ * loss deltas, the timer deadlines that keep an idle agent asleep, the daily digest's time across DST, the
+ * journal's priority prefixes; and the kernel's event messages it logs (agent/ipc.c: cv_parse_event).
+ */
+#define _DEFAULT_SOURCE
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/file.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+#include <netlink/genl/genl.h>
+#include <netlink/msg.h>
+
+#include "agentinfo.h"
+#include "agentlogic.h"
+#include "record.h"
+#include "helpers.h"
+#include "ipc.h"
+
+static void test_replay(void **state)
+{
+	struct camvault_rec last, r;
+
+	(void)state;
+	memset(&last, 0, sizeof(last));
+	last.type = CAMVAULT_REC_SESSION;
+	last.pid = 412;
+	last.close_ns = 123456789;
+	strcpy(last.path, "/media/frigate/a.mp4");
+	r = last;
+	assert_true(cv_agent_is_replay(&last, sizeof(last), &r));
+	/* No access row yet, or a row of another size (another build's struct): never a replay. */
+	assert_false(cv_agent_is_replay(NULL, 0, &r));
+	assert_false(cv_agent_is_replay(&last, sizeof(last) - 1, &r));
+	/* One bit anywhere is another record: the last byte of path2, then the close time. */
+	r.path2[sizeof(r.path2) - 1] = 1;
+	assert_false(cv_agent_is_replay(&last, sizeof(last), &r));
+	r = last;
+	r.close_ns++;
+	assert_false(cv_agent_is_replay(&last, sizeof(last), &r));
+}
+
+static void test_lost_delta(void **state)
+{
+	(void)state;
+	assert_int_equal(cv_agent_lost_delta(0, 0), 0);
+	assert_int_equal(cv_agent_lost_delta(10, 15), 5);
+	assert_int_equal(cv_agent_lost_delta(15, 15), 0);
+	/* Replaced probes count from 0 again: all they counted is new. */
+	assert_int_equal(cv_agent_lost_delta(15, 3), 3);
+	assert_true(cv_agent_lost_delta(1, UINT64_MAX) == UINT64_MAX - 1);
+}
+
+static void test_next_due(void **state)
+{
+	struct cv_agent_due d = { 0 };
+
+	(void)state;
+	/* Idle: nothing due, the timer disarmed. */
+	assert_int_equal(cv_agent_next_due(&d), 0);
+	d.retry_ns = 900;
+	assert_int_equal(cv_agent_next_due(&d), 900);
+	d.checkpoint_ns = 500;
+	d.lost_check_ns = 700;
+	assert_int_equal(cv_agent_next_due(&d), 500);
+	d.checkpoint_ns = 0;
+	assert_int_equal(cv_agent_next_due(&d), 700);
+}
+
+static void test_checkpoint_due(void **state)
+{
+	(void)state;
+	/* Every row covered by the last checkpoint: none due, whatever the time. */
+	assert_int_equal(cv_agent_checkpoint_due(40, 40, 100, 600), 0);
+	assert_int_equal(cv_agent_checkpoint_due(0, 0, 100, 600), 0);
+	/* Rows beyond it: every_s after that checkpoint. */
+	assert_true(cv_agent_checkpoint_due(41, 40, 100, 600) == 700 * 1000000000LL);
+	assert_true(cv_agent_checkpoint_due(41, 40, 100, 2) == 102 * 1000000000LL);
+}
+
+static void test_timer_spec(void **state)
+{
+	struct itimerspec its;
+
+	(void)state;
+	memset(&its, 0x5a, sizeof(its));
+	cv_agent_timer_spec(0, &its);
+	/* All zero: timerfd_settime disarms. */
+	assert_int_equal(its.it_value.tv_sec, 0);
+	assert_int_equal(its.it_value.tv_nsec, 0);
+	assert_int_equal(its.it_interval.tv_sec, 0);
+	assert_int_equal(its.it_interval.tv_nsec, 0);
+	cv_agent_timer_spec(1500000000LL, &its);
+	assert_int_equal(its.it_value.tv_sec, 1);
+	assert_int_equal(its.it_value.tv_nsec, 500000000);
+	/* One-shot: never an interval that would wake an idle agent again. */
+	assert_int_equal(its.it_interval.tv_sec, 0);
+	assert_int_equal(its.it_interval.tv_nsec, 0);
+}
+
+static void test_parse_hhmm(void **state)
+{
+	static const char *const bad[] = { "", "8:00", "08:0", "24:00", "23:60", "08-00", "08:00 ", " 8:00",
+					   "0a:00", "08:0x", "99:99", "-1:00", "08:000" };
+	size_t i;
+
+	(void)state;
+	assert_int_equal(cv_agent_parse_hhmm("08:00"), 480);
+	assert_int_equal(cv_agent_parse_hhmm("00:00"), 0);
+	assert_int_equal(cv_agent_parse_hhmm("23:59"), 23 * 60 + 59);
+	assert_int_equal(cv_agent_parse_hhmm(NULL), -1);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(cv_agent_parse_hhmm(bad[i]), -1);
+}
+
+static time_t local_time(int y, int mon, int d, int h, int min)
+{
+	struct tm tm = { .tm_year = y - 1900, .tm_mon = mon - 1, .tm_mday = d, .tm_hour = h, .tm_min = min,
+			 .tm_isdst = -1 };
+
+	return mktime(&tm);
+}
+
+static void test_next_daily(void **state)
+{
+	time_t now, next;
+
+	(void)state;
+	/* Central Europe, without tzdata: DST from the last Sunday of March to the last of October. */
+	setenv("TZ", "CET-1CEST,M3.5.0,M10.5.0/3", 1);
+	tzset();
+	now = local_time(2026, 11, 29, 7, 59);
+	assert_int_equal(cv_agent_next_daily(now, 480), now + 60);
+	/* At 08:00 sharp, today's is taken: tomorrow's. */
+	now = local_time(2026, 11, 29, 8, 0);
+	assert_int_equal(cv_agent_next_daily(now, 480), now + 24 * 3600);
+	now = local_time(2026, 11, 29, 23, 30);
+	assert_int_equal(cv_agent_next_daily(now, 0), now + 30 * 60);
+	/* Autumn: the day from 08:00 on the 24th to 08:00 on the 25th has 25 hours. */
+	now = local_time(2026, 10, 24, 8, 0);
+	assert_int_equal(cv_agent_next_daily(now, 480), now + 25 * 3600);
+	/* Spring: 23 hours. */
+	now = local_time(2026, 3, 28, 8, 0);
+	assert_int_equal(cv_agent_next_daily(now, 480), now + 23 * 3600);
+	/* 02:30 does not exist on the 29th of March: still the next day's, within a day and an hour. */
+	now = local_time(2026, 3, 28, 3, 0);
+	next = cv_agent_next_daily(now, 150);
+	assert_true(next > now && next <= now + 25 * 3600);
+	unsetenv("TZ");
+	tzset();
+}
+
+static void test_format_line(void **state)
+{
+	char buf[64];
+
+	(void)state;
+	assert_int_equal(cv_agent_format_line(buf, sizeof(buf), CV_AGENT_INFO, true, "agent started"), 17);
+	assert_string_equal(buf, "<6>agent started\n");
+	cv_agent_format_line(buf, sizeof(buf), CV_AGENT_ERR, true, "x failed");
+	assert_string_equal(buf, "<3>x failed\n");
+	cv_agent_format_line(buf, sizeof(buf), CV_AGENT_WARNING, false, "lost 3 records");
+	assert_string_equal(buf, "agent: lost 3 records\n");
+	cv_agent_format_line(buf, sizeof(buf), CV_AGENT_ERR, false, "x failed: do y");
+	assert_string_equal(buf, "camvault: x failed: do y\n");
+}
+
+/* An event as camvault.ko multicasts it. */
+static struct nl_msg *event_msg(uint32_t event, const char *name, bool count, uint64_t errors)
+{
+	struct nl_msg *msg = cv_test_genl_msg(CAMVAULT_CMD_EVENT);
+
+	assert_non_null(msg);
+	assert_int_equal(nla_put_u32(msg, CAMVAULT_A_EVENT, event), 0);
+	if (name)
+		assert_int_equal(nla_put_string(msg, CAMVAULT_A_VAULT_NAME, name), 0);
+	if (count) {
+		/* nla_put_u64_64bit()'s alignment pad, as the kernel puts it. */
+		assert_int_equal(nla_put(msg, CAMVAULT_A_PAD, 0, NULL), 0);
+		assert_int_equal(nla_put_u64(msg, CAMVAULT_A_VAULT_IO_ERRORS, errors), 0);
+	}
+	return msg;
+}
+
+static int parse_event(struct nl_msg *msg, struct cv_event *e)
+{
+	int ret;
+
+	memset(e, 0x5a, sizeof(*e));
+	ret = cv_parse_event(nlmsg_hdr(msg), nlmsg_hdr(msg)->nlmsg_len, e);
+	nlmsg_free(msg);
+	return ret;
+}
+
+static void test_events(void **state)
+{
+	struct cv_event e, sentinel;
+	struct nl_msg *msg;
+	char text[128];
+
+	(void)state;
+	assert_int_equal(parse_event(event_msg(CAMVAULT_EVENT_LOCKED, "cam0", false, 0), &e), 0);
+	assert_int_equal(e.event, CAMVAULT_EVENT_LOCKED);
+	assert_string_equal(e.vault, "cam0");
+	assert_false(e.has_io_errors);
+	cv_event_format(&e, text, sizeof(text));
+	assert_string_equal(text, "kernel: locked vault cam0");
+
+	assert_int_equal(parse_event(event_msg(CAMVAULT_EVENT_IO_ERROR, "cam1", true, 3), &e), 0);
+	assert_true(e.has_io_errors);
+	assert_int_equal(e.io_errors, 3);
+	cv_event_format(&e, text, sizeof(text));
+	assert_string_equal(text, "kernel: io_error vault cam1 (3 I/O errors)");
+	e.io_errors = 1;
+	cv_event_format(&e, text, sizeof(text));
+	assert_string_equal(text, "kernel: io_error vault cam1 (1 I/O error)");
+
+	/* A newer module's event: logged by number, not dropped. */
+	assert_int_equal(parse_event(event_msg(99, "cam0", false, 0), &e), 0);
+	cv_event_format(&e, text, sizeof(text));
+	assert_string_equal(text, "kernel: event 99 vault cam0");
+	assert_null(cv_event_name(99));
+	assert_string_equal(cv_event_name(CAMVAULT_EVENT_OPENED), "opened");
+	assert_string_equal(cv_event_name(CAMVAULT_EVENT_CLOSED), "closed");
+
+	/* Rejected, and *e left alone. */
+	memset(&sentinel, 0x5a, sizeof(sentinel));
+	assert_int_equal(parse_event(event_msg(CAMVAULT_EVENT_OPENED, NULL, false, 0), &e), -CV_PARSE_NO_VAULT_NAME);
+	assert_memory_equal(&e, &sentinel, sizeof(e));
+	assert_int_equal(parse_event(event_msg(CAMVAULT_EVENT_OPENED, "", false, 0), &e), -CV_PARSE_BAD_VAULT_NAME);
+	assert_int_equal(parse_event(event_msg(CAMVAULT_EVENT_OPENED, "cam\x01", false, 0), &e),
+			 -CV_PARSE_BAD_VAULT_NAME);
+	msg = cv_test_genl_msg(CAMVAULT_CMD_EVENT);
+	assert_int_equal(nla_put_string(msg, CAMVAULT_A_VAULT_NAME, "cam0"), 0);
+	assert_int_equal(parse_event(msg, &e), -CV_PARSE_NO_EVENT);
+	msg = cv_test_genl_msg(CAMVAULT_CMD_EVENT);
+	assert_int_equal(nla_put_u64(msg, CAMVAULT_A_EVENT, 1), 0);
+	assert_int_equal(nla_put_string(msg, CAMVAULT_A_VAULT_NAME, "cam0"), 0);
+	assert_int_equal(parse_event(msg, &e), -CV_PARSE_BAD_EVENT);
+	msg = cv_test_genl_msg(CAMVAULT_CMD_GET_STATUS);
+	assert_int_equal(nla_put_u32(msg, CAMVAULT_A_EVENT, 1), 0);
+	assert_int_equal(nla_put_string(msg, CAMVAULT_A_VAULT_NAME, "cam0"), 0);
+	assert_int_equal(parse_event(msg, &e), -CV_PARSE_WRONG_CMD);
+	/* A count that is not a u64. */
+	msg = event_msg(CAMVAULT_EVENT_IO_ERROR, "cam0", false, 0);
+	assert_int_equal(nla_put_u32(msg, CAMVAULT_A_VAULT_IO_ERRORS, 3), 0);
+	assert_int_equal(parse_event(msg, &e), -CV_PARSE_BAD_ATTR);
+	/* Truncated by a byte. */
+	msg = event_msg(CAMVAULT_EVENT_OPENED, "cam0", false, 0);
+	assert_int_equal(cv_parse_event(nlmsg_hdr(msg), nlmsg_hdr(msg)->nlmsg_len - 1, &e), -CV_PARSE_TRUNCATED);
+	nlmsg_free(msg);
+	assert_string_equal(cv_parse_strerror(-CV_PARSE_NO_EVENT), "event has no CAMVAULT_A_EVENT attribute");
+}
+
+/* What status says of the agent: the pid file's lock says whether it runs, the log how much it holds. */
+static void test_agent_info(void **state)
+{
+	char dir[] = "/tmp/cv-agent-XXXXXX", pidfile[64], db[64], line[512], want[512], when[32];
+	struct cv_agent_info info;
+	sqlite3 *h;
+	int fd;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(pidfile, sizeof(pidfile), "%s/agent.pid", dir);
+	snprintf(db, sizeof(db), "%s/access.db", dir);
+	setenv("CAMVAULT_RUNDIR", dir, 1);
+	setenv("CAMVAULT_DB", db, 1);
+
+	cv_agent_info(&info);
+	assert_int_equal(info.pid, 0);
+	cv_agent_status_line(&info, line, sizeof(line));
+	snprintf(want, sizeof(want), "agent: not running, access log %s: no access log yet", db);
+	assert_string_equal(line, want);
+
+	/* Running: its pid file is locked. */
+	fd = open(pidfile, O_RDWR | O_CREAT, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "4242\n", 5), 5);
+	assert_int_equal(flock(fd, LOCK_EX | LOCK_NB), 0);
+	cv_agent_info(&info);
+	assert_int_equal(info.pid, 4242);
+	/* Killed: the file stays, the lock went with the process. */
+	assert_int_equal(flock(fd, LOCK_UN), 0);
+	cv_agent_info(&info);
+	assert_int_equal(info.pid, 0);
+
+	assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(h, "CREATE TABLE records (id INTEGER PRIMARY KEY, kind TEXT);"
+				      "CREATE TABLE checkpoints (id INTEGER PRIMARY KEY, time INTEGER);"
+				      "INSERT INTO records (kind) VALUES ('event'), ('access'), ('access');", NULL, NULL,
+				      NULL), SQLITE_OK);
+	assert_int_equal(flock(fd, LOCK_EX | LOCK_NB), 0);
+	cv_agent_info(&info);
+	cv_agent_status_line(&info, line, sizeof(line));
+	snprintf(want, sizeof(want), "agent: running (pid 4242), 3 rows in %s, last checkpoint none", db);
+	assert_string_equal(line, want);
+	assert_int_equal(sqlite3_exec(h, "INSERT INTO checkpoints (time) VALUES (1764400000123000000), "
+				      "(1764400005123000000);", NULL, NULL, NULL), SQLITE_OK);
+	cv_agent_info(&info);
+	cv_agent_status_line(&info, line, sizeof(line));
+	cv_wall_format(1764400005123000000LL, when, sizeof(when));
+	snprintf(want, sizeof(want), "agent: running (pid 4242), 3 rows in %s, last checkpoint %s", db, when);
+	assert_string_equal(line, want);
+
+	/* Not a log: said, not fatal. */
+	assert_int_equal(sqlite3_exec(h, "DROP TABLE records;", NULL, NULL, NULL), SQLITE_OK);
+	cv_agent_info(&info);
+	assert_int_equal(info.rows, -1);
+	assert_non_null(strstr(info.why, "unreadable: no such table: records"));
+	sqlite3_close(h);
+	close(fd);
+	unsetenv("CAMVAULT_RUNDIR");
+	unsetenv("CAMVAULT_DB");
+	assert_int_equal(cv_test_rmtree(dir), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_replay),
+		cmocka_unit_test(test_lost_delta),
+		cmocka_unit_test(test_next_due),
+		cmocka_unit_test(test_checkpoint_due),
+		cmocka_unit_test(test_timer_spec),
+		cmocka_unit_test(test_parse_hhmm),
+		cmocka_unit_test(test_next_daily),
+		cmocka_unit_test(test_format_line),
+		cmocka_unit_test(test_events),
+		cmocka_unit_test(test_agent_info),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
