@@ -36,7 +36,8 @@
  * object's only). File descriptors, -1 when absent: the loaded object's, or (pinned probes reused) ours.
  */
 #define CV_MAP_NAMES(X) X(records) X(sessions) X(lost) X(lost_sessions) X(watched) X(watched_sb) \
-	X(watched_major) X(watched_path) X(uring_tgids) X(recorders) X(denied)
+	X(watched_major) X(watched_path) X(uring_tgids) X(recorders) X(denied) \
+	X(watch_filter)
 
 struct cv_probe_maps {
 #define CV_MAP_FIELD(name) int name;
@@ -523,6 +524,60 @@ static void unload(struct cv_probes *p)
 	p->hooks = NULL;
 	p->obj = NULL;
 	p->tier = 0;
+}
+
+/* Give the kernel back the pages of an embedded BPF object (bytes, size): read again if ever needed. */
+static void drop_pages(const void *bytes, size_t size)
+{
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	uintptr_t start = ((uintptr_t)bytes + page - 1) & ~(page - 1), end = ((uintptr_t)bytes + size) & ~(page - 1);
+
+	if (end > start)
+		madvise((void *)start, end - start, MADV_DONTNEED);
+}
+
+/*
+ * Once attached (and pinned), the probes live on in the kernel through the links and the map fds: the
+ * libbpf object (its BTF, programs, relocations) is only memory, held for months by the agent. Keep
+ * copies of the map fds, close the object, and drop the pages of the embedded objects the loading
+ * read. Nothing is lost when a copy fails: the object is then kept.
+ */
+static void shed_object(struct cv_probes *p)
+{
+	struct cv_probe_maps m;
+	size_t size;
+	const void *bytes;
+	bool ok = true;
+
+	if (!p->obj || p->own_fds)
+		goto drop;
+	no_maps(&m);
+#define CV_MAP_DUP(name) \
+	if (ok && p->m.name >= 0 && (m.name = fcntl(p->m.name, F_DUPFD_CLOEXEC, 3)) < 0) \
+		ok = false;
+	CV_MAP_NAMES(CV_MAP_DUP)
+#undef CV_MAP_DUP
+	if (!ok) {
+#define CV_MAP_UNDUP(name) if (m.name >= 0) close(m.name);
+		CV_MAP_NAMES(CV_MAP_UNDUP)
+#undef CV_MAP_UNDUP
+		return;
+	}
+	/* The ring buffer's mapping and epoll hold the map itself, not the fd number. */
+	p->m = m;
+	p->own_fds = true;
+	access_bpf__destroy(p->tp);
+	hooks_bpf__destroy(p->hooks);
+	p->tp = NULL;
+	p->hooks = NULL;
+	p->obj = NULL;
+	for (int i = 0; i < p->nlinks; i++)
+		p->link_names[i] = NULL;	/* the object's */
+drop:
+	bytes = access_bpf__elf_bytes(&size);
+	drop_pages(bytes, size);
+	bytes = hooks_bpf__elf_bytes(&size);
+	drop_pages(bytes, size);
 }
 
 /* Open, load and attach tier's programs. 0, or a negative errno with err saying why. */
@@ -1301,6 +1356,7 @@ struct cv_probes *cv_probes_open_opts(const struct cv_probes_opts *opts, char *e
 		if (e < 0)
 			goto fail_free;
 		if (e == 0) {
+			shed_object(p);
 			set_err(err, errlen, "ok");
 			return p;
 		}
@@ -1338,6 +1394,7 @@ struct cv_probes *cv_probes_open_opts(const struct cv_probes_opts *opts, char *e
 			goto fail_free;
 		}
 	}
+	shed_object(p);
 	/* Loading parsed the kernel's BTF (megabytes), now freed: give it back, the agent runs for months. */
 	malloc_trim(0);
 	set_err(err, errlen, "ok");
@@ -1370,6 +1427,62 @@ static int map_set(int fd, const void *key, const void *val, bool watch)
 	if (watch)
 		return bpf_map_update_elem(fd, key, val, BPF_ANY);
 	return bpf_map_delete_elem(fd, key);
+}
+
+static void filter_set(__u64 *words, uint64_t dev)
+{
+	uint32_t bit = camvault_dev_bit(dev);
+
+	words[bit / 64] |= 1ULL << (bit % 64);
+}
+
+/*
+ * Make "watch_filter" again from what "watched", "watched_sb" and "watched_major" hold: after every
+ * change to them, so that a watch added is in the filter once it is in its map, and one removed leaves
+ * it (see struct camvault_watch_filter). Those maps are small: a few vaults, files and majors.
+ */
+static int filter_rebuild(struct cv_probes *p)
+{
+	struct camvault_watch_filter f;
+	struct camvault_file_key fk, fnext;
+	uint64_t dev, dnext;
+	uint32_t major, mnext;
+	const uint32_t zero = 0;
+	int e;
+
+	if (p->m.watch_filter < 0 || p->m.watched < 0 || p->m.watched_sb < 0 || p->m.watched_major < 0)
+		return -EOPNOTSUPP;
+	memset(&f, 0, sizeof(f));
+	for (e = bpf_map_get_next_key(p->m.watched, NULL, &fnext); !e;
+	     e = bpf_map_get_next_key(p->m.watched, &fk, &fnext)) {
+		fk = fnext;
+		filter_set(f.devs, fk.dev);
+	}
+	if (e != -ENOENT)
+		return e;
+	for (e = bpf_map_get_next_key(p->m.watched_sb, NULL, &dnext); !e;
+	     e = bpf_map_get_next_key(p->m.watched_sb, &dev, &dnext)) {
+		dev = dnext;
+		filter_set(f.devs, dev);
+	}
+	if (e != -ENOENT)
+		return e;
+	for (e = bpf_map_get_next_key(p->m.watched_major, NULL, &mnext); !e;
+	     e = bpf_map_get_next_key(p->m.watched_major, &major, &mnext)) {
+		major = mnext;
+		filter_set(f.majors, major);
+	}
+	if (e != -ENOENT)
+		return e;
+	return bpf_map_update_elem(p->m.watch_filter, &zero, &f, BPF_ANY);
+}
+
+/* The result e of a change to the watches, after the filter follows it. */
+static int filter_follow(struct cv_probes *p, int e)
+{
+	int r = filter_rebuild(p);
+
+	return e ? e : r;
 }
 
 /* path (with its NUL when exact, else a prefix: a directory and its "/") into key; -ENAMETOOLONG. */
@@ -1480,34 +1593,34 @@ static int set_watch(struct cv_probes *p, const char *path, bool fs, bool watch)
 
 int cv_probes_watch_file(struct cv_probes *p, const char *path)
 {
-	return set_watch(p, path, false, true);
+	return filter_follow(p, set_watch(p, path, false, true));
 }
 
 int cv_probes_watch_fs(struct cv_probes *p, const char *path_on_fs)
 {
-	return set_watch(p, path_on_fs, true, true);
+	return filter_follow(p, set_watch(p, path_on_fs, true, true));
 }
 
 int cv_probes_unwatch_file(struct cv_probes *p, const char *path)
 {
-	return set_watch(p, path, false, false);
+	return filter_follow(p, set_watch(p, path, false, false));
 }
 
 int cv_probes_unwatch_fs(struct cv_probes *p, const char *path_on_fs)
 {
-	return set_watch(p, path_on_fs, true, false);
+	return filter_follow(p, set_watch(p, path_on_fs, true, false));
 }
 
 int cv_probes_watch_major(struct cv_probes *p, uint32_t major)
 {
 	const uint8_t one = 1;
 
-	return map_set(p->m.watched_major, &major, &one, true);
+	return filter_follow(p, map_set(p->m.watched_major, &major, &one, true));
 }
 
 int cv_probes_unwatch_major(struct cv_probes *p, uint32_t major)
 {
-	return map_set(p->m.watched_major, &major, NULL, false);
+	return filter_follow(p, map_set(p->m.watched_major, &major, NULL, false));
 }
 
 int cv_probes_poll(struct cv_probes *p, int timeout_ms, cv_probes_cb cb, void *ctx)

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * camvault trace [--json] [--seconds N] [--count N] [--vault NAME]... [--file PATH]... [--fs DIR]...
+ * camvault trace [--json | --binary] [--seconds N] [--count N] [--vault NAME]... [--file PATH]... [--fs DIR]...
  *                [--no-cameras] [--tier TIER] [--record-or-deny [--recorder EXE]...] [--pin]
  * camvault trace --unpin
  *
@@ -13,6 +13,9 @@
  * --pin uses the probes pinned in bpffs (cv_probes_pin_dir()), pinning them first if none are: they stay
  * attached when trace ends, however it ends, and the next "trace --pin" prints the records from where the
  * last one stopped. --unpin detaches them for good.
+ *
+ * --binary writes the records as they are (struct camvault_rec, include/uapi/camvault.h, native byte
+ * order, back to back) for a program to read: formatting text is most of what a record costs the agent.
  */
 #define _DEFAULT_SOURCE
 #include <errno.h>
@@ -42,6 +45,7 @@ static void cv_trace_signal(int sig)
 
 struct cv_trace {
 	bool json;
+	bool binary;		/* struct camvault_rec as it is */
 	bool keep_all;		/* pinned: a record taken from the ring buffer is printed, even past --count */
 	long count;		/* records printed */
 	long max;		/* 0: no limit */
@@ -56,11 +60,15 @@ static void cv_trace_print(const struct camvault_rec *r, void *ctx)
 	/* Unprinted, a record taken from pinned probes would be lost to the next reader too. */
 	if (t->max && t->count >= t->max && !t->keep_all)
 		return;
-	if (t->json)
-		cv_rec_format_json(r, t->offset, line, sizeof(line));
-	else
-		cv_rec_format_text(r, t->offset, line, sizeof(line));
-	printf("%s\n", line);
+	if (t->binary) {
+		fwrite(r, sizeof(*r), 1, stdout);
+	} else {
+		if (t->json)
+			cv_rec_format_json(r, t->offset, line, sizeof(line));
+		else
+			cv_rec_format_text(r, t->offset, line, sizeof(line));
+		printf("%s\n", line);
+	}
 	/*
 	 * Pinned, the probes forget a record once this callback returns: it must be out before. Else a
 	 * batch goes out at once (a write per record would be most of the agent's cost at 50k records/s).
@@ -72,9 +80,9 @@ static void cv_trace_print(const struct camvault_rec *r, void *ctx)
 
 static void cv_trace_usage(FILE *f)
 {
-	fprintf(f, "Usage: camvault trace [--json] [--seconds N] [--count N] [--vault NAME]... [--file PATH]...\n"
-		"                      [--fs DIR]... [--no-cameras] [--tier TIER] [--record-or-deny [--recorder EXE]...]\n"
-		"                      [--pin]\n"
+	fprintf(f, "Usage: camvault trace [--json | --binary] [--seconds N] [--count N] [--vault NAME]...\n"
+		"                      [--file PATH]... [--fs DIR]... [--no-cameras] [--tier TIER]\n"
+		"                      [--record-or-deny [--recorder EXE]...] [--pin]\n"
 		"       camvault trace --unpin\n\n"
 		"Prints every access to footage as the probes record it, until interrupted.\n"
 		"  --vault NAME   watch this registered vault (default: all of them): its mounted filesystem,\n"
@@ -83,6 +91,8 @@ static void cv_trace_usage(FILE *f)
 		"  --fs DIR       watch every file of the filesystem holding DIR too\n"
 		"  --no-cameras   do not watch the cameras (/dev/video*)\n"
 		"  --json         one JSON object per record\n"
+		"  --binary       the records as they are (struct camvault_rec of camvault.h, native byte\n"
+		"                 order, back to back), for programs: the cheapest output\n"
 		"  --seconds N    stop after N seconds; --count N: after N records\n"
 		"  --tier TIER    hook the kernel at this tier only: lsm, fentry, kprobe or tracepoint\n"
 		"                 (default: auto, the best this kernel offers; also $CAMVAULT_TIER)\n"
@@ -157,6 +167,10 @@ int cmd_trace(int argc, char **argv)
 			t.json = true;
 			continue;
 		}
+		if (!strcmp(opt, "--binary")) {
+			t.binary = true;
+			continue;
+		}
 		if (!strcmp(opt, "--no-cameras")) {
 			cameras = false;
 			continue;
@@ -203,6 +217,10 @@ int cmd_trace(int argc, char **argv)
 		}
 	}
 
+	if (t.json && t.binary) {
+		fprintf(stderr, "camvault trace: --json and --binary exclude each other: pick one\n");
+		return 1;
+	}
 	if (unpin) {
 		if (argc > 2) {
 			fprintf(stderr, "camvault trace: --unpin takes no other option: see 'camvault help trace'\n");

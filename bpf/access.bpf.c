@@ -65,10 +65,13 @@
  * does a kernel whose BTF lacks struct mount (randstruct: see kmod/btf_types.c): its paths stop at the
  * root of their mount.
  *
- * COST for what is not watched: an open costs a map update at entry, and at exit a few reads of the fd
- * table and three lookups; a read or write the fd table reads and two or three lookups at entry, one
- * lookup at exit. Tracepoint programs run with preemption off and never nest on a CPU (the kernel's
- * bpf_prog_active), so the per-CPU scratch is never shared.
+ * COST for what is not watched: an open costs, at exit, a lookup, a few reads of the fd table and of the
+ * file, and the watch filter's test (an array element: no hash lookup unless the filter says "maybe"),
+ * plus a map update at entry and a delete at exit only when its flags are some the file does not keep
+ * (O_CREAT, O_TRUNC...); a read or write the fd table reads, a lookup in "sessions" while any is open,
+ * and the filter's test at entry; nothing at exit while no session is open. The sessions' records wake
+ * the agent in batches (cv_output). Tracepoint programs run with preemption off and never nest on a
+ * CPU (the kernel's bpf_prog_active), so the per-CPU scratch is never shared.
  *
  * Verifier: nothing newer than bpf_loop (5.17) and bpf_for_each_map_elem (5.13); no open-coded
  * iterators, so 6.1 loads it. Path walks are bpf_loop steps whose state (the path's offset) lives in
@@ -120,7 +123,8 @@ static __always_inline int io_exit(long ret)
 {
 	struct cv_io io;
 
-	if (!io_take(&io))
+	/* Only a syscall on a session is marked, and it holds the session's file: none, none marked. */
+	if (!cv_nsessions || !io_take(&io))
 		return 0;
 	if (io.kind == CV_IO_CLOSE) {
 		if (ret >= 0)
@@ -258,60 +262,90 @@ __noinline int cv_check_pending(void)
 
 /* ---- opens ---- */
 
+/*
+ * Open flags the struct file and its fd keep as they were given (f_flags, the fd's close-on-exec bit):
+ * an open asking for no others is not remembered (a map update and delete for every open of the
+ * machine); its exit finds them there.
+ */
+#define CV_O_KEPT (CV_O_ACCMODE | 02000 /* O_APPEND */ | 04000 /* O_NONBLOCK */ | CV_O_CLOEXEC)
+
 static __always_inline int remember_flags(__u32 flags)
 {
 	__u32 tid = cur_tid();
 
-	bpf_map_update_elem(&open_flags, &tid, &flags, BPF_ANY);
+	if (flags & ~CV_O_KEPT)
+		bpf_map_update_elem(&open_flags, &tid, &flags, BPF_ANY);
 	return 0;
 }
 
+/* Whether fd (open) is close-on-exec in the current task's table. */
+static __always_inline int fd_cloexec(long fd)
+{
+	struct fdtable *fdt = BPF_CORE_READ(cur_task(), files, fdt);
+	unsigned long *bits = fdt ? BPF_CORE_READ(fdt, close_on_exec) : NULL;
+	unsigned long word = 0;
+
+	if (!bits || bpf_probe_read_kernel(&word, sizeof(word), &bits[(unsigned long)fd / 64]))
+		return 0;
+	return (word >> (fd % 64)) & 1;
+}
+
 /*
- * The flags come from the syscall's arguments, remembered per thread at entry, because the struct file
- * no longer has O_CREAT, O_EXCL, O_NOCTTY or O_TRUNC; only when the entry was missed (the probes were
- * attached while the thread was inside the syscall, or "open_flags" was full) do they come from
- * file->f_flags.
+ * The flags come from the syscall's arguments, remembered per thread at entry when the struct file no
+ * longer has them all (O_CREAT, O_EXCL, O_NOCTTY and O_TRUNC are gone from it); else from file->f_flags
+ * (without the O_LARGEFILE the kernel adds) and the fd's close-on-exec bit: also when the entry was
+ * missed (the probes were attached while the thread was inside the syscall, or "open_flags" was full).
  */
 static __always_inline int open_exit(long ret)
 {
 	__u32 tid = cur_tid();
 	struct cv_scratch *s;
+	struct cv_session *v;
 	struct file *file;
 	__u32 *flagsp;
 	__u32 flags;
-	int made;
+	int made, from_file = 0;
+	__u64 key;
 
-	if (ret < 0) {
-		bpf_map_delete_elem(&open_flags, &tid);
-		return 0;
-	}
-	file = fd_file(ret);
-	if (!file) {
-		bpf_map_delete_elem(&open_flags, &tid);
-		return 0;
-	}
 	flagsp = bpf_map_lookup_elem(&open_flags, &tid);
 	if (flagsp) {
 		flags = *flagsp;
 		bpf_map_delete_elem(&open_flags, &tid);
-	} else {
-		flags = BPF_CORE_READ(file, f_flags);
+	}
+	if (ret < 0)
+		return 0;
+	file = fd_file(ret);
+	if (!file)
+		return 0;
+	if (!flagsp) {
+		flags = BPF_CORE_READ(file, f_flags) & ~CV_O_LARGEFILE;
+		from_file = 1;
 	}
 	if (flags & CV_O_PATH)
 		return 0;
 	made = cv_new_session((__u64)file, flags, 0, bpf_ktime_get_boot_ns());
-	if (made < 0 || !(flags & CV_O_TRUNC) || (BPF_CORE_READ(file, f_mode) & CV_FMODE_CREATED) ||
-	    inode_type(BPF_CORE_READ(file, f_inode)) != CV_S_IFREG)
+	if (made < 0)
 		return 0;
-	/* O_TRUNC on a file that existed: a truncate record too, from the session's (still in scratch). */
 	s = scratch();
 	if (!s)
 		return 0;
+	/* Only a watched file's open pays for reading the fd's close-on-exec bit. */
+	if (from_file && fd_cloexec(ret)) {
+		flags |= CV_O_CLOEXEC;
+		s->s.rec.open_flags = flags;
+		key = (__u64)file;
+		v = made == 0 ? bpf_map_lookup_elem(&sessions, &key) : NULL;
+		if (v)
+			v->rec.open_flags = flags;
+	}
+	if (!(flags & CV_O_TRUNC) || (BPF_CORE_READ(file, f_mode) & CV_FMODE_CREATED) ||
+	    inode_type(BPF_CORE_READ(file, f_inode)) != CV_S_IFREG)
+		return 0;
+	/* O_TRUNC on a file that existed: a truncate record too, from the session's (still in scratch). */
 	s->s.rec.type = CAMVAULT_REC_TRUNCATE;
 	s->s.rec.close_ns = s->s.rec.open_ns;
 	s->s.rec.rflags &= ~(CAMVAULT_RF_UNOBSERVED | CAMVAULT_RF_OPEN_UNSEEN);
-	if (bpf_ringbuf_output(&records, &s->s.rec, sizeof(s->s.rec), 0))
-		count_one(&lost);
+	cv_output(&s->s.rec, sizeof(s->s.rec));
 	return 0;
 }
 
@@ -829,8 +863,7 @@ static __always_inline int pathop_exit(long ret)
 		return 0;
 	if (ret == 0) {
 		r->open_ns = r->close_ns = bpf_ktime_get_boot_ns();
-		if (bpf_ringbuf_output(&records, r, sizeof(*r), 0))
-			count_one(&lost);
+		cv_output(r, sizeof(*r));
 	}
 	bpf_map_delete_elem(&pathops, &tid);
 	return 0;

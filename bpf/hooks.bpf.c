@@ -51,12 +51,6 @@
 char LICENSE[] SEC("license") = "GPL";
 
 #define CV_EACCES 13
-/* What the kernel adds to every open on 64-bit: not what the process asked for. */
-#ifdef __TARGET_ARCH_arm64
-#define CV_O_LARGEFILE 0400000
-#else
-#define CV_O_LARGEFILE 0100000
-#endif
 #define CV_FMODE_READ (1u << 0)
 #define CV_FMODE_OPENED (1u << 19)
 #define CV_RING_HDR 8			/* a ring buffer record's header */
@@ -225,8 +219,12 @@ static __always_inline int on_verify_area(int write, struct file *file, __u64 co
 	/* copy_file_range checks its files even when there is nothing to copy, and then does not. */
 	if (!count)
 		return 0;
-	/* Opened before the probes ran: a session from here on. */
-	if (!bpf_map_lookup_elem(&sessions, &key) && !file_session(file))
+	/*
+	 * Opened before the probes ran (or before its watch was added): a session from here on. One
+	 * lookup for a file that is no session; the watch check after it is mostly the watch filter's.
+	 */
+	if ((!cv_nsessions || !bpf_map_lookup_elem(&sessions, &key)) &&
+	    cv_new_session(key, BPF_CORE_READ(file, f_flags), CAMVAULT_RF_OPEN_UNSEEN, 0) != 0)
 		return 0;
 	io = bpf_map_lookup_elem(&inflight, &tid);
 	if (io && (io->rd == key || io->wr == key))
@@ -309,8 +307,7 @@ __noinline int cv_path_record(__u32 type, __u64 mnt, __u64 dentry, __u64 mnt2, _
 	if (dentry2 && cv_path(mnt2, dentry2, 2))
 		s->s.rec.rflags |= CAMVAULT_RF_PATH_TAIL;
 	s->s.rec.open_ns = s->s.rec.close_ns = bpf_ktime_get_boot_ns();
-	if (bpf_ringbuf_output(&records, &s->s.rec, sizeof(s->s.rec), 0))
-		count_one(&lost);
+	cv_output(&s->s.rec, sizeof(s->s.rec));
 	return 0;
 }
 
@@ -414,6 +411,12 @@ static __always_inline int io_begin(struct file *rd, struct file *wr)
 	struct cv_io io = { .kind = CV_IO_XFER };
 	__u64 r = (__u64)rd, w = (__u64)wr;
 
+	/*
+	 * No session in progress: nothing to mark, and no footage read to send (reader_peer needs the
+	 * session). A session rw_verify_area makes during this transfer is io_end's, from its arguments.
+	 */
+	if (!cv_nsessions)
+		return 0;
 	if (rd && bpf_map_lookup_elem(&sessions, &r))
 		io.rd = r;
 	if (wr && bpf_map_lookup_elem(&sessions, &w))

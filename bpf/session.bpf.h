@@ -23,6 +23,13 @@
 #define CV_O_CREAT 0100
 #define CV_O_TRUNC 01000
 #define CV_O_PATH 010000000
+#define CV_O_CLOEXEC 02000000
+/* What the kernel adds to every open on 64-bit: not what the process asked for. */
+#ifdef __TARGET_ARCH_arm64
+#define CV_O_LARGEFILE 0400000
+#else
+#define CV_O_LARGEFILE 0100000
+#endif
 
 #define CV_S_IFMT 0170000
 #define CV_S_IFSOCK 0140000
@@ -132,6 +139,14 @@ struct {
 	__type(value, struct camvault_file_key);	/* the filesystem's dev; the file's ino, or 0 */
 } watched_path SEC(".maps");
 
+/* Set by the agent (see struct camvault_watch_filter): what certainly is not watched. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct camvault_watch_filter);
+} watch_filter SEC(".maps");
+
 /* Size in bytes; the agent may change it before load (a power of 2, a multiple of the page size). */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -201,6 +216,18 @@ struct {
 /* How many entries "sessions" and "pending" hold, so that exits and munmaps skip what is empty. */
 __u64 cv_nsessions = 0;
 __u64 cv_npending = 0;
+/* When a record last woke the agent (its close_ns): see cv_output(). */
+__u64 cv_last_wakeup = 0;
+
+/*
+ * Waking the agent for every record costs the writer an irq_work and the agent a wakeup per record,
+ * most of the agent's cost at 50k records/s. A record wakes it when none did for this long, or when the
+ * ring buffer is this full (of its size, in 1/n); the others wait for the next wakeup, or for the
+ * agent's own poll timeout (it consumes what is there when the timeout ends: cv_probes_poll), so a
+ * record waits at most about that long (200 ms for "camvault trace").
+ */
+#define CV_WAKEUP_NS 1000000ULL
+#define CV_WAKEUP_FILL 8
 
 /* The tier these programs run at, stamped on every record: the agent sets it before load. */
 const volatile __u32 cv_tier = CAMVAULT_TIER_SYSCALL_TP;
@@ -219,6 +246,32 @@ static __always_inline void count_one(void *percpu_counter)
 
 	if (n)
 		__sync_fetch_and_add(n, 1);
+}
+
+/*
+ * Write a record (close_ns set: it is the time now) to the ring buffer, counted in "lost" when it has no
+ * room. See CV_WAKEUP_NS.
+ */
+static __always_inline void cv_output(struct camvault_rec *rec, __u64 size)
+{
+	__u64 now = rec->close_ns, flags = BPF_RB_NO_WAKEUP;
+
+	if (now - cv_last_wakeup >= CV_WAKEUP_NS ||
+	    bpf_ringbuf_query(&records, BPF_RB_AVAIL_DATA) >=
+	    bpf_ringbuf_query(&records, BPF_RB_RING_SIZE) / CV_WAKEUP_FILL) {
+		flags = BPF_RB_FORCE_WAKEUP;
+		cv_last_wakeup = now;
+	}
+	if (bpf_ringbuf_output(&records, rec, size, flags))
+		count_one(&lost);
+}
+
+/* Whether bit (camvault_dev_bit) is set in the filter's words: 0 means certainly not watched. */
+static __always_inline int filter_has(const __u64 *words, __u64 dev)
+{
+	__u32 bit = camvault_dev_bit(dev);
+
+	return (words[(bit >> 6) & 3] >> (bit & 63)) & 1;
 }
 
 static __always_inline __u32 cur_tid(void)
@@ -276,10 +329,11 @@ static __always_inline __u32 inode_type(struct inode *inode)
  */
 static __always_inline int watched_inode(struct inode *inode, struct camvault_file_key *key, __u32 *rflags)
 {
-	__u32 type = inode_type(inode);
+	__u32 type = inode_type(inode), zero = 0;
+	struct camvault_watch_filter *f = bpf_map_lookup_elem(&watch_filter, &zero);
 
 	*rflags = 0;
-	if (type == CV_S_IFDIR || type == CV_S_IFSOCK || type == CV_S_IFIFO)
+	if (!f || type == CV_S_IFDIR || type == CV_S_IFSOCK || type == CV_S_IFIFO)
 		return 0;
 	key->ino = BPF_CORE_READ(inode, i_ino);
 	if (type == CV_S_IFCHR || type == CV_S_IFBLK) {
@@ -288,14 +342,17 @@ static __always_inline int watched_inode(struct inode *inode, struct camvault_fi
 
 		if (type == CV_S_IFCHR)
 			*rflags = CAMVAULT_RF_CAMERA;
-		if ((type == CV_S_IFCHR && bpf_map_lookup_elem(&watched_major, &major)) ||
-		    bpf_map_lookup_elem(&watched, &dk)) {
+		if ((type == CV_S_IFCHR && filter_has(f->majors, major) &&
+		     bpf_map_lookup_elem(&watched_major, &major)) ||
+		    (filter_has(f->devs, dk.dev) && bpf_map_lookup_elem(&watched, &dk))) {
 			key->dev = dk.dev;
 			return 1;
 		}
 		*rflags = 0;
 	}
 	key->dev = BPF_CORE_READ(inode, i_sb, s_dev);
+	if (!filter_has(f->devs, key->dev))
+		return 0;
 	return bpf_map_lookup_elem(&watched_sb, &key->dev) || bpf_map_lookup_elem(&watched, key);
 }
 
@@ -501,8 +558,7 @@ __noinline int cv_emit(__u64 key, __u32 rflags, __u32 in_task)
 	__sync_fetch_and_add(&cv_nsessions, -1);
 	if (!bpf_map_delete_elem(&pending, &key))
 		__sync_fetch_and_add(&cv_npending, -1);
-	if (bpf_ringbuf_output(&records, &v->rec, sizeof(v->rec), 0))
-		count_one(&lost);
+	cv_output(&v->rec, sizeof(v->rec));
 	return 1;
 }
 
@@ -562,7 +618,7 @@ static __always_inline struct cv_session *file_session(struct file *file)
 
 	if (!file)
 		return NULL;
-	v = bpf_map_lookup_elem(&sessions, &key);
+	v = cv_nsessions ? bpf_map_lookup_elem(&sessions, &key) : NULL;
 	if (v)
 		return v;
 	if (cv_new_session(key, BPF_CORE_READ(file, f_flags), CAMVAULT_RF_OPEN_UNSEEN, 0) != 0)

@@ -7,7 +7,8 @@
 #
 # usage: bench-probes.sh host|guest OUT.tsv
 # Environment: BENCH_PROBE_SECONDS (each loop run, default 2), BENCH_PROBE_REPS (default 5),
-# BENCH_PROBE_TIERS (the tiers to measure instead of the list below).
+# BENCH_PROBE_TIERS (the tiers to measure instead of the list below), BENCH_PROBE_OUTPUT (what the agent,
+# camvault trace, writes: text, the default, json or binary).
 set -euo pipefail
 . "$(dirname "$0")/scripts/lib.sh"
 
@@ -17,7 +18,12 @@ declare -A tier_list=([host]="tracepoint" [guest]="lsm fentry kprobe tracepoint"
 
 [ $# -eq 2 ] && [ -n "${tier_list[$1]:-}" ] || die "usage: $0 host|guest OUT.tsv"
 where=$1 out=$2
-seconds=${BENCH_PROBE_SECONDS:-2} reps=${BENCH_PROBE_REPS:-5}
+seconds=${BENCH_PROBE_SECONDS:-2} reps=${BENCH_PROBE_REPS:-5} output=${BENCH_PROBE_OUTPUT:-text}
+case $output in
+text) output_opt= ;;
+json | binary) output_opt=--$output ;;
+*) die "BENCH_PROBE_OUTPUT=$output: text, json or binary" ;;
+esac
 files=64 cpus=$(nproc)
 cv=$TOP/agent/camvault loop=$TOP/tests/bench/build/probe-loop
 [ -x "$cv" ] && [ -x "$loop" ] || die "build first: make agent && make -C tests/bench"
@@ -58,7 +64,7 @@ start_agent() {
 	local t0
 	t0=$(date +%s.%N)
 	: > "$work/agent.err"
-	CAMVAULT_ETC=$work/etc "$cv" trace --fs "$work/footage" --no-cameras \
+	CAMVAULT_ETC=$work/etc "$cv" trace --fs "$work/footage" --no-cameras $output_opt \
 		${1:+--tier "$1"} > /dev/null 2> "$work/agent.err" &
 	agent=$!
 	# Loading takes 0.2 s natively and longer under TCG (the verifier runs emulated): wait up to 300 s.
@@ -106,7 +112,7 @@ cols=(tier got rep load_s other_off other_on footage_off footage_on sessions rec
 	echo "# where: $where; kernel $(uname -r); $cpus CPUs;" \
 		"load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 	echo "# loop: open(O_RDONLY), read 4096 bytes, close, over $files files of 4 KiB on tmpfs;" \
-		"$seconds s per run; $reps repetitions"
+		"$seconds s per run; $reps repetitions; the agent writes $output to /dev/null"
 	(IFS=$'\t'; echo "${cols[*]}")
 } > "$out"
 

@@ -212,6 +212,26 @@ struct camvault_file_key {
 };
 
 /*
+ * Value of the one-element array "watch_filter": a quick "certainly not watched" for the probes' hot
+ * path. Bit camvault_dev_bit(dev) of devs is set for the dev of every watched filesystem ("watched_sb")
+ * and of every watched file, and for the rdev of every watched device ("watched"); bit
+ * camvault_dev_bit(major) of majors for every camera major ("watched_major"). A clear bit spares the
+ * probes the hash lookups of an unwatched file (most reads and writes of the machine); a set bit only
+ * means "look". Userspace sets a bit after adding the watch, and rebuilds the filter after removing one,
+ * so the filter never says "not watched" of something watched.
+ */
+struct camvault_watch_filter {
+	__u64 devs[4];
+	__u64 majors[4];
+};
+
+/* Which of a camvault_watch_filter's 256 bits stands for dev (a kernel dev_t, or a major). */
+static inline __u32 camvault_dev_bit(__u64 dev)
+{
+	return (__u32)((dev * 0x9E3779B97F4A7C15ULL) >> 56);
+}
+
+/*
  * Key of "watched_path", a longest-prefix-match trie over path bytes, for the syscalls that name
  * a file by path (unlink, rename, truncate). A watched filesystem's mountpoint is "/mnt/vault/"
  * (prefixlen counts its bytes, in bits); a watched file's path is "/srv/cam0.img" with its NUL,

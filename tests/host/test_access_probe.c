@@ -534,6 +534,36 @@ static void test_unwatch_file(void **state)
 	assert_int_equal(g.n, 0);
 }
 
+/*
+ * Two files watched on one filesystem share their bit of the watch filter: unwatching one leaves the
+ * other recorded (the filter is rebuilt, not cleared), and unwatching both stops the records.
+ */
+static void test_watch_filter_shared(void **state)
+{
+	struct fixture *f = *state;
+	struct cv_probes *p = need_probes(f);
+	char front[PATH_MAX], back[PATH_MAX], exe[PATH_MAX];
+	struct gathered g;
+	struct stat st_front, st_back;
+	pid_t pid;
+
+	new_watched_file(p, f->dir, "front.mp4", front, &st_front);
+	new_watched_file(p, f->dir, "back.mp4", back, &st_back);
+	exe_path("cat", exe);
+	assert_int_equal(cv_probes_unwatch_file(p, front), 0);
+
+	pid = run(NULL, false, (char *const[]){ "cat", front, back, NULL });
+	collect_n(p, pid, &g, 1);
+	assert_int_equal(g.n, 1);
+	assert_session(f, &g.recs[0], pid, "cat", exe, 0, back, &st_back, O_RDONLY);
+	assert_int_equal(g.recs[0].bytes_read, 6);
+
+	assert_int_equal(cv_probes_unwatch_file(p, back), 0);
+	pid = run(NULL, false, (char *const[]){ "cat", front, back, NULL });
+	collect(p, pid, &g);
+	assert_int_equal(g.n, 0);
+}
+
 /* cp of a clip to $TMPDIR: the clip's session, every byte read; the copy, outside the vault, none. */
 static void test_cp_out(void **state)
 {
@@ -1914,6 +1944,7 @@ int main(void)
 		cmocka_unit_test(test_cat),
 		cmocka_unit_test(test_unwatched_no_record),
 		cmocka_unit_test(test_unwatch_file),
+		cmocka_unit_test(test_watch_filter_shared),
 		cmocka_unit_test(test_cp_out),
 		cmocka_unit_test(test_dd_image),
 		cmocka_unit_test(test_mmap_reader),
