@@ -5,15 +5,65 @@
  */
 #define _DEFAULT_SOURCE
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include <sodium.h>
 
 #include "agentlogic.h"
 
 #define NS_PER_S 1000000000LL
 
-bool cv_agent_is_replay(const void *last, size_t last_len, const struct camvault_rec *r)
+static void cv_replay_digest(const void *rec, size_t len, uint8_t d[32])
 {
-	return last && last_len == sizeof(*r) && !memcmp(last, r, sizeof(*r));
+	crypto_hash_sha256(d, rec, len);
+}
+
+int cv_replay_add(struct cv_replay *rp, const void *rec, size_t len)
+{
+	if (rp->n == CV_REPLAY_MAX)
+		return 0;
+	if (!rp->d) {
+		rp->d = calloc(CV_REPLAY_MAX, sizeof(*rp->d));
+		if (!rp->d)
+			return -1;
+	}
+	cv_replay_digest(rec, len, rp->d[rp->n++]);
+	return 0;
+}
+
+bool cv_replay_done(const struct cv_replay *rp)
+{
+	return !rp->d;
+}
+
+bool cv_replay_skip(struct cv_replay *rp, const struct camvault_rec *r)
+{
+	uint8_t d[32];
+	size_t i;
+
+	if (!rp->d)
+		return false;
+	cv_replay_digest(r, sizeof(*r), d);
+	if (!rp->anchored) {
+		for (i = 0; i < rp->n && memcmp(rp->d[i], d, 32); i++)
+			;
+		rp->anchored = true;
+		rp->next = i;
+	}
+	if (rp->next < rp->n && !memcmp(rp->d[rp->next], d, 32)) {
+		if (++rp->next == rp->n)
+			cv_replay_free(rp);
+		return true;
+	}
+	cv_replay_free(rp);
+	return false;
+}
+
+void cv_replay_free(struct cv_replay *rp)
+{
+	free(rp->d);
+	memset(rp, 0, sizeof(*rp));
 }
 
 uint64_t cv_agent_lost_delta(uint64_t logged, uint64_t now)

@@ -17,11 +17,30 @@
 #include "uapi/camvault.h"
 
 /*
- * Whether r is byte for byte the record the log's last access row holds (last, last_len bytes): the ring
- * buffer hands a record again when the agent was killed after committing it and before the ring moved on.
- * last NULL (no access row yet) is never a replay.
+ * The records the previous agent committed and the ring buffer may hand again: the agent commits a batch, then
+ * lets it leave the ring buffer, so an agent killed between the two leaves that whole batch to the next. The
+ * next agent starts with the digests of the log's last access rows (oldest first); records that match a run
+ * of them, from where the first one matches to the end, are skipped; the first that does not ends the replay.
  */
-bool cv_agent_is_replay(const void *last, size_t last_len, const struct camvault_rec *r);
+#define CV_REPLAY_MAX 1024	/* = CV_PROBES_BATCH_MAX: a batch is what can come again */
+
+struct cv_replay {
+	uint8_t (*d)[32];	/* SHA-256 of each row's record, oldest first */
+	size_t n;
+	size_t next;		/* the next to match once anchored */
+	bool anchored;		/* the first record matched one of them */
+};
+
+/* Adds a row's record (the last rows, oldest first, at most CV_REPLAY_MAX): 0, or -1 (out of memory). */
+int cv_replay_add(struct cv_replay *rp, const void *rec, size_t len);
+
+/* Whether r is the next record of the log's tail: already logged, to be skipped. Ends the replay when not. */
+bool cv_replay_skip(struct cv_replay *rp, const struct camvault_rec *r);
+
+/* Whether the replay is over (nothing more can be skipped). */
+bool cv_replay_done(const struct cv_replay *rp);
+
+void cv_replay_free(struct cv_replay *rp);
 
 /*
  * How many losses the probes counted since what was logged: now - logged, or now when the counters went

@@ -50,7 +50,11 @@
 #define CAMVAULT_AGENT_VERSION	"0.1.0"
 #define NS_PER_S		1000000000LL
 /* A look at the loss counters this long after the last records: losses without records still show. */
-#define CV_AGENT_LOST_CHECK_NS	(1 * NS_PER_S)
+_Static_assert(CV_REPLAY_MAX == CV_PROBES_BATCH_MAX, "a whole batch may come again");
+
+#define CV_XSTR(x) #x
+#define CV_STR(x) CV_XSTR(x)
+#define CV_AGENT_LOST_CHECK_NS	(NS_PER_S / 5)
 /* A failed checkpoint (TPM busy) is tried again after this long. */
 #define CV_AGENT_CKPT_RETRY_NS	(60 * NS_PER_S)
 /* Records handed over at stop, at most, so that a workload that never pauses cannot hold the stop. */
@@ -181,28 +185,18 @@ static void agent_check_lost(struct agent *a)
 	a->unlogged = 0;
 }
 
-/* The probes' callback: the record goes into the log before the ring buffer forgets it. */
-static void agent_record(const struct camvault_rec *r, void *ctx)
+/* One record into the log (in the batch's transaction when batch): 0, or -1 when the log refused it. */
+static int agent_record(struct agent *a, const struct camvault_rec *r, bool batch)
 {
-	struct agent *a = ctx;
 	char err[CV_ERRLEN];
 	int ret;
 
-	if (!a->first_seen) {
-		a->first_seen = true;
-		if (cv_agent_is_replay(a->last_rec_len ? a->last_rec : NULL, a->last_rec_len, r)) {
-			agent_say(a, CV_AGENT_INFO, false, "skipped the first record: the previous agent had logged it "
-				  "(row %" PRId64 ") just before it ended", a->rows);
-			return;
-		}
-	}
 	ret = cv_log_append_rec(&a->log, r, (int64_t)(r->close_ns ? r->close_ns : r->open_ns) + a->offset, err,
 				sizeof(err));
 	if (ret == -1) {
-		/* Not in the log: counted, and logged as lost as soon as the database takes rows again. */
-		a->unlogged++;
-		agent_say(a, CV_AGENT_ERR, false, "a record could not be logged: %s", err);
-		return;
+		if (!batch)
+			agent_say(a, CV_AGENT_ERR, false, "a record could not be logged: %s", err);
+		return -1;
 	}
 	a->rows++;
 	a->batch++;
@@ -215,23 +209,74 @@ static void agent_record(const struct camvault_rec *r, void *ctx)
 		agent_say(a, CV_AGENT_DEBUG, false, "%s", line);
 	}
 	agent_on_record(a, r, a->rows);
+	return 0;
 }
 
-/* Hands every waiting record to agent_record(); then losses and deadlines. Returns what cv_probes_poll did. */
+/*
+ * The probes' batch: every record (and what agent_on_record queues for the owner) is committed to the log in one
+ * transaction before the ring buffer lets the records go, so a kill at any moment loses none; the records a
+ * killed agent had committed come again, and are skipped (cv_replay). Should the batch fail as a whole, each
+ * record is tried on its own; one the log still refuses is counted, and logged as lost.
+ */
+static int agent_batch(const struct camvault_rec *const *recs, size_t n, void *ctx)
+{
+	struct agent *a = ctx;
+	bool skip[CV_PROBES_BATCH_MAX];
+	int64_t rows = a->rows;
+	unsigned int batch = a->batch;
+	char err[CV_ERRLEN];
+	size_t i, skipped = 0;
+	int ret;
+
+	for (i = 0; i < n; i++)
+		skipped += skip[i] = cv_replay_skip(&a->replay, recs[i]);
+	if (skipped)
+		agent_say(a, CV_AGENT_INFO, false, "skipped %zu records the previous agent had logged just before it "
+			  "ended", skipped);
+	ret = cv_log_begin(&a->log, err, sizeof(err));
+	for (i = 0; !ret && i < n; i++)
+		ret = skip[i] ? 0 : agent_record(a, recs[i], true);
+	if (!ret) {
+		ret = cv_log_commit(&a->log, err, sizeof(err));
+		if (ret == -2)
+			agent_say(a, CV_AGENT_ERR, false, "%s", err);
+		if (ret != -1)
+			return 0;
+	} else {
+		cv_log_rollback(&a->log);
+	}
+	agent_say(a, CV_AGENT_WARNING, false, "a batch of %zu records could not be logged (%s): one at a time", n,
+		  err);
+	a->rows = rows;
+	a->batch = batch;
+	for (i = 0; i < n; i++)
+		if (!skip[i] && agent_record(a, recs[i], false))
+			a->unlogged++;
+	return 0;
+}
+
+/* Logs every waiting record; then losses and deadlines. Returns how many records there were. */
 static int agent_read_records(struct agent *a)
 {
-	int ret;
+	int ret, n = 0;
 
 	a->offset = cv_boot_to_wall_offset();
 	a->batch = 0;
-	ret = cv_probes_poll(a->probes, 0, agent_record, a);
-	if (ret < 0 && ret != -EINTR)
+	do {
+		ret = cv_probes_consume(a->probes, 0, agent_batch, a);
+		n += ret > 0 ? ret : 0;
+	} while (ret == (int)CV_PROBES_BATCH_MAX);
+	if (ret < 0)
 		agent_say(a, CV_AGENT_ERR, false, "reading the probes' records failed: %s", strerror(-ret));
-	if (ret > 0) {
+	if (n > 0) {
 		agent_check_lost(a);
+		/*
+		 * The probes wake the agent for the first record after a quiet millisecond only: look again in a
+		 * moment for records that came without a wakeup (and at the loss counters).
+		 */
 		a->due.lost_check_ns = cv_mono_ns() + CV_AGENT_LOST_CHECK_NS;
 	}
-	return ret;
+	return n;
 }
 
 static void agent_kernel_event(const struct cv_event *e, void *ctx)
@@ -395,23 +440,32 @@ static int agent_read_log_tail(struct agent *a, bool *clean, char *err, size_t e
 	int ret;
 
 	*clean = true;
-	ret = sqlite3_prepare_v2(a->log.db, "SELECT (SELECT max(id) FROM records), (SELECT rec FROM records WHERE "
-				 "kind = 'access' ORDER BY id DESC LIMIT 1), (SELECT text FROM records WHERE kind = "
-				 "'event' AND text LIKE 'agent st%' ORDER BY id DESC LIMIT 1)", -1, &st, NULL);
-	if (ret == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
-		const void *rec = sqlite3_column_blob(st, 1);
-		size_t len = sqlite3_column_bytes(st, 1);
-		const unsigned char *last = sqlite3_column_text(st, 2);
-
-		a->rows = sqlite3_column_int64(st, 0);
-		if (rec && len == sizeof(a->last_rec)) {
-			memcpy(a->last_rec, rec, len);
-			a->last_rec_len = len;
+	ret = sqlite3_prepare_v2(a->log.db, "SELECT (SELECT max(id) FROM records), (SELECT text FROM records WHERE "
+				 "kind = 'event' AND text LIKE 'agent st%' ORDER BY id DESC LIMIT 1)", -1, &st, NULL);
+	if (ret != SQLITE_OK || sqlite3_step(st) != SQLITE_ROW)
+		goto fail;
+	a->rows = sqlite3_column_int64(st, 0);
+	*clean = !sqlite3_column_text(st, 1) || !strncmp((const char *)sqlite3_column_text(st, 1), "agent stopped", 13);
+	sqlite3_finalize(st);
+	/* The records that may come again: the last batch's worth of access rows, oldest first. */
+	ret = sqlite3_prepare_v2(a->log.db, "SELECT rec FROM (SELECT id, rec FROM records WHERE kind = 'access' ORDER "
+				 "BY id DESC LIMIT " CV_STR(CV_REPLAY_MAX) ") ORDER BY id", -1, &st, NULL);
+	if (ret != SQLITE_OK)
+		goto fail;
+	while ((ret = sqlite3_step(st)) == SQLITE_ROW) {
+		if (sqlite3_column_bytes(st, 0) != sizeof(struct camvault_rec))
+			continue;	/* another build's records: they cannot come again */
+		if (cv_replay_add(&a->replay, sqlite3_column_blob(st, 0), sizeof(struct camvault_rec))) {
+			agent_err(err, errlen, "out of memory");
+			sqlite3_finalize(st);
+			return -1;
 		}
-		*clean = !last || !strncmp((const char *)last, "agent stopped", 13);
-		sqlite3_finalize(st);
-		return 0;
 	}
+	if (ret != SQLITE_DONE)
+		goto fail;
+	sqlite3_finalize(st);
+	return 0;
+fail:
 	agent_err(err, errlen, "cannot read the access log %s: %s: check it with 'camvault verify'", a->log.path,
 		 sqlite3_errmsg(a->log.db));
 	sqlite3_finalize(st);
@@ -591,7 +645,8 @@ static void agent_timer(struct agent *a)
 		return;
 	if (a->due.lost_check_ns && now >= a->due.lost_check_ns) {
 		a->due.lost_check_ns = 0;
-		agent_check_lost(a);
+		if (!agent_read_records(a))
+			agent_check_lost(a);
 	}
 	if (a->due.checkpoint_ns && now >= a->due.checkpoint_ns) {
 		bool failed = cv_log_tick(&a->log, err, sizeof(err)) != 0;
@@ -681,6 +736,7 @@ static int agent_stop(struct agent *a, bool started)
 	if (a->tpm.esys)
 		cv_tpm_close(&a->tpm);
 	free(a->watched);
+	cv_replay_free(&a->replay);
 	if (a->pidfd >= 0) {
 		unlink(a->pidfile);
 		close(a->pidfd);

@@ -34,9 +34,7 @@ struct agent {
 	struct cv_watch *watched;	/* the vaults watched, by name */
 	size_t nwatched;
 
-	uint8_t last_rec[sizeof(struct camvault_rec)];	/* the log's last access row at start */
-	size_t last_rec_len;				/* 0: none */
-	bool first_seen;		/* the first record of this run was looked at (replay or not) */
+	struct cv_replay replay;	/* what the previous agent logged and may come again */
 	int64_t rows;			/* rows in the log (ids have no gaps: the last id) */
 	uint64_t lost_logged;		/* what the 'lost' rows since the probes were pinned add up to */
 	uint64_t unlogged;		/* records that could not be appended (database errors): logged as lost */

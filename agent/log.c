@@ -574,7 +574,7 @@ static int cv_log_append(struct cv_log *log, enum cv_log_kind kind, int64_t wall
 		len += (size_t)snprintf(sql + len, sizeof(sql) - len, ", ?");
 	snprintf(sql + len, sizeof(sql) - len, ")");
 
-	if (cv_exec(log, "BEGIN IMMEDIATE", "starting to append a row", err, errlen))
+	if (!log->batch && cv_exec(log, "BEGIN IMMEDIATE", "starting to append a row", err, errlen))
 		return -1;
 	if (cv_last_row(log, &id, link, err, errlen))
 		goto fail;
@@ -605,7 +605,11 @@ static int cv_log_append(struct cv_log *log, enum cv_log_kind kind, int64_t wall
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	st = NULL;
-	if (rc != SQLITE_DONE || cv_exec(log, "COMMIT", "appending a row", err, errlen))
+	if (rc != SQLITE_DONE)
+		goto db_fail;
+	if (log->batch)
+		return 0;
+	if (cv_exec(log, "COMMIT", "appending a row", err, errlen))
 		goto db_fail;
 	if (cv_log_due(log, id + 1, 1) && cv_log_checkpoint(log, err, errlen))
 		return -2;
@@ -614,8 +618,40 @@ db_fail:
 	cv_db_error(log, "appending a row", err, errlen);
 fail:
 	sqlite3_finalize(st);
-	cv_rollback(log);
+	if (!log->batch)
+		cv_rollback(log);
 	return -1;
+}
+
+int cv_log_begin(struct cv_log *log, char *err, size_t errlen)
+{
+	if (cv_exec(log, "BEGIN IMMEDIATE", "starting a batch of rows", err, errlen))
+		return -1;
+	log->batch = true;
+	return 0;
+}
+
+int cv_log_commit(struct cv_log *log, char *err, size_t errlen)
+{
+	uint8_t link[32];
+	int64_t rows;
+
+	log->batch = false;
+	if (cv_exec(log, "COMMIT", "committing a batch of rows", err, errlen)) {
+		cv_rollback(log);
+		return -1;
+	}
+	if (cv_last_row(log, &rows, link, err, errlen))
+		return -2;
+	if (cv_log_due(log, rows, 1) && cv_log_checkpoint(log, err, errlen))
+		return -2;
+	return 0;
+}
+
+void cv_log_rollback(struct cv_log *log)
+{
+	log->batch = false;
+	cv_rollback(log);
 }
 
 int cv_log_append_rec(struct cv_log *log, const struct camvault_rec *r, int64_t wall_ns, char *err,

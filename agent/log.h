@@ -39,6 +39,7 @@
 #define CV_LOG_H
 
 #include <limits.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -76,6 +77,7 @@ struct cv_log {
 	int64_t ckpt_rows;		/* rows the last checkpoint covers */
 	int64_t ckpt_mono_s;		/* CLOCK_MONOTONIC seconds of the last checkpoint (or of the open) */
 	char path[PATH_MAX];
+	bool batch;			/* in cv_log_begin() .. cv_log_commit() */
 };
 
 /* A checkpoint as signed. */
@@ -115,6 +117,18 @@ int cv_log_append_rec(struct cv_log *log, const struct camvault_rec *r, int64_t 
 int cv_log_append_event(struct cv_log *log, enum cv_log_kind kind, const char *text, int64_t wall_ns, char *err,
 			size_t errlen);
 int cv_log_append_lost(struct cv_log *log, uint64_t count, int64_t wall_ns, char *err, size_t errlen);
+
+/*
+ * A batch of appends in one transaction, for the agent, which must have a batch of records in the log before
+ * they leave the probes' ring buffer, and cannot pay a commit (an fsync) per record. Between cv_log_begin()
+ * and cv_log_commit(), appends take no checkpoint, and one that fails (-1) leaves the batch for the caller to
+ * roll back. cv_log_commit() takes the checkpoint that came due, if any: 0, -1 (nothing committed, rolled
+ * back), -2 (committed, the checkpoint failed). The caller may write its own rows (the outbox) in between:
+ * they commit or roll back with the batch.
+ */
+int cv_log_begin(struct cv_log *log, char *err, size_t errlen);
+int cv_log_commit(struct cv_log *log, char *err, size_t errlen);
+void cv_log_rollback(struct cv_log *log);
 
 /*
  * Takes a checkpoint now, whether or not rows came since the last. Returns 0 or -1 (needs the TPM). When the

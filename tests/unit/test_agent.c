@@ -28,27 +28,68 @@
 #include "helpers.h"
 #include "ipc.h"
 
+static void rec_n(struct camvault_rec *r, int i)
+{
+	memset(r, 0, sizeof(*r));
+	r->type = CAMVAULT_REC_SESSION;
+	r->pid = 400 + i;
+	r->close_ns = 123456789 + i;
+	snprintf(r->path, sizeof(r->path), "/media/frigate/%d.mp4", i);
+}
+
+/*
+ * The records a killed agent had committed come again, as a run from somewhere in the log's tail to its end:
+ * skipped exactly, and the first other record ends the replay. A record one bit away is another record.
+ */
 static void test_replay(void **state)
 {
-	struct camvault_rec last, r;
+	struct cv_replay rp = { 0 };
+	struct camvault_rec r;
+	int i;
 
 	(void)state;
-	memset(&last, 0, sizeof(last));
-	last.type = CAMVAULT_REC_SESSION;
-	last.pid = 412;
-	last.close_ns = 123456789;
-	strcpy(last.path, "/media/frigate/a.mp4");
-	r = last;
-	assert_true(cv_agent_is_replay(&last, sizeof(last), &r));
-	/* No access row yet, or a row of another size (another build's struct): never a replay. */
-	assert_false(cv_agent_is_replay(NULL, 0, &r));
-	assert_false(cv_agent_is_replay(&last, sizeof(last) - 1, &r));
-	/* One bit anywhere is another record: the last byte of path2, then the close time. */
+	/* No access row yet: nothing is a replay. */
+	rec_n(&r, 0);
+	assert_false(cv_replay_skip(&rp, &r));
+	/* The log's tail: rows 0..9; the ring hands 6..9 again, then 10. */
+	for (i = 0; i < 10; i++) {
+		rec_n(&r, i);
+		assert_int_equal(cv_replay_add(&rp, &r, sizeof(r)), 0);
+	}
+	for (i = 6; i < 10; i++) {
+		rec_n(&r, i);
+		assert_true(cv_replay_skip(&rp, &r));
+	}
+	assert_true(cv_replay_done(&rp));
+	rec_n(&r, 10);
+	assert_false(cv_replay_skip(&rp, &r));
+	/* A batch that was never committed: its first record is not in the tail; nothing is skipped after it. */
+	for (i = 0; i < 10; i++) {
+		rec_n(&r, i);
+		cv_replay_add(&rp, &r, sizeof(r));
+	}
+	rec_n(&r, 11);
+	assert_false(cv_replay_skip(&rp, &r));
+	assert_true(cv_replay_done(&rp));
+	rec_n(&r, 9);
+	assert_false(cv_replay_skip(&rp, &r));
+	/* One bit anywhere is another record: the last byte of path2. */
+	rec_n(&r, 0);
+	cv_replay_add(&rp, &r, sizeof(r));
 	r.path2[sizeof(r.path2) - 1] = 1;
-	assert_false(cv_agent_is_replay(&last, sizeof(last), &r));
-	r = last;
-	r.close_ns++;
-	assert_false(cv_agent_is_replay(&last, sizeof(last), &r));
+	assert_false(cv_replay_skip(&rp, &r));
+	/* Anchored, then a record out of order: the replay ends there. */
+	for (i = 0; i < 5; i++) {
+		rec_n(&r, i);
+		cv_replay_add(&rp, &r, sizeof(r));
+	}
+	rec_n(&r, 2);
+	assert_true(cv_replay_skip(&rp, &r));
+	rec_n(&r, 4);
+	assert_false(cv_replay_skip(&rp, &r));
+	rec_n(&r, 3);
+	assert_false(cv_replay_skip(&rp, &r));
+	cv_replay_free(&rp);
 }
 
 static void test_lost_delta(void **state)

@@ -395,6 +395,53 @@ static void test_unprotected_tail(void **state)
 	verify_expect(path, CV_VERIFY_OK, "verifies: 3 rows, 2 checkpoints (the last", "covers 3 rows", NULL);
 }
 
+/*
+ * A batch (cv_log_begin .. cv_log_commit), as the agent writes the probes' records: rolled back, it leaves
+ * nothing; committed, its rows chain on and the checkpoint that came due by rows is taken at the commit.
+ */
+static void test_batch(void **state)
+{
+	const struct cv_log_opts opts = { .every_rows = 4, .every_s = 3600 };
+	char path[300], err[768] = "";
+	struct camvault_rec r;
+	struct cv_tpm tpm;
+	struct cv_log log;
+	sqlite3_stmt *st;
+
+	(void)state;
+	cv_swtpm_require();
+	snprintf(path, sizeof(path), "%s/batch/access.db", dir);
+	tpm_open(&tpm);
+	assert_int_equal(cv_log_open(&log, path, &tpm, &opts, err, sizeof(err)), 0);
+	assert_int_equal(cv_log_begin(&log, err, sizeof(err)), 0);
+	for (int i = 1; i <= 3; i++) {
+		rec_make(&r, i);
+		assert_int_equal(cv_log_append_rec(&log, &r, 1000 + i, err, sizeof(err)), 0);
+	}
+	cv_log_rollback(&log);
+	assert_int_equal(cv_log_begin(&log, err, sizeof(err)), 0);
+	for (int i = 1; i <= 6; i++) {
+		rec_make(&r, i);
+		assert_int_equal(cv_log_append_rec(&log, &r, 1000 + i, err, sizeof(err)), 0);
+	}
+	/* Six rows, one batch: no checkpoint inside it, one at the commit. */
+	assert_int_equal(cv_log_commit(&log, err, sizeof(err)), 0);
+	assert_int_equal(sqlite3_prepare_v2(log.db, "SELECT (SELECT max(id) FROM records), (SELECT count(*) FROM "
+					    "checkpoints), (SELECT max(row_count) FROM checkpoints)", -1, &st, NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(st, 0), 6);
+	assert_int_equal(sqlite3_column_int(st, 1), 2);
+	assert_int_equal(sqlite3_column_int(st, 2), 6);
+	sqlite3_finalize(st);
+	/* Appends on their own again after the batch: each commits at once. */
+	rec_make(&r, 7);
+	assert_int_equal(cv_log_append_rec(&log, &r, 1007, err, sizeof(err)), 0);
+	assert_int_equal(cv_log_close(&log, err, sizeof(err)), 0);
+	cv_tpm_close(&tpm);
+	verify_expect(path, CV_VERIFY_OK, "verifies: 7 rows, 3 checkpoints", NULL);
+}
+
 static void test_usage(void **state)
 {
 	struct cv_run r;
@@ -416,6 +463,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_intact),
+		cmocka_unit_test(test_batch),
 		cmocka_unit_test(test_schema),
 		cmocka_unit_test(test_altered_time),
 		cmocka_unit_test(test_altered_record),
