@@ -1,54 +1,248 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Where the alerts plug into "camvault agent" (daemon.h): policy matching and the outbox on each record,
- * the outbox's retries, the daily digest, reloading their configuration. For now they do nothing: the
- * agent keeps the log; delivering reports is wired here, and only here.
+ * The owner's side of "camvault agent" (daemon.h's hooks): each record the log took is matched against the
+ * policy (policy.h); an unexpected one becomes an alert in the outbox (outbox.h), in the same transaction as
+ * its row, so that an alert is never lost nor sent for a record the log does not have. Deliveries run from the
+ * agent's timer, after the commit, never inside a batch. Once a day the digest: the last 24 hours' report, as
+ * text, through the channels that take it.
+ *
+ * Alert storms: a copy of a whole day of footage is thousands of unexpected accesses. The first
+ * CV_ALERTS_BURST of a minute go out one by one; the rest of that minute are counted, and one alert says how
+ * many more there were ("camvault report --unexpected" lists them; the digest counts them all).
  */
 #define _DEFAULT_SOURCE
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
 #include "daemon.h"
+#include "outbox.h"
+#include "policy.h"
+#include "push.h"
+#include "record.h"
+#include "registry.h"
+#include "report.h"
 
-/* HOOK: set up the alerts (a->alerts). */
+#define CV_ALERTS_BURST		5
+#define CV_ALERTS_WINDOW_NS	(60 * 1000000000LL)
+#define CV_DAY_NS		(24 * 3600 * 1000000000LL)
+
+struct cv_alerts {
+	struct cv_policy *policy;
+	struct cv_registry reg;
+	struct cv_push *push;
+	int64_t window_ns;	/* CLOCK_MONOTONIC start of the current minute of alerts; 0: none */
+	unsigned int sent;	/* alerts queued in it */
+	unsigned int held;	/* unexpected accesses beyond CV_ALERTS_BURST in it */
+	char held_vault[128];	/* the vault of the last one held ("" for a camera or none) */
+};
+
+static int64_t cv_now_ns(clockid_t clock)
+{
+	struct timespec ts;
+
+	clock_gettime(clock, &ts);
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* A delivery is due now: the loop's timer fires at once, after the batch's commit. */
+static void cv_alerts_kick(struct agent *a)
+{
+	a->due.retry_ns = cv_now_ns(CLOCK_MONOTONIC);
+}
+
+static void cv_alerts_free(struct cv_alerts *al)
+{
+	if (!al)
+		return;
+	cv_policy_free(al->policy);
+	cv_registry_free(&al->reg);
+	cv_push_free(al->push);
+	free(al);
+}
+
+/* Policy, vaults and channels, all or nothing: a new set to replace the old, or NULL with err. */
+static struct cv_alerts *cv_alerts_load(char *err, size_t errlen)
+{
+	struct cv_alerts *al = calloc(1, sizeof(*al));
+	char path[4096];
+
+	if (!al) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (cv_policy_load(NULL, &al->policy, err, errlen) ||
+	    !cv_registry_path(path, sizeof(path)) || cv_registry_load(path, &al->reg, err, errlen) ||
+	    cv_push_load(NULL, &al->push, err, errlen)) {
+		cv_alerts_free(al);
+		return NULL;
+	}
+	return al;
+}
+
 int agent_on_start(struct agent *a, char *err, size_t errlen)
 {
-	(void)a;
-	(void)err;
-	(void)errlen;
+	struct cv_alerts *al = cv_alerts_load(err, errlen);
+
+	if (!al)
+		return -1;
+	a->alerts = al;
+	agent_say(a, CV_AGENT_INFO, false, "alerts: %zu policy rules, %zu push channels", cv_policy_count(al->policy),
+		  al->push->n);
+	/* Messages a previous agent left in the outbox: try them now. */
+	cv_alerts_kick(a);
 	return 0;
 }
 
-/* HOOK: policy matching + outbox. Set a->due.retry_ns for a delivery to try. */
+/* Queues one message; errors are said, never fatal (the row is in the log whatever happens here). */
+static void cv_alerts_queue(struct agent *a, const struct cv_push_msg *m)
+{
+	struct cv_alerts *al = a->alerts;
+	char err[1024];
+
+	if (!al->push->n)
+		return;
+	if (cv_outbox_add(a->log.db, al->push, m, err, sizeof(err)))
+		agent_say(a, CV_AGENT_ERR, false, "an alert could not be queued: %s", err);
+	else
+		cv_alerts_kick(a);
+}
+
+/* "and N more" for the minute that ended. */
+static void cv_alerts_flush_held(struct agent *a)
+{
+	struct cv_alerts *al = a->alerts;
+	char title[256], text[512];
+
+	if (!al->held)
+		return;
+	snprintf(title, sizeof(title), "camvault: %u more unexpected accesses", al->held);
+	snprintf(text, sizeof(text), "%u more unexpected accesses to footage in the minute after the last alert. "
+		 "See them with: camvault report --unexpected --since 1h", al->held);
+	cv_alerts_queue(a, &(struct cv_push_msg){ .kind = CV_PUSH_ALERT, .vault = al->held_vault[0] ?
+						  al->held_vault : NULL, .title = title, .text = text });
+	al->held = 0;
+}
+
 void agent_on_record(struct agent *a, const struct camvault_rec *r, int64_t rowid)
 {
-	(void)a;
-	(void)r;
+	struct cv_alerts *al = a->alerts;
+	const struct cv_vault_entry *v;
+	char title[512], text[8192], json[16384];
+	int64_t now;
+
 	(void)rowid;
+	if (!al)
+		return;
+	v = cv_rec_vault(&al->reg, r);
+	if (cv_policy_match(al->policy, r, v))
+		return;
+	now = cv_now_ns(CLOCK_MONOTONIC);
+	if (!al->window_ns || now - al->window_ns >= CV_ALERTS_WINDOW_NS) {
+		cv_alerts_flush_held(a);
+		al->window_ns = now;
+		al->sent = 0;
+	}
+	if (al->sent >= CV_ALERTS_BURST) {
+		al->held++;
+		snprintf(al->held_vault, sizeof(al->held_vault), "%s", v ? v->name : "");
+		/* The "N more" goes out when the minute ends. */
+		if (!a->due.retry_ns || a->due.retry_ns > al->window_ns + CV_ALERTS_WINDOW_NS)
+			a->due.retry_ns = al->window_ns + CV_ALERTS_WINDOW_NS;
+		return;
+	}
+	al->sent++;
+	snprintf(title, sizeof(title), "camvault: unexpected access to %s: %.*s (uid %u) %s",
+		 v ? v->name : (strncmp(r->path, "/dev/video", 10) ? "footage" : "a camera"),
+		 (int)sizeof(r->comm), r->comm, r->uid, cv_rec_action(r));
+	cv_rec_format_text(r, a->offset, text, sizeof(text));
+	json[0] = '[';
+	cv_rec_format_json(r, a->offset, json + 1, sizeof(json) - 2);
+	strcat(json, "]");
+	cv_alerts_queue(a, &(struct cv_push_msg){ .kind = CV_PUSH_ALERT, .vault = v ? v->name : NULL,
+						  .title = title, .text = text, .json = json });
 }
 
-/* HOOK: the outbox's retry time came. */
 void agent_on_idle_due(struct agent *a)
 {
-	(void)a;
+	struct cv_alerts *al = a->alerts;
+	char err[1024] = "";
+	int64_t next, now;
+
+	if (!al)
+		return;
+	now = cv_now_ns(CLOCK_MONOTONIC);
+	if (al->window_ns && now - al->window_ns >= CV_ALERTS_WINDOW_NS) {
+		cv_alerts_flush_held(a);
+		al->window_ns = 0;
+	}
+	if (!al->push->n)
+		return;
+	next = cv_outbox_run(a->log.db, al->push, cv_now_ns(CLOCK_REALTIME) / 1000000, err, sizeof(err));
+	if (next < -1)
+		agent_say(a, CV_AGENT_ERR, false, "the outbox: %s", err);
+	else if (next >= 0)
+		a->due.retry_ns = cv_now_ns(CLOCK_MONOTONIC) + next * 1000000;
+	if (al->held && (!a->due.retry_ns || a->due.retry_ns > al->window_ns + CV_ALERTS_WINDOW_NS))
+		a->due.retry_ns = al->window_ns + CV_ALERTS_WINDOW_NS;
 }
 
-/* HOOK: the daily digest. */
 void agent_on_digest(struct agent *a)
 {
-	(void)a;
+	struct cv_alerts *al = a->alerts;
+	struct cv_report_opts o = { .format = CV_REPORT_TEXT };
+	char err[1024], title[128];
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	if (!al || !al->push->n)
+		return;
+	o.until_ns = cv_now_ns(CLOCK_REALTIME);
+	o.since_ns = o.until_ns - CV_DAY_NS;
+	f = open_memstream(&text, &len);
+	if (!f || cv_report_write(&a->log, al->policy, &al->reg, &o, f, err, sizeof(err))) {
+		if (f)
+			fclose(f);
+		free(text);
+		agent_say(a, CV_AGENT_ERR, true, "the daily digest could not be written: %s", f ? err : "out of memory");
+		return;
+	}
+	fclose(f);
+	snprintf(title, sizeof(title), "camvault: the last 24 hours");
+	cv_alerts_queue(a, &(struct cv_push_msg){ .kind = CV_PUSH_DIGEST, .title = title, .text = text });
+	free(text);
 }
 
-/* HOOK: SIGHUP, policy and push configuration. */
 int agent_on_reload(struct agent *a, char *summary, size_t len)
 {
-	(void)a;
-	if (len)
-		summary[0] = '\0';
+	struct cv_alerts *al = cv_alerts_load(summary, len), *old = a->alerts;
+
+	if (!al)
+		return -1;
+	if (old) {
+		/* The minute of alerts goes on. */
+		al->window_ns = old->window_ns;
+		al->sent = old->sent;
+		al->held = old->held;
+		memcpy(al->held_vault, old->held_vault, sizeof(al->held_vault));
+	}
+	a->alerts = al;
+	cv_alerts_free(old);
+	snprintf(summary, len, "alerts: %zu policy rules, %zu push channels", cv_policy_count(al->policy),
+		 al->push->n);
+	cv_alerts_kick(a);
 	return 0;
 }
 
-/* HOOK: stopping. */
 void agent_on_stop(struct agent *a)
 {
-	(void)a;
+	struct cv_alerts *al = a->alerts;
+
+	/* What is queued stays in the outbox for the next agent; the held count goes out with it. */
+	if (al)
+		cv_alerts_flush_held(a);
+	cv_alerts_free(al);
+	a->alerts = NULL;
 }

@@ -12,10 +12,10 @@ t=/run/t47
 va=/run/v47a vb=/run/v47b
 export CAMVAULT_TCTI=device:/dev/tpmrm0 CAMVAULT_BPFFS=/sys/fs/bpf/camvault-t47 CAMVAULT_ETC=$t/etc \
 	CAMVAULT_DB=$t/access.db CAMVAULT_RUNDIR=$t/run
-agent="" work=""
+agent="" work="" sink=""
 cleanup() {
 	local p
-	for p in $agent $work; do kill -9 "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+	for p in $agent $work $sink; do kill -9 "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
 	"$cv" trace --unpin > /dev/null 2>&1 || true
 	"$cv" close cam47a > /dev/null 2>&1 || true
 	"$cv" close cam47b > /dev/null 2>&1 || true
@@ -76,6 +76,15 @@ start_agent() {
 # ctxt PID: context switches of every thread of PID so far.
 ctxt() { cat /proc/"$1"/task/*/status | awk '/^(non)?voluntary_ctxt_switches/ { n += $2 } END { print n }'; }
 
+# The owner's side: cats are expected, nothing else is; alerts go to a webhook (an HTTP sink on the guest's
+# loopback that keeps every request), signed with the secret.
+echo "allow cats comm=cat op=read" > $t/etc/policy.conf
+echo "webhook http://127.0.0.1:8047/camvault secret=s3cret-47 send=alerts" > $t/etc/push.conf
+chmod 600 $t/etc/push.conf
+mkdir -p $t/sink
+/usr/bin/python3 "$TOP/tests/unit/http_sink.py" 8047 $t/sink > $t/sink.log 2>&1 &
+sink=$!
+
 : > $t/agent.log
 start_agent 1
 cat $t/agent.log
@@ -121,6 +130,23 @@ if [ -n "$camera" ]; then
 	echo "camera: recorded"
 fi
 echo "[${SECONDS} s] workload: cat, cp, rm${camera:+, camera} in the log"
+
+# Alerts: the cp and the rm were unexpected, each a webhook request whose signature the secret verifies; the
+# cat, which the policy expects, none.
+alert_for() { grep -l "\"comm\":\"$1\"" $t/sink/req-*.body 2>/dev/null | head -n 1; }
+for _ in $(seq 300); do [ -n "$(alert_for cp)" ] && [ -n "$(alert_for rm)" ] && break; sleep 0.1; done
+body=$(alert_for cp)
+[ -n "$body" ] || fail "no alert for the cp: $(cat $t/sink/req-*.head 2>/dev/null); agent: $(tail -n 5 $t/agent.log)"
+[ -n "$(alert_for rm)" ] || fail "no alert for the rm"
+grep -q "\"path\":\"$va/rec/b.mp4\"" "$body" || fail "the cp's alert: $(cat "$body")"
+grep -q '"title":"camvault: unexpected access to cam47a: cp (uid 0) read"' "$body" || fail "the cp's alert: $(cat "$body")"
+[ -z "$(alert_for cat)" ] || fail "an alert for the expected cat: $(cat "$(alert_for cat)")"
+head=${body%.body}.head
+ts=$(sed -n 's/^X-Camvault-Timestamp: //Ip' "$head" | tr -d '\r')
+sig=$(sed -n 's/^X-Camvault-Signature: sha256=//Ip' "$head" | tr -d '\r')
+want=$({ printf '%s.' "$ts"; cat "$body"; } | openssl dgst -sha256 -hmac s3cret-47 -r | cut -d' ' -f1)
+[ -n "$sig" ] && [ "$sig" = "$want" ] || fail "the alert's signature $sig is not the HMAC of its body ($want)"
+echo "[${SECONDS} s] alerts: cp and rm signed and delivered, none for cat"
 
 # Idle: once a checkpoint covers every row, nothing is due and the agent must not wake at all.
 wait_sql "SELECT (SELECT max(row_count) FROM checkpoints) = (SELECT max(id) FROM records)" 1 30
