@@ -31,6 +31,8 @@ if [ -n "${GUEST_MODULES:-}" ] && [ -d "$GUEST_MODULES" ]; then
 	mount --bind "$GUEST_MODULES" "/lib/modules/$(uname -r)"
 fi
 hostname camvault-guest
+# The loopback, for the tests' local servers (an alert's webhook sink, a socket a clip is copied to).
+ip link set lo up
 echo "stage2: up after $(cut -d' ' -f1 /proc/uptime) s on $(uname -r)"
 cd "$TOP"
 bash "$JOB" > >(tee /run/out/job.log) 2>&1

@@ -133,10 +133,11 @@ echo "[${SECONDS} s] workload: cat, cp, rm${camera:+, camera} in the log"
 
 # Alerts: the cp and the rm were unexpected, each a webhook request whose signature the secret verifies; the
 # cat, which the policy expects, none.
-alert_for() { grep -l "\"comm\":\"$1\"" $t/sink/req-*.body 2>/dev/null | head -n 1; }
+alert_for() { grep -l "\"comm\":\"$1\"" $t/sink/req-*.body 2>/dev/null | head -n 1 || true; }
 for _ in $(seq 300); do [ -n "$(alert_for cp)" ] && [ -n "$(alert_for rm)" ] && break; sleep 0.1; done
 body=$(alert_for cp)
-[ -n "$body" ] || fail "no alert for the cp: $(cat $t/sink/req-*.head 2>/dev/null); agent: $(tail -n 5 $t/agent.log)"
+[ -n "$body" ] || fail "no alert for the cp: $(cat $t/sink/req-*.head 2>/dev/null); sink: $(cat $t/sink.log);
+agent: $(tail -n 20 $t/agent.log); outbox: $(q "SELECT * FROM outbox" 2>&1)"
 [ -n "$(alert_for rm)" ] || fail "no alert for the rm"
 grep -q "\"path\":\"$va/rec/b.mp4\"" "$body" || fail "the cp's alert: $(cat "$body")"
 grep -q '"title":"camvault: unexpected access to cam47a: cp (uid 0) read"' "$body" || fail "the cp's alert: $(cat "$body")"
