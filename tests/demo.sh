@@ -11,3 +11,4 @@ out=$TOP/build/demo
 	echo "demo failed (exit $rc); console log: $out/console.log" >&2
 	exit $rc
 }
+say "the HTML report: $out/report.html (open it in a browser); the access log: $out/access.db"

@@ -2,7 +2,8 @@
 # One guest layer of make check: boot KERNEL once, run the whole guest suite, count its TAP results,
 # plus one test of our own: the kernel logged no splat (KASAN, lockdep, oops, hung task) and the guest
 # ran to the end. On the 6.12 test kernel, a second boot with kmemleak on runs the tests that load, refuse
-# and lock vaults, and fails on any leak. Then the TPM story over four boots (story-tpm.sh).
+# and lock vaults, and fails on any leak. Then the TPM story over four boots (story-tpm.sh), and on 6.1 the
+# story of make demo, which checks what it shows.
 # Ends with "N passed, N failed, N skipped".
 set -uo pipefail
 . "$(dirname "$0")/../scripts/lib.sh"
@@ -57,6 +58,20 @@ fi
 
 "$TOP/tests/guest/story-tpm.sh" "$kernel" | tee "$TOP/build/$kernel/story-tpm.tap"
 count "$TOP/build/$kernel/story-tpm.tap"
+
+# make demo's story, which checks what it shows (alerts, report, verify, tampering, another TPM).
+if [ "$kernel" = debian61 ]; then
+	demo=$TOP/build/$kernel/demo
+	if "$TOP/tests/guest/run-guest.sh" --out "$demo" --timeout 900 "$kernel" "$TOP/tests/guest/demo-job.sh" \
+		> "$demo.log" 2>&1 && [ -s "$demo/report.html" ]; then
+		echo "ok - make demo's story on $kernel: $(tail -n 1 "$demo/job.log")"
+		p=$((p + 1))
+	else
+		echo "not ok - make demo's story on $kernel (log: $demo.log)"
+		{ cat "$demo.log"; tail -n 30 "$demo/job.log" 2>/dev/null; } | sed 's/^/#   /' | tail -n 40
+		f=$((f + 1))
+	fi
+fi
 
 echo "$p passed, $f failed, $s skipped"
 [ "$f" -eq 0 ]
