@@ -9,7 +9,6 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <fcntl.h>
 #include <fnmatch.h>
 #include <limits.h>
 #include <pwd.h>
@@ -17,8 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
+#include "conf.h"
 #include "policy.h"
 
 #define CV_POLICY_LINE_MAX	4096
@@ -116,11 +115,6 @@ void cv_policy_free(struct cv_policy *p)
 		cv_rule_clear(&p->rules[i]);
 	free(p->rules);
 	free(p);
-}
-
-static int cv_is_space(char c)
-{
-	return c == ' ' || c == '\t' || c == '\r';
 }
 
 /* A copy of n bytes at p, NUL-terminated; NULL when out of memory. */
@@ -373,35 +367,27 @@ static int cv_parse_kv(const char *p, size_t n, struct cv_policy_rule *r, bool s
 static int cv_parse_line(const char *p, size_t n, struct cv_policy_rule *r, char *what, size_t wl)
 {
 	bool seen[K_NKEYS] = { false };
-	size_t i = 0, nf = 0;
+	/*
+	 * allow, the name and each key at most once; one field more, to be refused by cv_parse_kv (every key
+	 * already seen, or no key at all).
+	 */
+	const char *f[2 + K_NKEYS + 1];
+	size_t fl[2 + K_NKEYS + 1];
+	int i, nf = cv_conf_fields(p, n, f, fl, 2 + K_NKEYS, what, wl);
 
-	for (;;) {
-		size_t start;
-
-		while (i < n && cv_is_space(p[i]))
-			i++;
-		if (i == n || p[i] == '#')
-			break;
-		start = i;
-		while (i < n && !cv_is_space(p[i])) {
-			if ((unsigned char)p[i] < 0x20 || p[i] == 0x7f) {
-				snprintf(what, wl, "it contains the control character 0x%02x (column %zu): remove it",
-					 (unsigned char)p[i], i + 1);
-				return -1;
-			}
-			i++;
-		}
-		if (nf == 0 && !(i - start == 5 && !memcmp(p + start, "allow", 5))) {
+	if (nf < 0)
+		return -1;
+	for (i = 0; i < nf; i++) {
+		if (i == 0 && !(fl[0] == 5 && !memcmp(f[0], "allow", 5))) {
 			snprintf(what, wl, "'%.*s%s' is not a rule: rules start with allow (allow NAME op=... exe=...)",
-				 CV_Q(p + start, i - start));
+				 CV_Q(f[0], fl[0]));
 			return -1;
-		} else if (nf == 1) {
-			if (cv_parse_name(p + start, i - start, r->name, "rule name", CV_RULE_NAME_MAX, what, wl))
+		} else if (i == 1) {
+			if (cv_parse_name(f[1], fl[1], r->name, "rule name", CV_RULE_NAME_MAX, what, wl))
 				return -1;
-		} else if (nf > 1 && cv_parse_kv(p + start, i - start, r, seen, what, wl)) {
+		} else if (i > 1 && cv_parse_kv(f[i], fl[i], r, seen, what, wl)) {
 			return -1;
 		}
-		nf++;
 	}
 	if (!nf)
 		return 0;
@@ -502,9 +488,9 @@ fail:
 int cv_policy_load(const char *path, struct cv_policy **out, char *err, size_t errlen)
 {
 	char pathbuf[PATH_MAX], *buf;
-	struct stat st;
-	size_t got = 0;
-	int fd, ret;
+	bool missing;
+	size_t got;
+	int ret;
 
 	*out = NULL;
 	if (!path) {
@@ -514,49 +500,9 @@ int cv_policy_load(const char *path, struct cv_policy **out, char *err, size_t e
 			return -1;
 		}
 	}
-	/* O_NONBLOCK: a FIFO there must not hang camvault; it is then refused as not a regular file. */
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0 && errno == ENOENT)
-		return cv_policy_parse("", 0, path, out, err, errlen);
-	if (fd < 0) {
-		snprintf(err, errlen, "cannot read the policy %s: %s: run as root, or fix its permissions", path,
-			 strerror(errno));
+	if (cv_conf_read(path, "the policy", CV_POLICY_FILE_MAX, &buf, &got, &missing, NULL, err, errlen))
 		return -1;
-	}
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
-		snprintf(err, errlen, "the policy %s is not a regular file: replace it with one", path);
-		close(fd);
-		return -1;
-	}
-	buf = malloc(CV_POLICY_FILE_MAX + 1);
-	if (!buf) {
-		snprintf(err, errlen, "out of memory to read %s", path);
-		close(fd);
-		return -1;
-	}
-	while (got <= CV_POLICY_FILE_MAX) {
-		ssize_t n = read(fd, buf + got, CV_POLICY_FILE_MAX + 1 - got);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			snprintf(err, errlen, "cannot read the policy %s: %s", path, strerror(errno));
-			free(buf);
-			close(fd);
-			return -1;
-		}
-		if (!n)
-			break;
-		got += (size_t)n;
-	}
-	close(fd);
-	if (got > CV_POLICY_FILE_MAX) {
-		snprintf(err, errlen, "the policy %s is larger than %d bytes: it is not a policy, check what it is",
-			 path, CV_POLICY_FILE_MAX);
-		free(buf);
-		return -1;
-	}
-	ret = cv_policy_parse(buf, got, path, out, err, errlen);
+	ret = cv_policy_parse(missing ? "" : buf, got, path, out, err, errlen);
 	free(buf);
 	return ret;
 }

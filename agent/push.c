@@ -18,6 +18,7 @@
 #include <mosquitto.h>
 #include <openssl/crypto.h>
 
+#include "conf.h"
 #include "push.h"
 #include "registry.h"
 
@@ -69,11 +70,6 @@ const struct cv_push_channel *cv_push_find(const struct cv_push *p, const char *
 		if (!strcmp(p->ch[i].id, id))
 			return &p->ch[i];
 	return NULL;
-}
-
-static int cv_is_space(unsigned char c)
-{
-	return c == ' ' || c == '\t' || c == '\r';
 }
 
 /* Copies n bytes at p into out (size outlen) as a string, or says the value is too long. */
@@ -406,37 +402,6 @@ static int cv_parse_channel(const char **f, const size_t *fl, size_t nf, struct 
 	return 0;
 }
 
-/* Splits one line (n bytes at p) into fields, stopping at a '#' that starts one. Returns their count or -1. */
-static int cv_split(const char *p, size_t n, const char **f, size_t *fl, size_t max, char *what, size_t wl)
-{
-	size_t i = 0, nf = 0;
-
-	while (i < n) {
-		size_t start;
-
-		while (i < n && cv_is_space((unsigned char)p[i]))
-			i++;
-		if (i == n || p[i] == '#')
-			break;
-		start = i;
-		while (i < n && !cv_is_space((unsigned char)p[i])) {
-			if ((unsigned char)p[i] < 0x20 || p[i] == 0x7f) {
-				snprintf(what, wl, "control character 0x%02x at byte %zu: remove it",
-					 (unsigned char)p[i], i + 1);
-				return -1;
-			}
-			i++;
-		}
-		if (nf == max) {
-			snprintf(what, wl, "more than %zu fields: one channel per line", max);
-			return -1;
-		}
-		f[nf] = p + start;
-		fl[nf++] = i - start;
-	}
-	return (int)nf;
-}
-
 #define CV_MAX_FIELDS 16
 
 int cv_push_parse(const char *text, size_t len, const char *path, struct cv_push *p, char *err, size_t errlen)
@@ -455,8 +420,8 @@ int cv_push_parse(const char *text, size_t len, const char *path, struct cv_push
 	while (off < len) {
 		const char *l = text + off, *nl = memchr(l, '\n', len - off);
 		size_t ln = nl ? (size_t)(nl - l) : len - off;
-		const char *f[CV_MAX_FIELDS];
-		size_t fl[CV_MAX_FIELDS];
+		const char *f[CV_MAX_FIELDS + 1];
+		size_t fl[CV_MAX_FIELDS + 1];
 		struct cv_push_channel *grown;
 		int nf;
 
@@ -471,9 +436,13 @@ int cv_push_parse(const char *text, size_t len, const char *path, struct cv_push
 				 CV_LINE_MAX);
 			goto bad;
 		}
-		nf = cv_split(l, ln, f, fl, CV_MAX_FIELDS, what, sizeof(what));
+		nf = cv_conf_fields(l, ln, f, fl, CV_MAX_FIELDS, what, sizeof(what));
 		if (nf < 0)
 			goto bad;
+		if (nf > CV_MAX_FIELDS) {
+			snprintf(what, sizeof(what), "more than %d fields: one channel per line", CV_MAX_FIELDS);
+			goto bad;
+		}
 		if (!nf)
 			continue;
 		if (cv_parse_channel(f, fl, (size_t)nf, &c, what, sizeof(what)))
@@ -584,10 +553,10 @@ int cv_push_load(const char *path, struct cv_push **out, char *err, size_t errle
 {
 	char pathbuf[PATH_MAX];
 	struct cv_push *p = calloc(1, sizeof(*p));
-	struct stat st;
 	size_t len = 0, i;
 	char *text = NULL;
-	int fd;
+	mode_t mode = 0;
+	bool missing;
 
 	*out = NULL;
 	if (!p) {
@@ -600,27 +569,18 @@ int cv_push_load(const char *path, struct cv_push **out, char *err, size_t errle
 		snprintf(err, errlen, "$%s is too long: set it to a shorter directory", CV_REGISTRY_ENV);
 		goto fail;
 	}
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 && errno != ENOENT) {
-		snprintf(err, errlen, "cannot read %s (%s): check its permissions", path, strerror(errno));
+	if (cv_conf_read(path, "push.conf", CV_FILE_MAX, &text, &len, &missing, &mode, err, errlen))
 		goto fail;
-	}
-	if (fd >= 0) {
-		if (fstat(fd, &st) || !(text = cv_read_all(fd, CV_FILE_MAX, &len))) {
-			snprintf(err, errlen, "cannot read %s (%s): check the file", path, strerror(errno));
-			close(fd);
-			goto fail;
-		}
-		close(fd);
+	if (!missing) {
 		if (cv_push_parse(text, len, path, p, err, errlen))
 			goto fail;
 		for (i = 0; i < p->n; i++) {
 			struct cv_push_channel *c = &p->ch[i];
 
-			if (c->secret[0] && (st.st_mode & 077)) {
+			if (c->secret[0] && (mode & 077)) {
 				snprintf(err, errlen, "%s line %u: a %s= secret in a file others can read (mode %04o): "
 					 "chmod 600 %s, or move it to %s-file=", path, c->line, cv_secret_key(c->type),
-					 (unsigned int)(st.st_mode & 07777), path, cv_secret_key(c->type));
+					 (unsigned int)mode, path, cv_secret_key(c->type));
 				goto fail;
 			}
 			if (c->secret_file[0] && cv_read_secret(path, c, err, errlen))

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "args.h"
+#include "conf.h"
 #include "registry.h"
 
 /* A name, two paths and the options fit in far less; anything longer is not a registry line. */
@@ -58,12 +59,6 @@ const char *cv_registry_path(char *buf, size_t len)
 	if (n < 0 || (size_t)n >= len)
 		return NULL;
 	return buf;
-}
-
-static int cv_is_space(unsigned char c)
-{
-	/* '\r' too: a file saved with CRLF line ends still reads. */
-	return c == ' ' || c == '\t' || c == '\r';
 }
 
 /* The name field (n bytes at p) into e->name, checked. */
@@ -167,36 +162,20 @@ static int cv_parse_options(const char *p, size_t n, struct cv_vault_entry *e, c
  */
 static int cv_parse_line(const char *p, size_t n, struct cv_vault_entry *e, char *what, size_t wl)
 {
-	const char *f[4];
-	size_t fl[4], i = 0, nf = 0;
+	const char *f[5];
+	size_t fl[5];
+	int nf;
 
 	memset(e, 0, sizeof(*e));
 	strcpy(e->fstype, "ext4");
-	for (;;) {
-		size_t start;
-
-		while (i < n && cv_is_space((unsigned char)p[i]))
-			i++;
-		/* A field starting with '#' starts a comment, whatever follows. */
-		if (i == n || p[i] == '#')
-			break;
-		start = i;
-		while (i < n && !cv_is_space((unsigned char)p[i])) {
-			if ((unsigned char)p[i] < 0x20 || p[i] == 0x7f) {
-				snprintf(what, wl, "it contains the control character 0x%02x (column %zu): remove it",
-					 (unsigned char)p[i], i + 1);
-				return -1;
-			}
-			i++;
-		}
-		if (nf == 4) {
-			snprintf(what, wl, "a fifth field '%.*s%s' follows the options: paths with spaces are not "
-				 "supported, and options are separated by commas only (NAME BACKING MOUNTPOINT "
-				 "[OPTIONS])", CV_Q(p + start, i - start));
-			return -1;
-		}
-		f[nf] = p + start;
-		fl[nf++] = i - start;
+	nf = cv_conf_fields(p, n, f, fl, 4, what, wl);
+	if (nf < 0)
+		return -1;
+	if (nf > 4) {
+		snprintf(what, wl, "a fifth field '%.*s%s' follows the options: paths with spaces are not supported, "
+			 "and options are separated by commas only (NAME BACKING MOUNTPOINT [OPTIONS])",
+			 CV_Q(f[4], fl[4]));
+		return -1;
 	}
 	if (!nf)
 		return 0;
@@ -303,81 +282,16 @@ fail:
 	return -1;
 }
 
-/*
- * Reads the file at path whole into *text (malloc'd, NUL-terminated after *len bytes). A missing file sets
- * *missing and gives no text. *mode is the file's permissions. Returns 0 or -1.
- */
-static int cv_read(const char *path, char **text, size_t *len, int *missing, mode_t *mode, char *err,
-		   size_t errlen)
-{
-	/* O_NONBLOCK: a FIFO there must not hang camvault; it is then refused as not a regular file. */
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-	struct stat st;
-	size_t got = 0;
-	char *buf;
-
-	*text = NULL;
-	*len = 0;
-	*missing = 0;
-	if (fd < 0) {
-		if (errno == ENOENT) {
-			*missing = 1;
-			return 0;
-		}
-		snprintf(err, errlen, "cannot read the vault registry %s: %s", path, strerror(errno));
-		return -1;
-	}
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
-		snprintf(err, errlen, "the vault registry %s is not a regular file: replace it with one", path);
-		close(fd);
-		return -1;
-	}
-	*mode = st.st_mode & 07777;
-	/* One byte more than allowed, to see a file too big even if it grows as it is read. */
-	buf = malloc(CV_FILE_MAX + 2);
-	if (!buf) {
-		snprintf(err, errlen, "out of memory to read %s", path);
-		close(fd);
-		return -1;
-	}
-	while (got <= CV_FILE_MAX) {
-		ssize_t n = read(fd, buf + got, CV_FILE_MAX + 1 - got);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			snprintf(err, errlen, "cannot read the vault registry %s: %s", path, strerror(errno));
-			free(buf);
-			close(fd);
-			return -1;
-		}
-		if (!n)
-			break;
-		got += (size_t)n;
-	}
-	close(fd);
-	if (got > CV_FILE_MAX) {
-		snprintf(err, errlen, "the vault registry %s is larger than %d bytes: it is not a registry, check "
-			 "what it is", path, CV_FILE_MAX);
-		free(buf);
-		return -1;
-	}
-	buf[got] = '\0';
-	*text = buf;
-	*len = got;
-	return 0;
-}
-
 int cv_registry_load(const char *path, struct cv_registry *r, char *err, size_t errlen)
 {
 	size_t len;
-	int missing, ret;
-	mode_t mode;
+	bool missing;
 	char *text;
+	int ret;
 
 	r->v = NULL;
 	r->n = 0;
-	if (cv_read(path, &text, &len, &missing, &mode, err, errlen))
+	if (cv_conf_read(path, "the vault registry", CV_FILE_MAX, &text, &len, &missing, NULL, err, errlen))
 		return -1;
 	if (missing)
 		return 0;
@@ -553,7 +467,8 @@ int cv_registry_add(const char *path, const struct cv_vault_entry *e, char *err,
 	struct cv_registry r;
 	char *text = NULL, *buf;
 	mode_t mode = 0644;
-	int dirfd, missing, ret = -1;
+	int dirfd, ret = -1;
+	bool missing;
 
 	if (cv_check_entry(e, what, sizeof(what))) {
 		snprintf(err, errlen, "cannot add vault '%.127s' to %s: %s", e->name, path, what);
@@ -568,7 +483,7 @@ int cv_registry_add(const char *path, const struct cv_vault_entry *e, char *err,
 	dirfd = cv_lock_dir(path, 1, err, errlen);
 	if (dirfd < 0)
 		return -1;
-	if (cv_read(path, &text, &len, &missing, &mode, err, errlen))
+	if (cv_conf_read(path, "the vault registry", CV_FILE_MAX, &text, &len, &missing, &mode, err, errlen))
 		goto out;
 	if (missing) {
 		mode = 0644;
@@ -616,7 +531,8 @@ int cv_registry_remove(const char *path, const char *name, char *err, size_t err
 	size_t len, start = 0, end;
 	struct cv_registry r;
 	char what[PATH_MAX + CV_WHAT];
-	int dirfd, missing, ret = -1;
+	int dirfd, ret = -1;
+	bool missing;
 	unsigned int line;
 	char *text;
 	mode_t mode = 0644;
@@ -626,7 +542,7 @@ int cv_registry_remove(const char *path, const char *name, char *err, size_t err
 		return 0;
 	if (dirfd < 0)
 		return -1;
-	if (cv_read(path, &text, &len, &missing, &mode, err, errlen))
+	if (cv_conf_read(path, "the vault registry", CV_FILE_MAX, &text, &len, &missing, &mode, err, errlen))
 		goto out;
 	if (missing) {
 		ret = 0;

@@ -4,14 +4,11 @@
  * key and operation, and near misses.
  */
 #define _DEFAULT_SOURCE
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
+#include <stddef.h>
 
-static const struct {
-	const char *text;
-	size_t len;		/* 0: strlen(text) */
-} seeds[] = {
+#include "helpers.h"
+
+static const struct cv_seed seeds[] = {
 	{ "# Frigate\nallow frigate-record exe=/usr/lib/ffmpeg/*/bin/ffmpeg op=write,truncate,rename "
 	  "path=/media/frigate/recordings/*\nallow frigate-serve exe=/usr/*sbin/nginx op=read,mmap,peer "
 	  "path=/media/frigate/*\n", 0 },
@@ -29,22 +26,5 @@ static const struct {
 
 int main(int argc, char **argv)
 {
-	char path[4096];
-	size_t i, len;
-	FILE *f;
-
-	if (argc != 2) {
-		fprintf(stderr, "usage: seeds_policy DIR\n");
-		return 1;
-	}
-	for (i = 0; i < sizeof(seeds) / sizeof(seeds[0]); i++) {
-		len = seeds[i].len ? seeds[i].len : strlen(seeds[i].text);
-		snprintf(path, sizeof(path), "%s/seed-%02zu", argv[1], i);
-		f = fopen(path, "wb");
-		if (!f || fwrite(seeds[i].text, len, 1, f) != 1 || fclose(f)) {
-			perror(path);
-			return 1;
-		}
-	}
-	return 0;
+	return cv_seeds_main(argc, argv, "seeds_policy", seeds, sizeof(seeds) / sizeof(seeds[0]));
 }

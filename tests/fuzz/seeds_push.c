@@ -4,13 +4,11 @@
  * shipped example's layout, and near misses of each kind the parser refuses.
  */
 #define _DEFAULT_SOURCE
-#include <stdio.h>
-#include <string.h>
+#include <stddef.h>
 
-static const struct {
-	const char *text;
-	size_t len;		/* 0: strlen(text) */
-} seeds[] = {
+#include "helpers.h"
+
+static const struct cv_seed seeds[] = {
 	{ "# channels\n"
 	  "ntfy https://ntfy.sh/camvault-x token=tk priority=high tags=warning,cctv send=alerts\n"
 	  "gotify http://gotify.lan:8080 token-file=/etc/camvault/gotify.token priority=8\n"
@@ -30,22 +28,5 @@ static const struct {
 
 int main(int argc, char **argv)
 {
-	char path[4096];
-	size_t i, len;
-	FILE *f;
-
-	if (argc != 2) {
-		fprintf(stderr, "usage: seeds_push DIR\n");
-		return 1;
-	}
-	for (i = 0; i < sizeof(seeds) / sizeof(seeds[0]); i++) {
-		len = seeds[i].len ? seeds[i].len : strlen(seeds[i].text);
-		snprintf(path, sizeof(path), "%s/seed-%02zu", argv[1], i);
-		f = fopen(path, "wb");
-		if (!f || fwrite(seeds[i].text, len, 1, f) != 1 || fclose(f)) {
-			perror(path);
-			return 1;
-		}
-	}
-	return 0;
+	return cv_seeds_main(argc, argv, "seeds_push", seeds, sizeof(seeds) / sizeof(seeds[0]));
 }

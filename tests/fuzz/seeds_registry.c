@@ -4,14 +4,11 @@
  * in hand-edited ones, and a few near misses.
  */
 #define _DEFAULT_SOURCE
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
+#include <stddef.h>
 
-static const struct {
-	const char *text;
-	size_t len;		/* 0: strlen(text) */
-} seeds[] = {
+#include "helpers.h"
+
+static const struct cv_seed seeds[] = {
 	{ "# name\tbacking\t\t\t\tmountpoint\t\toptions\n"
 	  "cam0\t/var/lib/camvault/cam0.img\t/media/frigate\t\tdefaults\n"
 	  "cam1\t/dev/sda2\t\t\t-\t\t\tpin,noauto\n", 0 },
@@ -27,22 +24,5 @@ static const struct {
 
 int main(int argc, char **argv)
 {
-	char path[4096];
-	size_t i, len;
-	FILE *f;
-
-	if (argc != 2) {
-		fprintf(stderr, "usage: seeds_registry DIR\n");
-		return 1;
-	}
-	for (i = 0; i < sizeof(seeds) / sizeof(seeds[0]); i++) {
-		len = seeds[i].len ? seeds[i].len : strlen(seeds[i].text);
-		snprintf(path, sizeof(path), "%s/seed-%02zu", argv[1], i);
-		f = fopen(path, "wb");
-		if (!f || fwrite(seeds[i].text, len, 1, f) != 1 || fclose(f)) {
-			perror(path);
-			return 1;
-		}
-	}
-	return 0;
+	return cv_seeds_main(argc, argv, "seeds_registry", seeds, sizeof(seeds) / sizeof(seeds[0]));
 }

@@ -43,6 +43,16 @@ assert_match() {
 	grep -qE -- "$1" <<< "$2" || fail "expected /$1/ in: $2"
 }
 
+# run NAME CMD...: runs CMD as a child and notes "NAME PID" in $PIDS (a file), for matching records to it.
+run() {
+	local name=$1 pid
+	shift
+	"$@" &
+	pid=$!
+	wait $pid || fail "$name failed"
+	echo "$name $pid" >> "$PIDS"
+}
+
 # A loop device over a fresh sparse image of SIZE (default 64M): sets $img and $loop.
 make_loop() {
 	modprobe loop 2>/dev/null || true

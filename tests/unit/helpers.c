@@ -86,6 +86,28 @@ void cv_test_seed(const char *dir, struct nl_msg *msg)
 	nlmsg_free(msg);
 }
 
+int cv_seeds_main(int argc, char **argv, const char *name, const struct cv_seed *seeds, size_t n)
+{
+	char path[4096];
+	size_t i, len;
+	FILE *f;
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: %s DIR\n", name);
+		return 1;
+	}
+	for (i = 0; i < n; i++) {
+		len = seeds[i].len ? seeds[i].len : strlen(seeds[i].text);
+		snprintf(path, sizeof(path), "%s/seed-%02zu", argv[1], i);
+		f = fopen(path, "wb");
+		if (!f || fwrite(seeds[i].text, len, 1, f) != 1 || fclose(f)) {
+			perror(path);
+			return 1;
+		}
+	}
+	return 0;
+}
+
 struct cv_swtpm cv_swtpm;
 
 /* Binds a TCP socket on 127.0.0.1:port (0: any); returns it, or -1. */
@@ -155,11 +177,13 @@ static int cv_connects(int port)
 	return ok;
 }
 
-static int cv_in_path(const char *prog)
+int cv_in_path(const char *prog)
 {
 	const char *path = getenv("PATH");
 	char buf[4096];
 
+	if (strchr(prog, '/'))
+		return access(prog, X_OK) == 0;
 	while (path && *path) {
 		size_t n = strcspn(path, ":");
 

@@ -42,6 +42,18 @@ struct nl_msg *cv_test_vault_msg(const struct cv_test_vault *v);
  */
 void cv_test_seed(const char *dir, struct nl_msg *msg);
 
+/* Whether prog (a path, or a name looked up in $PATH) can be run. */
+int cv_in_path(const char *prog);
+
+/* A seed of text (len bytes; 0: strlen(text)). */
+struct cv_seed {
+	const char *text;
+	size_t len;
+};
+
+/* The main() of a seeder of text seeds: "NAME DIR" writes DIR/seed-NN for each; 0, or 1 with a message. */
+int cv_seeds_main(int argc, char **argv, const char *name, const struct cv_seed *seeds, size_t n);
+
 /*
  * A swtpm listening on 127.0.0.1, for cmocka group setup/teardown. Tests call cv_swtpm_require() first: it
  * skips the test when swtpm is not installed, fails it when swtpm did not start, and otherwise points

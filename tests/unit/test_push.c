@@ -76,24 +76,6 @@ static int push_teardown(void **state)
 	return 0;
 }
 
-static int in_path(const char *prog)
-{
-	const char *path = getenv("PATH");
-	char buf[4096];
-
-	if (strchr(prog, '/'))
-		return access(prog, X_OK) == 0;
-	while (path && *path) {
-		size_t n = strcspn(path, ":");
-
-		snprintf(buf, sizeof(buf), "%.*s/%s", (int)n, path, prog);
-		if (access(buf, X_OK) == 0)
-			return 1;
-		path += n + (path[n] == ':');
-	}
-	return 0;
-}
-
 /* Skips the test when what is missing (fails it under CI=true). */
 static void require(int present, const char *what)
 {
@@ -109,7 +91,7 @@ static void require(int present, const char *what)
 
 static int has_aiosmtpd(void)
 {
-	return in_path(CV_PYTHON) && system(CV_PYTHON " -c 'import aiosmtpd' 2>/dev/null") == 0;
+	return cv_in_path(CV_PYTHON) && system(CV_PYTHON " -c 'import aiosmtpd' 2>/dev/null") == 0;
 }
 
 /* Starts argv (NULL-terminated) in the background, killed with the test; output to dir/<name>.log. */
@@ -258,7 +240,7 @@ static pid_t http_sink(const char *name, int *port, char *out, size_t outlen, co
 	char script[4200], portbuf[16];
 	pid_t pid;
 
-	require(in_path(CV_PYTHON), CV_PYTHON);
+	require(cv_in_path(CV_PYTHON), CV_PYTHON);
 	subdir(out, outlen, name);
 	if (*port <= 0)
 		*port = cv_closed_port();
@@ -645,7 +627,7 @@ static pid_t smtp_sink(const char *name, int port, bool tls, char *out, size_t o
 	pid_t pid;
 
 	require(has_aiosmtpd(), "python3-aiosmtpd");
-	require(in_path("openssl"), "openssl");
+	require(cv_in_path("openssl"), "openssl");
 	make_cert(cert, key, sizeof(cert));
 	subdir(out, outlen, name);
 	snprintf(portbuf, sizeof(portbuf), "%d", port);
@@ -855,14 +837,14 @@ static void test_mqtt(void **state)
 	pid_t pid;
 
 	(void)state;
-	require(in_path("mosquitto") || in_path("/usr/sbin/mosquitto"), "mosquitto");
+	require(cv_in_path("mosquitto") || cv_in_path("/usr/sbin/mosquitto"), "mosquitto");
 	snprintf(mconf, sizeof(mconf), "%s/mosquitto.conf", dir);
 	/* As root, mosquitto would switch to its own user, which clears our PDEATHSIG: it stays root here. */
 	snprintf(conf, sizeof(conf), "listener %d 127.0.0.1\nallow_anonymous true\npersistence false\n%s", port,
 		 geteuid() ? "" : "user root\n");
 	write_file(mconf, conf, 0600);
 	snprintf(portbuf, sizeof(portbuf), "%d", port);
-	pid = spawn("mosquitto", (char *const[]){ in_path("mosquitto") ? "mosquitto" : "/usr/sbin/mosquitto", "-c",
+	pid = spawn("mosquitto", (char *const[]){ cv_in_path("mosquitto") ? "mosquitto" : "/usr/sbin/mosquitto", "-c",
 						  mconf, NULL });
 	wait_port(port, pid, "mosquitto");
 
@@ -950,7 +932,7 @@ static void test_outbox_retry_restart(void **state)
 	char *body;
 
 	(void)state;
-	require(in_path(CV_PYTHON), CV_PYTHON);
+	require(cv_in_path(CV_PYTHON), CV_PYTHON);
 	snprintf(conf, sizeof(conf), "webhook http://127.0.0.1:%d/h secret=s send=alerts\n"
 		 "ntfy http://127.0.0.1:%d/digest-only send=digest\n", port, port);
 	p = load_conf("outbox-conf", conf);

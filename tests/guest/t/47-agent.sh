@@ -98,15 +98,8 @@ st=$("$cv" status 2>&1 || true)
 assert_match "^agent: running \(pid $agent\), [0-9]+ rows in $CAMVAULT_DB" "$st"
 
 # The workload: each step a child whose pid is noted.
-: > $t/pids
-run() {
-	local name=$1
-	shift
-	"$@" &
-	local pid=$!
-	wait $pid || fail "$name failed"
-	echo "$name $pid" >> $t/pids
-}
+PIDS=$t/pids
+: > $PIDS
 mkdir -p $va/rec
 head -c 123457 /dev/urandom > $va/rec/a.mp4
 head -c 54321 /dev/urandom > $va/rec/b.mp4
