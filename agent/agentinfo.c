@@ -62,6 +62,15 @@ void cv_agent_info(struct cv_agent_info *info)
 		info->last_ckpt_ns = sqlite3_column_int64(st, 1);
 	}
 	sqlite3_finalize(st);
+	st = NULL;
+	/* No outbox table: nothing was ever queued. */
+	if (info->rows >= 0 && sqlite3_prepare_v2(h, "SELECT count(*), min(created_ms) FROM outbox WHERE state = "
+						  "'queued'", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW) {
+		info->waiting = sqlite3_column_int64(st, 0);
+		info->oldest_ms = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_finalize(st);
 	sqlite3_close(h);
 }
 
@@ -82,6 +91,38 @@ void cv_agent_status_line(const struct cv_agent_info *info, char *buf, size_t le
 	}
 	if (info->last_ckpt_ns)
 		cv_wall_format(info->last_ckpt_ns, when, sizeof(when));
-	snprintf(buf + n, len - n, "%" PRId64 " rows in %s, last checkpoint %s", info->rows, info->db,
-		 info->last_ckpt_ns ? when : "none");
+	n += snprintf(buf + n, len - n, "%" PRId64 " rows in %s, last checkpoint %s", info->rows, info->db,
+		      info->last_ckpt_ns ? when : "none");
+	if (n < 0 || (size_t)n >= len || !info->waiting)
+		return;
+	cv_wall_format(info->oldest_ms * 1000000, when, sizeof(when));
+	snprintf(buf + n, len - n, "; %" PRId64 " message%s to the owner not delivered yet (the oldest queued %s): "
+		 "camvault push status", info->waiting, info->waiting == 1 ? "" : "s", when);
+}
+
+void cv_agent_status_json(const struct cv_agent_info *info, FILE *f)
+{
+	char when[32];
+
+	fprintf(f, "{\"running\":%s,\"pid\":", info->pid ? "true" : "false");
+	if (info->pid)
+		fprintf(f, "%d", info->pid);
+	else
+		fputs("null", f);
+	fputs(",\"db\":", f);
+	cv_json_fputs(f, info->db);
+	if (info->rows < 0) {
+		fputs(",\"rows\":null,\"db_error\":", f);
+		cv_json_fputs(f, info->why);
+		fputc('}', f);
+		return;
+	}
+	fprintf(f, ",\"rows\":%" PRId64 ",\"last_checkpoint\":", info->rows);
+	if (info->last_ckpt_ns) {
+		cv_wall_format(info->last_ckpt_ns, when, sizeof(when));
+		fprintf(f, "\"%s\"", when);
+	} else {
+		fputs("null", f);
+	}
+	fprintf(f, ",\"outbox_waiting\":%" PRId64 "}", info->waiting);
 }

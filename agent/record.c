@@ -219,6 +219,22 @@ static void cv_json_str(struct cv_out *o, const char *s)
 	cv_put(o, "\"");
 }
 
+void cv_json_fputs(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20 || c > 0x7e)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
 static void cv_json_id(struct cv_out *o, const char *key, uint32_t v)
 {
 	if (v == CAMVAULT_ID_UNSET)

@@ -8,6 +8,7 @@
 #define CV_RECORD_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #include "uapi/camvault.h"
@@ -51,6 +52,12 @@ void cv_rec_peer(const struct camvault_rec *r, char *buf, size_t len);
 
 /* "lsm", "fentry", "kprobe", "syscall-tracepoint", or "?". */
 const char *cv_rec_tier_name(unsigned int tier);
+
+/*
+ * s as a JSON string to f, quoted: '"' and '\\' escaped, every byte outside printable ASCII as \u00XX (the
+ * records' strings are bytes, not always UTF-8: nothing is lost, and the output is ASCII).
+ */
+void cv_json_fputs(FILE *f, const char *s);
 
 /* Whether r is well-formed enough to format: known type, NUL-terminated strings. */
 int cv_rec_valid(const struct camvault_rec *r);

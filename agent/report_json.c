@@ -13,27 +13,10 @@
 #include "record.h"
 #include "report.h"
 
-/* A JSON string: escaped, every byte outside printable ASCII as \u00XX (as record.c writes them). */
-static void cv_jstr(FILE *out, const char *s)
-{
-	fputc('"', out);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			fprintf(out, "\\%c", c);
-		else if (c < 0x20 || c > 0x7e)
-			fprintf(out, "\\u%04x", c);
-		else
-			fputc(c, out);
-	}
-	fputc('"', out);
-}
-
 static void cv_jstr_or_null(FILE *out, const char *s)
 {
 	if (s)
-		cv_jstr(out, s);
+		cv_json_fputs(out, s);
 	else
 		fputs("null", out);
 }
@@ -47,7 +30,7 @@ static void cv_jtime(FILE *out, int64_t ns)
 		return;
 	}
 	cv_wall_format(ns, t, sizeof(t));
-	cv_jstr(out, t);
+	cv_json_fputs(out, t);
 }
 
 static int cv_json_access(const struct cv_report_access *a, FILE *out)
@@ -83,7 +66,7 @@ static int cv_json_access(const struct cv_report_access *a, FILE *out)
 	cv_jtime(out, a->close_ns);
 	cv_report_how(a, how, sizeof(how));
 	fputs(",\"how\":", out);
-	cv_jstr(out, how);
+	cv_json_fputs(out, how);
 	fputs(",\"operations\":[", out);
 	for (k = 0; k < CV_OP_COUNT; k++)
 		if (a->ops & 1u << k) {

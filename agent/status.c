@@ -45,7 +45,7 @@ static void cv_status_usage(FILE *f)
 		"(tier, loss counts, sessions open), the TPM, and each vault of vaults.conf: TPM-bound, PIN, PCRs,\n"
 		"recovery slot, open, LOCKED or closed.\n"
 		"  --json    one JSON object: {\"module_version\":..,\"vaults\":..,\"vault_list\":[..],\"tpm\":{..},\n"
-		"            \"probes\":{..},\"registry\":[..]}\n");
+		"            \"probes\":{..},\"agent\":{..},\"registry\":[..]}\n");
 }
 
 void cv_probes_status(int ret, const struct cv_probes_pinned *info, const char *dir, const char *why, char *buf,
@@ -134,23 +134,6 @@ void cv_registered_line(const struct cv_vault_entry *e, const struct cv_header *
 		 "no recovery slot", state);
 }
 
-/* A JSON string, quoted and escaped. */
-static void cv_json_str(const char *s)
-{
-	putchar('"');
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			printf("\\%c", c);
-		else if (c < 0x20)
-			printf("\\u%04x", c);
-		else
-			putchar(c);
-	}
-	putchar('"');
-}
-
 /* What status says of one registered vault. */
 struct cv_reg_status {
 	struct cv_vault_entry e;
@@ -223,24 +206,24 @@ static void cv_json_registered(const struct cv_reg_status *st, size_t i)
 	int p;
 
 	printf("%s{\"name\":", i ? "," : "");
-	cv_json_str(st->e.name);
+	cv_json_fputs(stdout, st->e.name);
 	printf(",\"backing\":");
-	cv_json_str(st->e.backing);
+	cv_json_fputs(stdout, st->e.backing);
 	printf(",\"mountpoint\":");
 	if (st->e.mountpoint[0])
-		cv_json_str(st->e.mountpoint);
+		cv_json_fputs(stdout, st->e.mountpoint);
 	else
 		printf("null");
 	printf(",\"state\":\"%s\"", st->state);
 	if (!st->have_header) {
 		printf(",\"header_error\":");
-		cv_json_str(st->why);
+		cv_json_fputs(stdout, st->why);
 		putchar('}');
 		return;
 	}
 	cv_uuid_format(st->h.uuid, uuid);
 	printf(",\"uuid\":\"%s\",\"cipher\":", uuid);
-	cv_json_str(st->h.cipher);
+	cv_json_fputs(stdout, st->h.cipher);
 	printf(",\"tpm_bound\":true,\"nv_index\":%u,\"nv_present\":%s,\"pin\":%s,\"pcrs\":[",
 	       st->h.nv_index, st->nv < 0 ? "null" : st->nv ? "true" : "false",
 	       st->h.flags & CV_HDR_F_PIN ? "true" : "false");
@@ -260,7 +243,7 @@ static void cv_json_probes(int ret, const struct cv_probes_pinned *info, const c
 	if (ret) {
 		/* Not knowing (not root, say) is not knowing they do not run. */
 		printf("%s,\"error\":", ret == -ENOENT || ret == -EAGAIN || ret == -EPROTO ? "false" : "null");
-		cv_json_str(why);
+		cv_json_fputs(stdout, why);
 	} else {
 		cv_wall_format(info->since * 1000000000LL, since, sizeof(since));
 		printf("true,\"tier\":\"%s\",\"attached\":%" PRIu32 ",\"record_or_deny\":%s,\"other_build\":%s,"
@@ -276,7 +259,7 @@ static void cv_json_probes(int ret, const struct cv_probes_pinned *info, const c
 		       info->sessions, info->sessions_max, info->ringbuf_bytes, info->waiting);
 	}
 	printf(",\"dir\":");
-	cv_json_str(dir);
+	cv_json_fputs(stdout, dir);
 	putchar('}');
 }
 
@@ -325,22 +308,22 @@ int cmd_status(int argc, char **argv)
 		printf("{\"module_version\":");
 		if (ret < 0) {
 			printf("null,\"vaults\":null,\"module_error\":");
-			cv_json_str(module_err);
+			cv_json_fputs(stdout, module_err);
 			printf(",\"vault_list\":null");
 		} else {
-			cv_json_str(st.version);
+			cv_json_fputs(stdout, st.version);
 			printf(",\"vaults\":%u,\"vault_list\":", st.num_vaults);
 			if (ret) {
 				printf("null,\"vault_list_error\":");
-				cv_json_str(module_err);
+				cv_json_fputs(stdout, module_err);
 			} else {
 				putchar('[');
 				for (i = 0; i < n; i++) {
 					printf("%s{\"name\":", i ? "," : "");
-					cv_json_str(vaults[i].name);
+					cv_json_fputs(stdout, vaults[i].name);
 					printf(",\"dev\":\"dm-%" PRIu32 "\",\"major\":%" PRIu32 ",\"minor\":%" PRIu32
 					       ",\"cipher\":", vaults[i].minor, vaults[i].major, vaults[i].minor);
-					cv_json_str(vaults[i].cipher);
+					cv_json_fputs(stdout, vaults[i].cipher);
 					printf(",\"locked\":%s,\"bytes_read\":%" PRIu64 ",\"bytes_written\":%" PRIu64
 					       ",\"io_errors\":%" PRIu64 "}", vaults[i].locked ? "true" : "false",
 					       vaults[i].bytes_read, vaults[i].bytes_written, vaults[i].io_errors);
@@ -351,18 +334,21 @@ int cmd_status(int argc, char **argv)
 		printf(",\"tpm\":{\"present\":");
 		if (tpm_ret) {
 			printf("false,\"error\":");
-			cv_json_str(tpm_err);
+			cv_json_fputs(stdout, tpm_err);
 		} else {
 			printf("true,\"manufacturer\":");
-			cv_json_str(tpm.manufacturer);
+			cv_json_fputs(stdout, tpm.manufacturer);
 			printf(",\"firmware\":\"%u.%u\"", tpm.firmware1 >> 16, tpm.firmware1 & 0xffff);
 		}
 		printf("},");
 		cv_json_probes(probes_ret, &probes, probes_dir, probes_err);
+		printf(",\"agent\":");
+		cv_agent_info(&agent);
+		cv_agent_status_json(&agent, stdout);
 		printf(",\"registry\":");
 		if (!reg) {
 			printf("null,\"registry_error\":");
-			cv_json_str(reg_err);
+			cv_json_fputs(stdout, reg_err);
 		} else {
 			putchar('[');
 			for (i = 0; i < nreg; i++)

@@ -355,6 +355,30 @@ static void test_agent_info(void **state)
 	snprintf(want, sizeof(want), "agent: running (pid 4242), 3 rows in %s, last checkpoint %s", db, when);
 	assert_string_equal(line, want);
 
+	/* Messages waiting for the owner: how many, since when; the delivered and dropped ones are not. */
+	assert_int_equal(sqlite3_exec(h, "CREATE TABLE outbox (id INTEGER PRIMARY KEY, created_ms INTEGER, state TEXT);"
+				      "INSERT INTO outbox (created_ms, state) VALUES (1764400001000, 'sent'), "
+				      "(1764400002000, 'queued'), (1764400003000, 'queued'), (1764400000000, 'dropped');",
+				      NULL, NULL, NULL), SQLITE_OK);
+	cv_agent_info(&info);
+	cv_agent_status_line(&info, line, sizeof(line));
+	cv_wall_format(1764400002000LL * 1000000, when, sizeof(when));
+	assert_non_null(strstr(line, "; 2 messages to the owner not delivered yet (the oldest queued "));
+	assert_non_null(strstr(line, when));
+	{
+		char *json = NULL;
+		size_t jlen = 0;
+		FILE *f = open_memstream(&json, &jlen);
+
+		assert_non_null(f);
+		cv_agent_status_json(&info, f);
+		fclose(f);
+		assert_non_null(strstr(json, "{\"running\":true,\"pid\":4242,\"db\":\""));
+		assert_non_null(strstr(json, ",\"rows\":3,\"last_checkpoint\":\""));
+		assert_non_null(strstr(json, ",\"outbox_waiting\":2}"));
+		free(json);
+	}
+
 	/* Not a log: said, not fatal. */
 	assert_int_equal(sqlite3_exec(h, "DROP TABLE records;", NULL, NULL, NULL), SQLITE_OK);
 	cv_agent_info(&info);
