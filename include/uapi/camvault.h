@@ -212,13 +212,14 @@ struct camvault_file_key {
 };
 
 /*
- * Value of the one-element array "watch_filter": a quick "certainly not watched" for the probes' hot
- * path. Bit camvault_dev_bit(dev) of devs is set for the dev of every watched filesystem ("watched_sb")
- * and of every watched file, and for the rdev of every watched device ("watched"); bit
- * camvault_dev_bit(major) of majors for every camera major ("watched_major"). A clear bit spares the
- * probes the hash lookups of an unwatched file (most reads and writes of the machine); a set bit only
- * means "look". Userspace sets a bit after adding the watch, and rebuilds the filter after removing one,
- * so the filter never says "not watched" of something watched.
+ * Value of the one-element array "watch_filter": a quick "certainly not watched" for the
+ * probes' hot path. Bit camvault_dev_bit(dev) of devs is set for the dev of every watched
+ * filesystem ("watched_sb") and of every watched file, and for the rdev of every watched device
+ * ("watched"); bit camvault_dev_bit(major) of majors for every camera major ("watched_major").
+ * A clear bit spares the probes the hash lookups of an unwatched file (most reads and writes of
+ * the machine); a set bit only means "look". Userspace sets a bit after adding the watch, and
+ * rebuilds the filter after removing one, so the filter never says "not watched" of something
+ * watched.
  */
 struct camvault_watch_filter {
 	__u64 devs[4];
