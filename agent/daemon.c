@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/file.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
@@ -60,7 +61,7 @@ _Static_assert(CV_REPLAY_MAX == CV_PROBES_BATCH_MAX, "a whole batch may come aga
 /* Records handed over at stop, at most, so that a workload that never pauses cannot hold the stop. */
 #define CV_AGENT_DRAIN_ROUNDS	1000
 
-enum { CV_EV_RING = 1, CV_EV_KERNEL, CV_EV_SIGNAL, CV_EV_TIMER, CV_EV_DIGEST };
+enum { CV_EV_RING = 1, CV_EV_KERNEL, CV_EV_SIGNAL, CV_EV_TIMER, CV_EV_DIGEST, CV_EV_OUTBOX };
 
 static int64_t cv_mono_ns(void)
 {
@@ -561,8 +562,10 @@ static int agent_start(struct agent *a, const char *db, const struct cv_probes_o
 	a->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	a->digestfd = timerfd_create(CLOCK_REALTIME, TFD_CLOEXEC | TFD_NONBLOCK);
 	a->epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (a->sigfd < 0 || a->timerfd < 0 || a->digestfd < 0 || a->epfd < 0) {
-		agent_err(err, errlen, "cannot create the agent's signalfd, timerfds and epoll: %s", strerror(errno));
+	a->outbox_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (a->sigfd < 0 || a->timerfd < 0 || a->digestfd < 0 || a->epfd < 0 || a->outbox_fd < 0) {
+		agent_err(err, errlen, "cannot create the agent's signalfd, timerfds, eventfd and epoll: %s",
+			  strerror(errno));
 		return -1;
 	}
 	if (agent_pidfile(a, err, errlen))
@@ -613,6 +616,7 @@ static int agent_start(struct agent *a, const char *db, const struct cv_probes_o
 	    agent_epoll_add(a, a->sigfd, CV_EV_SIGNAL, err, errlen, "signals") ||
 	    agent_epoll_add(a, a->timerfd, CV_EV_TIMER, err, errlen, "the timer") ||
 	    agent_epoll_add(a, a->digestfd, CV_EV_DIGEST, err, errlen, "the digest's timer") ||
+	    agent_epoll_add(a, a->outbox_fd, CV_EV_OUTBOX, err, errlen, "the deliveries") ||
 	    (a->events.sk && agent_epoll_add(a, cv_ipc_events_fd(&a->events), CV_EV_KERNEL, err, errlen,
 					     "camvault.ko's events")))
 		return -1;
@@ -703,6 +707,9 @@ static int agent_loop(struct agent *a)
 			case CV_EV_DIGEST:
 				agent_digest(a);
 				break;
+			case CV_EV_OUTBOX:
+				agent_on_delivered(a);
+				break;
 			}
 		}
 		agent_checkpoint_due(a);
@@ -741,8 +748,9 @@ static int agent_stop(struct agent *a, bool started)
 		unlink(a->pidfile);
 		close(a->pidfd);
 	}
-	for (i = 0; i < 4; i++) {
-		int fd = i == 0 ? a->epfd : i == 1 ? a->sigfd : i == 2 ? a->timerfd : a->digestfd;
+	for (i = 0; i < 5; i++) {
+		int fd = i == 0 ? a->epfd : i == 1 ? a->sigfd : i == 2 ? a->timerfd : i == 3 ? a->digestfd :
+			 a->outbox_fd;
 
 		if (fd >= 0)
 			close(fd);
@@ -800,7 +808,7 @@ int cmd_agent(int argc, char **argv)
 		fprintf(stderr, "camvault: out of memory\n");
 		return 1;
 	}
-	a->epfd = a->sigfd = a->timerfd = a->digestfd = a->pidfd = -1;
+	a->epfd = a->sigfd = a->timerfd = a->digestfd = a->outbox_fd = a->pidfd = -1;
 	a->verbose = verbose;
 	a->journal = getenv("JOURNAL_STREAM") != NULL;
 	a->digest_minutes = 8 * 60;

@@ -29,6 +29,7 @@ struct agent {
 	struct cv_probes *probes;
 	struct cv_ipc events;		/* the kernel's event group; events.sk NULL: not subscribed */
 	int epfd, sigfd, timerfd, digestfd, pidfd;
+	int outbox_fd;			/* an eventfd: a delivery run (hooks.c's thread) ended */
 	char pidfile[4096];
 
 	struct cv_watch *watched;	/* the vaults watched, by name */
@@ -61,6 +62,7 @@ void agent_say(struct agent *a, int prio, bool log_it, const char *fmt, ...) __a
  *	must be sent in the outbox, and set a->due.retry_ns when a delivery is to be tried (the loop arms its
  *	timer for it; 0 leaves the loop asleep).
  * agent_on_idle_due: a->due.retry_ns passed (cleared before the call): retry the outbox, set the next one.
+ * agent_on_delivered: a->outbox_fd is readable: a delivery run that agent_on_idle_due started has ended.
  * agent_on_digest: the daily digest's time came (CLOCK_REALTIME, --digest-at).
  * agent_on_reload: SIGHUP: re-read the policy and push configuration; summary gets what changed, for the
  *	"agent reloaded: ..." event ("" when nothing). Returns 0, or -1 with summary saying what is wrong (the
@@ -70,6 +72,7 @@ void agent_say(struct agent *a, int prio, bool log_it, const char *fmt, ...) __a
 int agent_on_start(struct agent *a, char *err, size_t errlen);
 void agent_on_record(struct agent *a, const struct camvault_rec *r, int64_t rowid);
 void agent_on_idle_due(struct agent *a);
+void agent_on_delivered(struct agent *a);
 void agent_on_digest(struct agent *a);
 int agent_on_reload(struct agent *a, char *summary, size_t len);
 void agent_on_stop(struct agent *a);

@@ -3,18 +3,25 @@
  * The owner's side of "camvault agent" (daemon.h's hooks): each record the log took is matched against the
  * policy (policy.h); an unexpected one becomes an alert in the outbox (outbox.h), in the same transaction as
  * its row, so that an alert is never lost nor sent for a record the log does not have. Deliveries run from the
- * agent's timer, after the commit, never inside a batch. Once a day the digest: the last 24 hours' report, as
- * text, through the channels that take it.
+ * agent's timer, after the commit, never inside a batch, and in a thread of their own with its own database
+ * connection: a server that takes 30 s to time out must not hold up the records (the ring buffer fills in
+ * seconds under a copy of the whole store). One run at a time; the thread ends with the run, so an idle agent
+ * has none. Once a day the digest: the last 24 hours' report, as text, through the channels that take it.
  *
  * Alert storms: a copy of a whole day of footage is thousands of unexpected accesses. The first
  * CV_ALERTS_BURST of a minute go out one by one; the rest of that minute are counted, and one alert says how
  * many more there were ("camvault report --unexpected" lists them; the digest counts them all).
  */
 #define _DEFAULT_SOURCE
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
 
 #include "daemon.h"
 #include "outbox.h"
@@ -37,6 +44,20 @@ struct cv_alerts {
 	unsigned int held;	/* unexpected accesses beyond CV_ALERTS_BURST in it */
 	char held_vault[128];	/* the vault of the last one held ("" for a camera or none) */
 };
+
+/* A delivery run in its thread: what it needs, and what it found. */
+struct cv_delivery {
+	pthread_t thread;
+	bool running;		/* started, not yet joined */
+	bool again;		/* another run was asked for meanwhile */
+	struct cv_alerts *al;	/* the configuration it runs with: kept until it is joined */
+	char db[4096];
+	int efd;		/* written when the run ends */
+	int64_t next_ms;	/* cv_outbox_run()'s result */
+	char err[1024];
+};
+
+static struct cv_delivery cv_delivery;
 
 static int64_t cv_now_ns(clockid_t clock)
 {
@@ -164,11 +185,49 @@ void agent_on_record(struct agent *a, const struct camvault_rec *r, int64_t rowi
 						  .title = title, .text = text, .json = json });
 }
 
+static void *cv_delivery_run(void *arg)
+{
+	struct cv_delivery *d = arg;
+	const uint64_t one = 1;
+	sqlite3 *db = NULL;
+
+	if (sqlite3_open_v2(d->db, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+		snprintf(d->err, sizeof(d->err), "cannot open the log for the deliveries: %s: check %.512s",
+			 db ? sqlite3_errmsg(db) : "out of memory", d->db);
+		d->next_ms = -2;
+	} else {
+		/* The agent's batches hold the write lock for milliseconds; wait for them. */
+		sqlite3_busy_timeout(db, 10000);
+		d->next_ms = cv_outbox_run(db, d->al->push, cv_now_ns(CLOCK_REALTIME) / 1000000, d->err,
+					   sizeof(d->err));
+	}
+	sqlite3_close(db);
+	if (write(d->efd, &one, sizeof(one)) != sizeof(one))
+		abort();	/* an eventfd takes a write of 8 bytes: cannot happen */
+	return NULL;
+}
+
+/* Waits for the run in progress, if any (SIGHUP, stop: at most the channels' timeouts). */
+static void cv_delivery_join(struct agent *a)
+{
+	uint64_t v;
+
+	if (!cv_delivery.running)
+		return;
+	pthread_join(cv_delivery.thread, NULL);
+	cv_delivery.running = false;
+	if (read(a->outbox_fd, &v, sizeof(v)) < 0)
+		v = 0;	/* already read: nothing to do */
+	if (cv_delivery.al != a->alerts)
+		cv_alerts_free(cv_delivery.al);
+	cv_delivery.al = NULL;
+}
+
 void agent_on_idle_due(struct agent *a)
 {
 	struct cv_alerts *al = a->alerts;
-	char err[1024] = "";
-	int64_t next, now;
+	int64_t now;
+	int e;
 
 	if (!al)
 		return;
@@ -177,15 +236,40 @@ void agent_on_idle_due(struct agent *a)
 		cv_alerts_flush_held(a);
 		al->window_ns = 0;
 	}
-	if (!al->push->n)
-		return;
-	next = cv_outbox_run(a->log.db, al->push, cv_now_ns(CLOCK_REALTIME) / 1000000, err, sizeof(err));
-	if (next < -1)
-		agent_say(a, CV_AGENT_ERR, false, "the outbox: %s", err);
-	else if (next >= 0)
-		a->due.retry_ns = cv_now_ns(CLOCK_MONOTONIC) + next * 1000000;
 	if (al->held && (!a->due.retry_ns || a->due.retry_ns > al->window_ns + CV_ALERTS_WINDOW_NS))
 		a->due.retry_ns = al->window_ns + CV_ALERTS_WINDOW_NS;
+	if (!al->push->n)
+		return;
+	if (cv_delivery.running) {
+		cv_delivery.again = true;
+		return;
+	}
+	cv_delivery.al = al;
+	cv_delivery.efd = a->outbox_fd;
+	cv_delivery.again = false;
+	cv_delivery.err[0] = '\0';
+	snprintf(cv_delivery.db, sizeof(cv_delivery.db), "%s", a->log.path);
+	e = pthread_create(&cv_delivery.thread, NULL, cv_delivery_run, &cv_delivery);
+	if (e) {
+		agent_say(a, CV_AGENT_ERR, false, "cannot start a delivery: %s (trying again in a minute)", strerror(e));
+		a->due.retry_ns = now + CV_ALERTS_WINDOW_NS;
+		return;
+	}
+	cv_delivery.running = true;
+}
+
+void agent_on_delivered(struct agent *a)
+{
+	bool again = cv_delivery.again;
+	int64_t next = cv_delivery.next_ms;
+
+	cv_delivery_join(a);
+	if (next < -1)
+		agent_say(a, CV_AGENT_ERR, false, "the outbox: %s", cv_delivery.err);
+	else if (next >= 0 && (!a->due.retry_ns || a->due.retry_ns > cv_now_ns(CLOCK_MONOTONIC) + next * 1000000))
+		a->due.retry_ns = cv_now_ns(CLOCK_MONOTONIC) + next * 1000000;
+	if (again)
+		cv_alerts_kick(a);
 }
 
 void agent_on_digest(struct agent *a)
@@ -229,7 +313,9 @@ int agent_on_reload(struct agent *a, char *summary, size_t len)
 		memcpy(al->held_vault, old->held_vault, sizeof(al->held_vault));
 	}
 	a->alerts = al;
-	cv_alerts_free(old);
+	/* A delivery run in progress keeps the old configuration until it ends. */
+	if (!(cv_delivery.running && cv_delivery.al == old))
+		cv_alerts_free(old);
 	snprintf(summary, len, "alerts: %zu policy rules, %zu push channels", cv_policy_count(al->policy),
 		 al->push->n);
 	cv_alerts_kick(a);
@@ -243,6 +329,7 @@ void agent_on_stop(struct agent *a)
 	/* What is queued stays in the outbox for the next agent; the held count goes out with it. */
 	if (al)
 		cv_alerts_flush_held(a);
+	cv_delivery_join(a);
 	cv_alerts_free(al);
 	a->alerts = NULL;
 }
