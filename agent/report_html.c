@@ -76,24 +76,63 @@ static size_t cv_lane(const char lanes[][CAMVAULT_PATH_LEN], size_t *nlanes, con
 	return CV_LANES;	/* not assigned: the caller assigns */
 }
 
-static double cv_x(const struct cv_report *r, int64_t t)
-{
-	double span = (double)(r->until_ns - r->since_ns);
+/* The span the timeline shows: the report's window, narrowed to where something happened in it. */
+struct cv_view {
+	int64_t t0, t1;
+};
 
-	if (t < r->since_ns)
-		t = r->since_ns;
-	if (t > r->until_ns)
-		t = r->until_ns;
-	return CV_LEFT + (span > 0 ? (double)(t - r->since_ns) / span * (CV_W - CV_LEFT - 20) : 0);
+static void cv_view_of(const struct cv_report *r, struct cv_view *v)
+{
+	int64_t lo = INT64_MAX, hi = INT64_MIN, pad;
+	size_t i;
+
+	for (i = 0; i < r->n; i++) {
+		const struct cv_report_access *a = &r->a[i];
+		int64_t open = a->open_ns ? a->open_ns : a->time_ns, close = a->close_ns ? a->close_ns : a->time_ns;
+
+		lo = open < lo ? open : lo;
+		hi = close > hi ? close : hi;
+	}
+	for (i = 0; i < r->ngaps; i++) {
+		lo = r->gaps[i].start_ns < lo ? r->gaps[i].start_ns : lo;
+		hi = r->gaps[i].end_ns > hi ? r->gaps[i].end_ns : hi;
+	}
+	v->t0 = r->since_ns;
+	v->t1 = r->until_ns;
+	if (lo > hi)
+		return;	/* nothing happened: the whole window */
+	/* A twentieth of the span on each side, and at least a minute in all, so that a mark is not on the edge. */
+	pad = (hi - lo) / 20;
+	if (hi - lo + 2 * pad < 60 * 1000000000LL)
+		pad = (60 * 1000000000LL - (hi - lo)) / 2;
+	v->t0 = lo - pad > r->since_ns ? lo - pad : r->since_ns;
+	v->t1 = hi + pad < r->until_ns ? hi + pad : r->until_ns;
+	if (v->t1 <= v->t0) {
+		v->t0 = r->since_ns;
+		v->t1 = r->until_ns;
+	}
+}
+
+static double cv_x(const struct cv_view *v, int64_t t)
+{
+	double span = (double)(v->t1 - v->t0);
+
+	if (t < v->t0)
+		t = v->t0;
+	if (t > v->t1)
+		t = v->t1;
+	return CV_LEFT + (span > 0 ? (double)(t - v->t0) / span * (CV_W - CV_LEFT - 20) : 0);
 }
 
 static void cv_timeline(const struct cv_report *r, FILE *out)
 {
 	static char lanes[CV_LANES][CAMVAULT_PATH_LEN];
 	size_t nlanes = 0, i, k, lane_of_other = CV_LANES;
+	struct cv_view v;
 	int height, t;
 	char when[40];
 
+	cv_view_of(r, &v);
 	/* Lanes in order of first appearance; the last one becomes "other" when there are more. */
 	for (i = 0; i < r->n; i++) {
 		const struct cv_report_access *a = &r->a[i];
@@ -113,7 +152,7 @@ static void cv_timeline(const struct cv_report *r, FILE *out)
 		height);
 	for (i = 0; i < r->ngaps; i++) {
 		const struct cv_report_gap *g = &r->gaps[i];
-		double x0 = cv_x(r, g->start_ns), x1 = cv_x(r, g->end_ns);
+		double x0 = cv_x(&v, g->start_ns), x1 = cv_x(&v, g->end_ns);
 		char d[32];
 
 		cv_report_duration(g->end_ns - g->start_ns, d, sizeof(d));
@@ -146,7 +185,7 @@ static void cv_timeline(const struct cv_report *r, FILE *out)
 		const struct cv_report_access *a = &r->a[i];
 		size_t lane = cv_lane(lanes, &nlanes, a);
 		int64_t open = a->open_ns ? a->open_ns : a->time_ns, close = a->close_ns ? a->close_ns : a->time_ns;
-		double x0 = cv_x(r, open), x1 = cv_x(r, close);
+		double x0 = cv_x(&v, open), x1 = cv_x(&v, close);
 		char how[CAMVAULT_PATH_LEN + 512];
 
 		if (lane >= nlanes)
@@ -169,11 +208,12 @@ static void cv_timeline(const struct cv_report *r, FILE *out)
 	fprintf(out, "<line class=\"axis\" x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>\n", CV_LEFT, height - 24,
 		CV_W - 20, height - 24);
 	for (t = 0; t <= 5; t++) {
-		int64_t at = r->since_ns + (r->until_ns - r->since_ns) / 5 * t;
-		double x = cv_x(r, at);
+		int64_t at = v.t0 + (v.t1 - v.t0) / 5 * t;
+		double x = cv_x(&v, at);
 
 		cv_wall_format(at, when, sizeof(when));
-		when[16] = '\0';	/* 2026-11-25T10:00 */
+		/* 2026-11-25T10:00, or with the seconds when the ticks are less than two minutes apart. */
+		when[(v.t1 - v.t0) / 5 < 120 * 1000000000LL ? 19 : 16] = '\0';
 		fprintf(out, "<line class=\"axis\" x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\"/><text class=\"tick\" "
 			"x=\"%.1f\" y=\"%d\" text-anchor=\"%s\">%s</text>\n", x, height - 28, x, height - 20, x,
 			height - 8, t == 0 ? "start" : t == 5 ? "end" : "middle", when);
