@@ -126,7 +126,8 @@ static void test_status_without_probes(void **state)
 	assert_null(strstr(r.err, "probes"));
 	cv_run(&r, cmd_status, "status", "--json", NULL);
 	assert_non_null(strstr(r.out, "},\"probes\":{\"running\":false,\"error\":\""));
-	assert_non_null(strstr(r.out, "\"dir\":\"" NOWHERE "\"},\"registry\":[]}\n"));
+	assert_non_null(strstr(r.out, "\"dir\":\"" NOWHERE "\"},\"agent\":{\"running\":false,\"pid\":null,"));
+	assert_non_null(strstr(r.out, "},\"registry\":[]}\n"));
 	assert_int_equal(unsetenv("CAMVAULT_ETC"), 0);
 	assert_int_equal(unsetenv("CAMVAULT_TCTI"), 0);
 }
