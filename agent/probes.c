@@ -69,6 +69,8 @@ struct cv_probes {
 	unsigned long *rb_cons;		/* the consumer page */
 	void *rb_prod;			/* the producer page, then the data pages mapped twice */
 	size_t rb_size;			/* the data size (max_entries) */
+	/* cv_probes_consume()'s batch: kept here, so that the agent's hot loop allocates nothing. */
+	const struct camvault_rec *rb_batch[CV_PROBES_BATCH_MAX];
 	/* The callback of the cv_probes_poll in progress. */
 	cv_probes_cb cb;
 	void *cb_ctx;
@@ -1643,7 +1645,7 @@ int cv_probes_poll(struct cv_probes *p, int timeout_ms, cv_probes_cb cb, void *c
 
 int cv_probes_consume(struct cv_probes *p, size_t max, cv_probes_batch_cb cb, void *ctx)
 {
-	const struct camvault_rec **batch;
+	const struct camvault_rec **batch = p->rb_batch;
 	unsigned long cons, prod, pos;
 	const uint8_t *data;
 	size_t n = 0;
@@ -1654,9 +1656,6 @@ int cv_probes_consume(struct cv_probes *p, size_t max, cv_probes_batch_cb cb, vo
 		return e;
 	if (!max || max > CV_PROBES_BATCH_MAX)
 		max = CV_PROBES_BATCH_MAX;
-	batch = calloc(max, sizeof(*batch));
-	if (!batch)
-		return -ENOMEM;
 	data = (const uint8_t *)p->rb_prod + page;
 	cons = __atomic_load_n(p->rb_cons, __ATOMIC_ACQUIRE);
 	prod = __atomic_load_n((unsigned long *)p->rb_prod, __ATOMIC_ACQUIRE);
@@ -1674,7 +1673,6 @@ int cv_probes_consume(struct cv_probes *p, size_t max, cv_probes_batch_cb cb, vo
 	e = n ? cb(batch, n, ctx) : 0;
 	if (pos != cons && !e)
 		__atomic_store_n(p->rb_cons, pos, __ATOMIC_RELEASE);
-	free(batch);
 	if (e)
 		return e < 0 ? e : -ECANCELED;
 	return n > INT_MAX ? INT_MAX : (int)n;
