@@ -2,10 +2,14 @@
 /*
  * The access log: the database, its hash chain and its checkpoints. log.h says what is hashed and signed.
  *
- * Every append is one transaction that reads the last row's link under the write lock (BEGIN IMMEDIATE), so
- * that two writers never fork the chain. A checkpoint is committed before the TPM counter is incremented: a
- * crash in between leaves the counter one behind the last checkpoint, which cv_log_open() repairs and verify
- * tells apart from truncation (which leaves the counter ahead).
+ * An append chains on the last row's id and link as this connection keeps them (struct cv_log's head), read
+ * under the write lock (BEGIN IMMEDIATE) at the first append and again after a rollback: an append is one INSERT,
+ * of a statement prepared once. Two writers never fork the chain: a row's id is the head's + 1, its PRIMARY KEY,
+ * so an append after another writer's finds its id taken, reads the head again and chains on that.
+ *
+ * A checkpoint is committed before the TPM counter is incremented: a crash in between leaves the counter one
+ * behind the last checkpoint, which cv_log_open() repairs and verify tells apart from truncation (which leaves
+ * the counter ahead).
  */
 #define _DEFAULT_SOURCE
 #include <errno.h>
@@ -208,8 +212,16 @@ static int cv_exec(struct cv_log *log, const char *sql, const char *what, char *
 	return 0;
 }
 
+/* Forgets the head kept in memory: the next append (or commit, tick, close) reads it from the database. */
+static void cv_head_forget(struct cv_log *log)
+{
+	log->head_known = false;
+}
+
+/* Rolls back the transaction, if one is open (an error may have ended it), and the rows it took with it. */
 static void cv_rollback(struct cv_log *log)
 {
+	cv_head_forget(log);
 	if (!sqlite3_get_autocommit(log->db))
 		sqlite3_exec(log->db, "ROLLBACK", NULL, NULL, NULL);
 }
@@ -367,6 +379,17 @@ static int cv_last_row(struct cv_log *log, int64_t *id, uint8_t link[32], char *
 	return 0;
 }
 
+/* Makes log->head_id and head_link the last row's: as kept, or read (and kept). 0, or -1 with err. */
+static int cv_head(struct cv_log *log, char *err, size_t errlen)
+{
+	if (log->head_known)
+		return 0;
+	if (cv_last_row(log, &log->head_id, log->head_link, err, errlen))
+		return -1;
+	log->head_known = true;
+	return 0;
+}
+
 /* Reads log_id, the key and the counter's index from meta. */
 static int cv_log_load_meta(struct cv_log *log, char *err, size_t errlen)
 {
@@ -439,11 +462,20 @@ static int cv_log_schema_check(struct cv_log *log, int *version, char *err, size
 	return 0;
 }
 
+/* Closes the database, finalizing the statement kept on it first (else sqlite3_close() would refuse). */
+static void cv_log_db_close(struct cv_log *log)
+{
+	sqlite3_finalize(log->insert);
+	log->insert = NULL;
+	cv_head_forget(log);
+	sqlite3_close(log->db);
+	log->db = NULL;
+}
+
 /* Closes a log that failed to open: -1, for the caller to return. */
 static int cv_log_abandon(struct cv_log *log)
 {
-	sqlite3_close(log->db);
-	log->db = NULL;
+	cv_log_db_close(log);
 	return -1;
 }
 
@@ -553,18 +585,14 @@ static int cv_log_due(struct cv_log *log, int64_t rows, int by_rows)
 	return cv_mono_s() - log->ckpt_mono_s >= log->opts.every_s;
 }
 
-/* Appends one row: the rec columns only for an access record. */
-static int cv_log_append(struct cv_log *log, enum cv_log_kind kind, int64_t wall_ns, const void *rec,
-			 size_t rec_len, const char *text, const uint64_t *lost, char *err, size_t errlen)
+/* The records INSERT (every column), prepared at the first append and kept: NULL when SQLite refuses it. */
+static sqlite3_stmt *cv_insert_stmt(struct cv_log *log)
 {
-	const struct camvault_rec *r = kind == CV_LOG_ACCESS ? rec : NULL;
 	char sql[1024];
-	sqlite3_stmt *st = NULL;
-	uint8_t link[32];
 	size_t i, len = 0;
-	int64_t id;
-	int rc, col;
 
+	if (log->insert)
+		return log->insert;
 	len += (size_t)snprintf(sql + len, sizeof(sql) - len, "INSERT INTO records (id, kind, time, text, lost, "
 				"rec, link");
 	for (i = 0; i < cv_log_ncols; i++)
@@ -573,15 +601,55 @@ static int cv_log_append(struct cv_log *log, enum cv_log_kind kind, int64_t wall
 	for (i = 0; i < cv_log_ncols; i++)
 		len += (size_t)snprintf(sql + len, sizeof(sql) - len, ", ?");
 	snprintf(sql + len, sizeof(sql) - len, ")");
+	if (sqlite3_prepare_v3(log->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &log->insert, NULL) != SQLITE_OK)
+		log->insert = NULL;
+	return log->insert;
+}
 
+/*
+ * Steps st, which has the row bound but for its id and link, as the row after the head, and makes it the head:
+ * 0, or -1 with err. Should the id be taken, another writer appended since the head was read: it is read again,
+ * once. st is left reset, its bindings kept.
+ */
+static int cv_insert_next(struct cv_log *log, sqlite3_stmt *st, enum cv_log_kind kind, int64_t wall_ns,
+			  const void *rec, size_t rec_len, char *err, size_t errlen)
+{
+	uint8_t link[32];
+	int rc, ext, tries;
+
+	for (tries = 0;; tries++) {
+		if (cv_head(log, err, errlen))
+			return -1;
+		cv_log_link(log->head_link, kind, wall_ns, rec, rec_len, link);
+		sqlite3_bind_int64(st, 1, log->head_id + 1);
+		sqlite3_bind_blob(st, 7, link, 32, SQLITE_STATIC);
+		rc = sqlite3_step(st);
+		ext = sqlite3_extended_errcode(log->db);
+		sqlite3_reset(st);
+		if (rc == SQLITE_DONE)
+			break;
+		if (ext != SQLITE_CONSTRAINT_PRIMARYKEY || tries)
+			return cv_db_error(log, "appending a row", err, errlen);
+		cv_head_forget(log);
+	}
+	log->head_id++;
+	memcpy(log->head_link, link, 32);
+	return 0;
+}
+
+/* Appends one row: the rec columns only for an access record. */
+static int cv_log_append(struct cv_log *log, enum cv_log_kind kind, int64_t wall_ns, const void *rec,
+			 size_t rec_len, const char *text, const uint64_t *lost, char *err, size_t errlen)
+{
+	const struct camvault_rec *r = kind == CV_LOG_ACCESS ? rec : NULL;
+	sqlite3_stmt *st = cv_insert_stmt(log);
+	size_t i;
+	int ret, col;
+
+	if (!st)
+		return cv_db_error(log, "appending a row", err, errlen);
 	if (!log->batch && cv_exec(log, "BEGIN IMMEDIATE", "starting to append a row", err, errlen))
 		return -1;
-	if (cv_last_row(log, &id, link, err, errlen))
-		goto fail;
-	cv_log_link(link, kind, wall_ns, rec, rec_len, link);
-	if (sqlite3_prepare_v2(log->db, sql, -1, &st, NULL) != SQLITE_OK)
-		goto db_fail;
-	sqlite3_bind_int64(st, 1, id + 1);
 	sqlite3_bind_text(st, 2, cv_log_kind_name(kind), -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, wall_ns);
 	if (text)
@@ -589,7 +657,6 @@ static int cv_log_append(struct cv_log *log, enum cv_log_kind kind, int64_t wall
 	if (lost)
 		sqlite3_bind_int64(st, 5, (int64_t)*lost);
 	sqlite3_bind_blob(st, 6, rec, (int)rec_len, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 7, link, 32, SQLITE_STATIC);
 	for (i = 0, col = 8; r && i < cv_log_ncols; i++, col++) {
 		const struct cv_log_col *c = &cv_log_cols[i];
 		const char *s;
@@ -602,22 +669,20 @@ static int cv_log_append(struct cv_log *log, enum cv_log_kind kind, int64_t wall
 			sqlite3_bind_text(st, col, s, (int)n, SQLITE_TRANSIENT);
 		}
 	}
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	st = NULL;
-	if (rc != SQLITE_DONE)
-		goto db_fail;
+	ret = cv_insert_next(log, st, kind, wall_ns, rec, rec_len, err, errlen);
+	/* Unbound, the columns the next row leaves out are NULL, and none of this row's pointers stay. */
+	sqlite3_clear_bindings(st);
+	if (ret)
+		goto fail;
 	if (log->batch)
 		return 0;
 	if (cv_exec(log, "COMMIT", "appending a row", err, errlen))
-		goto db_fail;
-	if (cv_log_due(log, id + 1, 1) && cv_log_checkpoint(log, err, errlen))
+		goto fail;
+	if (cv_log_due(log, log->head_id, 1) && cv_log_checkpoint(log, err, errlen))
 		return -2;
 	return 0;
-db_fail:
-	cv_db_error(log, "appending a row", err, errlen);
 fail:
-	sqlite3_finalize(st);
+	cv_head_forget(log);
 	if (!log->batch)
 		cv_rollback(log);
 	return -1;
@@ -633,17 +698,14 @@ int cv_log_begin(struct cv_log *log, char *err, size_t errlen)
 
 int cv_log_commit(struct cv_log *log, char *err, size_t errlen)
 {
-	uint8_t link[32];
-	int64_t rows;
-
 	log->batch = false;
 	if (cv_exec(log, "COMMIT", "committing a batch of rows", err, errlen)) {
 		cv_rollback(log);
 		return -1;
 	}
-	if (cv_last_row(log, &rows, link, err, errlen))
+	if (cv_head(log, err, errlen))
 		return -2;
-	if (cv_log_due(log, rows, 1) && cv_log_checkpoint(log, err, errlen))
+	if (cv_log_due(log, log->head_id, 1) && cv_log_checkpoint(log, err, errlen))
 		return -2;
 	return 0;
 }
@@ -754,30 +816,24 @@ fail:
 
 int cv_log_tick(struct cv_log *log, char *err, size_t errlen)
 {
-	int64_t rows;
-	uint8_t link[32];
-
 	if (!log->tpm)
 		return 0;
-	if (cv_last_row(log, &rows, link, err, errlen))
+	if (cv_head(log, err, errlen))
 		return -1;
-	return cv_log_due(log, rows, 0) ? cv_log_checkpoint(log, err, errlen) : 0;
+	return cv_log_due(log, log->head_id, 0) ? cv_log_checkpoint(log, err, errlen) : 0;
 }
 
 int cv_log_close(struct cv_log *log, char *err, size_t errlen)
 {
-	uint8_t link[32];
-	int64_t rows;
 	int ret = 0;
 
 	if (!log->db)
 		return 0;
 	if (log->tpm) {
-		ret = cv_last_row(log, &rows, link, err, errlen);
-		if (!ret && rows > log->ckpt_rows)
+		ret = cv_head(log, err, errlen);
+		if (!ret && log->head_id > log->ckpt_rows)
 			ret = cv_log_checkpoint(log, err, errlen);
 	}
-	sqlite3_close(log->db);
-	log->db = NULL;
+	cv_log_db_close(log);
 	return ret;
 }

@@ -69,6 +69,7 @@ struct cv_log_opts {
 
 struct cv_log {
 	struct sqlite3 *db;
+	struct sqlite3_stmt *insert;	/* the records INSERT: prepared at the first append, kept till the close */
 	struct cv_tpm *tpm;		/* NULL: no checkpoints (read-only uses, tests) */
 	struct cv_log_opts opts;
 	uint8_t log_id[16];
@@ -78,6 +79,14 @@ struct cv_log {
 	int64_t ckpt_mono_s;		/* CLOCK_MONOTONIC seconds of the last checkpoint (or of the open) */
 	char path[PATH_MAX];
 	bool batch;			/* in cv_log_begin() .. cv_log_commit() */
+	/*
+	 * The last row as this connection last wrote or read it, so that an append need not read it back. Not
+	 * known (read again when next needed) after the open and after anything that may have undone rows: a
+	 * rollback, a failed append.
+	 */
+	bool head_known;
+	int64_t head_id;
+	uint8_t head_link[32];
 };
 
 /* A checkpoint as signed. */

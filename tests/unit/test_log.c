@@ -114,6 +114,19 @@ static void build(const char *path, int rows, unsigned int every)
 	cv_tpm_close(&tpm);
 }
 
+/* Opens a new log at <dir>/<name>/access.db (its path into path) with the TPM, a checkpoint every 'every' rows. */
+static void open_new(struct cv_log *log, struct cv_tpm *tpm, const char *name, unsigned int every, char path[300])
+{
+	const struct cv_log_opts opts = { .every_rows = every, .every_s = 3600 };
+	char err[768] = "";
+
+	cv_swtpm_require();
+	snprintf(path, 300, "%s/%s/access.db", dir, name);
+	tpm_open(tpm);
+	if (cv_log_open(log, path, tpm, &opts, err, sizeof(err)))
+		fail_msg("cv_log_open: %s", err);
+}
+
 static void master_require(void)
 {
 	cv_swtpm_require();
@@ -371,17 +384,13 @@ static void test_truncated_then_appended(void **state)
 /* Rows after the last checkpoint are said to be unprotected; without a TPM, truncation is not checked. */
 static void test_unprotected_tail(void **state)
 {
-	const struct cv_log_opts opts = { .every_rows = 100, .every_s = 3600 };
 	char path[300], err[768] = "";
 	struct cv_tpm tpm;
 	struct cv_log log;
 	struct cv_run r;
 
 	(void)state;
-	cv_swtpm_require();
-	snprintf(path, sizeof(path), "%s/tail/access.db", dir);
-	tpm_open(&tpm);
-	assert_int_equal(cv_log_open(&log, path, &tpm, &opts, err, sizeof(err)), 0);
+	open_new(&log, &tpm, "tail", 100, path);
 	append_rows(&log, 1, 3);
 	/* Not closed: as if the agent were still running. */
 	verify_expect(path, CV_VERIFY_OK, "verifies: 3 rows, 1 checkpoints", "Rows 1 to 3 came after the last "
@@ -401,7 +410,6 @@ static void test_unprotected_tail(void **state)
  */
 static void test_batch(void **state)
 {
-	const struct cv_log_opts opts = { .every_rows = 4, .every_s = 3600 };
 	char path[300], err[768] = "";
 	struct camvault_rec r;
 	struct cv_tpm tpm;
@@ -409,10 +417,7 @@ static void test_batch(void **state)
 	sqlite3_stmt *st;
 
 	(void)state;
-	cv_swtpm_require();
-	snprintf(path, sizeof(path), "%s/batch/access.db", dir);
-	tpm_open(&tpm);
-	assert_int_equal(cv_log_open(&log, path, &tpm, &opts, err, sizeof(err)), 0);
+	open_new(&log, &tpm, "batch", 4, path);
 	assert_int_equal(cv_log_begin(&log, err, sizeof(err)), 0);
 	for (int i = 1; i <= 3; i++) {
 		rec_make(&r, i);
@@ -440,6 +445,28 @@ static void test_batch(void **state)
 	assert_int_equal(cv_log_close(&log, err, sizeof(err)), 0);
 	cv_tpm_close(&tpm);
 	verify_expect(path, CV_VERIFY_OK, "verifies: 7 rows, 3 checkpoints", NULL);
+}
+
+/*
+ * Appends chain on the head the log keeps in memory; another writer's rows in between (here a second
+ * connection, without the TPM) take the id the next append meant: it reads the head again and chains on.
+ */
+static void test_two_writers(void **state)
+{
+	char path[300], err[768] = "";
+	struct cv_log log, other;
+	struct cv_tpm tpm;
+
+	(void)state;
+	open_new(&log, &tpm, "two", 100, path);
+	append_rows(&log, 1, 2);
+	assert_int_equal(cv_log_open(&other, path, NULL, NULL, err, sizeof(err)), 0);
+	append_rows(&other, 3, 4);
+	assert_int_equal(cv_log_close(&other, err, sizeof(err)), 0);
+	append_rows(&log, 5, 6);
+	assert_int_equal(cv_log_close(&log, err, sizeof(err)), 0);
+	cv_tpm_close(&tpm);
+	verify_expect(path, CV_VERIFY_OK, "verifies: 6 rows, 2 checkpoints", NULL);
 }
 
 static void test_usage(void **state)
@@ -479,6 +506,7 @@ int main(void)
 		cmocka_unit_test(test_pubkey),
 		cmocka_unit_test(test_truncated_then_appended),
 		cmocka_unit_test(test_unprotected_tail),
+		cmocka_unit_test(test_two_writers),
 		cmocka_unit_test(test_usage),
 	};
 
