@@ -202,37 +202,48 @@ int cv_rec_format_text(const struct camvault_rec *r, int64_t offset_ns, char *bu
 	return (int)o.used;
 }
 
-/* A JSON string: escaped, and every byte outside printable ASCII as \u00XX. */
-static void cv_json_str(struct cv_out *o, const char *s)
+/* Where cv_json_escape() writes its output, a piece (a string) at a time. */
+typedef void (*cv_json_sink)(void *ctx, const char *s);
+
+/* A JSON string, to sink: escaped, and every byte outside printable ASCII as \u00XX. */
+static void cv_json_escape(const char *s, cv_json_sink sink, void *ctx)
 {
-	cv_put(o, "\"");
+	char esc[8];
+
+	sink(ctx, "\"");
 	for (; *s; s++) {
 		unsigned char c = (unsigned char)*s;
 
 		if (c == '"' || c == '\\')
-			cv_put(o, "\\%c", c);
+			snprintf(esc, sizeof(esc), "\\%c", c);
 		else if (c < 0x20 || c > 0x7e)
-			cv_put(o, "\\u%04x", c);
+			snprintf(esc, sizeof(esc), "\\u%04x", c);
 		else
-			cv_put(o, "%c", c);
+			snprintf(esc, sizeof(esc), "%c", c);
+		sink(ctx, esc);
 	}
-	cv_put(o, "\"");
+	sink(ctx, "\"");
+}
+
+/* Into a struct cv_out: truncated and counted as cv_put() does. */
+static void cv_out_sink(void *ctx, const char *s)
+{
+	cv_put(ctx, "%s", s);
+}
+
+static void cv_file_sink(void *ctx, const char *s)
+{
+	fputs(s, ctx);
+}
+
+static void cv_json_str(struct cv_out *o, const char *s)
+{
+	cv_json_escape(s, cv_out_sink, o);
 }
 
 void cv_json_fputs(FILE *f, const char *s)
 {
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20 || c > 0x7e)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
+	cv_json_escape(s, cv_file_sink, f);
 }
 
 static void cv_json_id(struct cv_out *o, const char *key, uint32_t v)
