@@ -548,6 +548,7 @@ int cv_sched_exit(void *ctx)
 		cv_scan_fds(CV_SCAN_EXIT, 0, ~0u);
 	bpf_map_delete_elem(&uring_tgids, &tgid);
 	bpf_map_delete_elem(&reader, &tgid);
+	bpf_map_delete_elem(&exe_paths, &tgid);
 	cv_check_pending();
 	return 0;
 }

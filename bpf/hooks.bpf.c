@@ -369,19 +369,68 @@ static __always_inline __u64 kp_arg(struct pt_regs *ctx, int i)
 #define A(i) _Generic((ctx), struct pt_regs *: kp_arg, default: tr_arg)(ctx, i)
 
 /*
- * One hook, three tiers: the LSM hook, and fentry and kprobe on the security_* function that calls
- * it, with the same first arguments. Only the LSM program's return value counts (0 or -errno).
+ * Argument i of an LSM or fentry program as the verifier types it: a kernel object, whose members are
+ * plain loads (checked: a fault reads 0), where A(i) and BPF_CORE_READ are a helper call each. For the
+ * "nothing to do" that most calls end in, decided before paying for the scalars the work needs.
  */
-#define CV_HOOK(hook, fn, call)							\
+#define T(i) typed_arg(ctx, (i) * 8)
+
+/* One load at a constant offset from ctx itself, as the verifier requires (not from ctx + 8, say). */
+static __always_inline void *typed_arg(unsigned long long *ctx, const int off)
+{
+	void *v;
+
+	asm volatile("%[v] = *(u64 *)(%[ctx] + %[off])" : [v] "=r"(v) : [ctx] "r"(ctx), [off] "i"(off));
+	return v;
+}
+
+/*
+ * Whether file certainly is no footage: its bits in the watch filter are clear (watched_inode's tests,
+ * without its lookups). Most files the hooks see leave here.
+ */
+static __always_inline int unwatched_file(struct file *file)
+{
+	__u32 zero = 0, type, rdev;
+	struct camvault_watch_filter *f = bpf_map_lookup_elem(&watch_filter, &zero);
+	struct inode *inode = file ? file->f_inode : NULL;
+
+	if (!f || !inode)
+		return 1;
+	if (filter_has(f->devs, inode->i_sb->s_dev))
+		return 0;
+	type = inode->i_mode & CV_S_IFMT;
+	if (type != CV_S_IFCHR && type != CV_S_IFBLK)
+		return 1;
+	rdev = inode->i_rdev;
+	return !filter_has(f->devs, rdev) && !(type == CV_S_IFCHR && filter_has(f->majors, rdev >> CV_MINORBITS));
+}
+
+/* Whether file is a session in progress (the lookup only while there are any). */
+static __always_inline int in_session(struct file *file)
+{
+	__u64 key = (__u64)file;
+
+	return cv_nsessions && bpf_map_lookup_elem(&sessions, &key);
+}
+
+/*
+ * One hook, three tiers: the LSM hook, and fentry and kprobe on the security_* function that calls
+ * it, with the same first arguments. Only the LSM program's return value counts (0 or -errno). skip:
+ * what the LSM and fentry programs can tell at once from T(i) and globals, that there is nothing to do.
+ */
+#define CV_HOOK(hook, fn, skip, call)						\
 SEC("lsm/" #hook)								\
 int lsm_##hook(unsigned long long *ctx)						\
 {										\
+	if (skip)								\
+		return 0;							\
 	return call;								\
 }										\
 SEC("fentry/" #fn)								\
 int fentry_##hook(unsigned long long *ctx)					\
 {										\
-	call;									\
+	if (!(skip))								\
+		call;								\
 	return 0;								\
 }										\
 SEC("kprobe/" #fn)								\
@@ -391,17 +440,22 @@ int kprobe_##hook(struct pt_regs *ctx)						\
 	return 0;								\
 }
 
-CV_HOOK(file_open, security_file_open, on_open((struct file *)A(0)))
-CV_HOOK(file_free_security, security_file_free, on_free((struct file *)A(0)))
-CV_HOOK(mmap_file, security_mmap_file, on_mmap((struct file *)A(0)))
-CV_HOOK(file_ioctl, security_file_ioctl, on_ioctl((struct file *)A(0), (unsigned int)A(1)))
-CV_HOOK(socket_sendmsg, security_socket_sendmsg, on_sendmsg((struct socket *)A(0), (struct msghdr *)A(1)))
-CV_HOOK(path_unlink, security_path_unlink, on_unlink((const struct path *)A(0), (struct dentry *)A(1)))
-CV_HOOK(path_rename, security_path_rename, on_rename((const struct path *)A(0), (struct dentry *)A(1),
-							(const struct path *)A(2), (struct dentry *)A(3)))
-CV_HOOK(path_truncate, security_path_truncate, on_truncate_path((const struct path *)A(0)))
+/*
+ * Skipped: the open of a file not watched (a new file has no session yet); the release of one with no
+ * session; mmaps and ioctls of files neither (a NULL file: anonymous memory).
+ */
+#define CV_NOTHING_TO_DO(file) (unwatched_file(file) && !in_session(file))
+CV_HOOK(file_open, security_file_open, unwatched_file(T(0)), on_open((struct file *)A(0)))
+CV_HOOK(file_free_security, security_file_free, !in_session(T(0)), on_free((struct file *)A(0)))
+CV_HOOK(mmap_file, security_mmap_file, CV_NOTHING_TO_DO(T(0)), on_mmap((struct file *)A(0)))
+CV_HOOK(file_ioctl, security_file_ioctl, CV_NOTHING_TO_DO(T(0)), on_ioctl((struct file *)A(0), (unsigned int)A(1)))
+CV_HOOK(socket_sendmsg, security_socket_sendmsg, 0, on_sendmsg((struct socket *)A(0), (struct msghdr *)A(1)))
+CV_HOOK(path_unlink, security_path_unlink, 0, on_unlink((const struct path *)A(0), (struct dentry *)A(1)))
+CV_HOOK(path_rename, security_path_rename, 0, on_rename((const struct path *)A(0), (struct dentry *)A(1),
+							   (const struct path *)A(2), (struct dentry *)A(3)))
+CV_HOOK(path_truncate, security_path_truncate, 0, on_truncate_path((const struct path *)A(0)))
 /* 6.2 on: ftruncate and O_TRUNC (path_truncate sees only truncate(2) there). The agent skips it before. */
-CV_HOOK(file_truncate, security_file_truncate, on_truncate_file((struct file *)A(0)))
+CV_HOOK(file_truncate, security_file_truncate, 0, on_truncate_file((struct file *)A(0)))
 
 /* ---- byte counters ---- */
 
@@ -468,12 +522,12 @@ static __always_inline int io_end(struct file *rd, struct file *wr, long ret)
 SEC("fentry/" #fn)								\
 int cnt_fentry_##fn(unsigned long long *ctx)					\
 {										\
-	return io_begin(rd, wr);						\
+	return cv_nsessions ? io_begin(rd, wr) : 0;				\
 }										\
 SEC("fexit/" #fn)								\
 int cnt_fexit_##fn(unsigned long long *ctx)					\
 {										\
-	return io_end(rd, wr, (long)ctx[nargs]);				\
+	return cv_nsessions ? io_end(rd, wr, (long)ctx[nargs]) : 0;		\
 }										\
 SEC("kprobe/" #fn)								\
 int cnt_kprobe_##fn(struct pt_regs *ctx)					\
@@ -493,6 +547,8 @@ int cnt_kretprobe_##fn(struct pt_regs *ctx)					\
 SEC("fentry/rw_verify_area")
 int cnt_fentry_rw_verify_area(unsigned long long *ctx)
 {
+	if (CV_NOTHING_TO_DO(T(1)))
+		return 0;
 	return on_verify_area((int)A(0), (struct file *)A(1), A(3));
 }
 
@@ -633,5 +689,6 @@ int cv_sched_exit(void *ctx)
 	if (BPF_CORE_READ(cur_task(), signal, live.counter) != 0)
 		return 0;
 	bpf_map_delete_elem(&reader, &tgid);
+	bpf_map_delete_elem(&exe_paths, &tgid);
 	return 0;
 }

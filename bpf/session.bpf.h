@@ -198,6 +198,32 @@ struct {
 	__type(value, __u8);
 } uring_tgids SEC(".maps");
 
+/*
+ * Each process's executable path as cv_fill_task last walked it. A process touching footage makes
+ * many records (a recorder a segment every few seconds, a copier one per clip), and the walk up its
+ * executable's dentries is the dearest part of each. Good while the process has the same mm and
+ * mm->exe_file: an exec replaces both (the new ones are made while the old ones live, so they are
+ * other pointers), PR_SET_MM_EXE_FILE the file. Dropped at the process's exit. A rename of the
+ * executable while it runs shows in none of its later records.
+ */
+struct cv_exe_path {
+	__u64 mm;
+	__u64 exe_file;
+	__u32 tail;
+	__u32 pad;
+	char path[CV_PLEN];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u32);	/* tgid */
+	__type(value, struct cv_exe_path);
+} exe_paths SEC(".maps");
+
+/* What an exe_paths element starts as, before cv_fill_task fills it in place. */
+static struct cv_exe_path cv_exe_blank;
+
 /* The last session each process read from (PEER heuristic). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -464,7 +490,10 @@ __noinline int cv_fill_task(__u32 type)
 {
 	struct cv_scratch *s = scratch();
 	struct task_struct *task = cur_task();
+	struct cv_exe_path *c;
 	struct camvault_rec *r;
+	struct mm_struct *mm;
+	__u32 tgid, tail;
 	struct file *exe;
 	__u64 id;
 
@@ -490,8 +519,27 @@ __noinline int cv_fill_task(__u32 type)
 	}
 	r->cgroup_id = bpf_get_current_cgroup_id();
 	bpf_get_current_comm(r->comm, sizeof(r->comm));
-	exe = BPF_CORE_READ(task, mm, exe_file);
-	if (exe && cv_path((__u64)BPF_CORE_READ(exe, f_path.mnt), (__u64)BPF_CORE_READ(exe, f_path.dentry), 0))
+	mm = BPF_CORE_READ(task, mm);
+	exe = BPF_CORE_READ(mm, exe_file);
+	if (!exe)
+		return 0;
+	tgid = r->pid;
+	c = bpf_map_lookup_elem(&exe_paths, &tgid);
+	if (!c || c->mm != (__u64)mm || c->exe_file != (__u64)exe) {
+		tail = cv_path((__u64)BPF_CORE_READ(exe, f_path.mnt), (__u64)BPF_CORE_READ(exe, f_path.dentry), 0);
+		/* Filled in place, its pointers last: a thread reading it meanwhile walks on its own. */
+		if (!bpf_map_update_elem(&exe_paths, &tgid, &cv_exe_blank, BPF_ANY) &&
+		    (c = bpf_map_lookup_elem(&exe_paths, &tgid))) {
+			__builtin_memcpy(c->path, r->exe, CV_PLEN);
+			c->tail = tail;
+			c->exe_file = (__u64)exe;
+			c->mm = (__u64)mm;
+		}
+	} else {
+		__builtin_memcpy(r->exe, c->path, CV_PLEN);
+		tail = c->tail;
+	}
+	if (tail)
 		r->rflags |= CAMVAULT_RF_EXE_TAIL;
 	return 0;
 }

@@ -1,9 +1,10 @@
 # Who touches footage, recorded in this kernel by the probes at the tier $TIER (through "camvault trace
-# --tier"), with real tools on an ext4 vault: cat, cp out, dd of the raw vault device and of the backing
-# image, an mmap reader, a sendfile copier to a TCP socket, fio over io_uring, ffprobe, rm, mv, truncate;
-# and the vivid camera streamed by v4l2-ctl where the kernel has vivid as a loadable module. Each gives its
-# record with the right pid, comm, exe, uid, path, tier and exact byte counts; the copy outside the vault
-# gives none; nothing is lost. What a tier cannot see (io_uring at the syscall tier) the record says.
+# --tier"), with real tools on an ext4 vault: cat, cp out, a shell that reads and then execs cat, dd of the
+# raw vault device and of the backing image, an mmap reader, a sendfile copier to a TCP socket, fio over
+# io_uring, ffprobe, rm, mv, truncate; and the vivid camera streamed by v4l2-ctl where the kernel has vivid
+# as a loadable module. Each gives its record with the right pid, comm, exe, uid, path, tier and exact byte
+# counts; the copy outside the vault gives none; nothing is lost. What a tier cannot see (io_uring at the
+# syscall tier) the record says.
 # Sourced by t/41-access-TIER.sh.
 . "$TOP/tests/guest/lib.sh"
 tracer=
@@ -51,6 +52,8 @@ PIDS=/run/pids
 clip=$dir/00.10.mp4
 run cat sh -c "exec cat $clip > /dev/null"
 run cp cp "$clip" /run/copy.mp4
+# One process, two executables: the shell reads the clip, then execs cat, which reads it too.
+run exec sh -c "read -r x < $clip; exec cat $clip > /dev/null"
 run dd-dev dd if="$dev" of=/dev/null bs=4096 count=16 iflag=direct status=none
 run dd-img dd if="$img" of=/dev/null bs=4096 count=4 status=none
 run mmap python3 -c "import mmap,sys; f=open(sys.argv[1],'rb'); m=mmap.mmap(f.fileno(),0,prot=mmap.PROT_READ); m[:4096]; m.close(); f.close()" "$clip"
@@ -117,6 +120,9 @@ r = of("cp", type="session", path=clip)
 check("cp", r, comm="cp", exe="/usr/bin/cp", bytes_read=size)
 if any(r["path"] == "/run/copy.mp4" for r in recs):
     bad.append("the copy outside the vault was recorded")
+# The probes keep each process's executable path: an exec must show the new one.
+check("exec", of("exec", type="session", path=clip, comm="sh"), exe=os.path.realpath("/bin/sh"))
+check("exec", of("exec", type="session", path=clip, comm="cat"), exe="/usr/bin/cat", bytes_read=size)
 check("dd-dev", of("dd-dev", type="session", path=dev), comm="dd", bytes_read=65536)
 check("dd-img", of("dd-img", type="session", path=img), comm="dd", bytes_read=16384)
 check("mmap", of("mmap", type="session", path=clip), comm="python3", mmaps=1)
