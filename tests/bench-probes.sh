@@ -46,16 +46,18 @@ for d in footage other; do
 	"$loop" -c -n $files "$work/$d"
 done
 
-# run DIR [JOBS]: "ITERATIONS SECONDS PER_SECOND" of one loop run.
+# run DIR [JOBS]: "ITERATIONS SECONDS PER_SECOND CPU_NS" of one loop run (CPU_NS: the loop's own CPU time per
+# iteration, the probes' work in its context included, the agent's not).
 run() { "$loop" -n $files -s "$seconds" -j "${2:-1}" "$work/$1"; }
 
-# both off|on: one run of the loop on other files and one on footage; sets rate[DIR-off|on] (per second) and
-# n[DIR-off|on] (iterations). Which goes first alternates with $rep, so that neither gains from its place.
-declare -A rate n
+# both off|on: one run of the loop on other files and one on footage; sets rate[DIR-off|on] (per second),
+# n[DIR-off|on] (iterations) and cpu[DIR-off|on] (ns per iteration). Which goes first alternates with $rep,
+# so that neither gains from its place.
+declare -A rate n cpu
 both() {
 	local order="other footage" d
 	[ $((rep % 2)) -eq 1 ] || order="footage other"
-	for d in $order; do read -r "n[$d-$1]" _ "rate[$d-$1]" < <(run $d); done
+	for d in $order; do read -r "n[$d-$1]" _ "rate[$d-$1]" "cpu[$d-$1]" < <(run $d); done
 }
 
 # start_agent TIER: the agent in the background ($agent), ready, its load time in $load; else returns 1 with
@@ -104,10 +106,11 @@ stop_agent() {
 
 # The columns: per repetition, the agent's load time; loop rates (per second) on other files and footage,
 # probes off and on, and what the agent printed and lost of the footage sessions (one process looping); the
-# same for footage with one process per CPU; the agent's peak and last RSS (KiB); why a tier did not start.
+# same for footage with one process per CPU; the agent's peak and last RSS (KiB); the loop's CPU time per
+# iteration (ns) on other files and footage, off and on; why a tier did not start.
 cols=(tier got rep load_s other_off other_on footage_off footage_on sessions records lost_records
 	lost_sessions jobs multi_off multi_on multi_sessions multi_records multi_lost_records multi_lost_sessions
-	hwm_kib rss_kib error)
+	hwm_kib rss_kib other_off_ns other_on_ns footage_off_ns footage_on_ns error)
 {
 	echo "# where: $where; kernel $(uname -r); $cpus CPUs;" \
 		"load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -124,7 +127,7 @@ for tier in ${BENCH_PROBE_TIERS:-${tier_list[$where]}}; do
 	[ "$tier" = auto ] && opt=
 	for rep in $(seq "$reps"); do
 		both off
-		read -r _ _ multi_off < <(run footage "$cpus")
+		read -r _ _ multi_off _ < <(run footage "$cpus")
 		# One agent for the loops of one process: a CPU is left for it. The other files give no records,
 		# so what it lost, it lost from the footage loop.
 		if ! start_agent "$opt"; then
@@ -143,7 +146,7 @@ for tier in ${BENCH_PROBE_TIERS:-${tier_list[$where]}}; do
 		read -r records lost_r lost_s hwm rss <<< "$stats"
 		# Another for one loop per CPU: the agent competes with them for the CPUs.
 		start_agent "$opt" || die "the agent started once but not again: $why"
-		read -r multi_sessions _ multi_on < <(run footage "$cpus")
+		read -r multi_sessions _ multi_on _ < <(run footage "$cpus")
 		stop_agent
 		read -r multi_records multi_lost_r multi_lost_s hwm2 rss2 <<< "$stats"
 		[ "$hwm2" -le "$hwm" ] || hwm=$hwm2
@@ -151,10 +154,12 @@ for tier in ${BENCH_PROBE_TIERS:-${tier_list[$where]}}; do
 		printf '%s\t' "$tier" "$got" "$rep" "$load" "${rate[other-off]}" "${rate[other-on]}" \
 			"${rate[footage-off]}" "${rate[footage-on]}" "${n[footage-on]}" "$records" "$lost_r" "$lost_s" \
 			"$cpus" "$multi_off" "$multi_on" "$multi_sessions" "$multi_records" "$multi_lost_r" "$multi_lost_s" \
-			"$hwm" "$rss" >> "$out"
+			"$hwm" "$rss" "${cpu[other-off]}" "${cpu[other-on]}" "${cpu[footage-off]}" "${cpu[footage-on]}" >> "$out"
 		echo >> "$out"
-		say "probes, $where, tier $tier ($got), rep $rep: other files ${rate[other-off]} -> ${rate[other-on]}/s," \
-			"footage ${rate[footage-off]} -> ${rate[footage-on]}/s (lost $lost_r+$lost_s)," \
+		say "probes, $where, tier $tier ($got), rep $rep: other files ${rate[other-off]} -> ${rate[other-on]}/s" \
+			"(${cpu[other-off]} -> ${cpu[other-on]} ns CPU)," \
+			"footage ${rate[footage-off]} -> ${rate[footage-on]}/s (${cpu[footage-off]} -> ${cpu[footage-on]} ns CPU," \
+			"lost $lost_r+$lost_s)," \
 			"$cpus processes $multi_off -> $multi_on/s (lost $multi_lost_r+$multi_lost_s), VmHWM $hwm KiB"
 	done
 done

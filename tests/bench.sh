@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # make bench (not a test): numbers for README, as markdown tables.
 #  - the access probes natively, on this machine's kernel (tests/bench-probes.sh host);
-#  - in one Debian 6.1 guest boot (tests/guest/bench-job.sh): throughput of camvault against dm-crypt, as
-#    MB/s and ratios camvault/dm-crypt, then the probes at each tier the guest kernel has.
+#  - in a Debian 6.1 guest boot (tests/guest/bench-job.sh): throughput of camvault against dm-crypt, as
+#    MB/s and ratios camvault/dm-crypt;
+#  - in another, on one vCPU counting instructions (tests/guest/bench-probes-job.sh): the probes at each
+#    tier the guest kernel has.
 # Under TCG emulation only the guest's ratios mean anything.
 set -euo pipefail
 . "$(dirname "$0")/scripts/lib.sh"
@@ -39,9 +41,15 @@ def lost(rs, p):
     s = "0" if not gone else f"**{gone} of {n} ({100 * gone / n:.1f} %)**"
     return s + (f", {odd} unaccounted" if odd else "")
 jobs = next((r["jobs"] for r in rows if r["jobs"]), "N")
-print(f"| tier | other files off/s | on/s | overhead | footage off/s | on/s | overhead | lost | "
-      f"footage ×{jobs} off/s | on/s | lost | agent RSS peak (steady) | load |")
-print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+def cpu(rs, c):
+    return med(float(r[c]) for r in rs) / 1000
+def cpu_over(rs, off, on):
+    o = sorted((float(r[on]) / float(r[off]) - 1) * 100 for r in rs)
+    return f"{med(o):+.1f} %" + (f" ({o[0]:+.1f}…{o[-1]:+.1f})" if len(o) > 1 else "")
+print(f"| tier | other files off/s | on/s | overhead | CPU µs off → on | CPU overhead | footage off/s | on/s | "
+      f"overhead | CPU µs off → on | CPU overhead | lost | footage ×{jobs} off/s | on/s | lost | "
+      f"agent RSS peak (steady) | load |")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 for tier in dict.fromkeys(r["tier"] for r in rows):
     rs = [r for r in rows if r["tier"] == tier and not r["error"]]
     err = [r["error"] for r in rows if r["tier"] == tier and r["error"]]
@@ -53,11 +61,15 @@ for tier in dict.fromkeys(r["tier"] for r in rows):
         m = lambda c: med(float(r[c]) for r in rs)
         hwm, rss = max(int(r["hwm_kib"]) for r in rs), max(int(r["rss_kib"]) for r in rs)
         print(f"| {name} | {k(m('other_off'))} | {k(m('other_on'))} | {over(rs, 'other_off', 'other_on')} "
+              f"| {cpu(rs, 'other_off_ns'):.2f} → {cpu(rs, 'other_on_ns'):.2f} "
+              f"| {cpu_over(rs, 'other_off_ns', 'other_on_ns')} "
               f"| {k(m('footage_off'))} | {k(m('footage_on'))} | {over(rs, 'footage_off', 'footage_on')} "
+              f"| {cpu(rs, 'footage_off_ns'):.2f} → {cpu(rs, 'footage_on_ns'):.2f} "
+              f"| {cpu_over(rs, 'footage_off_ns', 'footage_on_ns')} "
               f"| {lost(rs, '')} | {k(m('multi_off'))} | {k(m('multi_on'))} | {lost(rs, 'multi_')} "
               f"| {hwm / 1024:.1f} MiB ({rss / 1024:.1f}) | {m('load_s'):.2f} s |")
     for e in err:
-        print(f"| {name} | {e.replace('|', '/')} |" + " |" * 11)
+        print(f"| {name} | {e.replace('|', '/')} |" + " |" * 15)
 print()
 for n in notes:
     print(n)
@@ -70,11 +82,17 @@ echo
 probes_table "$out/probes-host.tsv"
 echo
 
-say "guest: dm-crypt and the probes ($(busy))"
+say "guest: dm-crypt against camvault ($(busy))"
 rc=0
-# fio (about 4 minutes under TCG), then the probes (about 2 minutes a tier): more than run-guest's default.
+# fio, about 4 minutes under TCG: more than run-guest's default.
 "$TOP/tests/guest/run-guest.sh" --show --timeout 1800 --out "$out/guest" debian61 \
 	"$TOP/tests/guest/bench-job.sh" || rc=$?
+# The probes in a boot of their own, on one vCPU counting instructions (-icount): the guest's clocks then
+# advance by one nanosecond per instruction it runs, so its CPU times are instruction counts, the same
+# from one run to the next whatever else this machine does (rates under plain TCG move by 30 % and more).
+say "guest: the probes at each tier, counting instructions ($(busy))"
+CAMVAULT_GUEST_QEMU="-smp 1 -icount shift=0,sleep=off" "$TOP/tests/guest/run-guest.sh" --show --timeout 1800 \
+	--out "$out/guest-probes" debian61 "$TOP/tests/guest/bench-probes-job.sh" || rc=$?
 say "guest done ($(busy))"
 echo
 if [ -f "$out/guest/bench.tsv" ]; then
@@ -91,7 +109,7 @@ for i, name in enumerate(head[1:]):
 PY
 	echo
 fi
-if [ -f "$out/guest/probes-guest.tsv" ]; then
-	probes_table "$out/guest/probes-guest.tsv"
+if [ -f "$out/guest-probes/probes-guest.tsv" ]; then
+	probes_table "$out/guest-probes/probes-guest.tsv"
 fi
 exit $rc

@@ -2,8 +2,10 @@
 /*
  * probe-loop: the access probes' workload for make bench. Loops open(O_RDONLY), read 4096 bytes, close
  * over the files DIR/f0 ... DIR/f<N-1>, in JOBS processes at once, for SECONDS, and prints
- *     ITERATIONS SECONDS PER_SECOND
- * (all processes together; PER_SECOND is the sum of each process's own rate). Each iteration is one
+ *     ITERATIONS SECONDS PER_SECOND CPU_NS
+ * (all processes together; PER_SECOND is the sum of each process's own rate; CPU_NS the CPU time the
+ * processes took per iteration, in their own context: the syscalls and the probes they ran, not the
+ * agent's work or anyone else's). Each iteration is one
  * access session for the probes when DIR is on a watched filesystem, and costs them a map lookup when not.
  *
  * usage: probe-loop [-j JOBS] [-s SECONDS] [-n FILES] [-c] DIR
@@ -24,6 +26,7 @@
 struct result {
 	unsigned long long iterations;
 	double seconds;
+	double cpu;
 };
 
 static void die(const char *what)
@@ -32,12 +35,17 @@ static void die(const char *what)
 	exit(1);
 }
 
-static double now(void)
+static double clock_s(clockid_t clock)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(clock, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static double now(void)
+{
+	return clock_s(CLOCK_MONOTONIC);
 }
 
 static void create(char **paths, int n)
@@ -59,6 +67,7 @@ static struct result loop(char **paths, int n, int first, double seconds)
 	char buf[BLOCK];
 	struct result r = { 0 };
 	double start = now(), end = start + seconds, t = start;
+	double cpu = clock_s(CLOCK_PROCESS_CPUTIME_ID);
 	int i = first % n;
 
 	while (t < end) {
@@ -78,13 +87,14 @@ static struct result loop(char **paths, int n, int first, double seconds)
 		t = now();
 	}
 	r.seconds = t - start;
+	r.cpu = clock_s(CLOCK_PROCESS_CPUTIME_ID) - cpu;
 	return r;
 }
 
 int main(int argc, char **argv)
 {
 	int jobs = 1, nfiles = 64, make = 0, opt, go[2], res[2];
-	double seconds = 2, rate = 0, longest = 0;
+	double seconds = 2, rate = 0, longest = 0, cpu = 0;
 	unsigned long long total = 0;
 	char **paths;
 
@@ -147,12 +157,13 @@ int main(int argc, char **argv)
 		}
 		total += r.iterations;
 		rate += r.iterations / r.seconds;
+		cpu += r.cpu;
 		if (r.seconds > longest)
 			longest = r.seconds;
 	}
 	while (wait(NULL) > 0)
 		;
-	printf("%llu %.3f %.0f\n", total, longest, rate);
+	printf("%llu %.3f %.0f %.1f\n", total, longest, rate, cpu * 1e9 / total);
 	return 0;
 
 usage:

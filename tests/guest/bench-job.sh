@@ -1,8 +1,7 @@
 #!/bin/bash
 # make bench, inside the guest: fio on a RAM disk (brd) through raw, dm-crypt (default and with
 # no_read_workqueue/no_write_workqueue) and camvault, same cipher and key size; then the raw
-# cipher speed. Results as TSV in /run/out/bench.tsv. Then the access probes, at each tier this kernel has
-# (tests/bench-probes.sh): /run/out/probes-guest.tsv. Under TCG only ratios mean anything.
+# cipher speed. Results as TSV in /run/out/bench.tsv. Under TCG only ratios mean anything.
 set -euo pipefail
 modprobe dm_mod
 modprobe dm_crypt
@@ -46,5 +45,3 @@ cryptsetup benchmark --cipher aes-xts --key-size 512 2>/dev/null | tail -n 1 > /
 cryptsetup benchmark --cipher xchacha12,aes-adiantum-plain64 --key-size 256 2>/dev/null | tail -n 1 >> /run/out/cipher.txt || true
 cat /run/out/cipher.txt
 
-# The access probes: the same loops as natively, at every tier (the host kernel has only one).
-"$TOP/tests/bench-probes.sh" guest /run/out/probes-guest.tsv

@@ -8,8 +8,9 @@
 #   --tpm-state DIR  the swtpm's state (default OUT/tpm): the same DIR is the same TPM across boots
 #   --share DIR      a host directory the guest sees, writable, at /run/share (for stories over several boots)
 #   --show           print the job's output as it runs
-# Environment: CAMVAULT_GUEST_APPEND (more kernel command line), CAMVAULT_GUEST_TESTS and CAMVAULT_KMEMLEAK
-# (passed to the guest suite: see suite.sh and lib.sh).
+# Environment: CAMVAULT_GUEST_APPEND (more kernel command line), CAMVAULT_GUEST_QEMU (more qemu options, such
+# as make bench's "-smp 1 -icount shift=0,sleep=off"), CAMVAULT_GUEST_TESTS and CAMVAULT_KMEMLEAK (passed to
+# the guest suite: see suite.sh and lib.sh).
 set -euo pipefail
 . "$(dirname "$0")/../scripts/lib.sh"
 
@@ -99,7 +100,7 @@ timeout "$timeout" qemu-system-x86_64 -M q35 -m 2048 -smp 2 -nographic -no-reboo
 	-virtfs local,path="$out",mount_tag=out,security_model=none \
 	${share:+-virtfs local,path="$share",mount_tag=share,security_model=none} \
 	-chardev socket,id=chrtpm,path="$sock" -tpmdev emulator,id=tpm0,chardev=chrtpm -device tpm-tis,tpmdev=tpm0 \
-	-device virtio-rng-pci \
+	-device virtio-rng-pci ${CAMVAULT_GUEST_QEMU:-} \
 	< /dev/null > "$out/console.log" 2>&1
 qemu_rc=$?
 set -e
