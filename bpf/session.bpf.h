@@ -400,24 +400,49 @@ static __always_inline int mount_up(struct vfsmount **vmnt, struct dentry **d)
 
 struct cv_walk {
 	__u64 vmnt;	/* struct vfsmount * */
+	__u64 root;	/* its mnt_root */
 	__u64 d;	/* struct dentry * */
 };
+
+/*
+ * d's parent, name length and name: one read where the kernel keeps d_parent and d_name (a struct qstr:
+ * hash, len, name) side by side, as 6.1 to 6.12 do on little-endian CPUs; three reads elsewhere.
+ */
+static __always_inline void dentry_name(struct dentry *d, struct dentry **parent, __u32 *len,
+					const unsigned char **name)
+{
+	__u32 p = bpf_core_field_offset(struct dentry, d_parent);
+	__u64 v[3] = {};
+
+	if (bpf_core_field_offset(struct dentry, d_name) == p + 8 && bpf_core_field_size(struct dentry, d_name) == 16 &&
+	    bpf_core_field_offset(struct qstr, len) == 4 && bpf_core_field_offset(struct qstr, name) == 8 &&
+	    !bpf_probe_read_kernel(v, sizeof(v), (void *)d + p)) {
+		*parent = (struct dentry *)v[0];
+		*len = v[1] >> 32;
+		*name = (const unsigned char *)v[2];
+		return;
+	}
+	*parent = BPF_CORE_READ(d, d_parent);
+	*len = BPF_CORE_READ(d, d_name.len);
+	*name = BPF_CORE_READ(d, d_name.name);
+}
 
 /* One step of walk_path: a component, or a mount crossed. 1 to stop. */
 static long walk_step(__u32 i, struct cv_walk *w)
 {
 	struct vfsmount *vmnt = (struct vfsmount *)w->vmnt;
-	struct dentry *d = (struct dentry *)w->d;
-	struct dentry *root = BPF_CORE_READ(vmnt, mnt_root);
-	struct dentry *parent = BPF_CORE_READ(d, d_parent);
+	struct dentry *d = (struct dentry *)w->d, *root = (struct dentry *)w->root, *parent;
 	struct cv_scratch *s = scratch();
+	const unsigned char *name;
 	__u32 off, len;
 
 	if (!s)
 		return 1;
+	dentry_name(d, &parent, &len, &name);
 	if (d == root || d == parent || !parent) {
 		if (d == root && mount_up(&vmnt, &d)) {
 			w->vmnt = (__u64)vmnt;
+			w->root = (__u64)BPF_CORE_READ(vmnt, mnt_root);
 			w->d = (__u64)d;
 			return 0;
 		}
@@ -428,12 +453,13 @@ static long walk_step(__u32 i, struct cv_walk *w)
 		s->tail = d == root && !bpf_core_type_exists(struct mount);
 		return 1;
 	}
-	len = BPF_CORE_READ(d, d_name.len);
 	off = s->off;
 	if (len > CV_PLEN - 2 || off < CV_PLEN + 1 + len)
 		return 1;	/* too long: a tail */
 	off -= len;
-	bpf_probe_read_kernel(&s->buf[off & CV_BUF_MASK], len & (CV_PLEN - 1), BPF_CORE_READ(d, d_name.name));
+	/* Its bound, lost to the verifier on a copy of len that the compiler reuses: masked again. */
+	barrier_var(len);
+	bpf_probe_read_kernel(&s->buf[off & CV_BUF_MASK], len & (CV_PLEN - 1), name);
 	off--;
 	s->buf[off & CV_BUF_MASK] = '/';
 	s->off = off;
@@ -448,7 +474,7 @@ static long walk_step(__u32 i, struct cv_walk *w)
  */
 static __always_inline void walk_path(struct cv_scratch *s, struct vfsmount *vmnt, struct dentry *d)
 {
-	struct cv_walk w = { .vmnt = (__u64)vmnt, .d = (__u64)d };
+	struct cv_walk w = { .vmnt = (__u64)vmnt, .root = (__u64)BPF_CORE_READ(vmnt, mnt_root), .d = (__u64)d };
 
 	s->tail = 1;
 	bpf_loop(CV_WALK_MAX, walk_step, &w, 0);
