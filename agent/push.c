@@ -14,8 +14,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
-#include <mosquitto.h>
 #include <openssl/crypto.h>
 
 #include "conf.h"
@@ -587,12 +585,6 @@ int cv_push_load(const char *path, struct cv_push **out, char *err, size_t errle
 				goto fail;
 		}
 	}
-	if (curl_global_init(CURL_GLOBAL_DEFAULT)) {
-		snprintf(err, errlen, "libcurl does not initialise: reinstall libcurl4");
-		goto fail;
-	}
-	mosquitto_lib_init();
-	p->curl_init = true;
 	if (text)
 		OPENSSL_cleanse(text, len);
 	free(text);
@@ -613,9 +605,5 @@ void cv_push_free(struct cv_push *p)
 	if (p->ch)
 		OPENSSL_cleanse(p->ch, p->n * sizeof(*p->ch));
 	free(p->ch);
-	if (p->curl_init) {
-		mosquitto_lib_cleanup();
-		curl_global_cleanup();
-	}
 	free(p);
 }

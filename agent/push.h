@@ -87,7 +87,6 @@ struct cv_push_channel {
 struct cv_push {
 	struct cv_push_channel *ch;
 	size_t n;
-	bool curl_init;			/* cv_push_load() initialised libcurl and libmosquitto */
 };
 
 /* push.conf's path: $CAMVAULT_ETC/push.conf or /etc/camvault/push.conf, into buf; NULL if too long. */
@@ -102,7 +101,7 @@ int cv_push_parse(const char *text, size_t len, const char *path, struct cv_push
 /*
  * Reads push.conf at path (NULL: cv_push_path()), checks its mode against the secrets it holds, parses it and
  * reads the secret files. A missing file is no channels. On success *out is a cv_push to free with
- * cv_push_free(), with libcurl and libmosquitto initialised (both reference-counted). Returns 0 or -1.
+ * cv_push_free(). Loads no library: cv_push_send() does, for its channel. Returns 0 or -1.
  */
 int cv_push_load(const char *path, struct cv_push **out, char *err, size_t errlen);
 void cv_push_free(struct cv_push *p);
@@ -120,7 +119,9 @@ const char *cv_push_type_name(enum cv_push_type type);
  * Delivers m through c now; now_ms (CLOCK_REALTIME ms) dates it (webhook timestamp, e-mail Date). delivery_id
  * names this message for the receiver's duplicate check (webhook X-Camvault-Delivery, e-mail Message-ID, the
  * MQTT event's "id"): the same for every retry of one message. Blocks at most about 30 s (libcurl: connect
- * 10 s, total 30 s; MQTT likewise). Returns 0 when the server took it, -1 with err "<channel>: <what>: <fix>".
+ * 10 s, total 30 s; MQTT likewise). The channel's library (libcurl, or libmosquitto for MQTT) is loaded on
+ * first use (dlib.h); one that cannot be is this delivery's error, naming the package to install. Returns 0
+ * when the server took it, -1 with err "<channel>: <what>: <fix>".
  */
 int cv_push_send(const struct cv_push_channel *c, const struct cv_push_msg *m, const char *delivery_id,
 		 int64_t now_ms, char *err, size_t errlen);

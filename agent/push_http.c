@@ -28,6 +28,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include "dlib.h"
 #include "push.h"
 #include "push_chan.h"
 #include "push_text.h"
@@ -113,42 +114,42 @@ static int cv_http_post(const struct cv_push_channel *c, const char *url, struct
 {
 	char curlerr[CURL_ERROR_SIZE] = "";
 	struct cv_answer answer = { .len = 0 };
-	CURL *h = curl_easy_init();
+	CURL *h = cv_curl.easy_init();
 	long status = 0;
 	CURLcode rc;
 	struct curl_slist *more;
 
 	/* No "Expect: 100-continue": it costs a round trip, or a second, for nothing. */
-	more = curl_slist_append(headers, "Expect:");
+	more = cv_curl.slist_append(headers, "Expect:");
 	if (!h || !more) {
-		curl_slist_free_all(more ? more : headers);
-		curl_easy_cleanup(h);
+		cv_curl.slist_free_all(more ? more : headers);
+		cv_curl.easy_cleanup(h);
 		snprintf(err, errlen, "%s: out of memory", c->id);
 		return -1;
 	}
 	headers = more;
-	curl_easy_setopt(h, CURLOPT_URL, url);
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(h, CURLOPT_POST, 1L);
-	curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
-	curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
-	curl_easy_setopt(h, CURLOPT_USERAGENT, CV_UA);
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, (long)CV_PUSH_CONNECT_S);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT, (long)CV_PUSH_TOTAL_S);
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, curlerr);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, cv_keep_answer);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, &answer);
+	cv_curl.easy_setopt(h, CURLOPT_URL, url);
+	cv_curl.easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	cv_curl.easy_setopt(h, CURLOPT_POST, 1L);
+	cv_curl.easy_setopt(h, CURLOPT_POSTFIELDS, body);
+	cv_curl.easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+	cv_curl.easy_setopt(h, CURLOPT_HTTPHEADER, headers);
+	cv_curl.easy_setopt(h, CURLOPT_USERAGENT, CV_UA);
+	cv_curl.easy_setopt(h, CURLOPT_CONNECTTIMEOUT, (long)CV_PUSH_CONNECT_S);
+	cv_curl.easy_setopt(h, CURLOPT_TIMEOUT, (long)CV_PUSH_TOTAL_S);
+	cv_curl.easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	cv_curl.easy_setopt(h, CURLOPT_ERRORBUFFER, curlerr);
+	cv_curl.easy_setopt(h, CURLOPT_WRITEFUNCTION, cv_keep_answer);
+	cv_curl.easy_setopt(h, CURLOPT_WRITEDATA, &answer);
 	if (c->cafile[0])
-		curl_easy_setopt(h, CURLOPT_CAINFO, c->cafile);
-	rc = curl_easy_perform(h);
+		cv_curl.easy_setopt(h, CURLOPT_CAINFO, c->cafile);
+	rc = cv_curl.easy_perform(h);
 	if (rc == CURLE_OK)
-		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-	curl_easy_cleanup(h);
-	curl_slist_free_all(headers);
+		cv_curl.easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+	cv_curl.easy_cleanup(h);
+	cv_curl.slist_free_all(headers);
 	if (rc != CURLE_OK) {
-		snprintf(err, errlen, "%s: %s: %s", c->id, curlerr[0] ? curlerr : curl_easy_strerror(rc),
+		snprintf(err, errlen, "%s: %s: %s", c->id, curlerr[0] ? curlerr : cv_curl.easy_strerror(rc),
 			 cv_push_curl_fix(rc));
 		return -1;
 	}
@@ -171,10 +172,10 @@ static struct curl_slist *cv_header(struct curl_slist *headers, const char *name
 	struct curl_slist *h;
 
 	cv_buf_printf(&b, "%s: %s", name, value);
-	h = b.oom ? NULL : curl_slist_append(headers, b.p);
+	h = b.oom ? NULL : cv_curl.slist_append(headers, b.p);
 	cv_buf_free(&b);
 	if (!h)
-		curl_slist_free_all(headers);
+		cv_curl.slist_free_all(headers);
 	return h;
 }
 
@@ -268,9 +269,24 @@ out:
 	return ret;
 }
 
+/* The channel's library, loaded on its first delivery (dlib.h); 0, or -1 with err "<channel>: ...". */
+static int cv_push_lib(const struct cv_push_channel *c, char *err, size_t errlen)
+{
+	char user[64], why[768];
+	int rc;
+
+	snprintf(user, sizeof(user), "push channel %s", cv_push_type_name(c->type));
+	rc = c->type == CV_PUSH_MQTT ? cv_mosq_load(user, why, sizeof(why)) : cv_curl_load(user, why, sizeof(why));
+	if (rc)
+		snprintf(err, errlen, "%s: %s", c->id, why);
+	return rc;
+}
+
 int cv_push_send(const struct cv_push_channel *c, const struct cv_push_msg *m, const char *delivery_id,
 		 int64_t now_ms, char *err, size_t errlen)
 {
+	if (c->type >= CV_PUSH_NTFY && c->type <= CV_PUSH_MQTT && cv_push_lib(c, err, errlen))
+		return -1;
 	switch (c->type) {
 	case CV_PUSH_NTFY:
 		return cv_send_ntfy(c, m, err, errlen);

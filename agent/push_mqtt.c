@@ -19,6 +19,7 @@
 
 #include <mosquitto.h>
 
+#include "dlib.h"
 #include "push.h"
 #include "push_chan.h"
 #include "push_text.h"
@@ -106,7 +107,7 @@ static int cv_mqtt_wait(struct mosquitto *mq, struct cv_mqtt_state *s, int64_t d
 	while (cv_mono_ms() < deadline) {
 		if (want_acks < 0 ? s->connack >= 0 : s->acked >= want_acks)
 			return MOSQ_ERR_SUCCESS;
-		rc = mosquitto_loop(mq, 100, 1);
+		rc = cv_mosq.loop(mq, 100, 1);
 		if (rc != MOSQ_ERR_SUCCESS)
 			return rc;
 	}
@@ -129,41 +130,41 @@ int cv_push_send_mqtt(const struct cv_push_channel *c, const struct cv_push_msg 
 	cv_buf_printf(&topic, "%s/%s/event", c->prefix, id);
 	cv_buf_printf(&ctopic, "homeassistant/event/camvault_%s/config", id);
 	snprintf(client, sizeof(client), "camvault-%ld-%lld", (long)getpid(), (long long)start);
-	mq = mosquitto_new(client, true, &s);
+	mq = cv_mosq.new(client, true, &s);
 	if (!mq || config.oom || event.oom || topic.oom || ctopic.oom) {
 		snprintf(err, errlen, "%s: out of memory", c->id);
 		goto out;
 	}
-	mosquitto_int_option(mq, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311);
-	mosquitto_connect_callback_set(mq, cv_on_connect);
-	mosquitto_publish_callback_set(mq, cv_on_publish);
-	if (c->user[0] && mosquitto_username_pw_set(mq, c->user, c->secret[0] ? c->secret : NULL)) {
+	cv_mosq.int_option(mq, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311);
+	cv_mosq.connect_callback_set(mq, cv_on_connect);
+	cv_mosq.publish_callback_set(mq, cv_on_publish);
+	if (c->user[0] && cv_mosq.username_pw_set(mq, c->user, c->secret[0] ? c->secret : NULL)) {
 		snprintf(err, errlen, "%s: out of memory", c->id);
 		goto out;
 	}
-	if (c->cafile[0] && mosquitto_tls_set(mq, c->cafile, NULL, NULL, NULL, NULL)) {
+	if (c->cafile[0] && cv_mosq.tls_set(mq, c->cafile, NULL, NULL, NULL, NULL)) {
 		snprintf(err, errlen, "%s: cannot use cafile %s: check that it is a PEM certificate", c->id,
 			 c->cafile);
 		goto out;
 	}
-	rc = mosquitto_connect_async(mq, c->host, c->port, CV_MQTT_KEEPALIVE);
+	rc = cv_mosq.connect_async(mq, c->host, c->port, CV_MQTT_KEEPALIVE);
 	if (rc == MOSQ_ERR_SUCCESS)
 		rc = cv_mqtt_wait(mq, &s, start + CV_PUSH_CONNECT_S * 1000, -1);
 	if (rc != MOSQ_ERR_SUCCESS || s.connack) {
 		snprintf(err, errlen, "%s: cannot connect to the broker %s:%d (%s): %s", c->id, c->host, c->port,
 			 rc != MOSQ_ERR_SUCCESS ? (rc == MOSQ_ERR_ERRNO ? "connection refused or unreachable" :
-			 mosquitto_strerror(rc)) : mosquitto_connack_string(s.connack),
+			 cv_mosq.strerror(rc)) : cv_mosq.connack_string(s.connack),
 			 s.connack == 4 || s.connack == 5 ? "check user= and pass-file=" :
 			 "check the host and port, and that the broker is up");
 		goto out;
 	}
 	if (c->discovery) {
-		rc = mosquitto_publish(mq, &s.mids[0], ctopic.p, (int)config.len, config.p, 1, true);
+		rc = cv_mosq.publish(mq, &s.mids[0], ctopic.p, (int)config.len, config.p, 1, true);
 		want++;
 		if (rc)
 			goto pubfail;
 	}
-	rc = mosquitto_publish(mq, &s.mids[1], topic.p, (int)event.len, event.p, 1, false);
+	rc = cv_mosq.publish(mq, &s.mids[1], topic.p, (int)event.len, event.p, 1, false);
 	want++;
 	if (rc)
 		goto pubfail;
@@ -171,14 +172,14 @@ int cv_push_send_mqtt(const struct cv_push_channel *c, const struct cv_push_msg 
 	if (rc)
 		goto pubfail;
 	ret = 0;
-	mosquitto_disconnect(mq);
+	cv_mosq.disconnect(mq);
 	goto out;
 pubfail:
 	snprintf(err, errlen, "%s: publishing to %s:%d failed (%s): check the broker and its ACLs for %s/# and "
-		 "homeassistant/#", c->id, c->host, c->port, mosquitto_strerror(rc),
+		 "homeassistant/#", c->id, c->host, c->port, cv_mosq.strerror(rc),
 		 c->prefix);
 out:
-	mosquitto_destroy(mq);
+	cv_mosq.destroy(mq);
 	cv_buf_free(&config);
 	cv_buf_free(&event);
 	cv_buf_free(&topic);

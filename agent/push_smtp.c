@@ -17,6 +17,7 @@
 
 #include <curl/curl.h>
 
+#include "dlib.h"
 #include "push.h"
 #include "push_chan.h"
 #include "push_text.h"
@@ -112,41 +113,41 @@ int cv_push_send_smtp(const struct cv_push_channel *c, const struct cv_push_msg 
 		size_t n = strcspn(p, ",");
 
 		cv_buf_printf(&one, "<%.*s>", (int)n, p);
-		more = one.oom ? NULL : curl_slist_append(rcpt, one.p);
+		more = one.oom ? NULL : cv_curl.slist_append(rcpt, one.p);
 		cv_buf_free(&one);
 		if (!more)
 			goto oom;
 		rcpt = more;
 		p += n + (p[n] == ',');
 	}
-	h = curl_easy_init();
+	h = cv_curl.easy_init();
 	if (!h || mail.oom || addr.oom)
 		goto oom;
 	up.p = mail.p;
 	up.left = mail.len;
-	curl_easy_setopt(h, CURLOPT_URL, c->target);
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+	cv_curl.easy_setopt(h, CURLOPT_URL, c->target);
+	cv_curl.easy_setopt(h, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
 	/* STARTTLS or nothing: never the message in clear, not even when a server stops offering it. */
-	curl_easy_setopt(h, CURLOPT_USE_SSL, (long)CURLUSESSL_ALL);
-	curl_easy_setopt(h, CURLOPT_MAIL_FROM, addr.p);
-	curl_easy_setopt(h, CURLOPT_MAIL_RCPT, rcpt);
-	curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
-	curl_easy_setopt(h, CURLOPT_READFUNCTION, cv_read_mail);
-	curl_easy_setopt(h, CURLOPT_READDATA, &up);
-	curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)mail.len);
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, (long)CV_PUSH_CONNECT_S);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT, (long)CV_PUSH_TOTAL_S);
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, curlerr);
+	cv_curl.easy_setopt(h, CURLOPT_USE_SSL, (long)CURLUSESSL_ALL);
+	cv_curl.easy_setopt(h, CURLOPT_MAIL_FROM, addr.p);
+	cv_curl.easy_setopt(h, CURLOPT_MAIL_RCPT, rcpt);
+	cv_curl.easy_setopt(h, CURLOPT_UPLOAD, 1L);
+	cv_curl.easy_setopt(h, CURLOPT_READFUNCTION, cv_read_mail);
+	cv_curl.easy_setopt(h, CURLOPT_READDATA, &up);
+	cv_curl.easy_setopt(h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)mail.len);
+	cv_curl.easy_setopt(h, CURLOPT_CONNECTTIMEOUT, (long)CV_PUSH_CONNECT_S);
+	cv_curl.easy_setopt(h, CURLOPT_TIMEOUT, (long)CV_PUSH_TOTAL_S);
+	cv_curl.easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	cv_curl.easy_setopt(h, CURLOPT_ERRORBUFFER, curlerr);
 	if (c->user[0]) {
-		curl_easy_setopt(h, CURLOPT_USERNAME, c->user);
-		curl_easy_setopt(h, CURLOPT_PASSWORD, c->secret);
+		cv_curl.easy_setopt(h, CURLOPT_USERNAME, c->user);
+		cv_curl.easy_setopt(h, CURLOPT_PASSWORD, c->secret);
 	}
 	if (c->cafile[0])
-		curl_easy_setopt(h, CURLOPT_CAINFO, c->cafile);
-	rc = curl_easy_perform(h);
+		cv_curl.easy_setopt(h, CURLOPT_CAINFO, c->cafile);
+	rc = cv_curl.easy_perform(h);
 	if (rc != CURLE_OK)
-		snprintf(err, errlen, "%s: %s: %s", c->id, curlerr[0] ? curlerr : curl_easy_strerror(rc),
+		snprintf(err, errlen, "%s: %s: %s", c->id, curlerr[0] ? curlerr : cv_curl.easy_strerror(rc),
 			 cv_push_curl_fix(rc));
 	else
 		ret = 0;
@@ -154,8 +155,8 @@ int cv_push_send_smtp(const struct cv_push_channel *c, const struct cv_push_msg 
 oom:
 	snprintf(err, errlen, "%s: out of memory", c->id);
 out:
-	curl_easy_cleanup(h);
-	curl_slist_free_all(rcpt);
+	cv_curl.easy_cleanup(h);
+	cv_curl.slist_free_all(rcpt);
 	cv_buf_free(&mail);
 	cv_buf_free(&addr);
 	return ret;

@@ -12,9 +12,11 @@ pkgs=(
 	libdevmapper-dev libkeyutils-dev keyutils
 	# the access log: SQLite, and libcrypto for the checkpoints' signatures (libssl-dev, below)
 	libsqlite3-dev sqlite3
-	# push: ntfy, Gotify, webhooks and e-mail through libcurl, MQTT through libmosquitto; the tests' servers
+	# push: ntfy, Gotify, webhooks and e-mail through libcurl, MQTT through libmosquitto: the headers for the
+	# build, and the libraries, which camvault loads at run time (dlopen, agent/dlib.c; it is not linked with
+	# them, so they are named here rather than left to the -dev packages' dependencies); the tests' servers
 	# (mosquitto, aiosmtpd for SMTP with STARTTLS, a certificate made by openssl; HTTP is python3's own)
-	libcurl4-openssl-dev libmosquitto-dev mosquitto python3-aiosmtpd openssl
+	libcurl4-openssl-dev libmosquitto-dev libcurl4 libmosquitto1 mosquitto python3-aiosmtpd openssl
 	# kernel module build and checks
 	bc bison flex libssl-dev dwarves kmod cpio rsync xz-utils zstd sparse dkms python3
 	# guests

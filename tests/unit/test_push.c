@@ -7,11 +7,14 @@
  * MQTT through mosquitto with a libmosquitto subscriber (the retained Home Assistant discovery config and the
  * event); the outbox queueing while the server is down, backing off, surviving a reopened database, then
  * delivering exactly once; a channel removed from push.conf, and a message too old, dropped and counted.
+ * libcurl loaded only when a channel first sends, and a channel whose library cannot be loaded failing with
+ * the package to install.
  *
  * A missing server program skips its test, except with CI=true, where it fails it.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -38,6 +41,7 @@
 #include <openssl/hmac.h>
 #include <sqlite3.h>
 
+#include "dlib.h"
 #include "helpers.h"
 #include "outbox.h"
 #include "push.h"
@@ -57,6 +61,9 @@ static int push_setup(void **state)
 	(void)state;
 	if (!mkdtemp(dir))
 		return -1;
+	/* For the test's own MQTT subscriber: the agent's code initialises the library it dlopen()s itself. */
+	if (mosquitto_lib_init() != MOSQ_ERR_SUCCESS)
+		return -1;
 	/* The scripts sit beside this test's sources: build/test_push -> .. */
 	if (!realpath("/proc/self/exe", here))
 		return -1;
@@ -73,6 +80,7 @@ static int push_teardown(void **state)
 {
 	(void)state;
 	cv_test_rmtree(dir);
+	mosquitto_lib_cleanup();
 	return 0;
 }
 
@@ -412,6 +420,98 @@ static void test_load_modes(void **state)
 	write_file(conf, "\n\nntfy nope\n", 0600);
 	assert_int_equal(cv_push_load(conf, &p, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "/push.conf line 3: 'nope' is not an http"));
+}
+
+/* --- the channels' libraries --- */
+
+/* Whether soname is loaded in this process (without loading it). */
+static int loaded(const char *soname)
+{
+	void *h = dlopen(soname, RTLD_LAZY | RTLD_NOLOAD);
+
+	if (h)
+		dlclose(h);
+	return h != NULL;
+}
+
+/*
+ * Runs before any test that sends: libcurl is not in the process (nor linked into the test) until a channel
+ * needs it. A library that cannot be loaded fails the delivery, and "camvault push test", naming the Debian
+ * package; one that loads later (installed meanwhile) just works.
+ */
+static void test_lazy_libraries(void **state)
+{
+	char d[512], path[600], conf[600], err[1024], want[1024], slot_buf[sizeof(void *)];
+	const struct cv_dlsym missing_sym = { "curl_camvault_no_such_function", slot_buf };
+	struct cv_dlib absent = cv_dlib_curl, old_sym = cv_dlib_curl;
+	const char *soname;
+	struct cv_push *p;
+	struct cv_run r;
+	int closed = cv_closed_port();
+
+	(void)state;
+	snprintf(conf, sizeof(conf), "ntfy http://127.0.0.1:%d/t\nsmtp smtp://127.0.0.1:%d from=a@b to=c@d\n"
+		 "mqtt 127.0.0.1:%d\n", closed, closed, closed);
+	p = load_conf("lazy-conf", conf);
+	assert_int_equal(p->n, 3);
+	assert_false(loaded("libcurl.so.4"));
+
+	/* The loader's errors: no such library; a library without a function we call. */
+	absent.soname = "libcamvault-absent.so.4";
+	assert_int_equal(cv_dlib_load(&absent, "push channel ntfy", err, sizeof(err)), -1);
+	assert_string_equal(err, "push channel ntfy needs libcurl (Debian package libcurl4): libcamvault-absent.so.4: "
+			    "cannot open shared object file: No such file or directory: install it: apt-get install "
+			    "libcurl4");
+	assert_null(absent.handle);
+	old_sym.syms = &missing_sym;
+	old_sym.nsyms = 1;
+	old_sym.init = NULL;
+	assert_int_equal(cv_dlib_load(&old_sym, "push channel smtp", err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "push channel smtp needs libcurl (Debian package libcurl4): "));
+	assert_non_null(strstr(err, "undefined symbol: curl_camvault_no_such_function: this one is too old or "
+			       "damaged: apt-get install --reinstall libcurl4"));
+	assert_null(old_sym.handle);
+
+	/* Each channel with its library missing: its delivery fails, saying which package to install. */
+	soname = cv_dlib_curl.soname;
+	cv_dlib_curl.soname = "libcamvault-absent.so.4";
+	assert_int_equal(cv_push_send(&p->ch[0], &alert, "x", wall_ms(), err, sizeof(err)), -1);
+	snprintf(want, sizeof(want), "ntfy http://127.0.0.1:%d/t: push channel ntfy needs libcurl (Debian package "
+		 "libcurl4): libcamvault-absent.so.4: cannot open shared object file: No such file or directory: "
+		 "install it: apt-get install libcurl4", closed);
+	assert_string_equal(err, want);
+	assert_int_equal(cv_push_send(&p->ch[1], &alert, "x", wall_ms(), err, sizeof(err)), -1);
+	assert_non_null(strstr(err, ": push channel smtp needs libcurl (Debian package libcurl4): "));
+	subdir(d, sizeof(d), "lazy-etc");
+	snprintf(path, sizeof(path), "%s/push.conf", d);
+	write_file(path, conf, 0600);
+	assert_int_equal(setenv("CAMVAULT_ETC", d, 1), 0);
+	cv_run(&r, cmd_push, "push", "test", "--channel", "1", NULL);
+	unsetenv("CAMVAULT_ETC");
+	assert_int_equal(r.rc, 1);
+	snprintf(want, sizeof(want), "1 ntfy http://127.0.0.1:%d/t: push channel ntfy needs libcurl (Debian package "
+		 "libcurl4): libcamvault-absent.so.4: cannot open shared object file: No such file or directory: "
+		 "install it: apt-get install libcurl4\n", closed);
+	assert_string_equal(r.out, want);
+	cv_dlib_curl.soname = soname;
+
+	soname = cv_dlib_mosq.soname;
+	cv_dlib_mosq.soname = "libcamvault-absent.so.1";
+	assert_int_equal(cv_push_send(&p->ch[2], &alert, "x", wall_ms(), err, sizeof(err)), -1);
+	assert_non_null(strstr(err, ": push channel mqtt needs libmosquitto (Debian package libmosquitto1): "
+			       "libcamvault-absent.so.1: cannot open shared object file"));
+	cv_dlib_mosq.soname = soname;
+	assert_false(loaded("libcurl.so.4"));
+
+	/* Found again: the next delivery loads it (and gets as far as the closed port). */
+	assert_int_equal(cv_push_send(&p->ch[0], &alert, "x", wall_ms(), err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "that the server is up"));
+	assert_non_null(cv_dlib_curl.handle);
+	assert_true(loaded("libcurl.so.4"));
+	assert_int_equal(cv_push_send(&p->ch[2], &alert, "x", wall_ms(), err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "cannot connect to the broker 127.0.0.1:"));
+	assert_non_null(cv_dlib_mosq.handle);
+	cv_push_free(p);
 }
 
 /* --- HTTP channels --- */
@@ -849,7 +949,7 @@ static void test_mqtt(void **state)
 	wait_port(port, pid, "mosquitto");
 
 	snprintf(conf, sizeof(conf), "mqtt 127.0.0.1:%d\n", port);
-	p = load_conf("mqtt-conf", conf);	/* initialises libmosquitto */
+	p = load_conf("mqtt-conf", conf);
 	sm = sub_start(&s, port);
 	m.vault = "front.door";		/* '.' is not for ids and topics: front_door */
 	if (cv_push_send(&p->ch[0], &m, "77aa", wall_ms(), err, sizeof(err)))
@@ -1140,6 +1240,7 @@ int main(void)
 		cmocka_unit_test(test_parse_good),
 		cmocka_unit_test(test_parse_errors),
 		cmocka_unit_test(test_load_modes),
+		cmocka_unit_test(test_lazy_libraries),
 		cmocka_unit_test(test_ntfy),
 		cmocka_unit_test(test_gotify),
 		cmocka_unit_test(test_webhook),
