@@ -315,20 +315,16 @@ static __always_inline int open_exit(long ret)
 	if (ret < 0)
 		return 0;
 	file = fd_file(ret);
-	if (!file)
+	if (!file || (flagsp && (flags & CV_O_PATH)))
 		return 0;
-	if (!flagsp) {
-		flags = BPF_CORE_READ(file, f_flags) & ~CV_O_LARGEFILE;
-		from_file = 1;
-	}
-	if (flags & CV_O_PATH)
-		return 0;
-	made = cv_new_session((__u64)file, flags, 0, bpf_ktime_get_boot_ns());
+	made = cv_new_session((__u64)file, flagsp ? flags : CV_FLAGS_OF_FILE, 0, bpf_ktime_get_boot_ns());
 	if (made < 0)
 		return 0;
 	s = scratch();
 	if (!s)
 		return 0;
+	flags = s->s.rec.open_flags;
+	from_file = !flagsp;
 	/* Only a watched file's open pays for reading the fd's close-on-exec bit. */
 	if (from_file && fd_cloexec(ret)) {
 		flags |= CV_O_CLOEXEC;
@@ -546,7 +542,8 @@ int cv_sched_exit(void *ctx)
 	/* A table shared with another process (CLONE_FILES) stays. */
 	if (cv_nsessions && BPF_CORE_READ(task, files, count.counter) == 1)
 		cv_scan_fds(CV_SCAN_EXIT, 0, ~0u);
-	bpf_map_delete_elem(&uring_tgids, &tgid);
+	if (cv_nuring && !bpf_map_delete_elem(&uring_tgids, &tgid))
+		__sync_fetch_and_add(&cv_nuring, -1);
 	bpf_map_delete_elem(&reader, &tgid);
 	bpf_map_delete_elem(&exe_paths, &tgid);
 	cv_check_pending();
@@ -705,8 +702,8 @@ static __always_inline int uring_mark(void)
 	__u32 tgid = cur_tgid();
 	__u8 one = 1;
 
-	if (!uring_tgid(tgid))
-		bpf_map_update_elem(&uring_tgids, &tgid, &one, BPF_ANY);
+	if (!uring_tgid(tgid) && !bpf_map_update_elem(&uring_tgids, &tgid, &one, BPF_NOEXIST))
+		__sync_fetch_and_add(&cv_nuring, 1);
 	return 0;
 }
 

@@ -16,7 +16,8 @@
  *   - bytes: vfs_read and vfs_write (read, write, pread64, pwrite64), do_iter_read and do_iter_write
  *     (readv, writev and friends, where the kernel has them: 6.1 does, 6.12 does not), do_splice_direct
  *     (sendfile, and copy_file_range's fallback), do_splice (splice(2), io_uring's splice), at their
- *     return; an open session at entry marks the thread (map "inflight"), the exit adds what moved;
+ *     return (fexit, which has the arguments; at the kprobe tier an open session at the kprobe marks
+ *     the thread in map "inflight", and the kretprobe adds what moved);
  *   - rw_verify_area (fentry or kprobe, at every tier: where security_file_permission is called, with
  *     the byte count): every read and write, io_uring and aio included. One of a session's that no
  *     counter turns out to cover (aio, readv/writev from 6.9, copy_file_range on 6.12; io_uring where
@@ -87,8 +88,10 @@ struct {
 /*
  * The last read and the last write of a session that no byte counter surrounded (yet), by thread: their
  * files. Settled when the thread's next counter returns (they were that counter's: sendfile and
- * copy_file_range check both files before they splice), or flagged CAMVAULT_RF_UNCOUNTED when they
- * prove to be no counter's.
+ * copy_file_range check both files before they splice; at the LSM and fentry tiers, where counters are
+ * exits alone, every read and write), or flagged CAMVAULT_RF_UNCOUNTED when they prove to be no
+ * counter's. A thread's element stays until it exits, written in place (rd = wr = 0: nothing waits);
+ * cv_nunmarked counts the threads with something waiting.
  */
 struct cv_unmarked {
 	__u64 rd;	/* struct file * */
@@ -124,14 +127,14 @@ static __always_inline void unmarked_settle(__u64 rd, __u64 wr)
 	if (!cv_nunmarked)
 		return;
 	u = bpf_map_lookup_elem(&unmarked, &tid);
-	if (!u)
+	if (!u || (!u->rd && !u->wr))
 		return;
 	if (u->rd && u->rd != rd && u->rd != wr)
 		flag_uncounted(u->rd);
 	if (u->wr && u->wr != rd && u->wr != wr)
 		flag_uncounted(u->wr);
-	if (!bpf_map_delete_elem(&unmarked, &tid))
-		__sync_fetch_and_add(&cv_nunmarked, -1);
+	u->rd = u->wr = 0;
+	__sync_fetch_and_add(&cv_nunmarked, -1);
 }
 
 /* The executable of the current process is in "recorders". */
@@ -172,7 +175,7 @@ static __always_inline int on_open(struct file *file)
 	__u64 key = (__u64)file;
 	int made;
 
-	made = cv_new_session(key, BPF_CORE_READ(file, f_flags) & ~CV_O_LARGEFILE, 0, bpf_ktime_get_boot_ns());
+	made = cv_new_session(key, CV_FLAGS_OF_FILE, 0, bpf_ktime_get_boot_ns());
 	if (!cv_record_or_deny || made < 0 || !(BPF_CORE_READ(file, f_mode) & CV_FMODE_READ))
 		return 0;
 	if (made == 0 && room_for_one_more())
@@ -185,12 +188,15 @@ static __always_inline int on_open(struct file *file)
 	return -CV_EACCES;
 }
 
-/* The last reference is gone: the session ends here (or is dropped if the open never finished). */
-static __always_inline int on_free(struct file *file)
+/*
+ * The last reference is gone: the session ends here (or is dropped if the open never finished). known:
+ * the caller found file's session already.
+ */
+static __always_inline int on_free(struct file *file, int known)
 {
 	__u64 key = (__u64)file;
 
-	if (!cv_nsessions || !bpf_map_lookup_elem(&sessions, &key))
+	if (!known && (!cv_nsessions || !bpf_map_lookup_elem(&sessions, &key)))
 		return 0;
 	if (cv_nunmarked) {
 		__u32 tid = cur_tid();
@@ -207,8 +213,12 @@ static __always_inline int on_free(struct file *file)
 	return 0;
 }
 
-/* count bytes about to be read or written (rw_verify_area): is a byte counter around it? */
-static __always_inline int on_verify_area(int write, struct file *file, __u64 count)
+/*
+ * count bytes about to be read or written (rw_verify_area): is a byte counter around it? marked: the
+ * counters mark the thread at their entry (the kprobe tier); elsewhere they are exits alone, and what
+ * waits in "unmarked" is theirs when they return.
+ */
+static __always_inline int on_verify_area(int write, struct file *file, __u64 count, int marked)
 {
 	__u64 key = (__u64)file;
 	__u32 tid = cur_tid();
@@ -224,10 +234,10 @@ static __always_inline int on_verify_area(int write, struct file *file, __u64 co
 	 * lookup for a file that is no session; the watch check after it is mostly the watch filter's.
 	 */
 	if ((!cv_nsessions || !bpf_map_lookup_elem(&sessions, &key)) &&
-	    cv_new_session(key, BPF_CORE_READ(file, f_flags), CAMVAULT_RF_OPEN_UNSEEN, 0) != 0)
+	    cv_new_session(key, CV_FLAGS_OF_FILE, CAMVAULT_RF_OPEN_UNSEEN, 0) != 0)
 		return 0;
-	io = bpf_map_lookup_elem(&inflight, &tid);
-	if (io && (io->rd == key || io->wr == key))
+	io = marked ? bpf_map_lookup_elem(&inflight, &tid) : NULL;
+	if (io && io->kind && (io->rd == key || io->wr == key))
 		return 0;
 	/* io_uring's (its workers', or a submitting thread's): counted at completion, if that is hooked. */
 	if ((BPF_CORE_READ(cur_task(), flags) & CV_PF_IO_WORKER) || bpf_map_lookup_elem(&uring_submitting, &tid)) {
@@ -237,6 +247,8 @@ static __always_inline int on_verify_area(int write, struct file *file, __u64 co
 	}
 	u = bpf_map_lookup_elem(&unmarked, &tid);
 	if (u) {
+		if (!u->rd && !u->wr)
+			__sync_fetch_and_add(&cv_nunmarked, 1);
 		slot = write ? &u->wr : &u->rd;
 		if (*slot && *slot != key)
 			flag_uncounted(*slot);
@@ -368,6 +380,9 @@ static __always_inline __u64 kp_arg(struct pt_regs *ctx, int i)
 /* Argument i of the hooked function, in whichever kind of program this is. */
 #define A(i) _Generic((ctx), struct pt_regs *: kp_arg, default: tr_arg)(ctx, i)
 
+/* Whether this program (LSM or fentry, not kprobe) has its hook's quick test ("skip" below) behind it. */
+#define SKIP_TESTED _Generic((ctx), struct pt_regs *: 0, default: 1)
+
 /*
  * Argument i of an LSM or fentry program as the verifier types it: a kernel object, whose members are
  * plain loads (checked: a fault reads 0), where A(i) and BPF_CORE_READ are a helper call each. For the
@@ -390,19 +405,9 @@ static __always_inline void *typed_arg(unsigned long long *ctx, const int off)
  */
 static __always_inline int unwatched_file(struct file *file)
 {
-	__u32 zero = 0, type, rdev;
-	struct camvault_watch_filter *f = bpf_map_lookup_elem(&watch_filter, &zero);
 	struct inode *inode = file ? file->f_inode : NULL;
 
-	if (!f || !inode)
-		return 1;
-	if (filter_has(f->devs, inode->i_sb->s_dev))
-		return 0;
-	type = inode->i_mode & CV_S_IFMT;
-	if (type != CV_S_IFCHR && type != CV_S_IFBLK)
-		return 1;
-	rdev = inode->i_rdev;
-	return !filter_has(f->devs, rdev) && !(type == CV_S_IFCHR && filter_has(f->majors, rdev >> CV_MINORBITS));
+	return !inode || unwatched_inode(inode, inode->i_mode, inode->i_sb->s_dev, 1);
 }
 
 /* Whether file is a session in progress (the lookup only while there are any). */
@@ -446,7 +451,7 @@ int kprobe_##hook(struct pt_regs *ctx)						\
  */
 #define CV_NOTHING_TO_DO(file) (unwatched_file(file) && !in_session(file))
 CV_HOOK(file_open, security_file_open, unwatched_file(T(0)), on_open((struct file *)A(0)))
-CV_HOOK(file_free_security, security_file_free, !in_session(T(0)), on_free((struct file *)A(0)))
+CV_HOOK(file_free_security, security_file_free, !in_session(T(0)), on_free((struct file *)A(0), SKIP_TESTED))
 CV_HOOK(mmap_file, security_mmap_file, CV_NOTHING_TO_DO(T(0)), on_mmap((struct file *)A(0)))
 CV_HOOK(file_ioctl, security_file_ioctl, CV_NOTHING_TO_DO(T(0)), on_ioctl((struct file *)A(0), (unsigned int)A(1)))
 CV_HOOK(socket_sendmsg, security_socket_sendmsg, 0, on_sendmsg((struct socket *)A(0), (struct msghdr *)A(1)))
@@ -459,75 +464,83 @@ CV_HOOK(file_truncate, security_file_truncate, 0, on_truncate_file((struct file 
 
 /* ---- byte counters ---- */
 
-/* A transfer from rd into wr begins on this thread: marked if either is a session, or wr a socket. */
-static __always_inline int io_begin(struct file *rd, struct file *wr)
+/*
+ * What a transfer from rd into wr (either may be NULL) is to the sessions: their files, and the peer
+ * where it feeds footage to a socket. 0 when it is nothing to them.
+ */
+static __always_inline int io_describe(struct file *rd, struct file *wr, struct cv_io *io)
 {
-	struct cv_io io = { .kind = CV_IO_XFER };
 	__u64 r = (__u64)rd, w = (__u64)wr;
 
-	/*
-	 * No session in progress: nothing to mark, and no footage read to send (reader_peer needs the
-	 * session). A session rw_verify_area makes during this transfer is io_end's, from its arguments.
-	 */
-	if (!cv_nsessions)
-		return 0;
+	io->kind = CV_IO_XFER;
 	if (rd && bpf_map_lookup_elem(&sessions, &r))
-		io.rd = r;
+		io->rd = r;
 	if (wr && bpf_map_lookup_elem(&sessions, &w))
-		io.wr = w;
-	if (io.rd && wr) {
-		if (sock_peer(wr, &io.peer))
-			io.peer_key = io.rd;
-	} else if (wr && !io.wr) {
+		io->wr = w;
+	if (io->rd && wr) {
+		if (sock_peer(wr, &io->peer))
+			io->peer_key = io->rd;
+	} else if (wr && !io->wr) {
 		/* Into a socket by a process reading footage: the heuristic. */
-		reader_peer(wr, &io, NULL, 0);
+		reader_peer(wr, io, NULL, 0);
 	}
-	if (!io.rd && !io.wr && !io.peer_key)
+	return io->rd || io->wr || io->peer_key;
+}
+
+/*
+ * LSM and fentry tiers: a transfer from rd into wr returned ret, bytes moved or -errno. An fexit program
+ * has the arguments as well as the result, so it needs no entry program: one trampoline run less on
+ * every read and write of every file. A session rw_verify_area made during the transfer (a file opened
+ * before the probes ran) is found here like the others.
+ */
+static __always_inline int io_done(struct file *rd, struct file *wr, long ret)
+{
+	struct cv_io io = {};
+
+	if (io_describe(rd, wr, &io))
+		io_account(&io, ret);
+	unmarked_settle((__u64)rd, (__u64)wr);
+	return 0;
+}
+
+/*
+ * Kprobe tier: a kretprobe has no arguments, so the transfer's entry marks the thread (io_start) when it
+ * concerns a session, and its exit (io_end) takes the mark. No session in progress: nothing to mark,
+ * and no footage read to send (reader_peer needs the session).
+ */
+static __always_inline int io_begin(struct file *rd, struct file *wr)
+{
+	struct cv_io io = {};
+
+	if (!cv_nsessions || !io_describe(rd, wr, &io))
 		return 0;
 	return io_start(&io);
 }
 
-/*
- * ... and returned ret: bytes moved, or -errno. rd and wr: the counter's files where it knows them
- * (fexit; kretprobes do not), for a session made during the transfer (a file opened before the probes
- * ran, whose first read made it).
- */
-static __always_inline int io_end(struct file *rd, struct file *wr, long ret)
+static __always_inline int io_end(long ret)
 {
-	struct cv_io io = { .kind = CV_IO_XFER };
-	__u64 r = (__u64)rd, w = (__u64)wr;
+	struct cv_io io;
 
 	if (!cv_nsessions)
 		return 0;
 	if (io_take(&io)) {
 		io_account(&io, ret);
 		unmarked_settle(io.rd, io.wr);
-		return 0;
+	} else {
+		unmarked_settle(0, 0);
 	}
-	if (r && bpf_map_lookup_elem(&sessions, &r))
-		io.rd = r;
-	if (w && bpf_map_lookup_elem(&sessions, &w))
-		io.wr = w;
-	if (io.rd || io.wr)
-		io_account(&io, ret);
-	unmarked_settle(r, w);
 	return 0;
 }
 
 /*
- * fentry/fexit for the LSM and fentry tiers, kprobe/kretprobe for the kprobe tier. rd, wr: the files
- * data goes from and to (NULL: none); nargs: how many arguments fn has (fexit's return value follows).
+ * fexit for the LSM and fentry tiers, kprobe/kretprobe for the kprobe tier. rd, wr: the files data goes
+ * from and to (NULL: none); nargs: how many arguments fn has (fexit's return value follows).
  */
 #define CV_COUNTER(fn, rd, wr, nargs)						\
-SEC("fentry/" #fn)								\
-int cnt_fentry_##fn(unsigned long long *ctx)					\
-{										\
-	return cv_nsessions ? io_begin(rd, wr) : 0;				\
-}										\
 SEC("fexit/" #fn)								\
 int cnt_fexit_##fn(unsigned long long *ctx)					\
 {										\
-	return cv_nsessions ? io_end(rd, wr, (long)ctx[nargs]) : 0;		\
+	return cv_nsessions ? io_done(rd, wr, (long)ctx[nargs]) : 0;		\
 }										\
 SEC("kprobe/" #fn)								\
 int cnt_kprobe_##fn(struct pt_regs *ctx)					\
@@ -537,7 +550,7 @@ int cnt_kprobe_##fn(struct pt_regs *ctx)					\
 SEC("kretprobe/" #fn)								\
 int cnt_kretprobe_##fn(struct pt_regs *ctx)					\
 {										\
-	return io_end(NULL, NULL, PT_REGS_RC(ctx));				\
+	return io_end(PT_REGS_RC(ctx));						\
 }
 
 /*
@@ -549,13 +562,13 @@ int cnt_fentry_rw_verify_area(unsigned long long *ctx)
 {
 	if (CV_NOTHING_TO_DO(T(1)))
 		return 0;
-	return on_verify_area((int)A(0), (struct file *)A(1), A(3));
+	return on_verify_area((int)A(0), (struct file *)A(1), A(3), 0);
 }
 
 SEC("kprobe/rw_verify_area")
 int cnt_kprobe_rw_verify_area(struct pt_regs *ctx)
 {
-	return on_verify_area((int)A(0), (struct file *)A(1), A(3));
+	return on_verify_area((int)A(0), (struct file *)A(1), A(3), 1);
 }
 
 /* vfs_read/vfs_write(file, buf, count, pos); do_splice_direct/do_splice(in, pos, out, pos, len, flags) */
@@ -686,6 +699,7 @@ int cv_sched_exit(void *ctx)
 	bpf_map_delete_elem(&inflight, &tid);
 	bpf_map_delete_elem(&uring_submitting, &tid);
 	unmarked_settle(0, 0);
+	bpf_map_delete_elem(&unmarked, &tid);
 	if (BPF_CORE_READ(cur_task(), signal, live.counter) != 0)
 		return 0;
 	bpf_map_delete_elem(&reader, &tgid);

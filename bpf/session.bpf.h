@@ -239,9 +239,13 @@ struct {
 	__type(value, struct cv_scratch);
 } scratch_map SEC(".maps");
 
-/* How many entries "sessions" and "pending" hold, so that exits and munmaps skip what is empty. */
+/*
+ * How many entries "sessions", "pending" and "uring_tgids" hold, so that exits, munmaps and closes skip
+ * what is empty.
+ */
 __u64 cv_nsessions = 0;
 __u64 cv_npending = 0;
+__u64 cv_nuring = 0;
 /* When a record last woke the agent (its close_ns): see cv_output(). */
 __u64 cv_last_wakeup = 0;
 
@@ -315,17 +319,44 @@ static __always_inline struct task_struct *cur_task(void)
 	return (struct task_struct *)bpf_get_current_task();
 }
 
+/*
+ * Members a and b of *p (each at most 8 bytes, at its natural alignment) into va and vb: in one helper
+ * call when CO-RE places them within 64 bytes of each other (the calls, not the bytes, are what the
+ * probe-read tiers pay for), else in one call each. The copy starts 8-aligned, so neither straddles two
+ * of its words; taken out of them by shifts (little-endian, as on x86-64 and arm64).
+ */
+#define CV_READ_PAIR(p, a, va, b, vb)								\
+do {												\
+	__u64 _w[8] = {};									\
+	__u32 _ao = bpf_core_field_offset((p)->a), _bo = bpf_core_field_offset((p)->b);		\
+	__u32 _s = (_ao < _bo ? _ao : _bo) & ~7u;						\
+	__u32 _e = _ao + sizeof(va) > _bo + sizeof(vb) ? _ao + sizeof(va) : _bo + sizeof(vb);	\
+												\
+	if (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ &&					\
+	    bpf_core_field_size((p)->a) == sizeof(va) && bpf_core_field_size((p)->b) == sizeof(vb) &&	\
+	    _e - _s <= sizeof(_w)) {								\
+		/* A fault leaves _w zeroed: both read as 0, as BPF_CORE_READ's would. */	\
+		bpf_probe_read_kernel(_w, _e - _s, (void *)(p) + _s);				\
+		(va) = (typeof(va))(_w[(_ao - _s) / 8] >> ((_ao - _s) % 8 * 8));		\
+		(vb) = (typeof(vb))(_w[(_bo - _s) / 8] >> ((_bo - _s) % 8 * 8));		\
+	} else {										\
+		(va) = BPF_CORE_READ(p, a);							\
+		(vb) = BPF_CORE_READ(p, b);							\
+	}											\
+} while (0)
+
 /* The struct file behind fd in the current task's table, or NULL. */
 static __always_inline struct file *fd_file(long fd)
 {
 	struct fdtable *fdt = BPF_CORE_READ(cur_task(), files, fdt);
-	struct file **fds;
+	struct file **fds = NULL;
 	struct file *file = NULL;
+	__u32 max_fds = 0;
 
-	if (!fdt || (unsigned long)fd >= BPF_CORE_READ(fdt, max_fds))
+	if (!fdt)
 		return NULL;
-	fds = BPF_CORE_READ(fdt, fd);
-	if (!fds || bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]))
+	CV_READ_PAIR(fdt, max_fds, max_fds, fd, fds);
+	if ((unsigned long)fd >= max_fds || !fds || bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]))
 		return NULL;
 	return file;
 }
@@ -350,14 +381,49 @@ static __always_inline __u32 inode_type(struct inode *inode)
 }
 
 /*
+ * The watch filter's verdict on an inode of mode whose superblock is sb_dev: 1 when it certainly is no
+ * footage (its bits are clear), 0 when the watch maps must say. A device's rdev is read only for one, as
+ * the caller reads members (typed: a plain load from a pointer the verifier types, else a helper call).
+ */
+static __always_inline int unwatched_inode(struct inode *inode, __u32 mode, __u32 sb_dev, const int typed)
+{
+	__u32 zero = 0, type = mode & CV_S_IFMT, rdev;
+	struct camvault_watch_filter *f = bpf_map_lookup_elem(&watch_filter, &zero);
+
+	if (!f)
+		return 1;
+	if (filter_has(f->devs, sb_dev))
+		return 0;
+	if (type != CV_S_IFCHR && type != CV_S_IFBLK)
+		return 1;
+	rdev = typed ? inode->i_rdev : BPF_CORE_READ(inode, i_rdev);
+	return !filter_has(f->devs, rdev) && !(type == CV_S_IFCHR && filter_has(f->majors, rdev >> CV_MINORBITS));
+}
+
+/* The same in two helper calls, for the tiers without typed arguments (kprobe, tracepoint). */
+static __always_inline int unwatched_inode_read(struct inode *inode)
+{
+	struct super_block *sb = NULL;
+	__u16 mode = 0;
+
+	CV_READ_PAIR(inode, i_mode, mode, i_sb, sb);
+	return unwatched_inode(inode, mode, BPF_CORE_READ(sb, s_dev), 0);
+}
+
+/*
  * Whether inode is watched, and as what: key gets the record's dev and ino, *rflags CAMVAULT_RF_CAMERA
  * for a char device.
  */
 static __always_inline int watched_inode(struct inode *inode, struct camvault_file_key *key, __u32 *rflags)
 {
-	__u32 type = inode_type(inode), zero = 0;
-	struct camvault_watch_filter *f = bpf_map_lookup_elem(&watch_filter, &zero);
+	struct camvault_watch_filter *f;
+	struct super_block *sb = NULL;
+	__u32 type, zero = 0;
+	__u16 mode = 0;
 
+	CV_READ_PAIR(inode, i_mode, mode, i_sb, sb);
+	type = mode & CV_S_IFMT;
+	f = bpf_map_lookup_elem(&watch_filter, &zero);
 	*rflags = 0;
 	if (!f || type == CV_S_IFDIR || type == CV_S_IFSOCK || type == CV_S_IFIFO)
 		return 0;
@@ -376,7 +442,7 @@ static __always_inline int watched_inode(struct inode *inode, struct camvault_fi
 		}
 		*rflags = 0;
 	}
-	key->dev = BPF_CORE_READ(inode, i_sb, s_dev);
+	key->dev = BPF_CORE_READ(sb, s_dev);
 	if (!filter_has(f->devs, key->dev))
 		return 0;
 	return bpf_map_lookup_elem(&watched_sb, &key->dev) || bpf_map_lookup_elem(&watched, key);
@@ -511,6 +577,16 @@ __noinline int cv_path(__u64 mnt, __u64 dentry, __u32 which)
 	return s->tail;
 }
 
+/* The path of file into dst (as cv_path): its f_path's two pointers in one read. */
+static __always_inline int file_path(struct file *file, __u32 which)
+{
+	struct vfsmount *mnt = NULL;
+	struct dentry *dentry = NULL;
+
+	CV_READ_PAIR(file, f_path.mnt, mnt, f_path.dentry, dentry);
+	return cv_path((__u64)mnt, (__u64)dentry, which);
+}
+
 /* Who is doing it, into the scratch record (zeroed first). */
 __noinline int cv_fill_task(__u32 type)
 {
@@ -537,8 +613,7 @@ __noinline int cv_fill_task(__u32 type)
 	r->uid = (__u32)id;
 	r->gid = id >> 32;
 	if (bpf_core_field_exists(task->loginuid)) {
-		r->loginuid = BPF_CORE_READ(task, loginuid.val);
-		r->sessionid = BPF_CORE_READ(task, sessionid);
+		CV_READ_PAIR(task, loginuid.val, r->loginuid, sessionid, r->sessionid);
 	} else {
 		r->loginuid = CAMVAULT_ID_UNSET;
 		r->sessionid = CAMVAULT_ID_UNSET;
@@ -552,7 +627,7 @@ __noinline int cv_fill_task(__u32 type)
 	tgid = r->pid;
 	c = bpf_map_lookup_elem(&exe_paths, &tgid);
 	if (!c || c->mm != (__u64)mm || c->exe_file != (__u64)exe) {
-		tail = cv_path((__u64)BPF_CORE_READ(exe, f_path.mnt), (__u64)BPF_CORE_READ(exe, f_path.dentry), 0);
+		tail = file_path(exe, 0);
 		/* Filled in place, its pointers last: a thread reading it meanwhile walks on its own. */
 		if (!bpf_map_update_elem(&exe_paths, &tgid, &cv_exe_blank, BPF_ANY) &&
 		    (c = bpf_map_lookup_elem(&exe_paths, &tgid))) {
@@ -596,7 +671,7 @@ __noinline int cv_inode_record(__u32 type, __u64 inode_addr, __u64 mnt, __u64 de
 
 static __always_inline int uring_tgid(__u32 tgid)
 {
-	return bpf_map_lookup_elem(&uring_tgids, &tgid) != NULL;
+	return cv_nuring && bpf_map_lookup_elem(&uring_tgids, &tgid) != NULL;
 }
 
 static __always_inline void pending_add(__u64 key)
@@ -630,29 +705,48 @@ __noinline int cv_emit(__u64 key, __u32 rflags, __u32 in_task)
 	if (bpf_map_delete_elem(&sessions, &key))
 		return 0;
 	__sync_fetch_and_add(&cv_nsessions, -1);
-	if (!bpf_map_delete_elem(&pending, &key))
+	if (cv_npending && !bpf_map_delete_elem(&pending, &key))
 		__sync_fetch_and_add(&cv_npending, -1);
 	cv_output(&v->rec, sizeof(v->rec));
 	return 1;
 }
 
 /*
- * A session for struct file file, if it is watched: open_flags and open_ns as seen at its open (or
- * CAMVAULT_RF_OPEN_UNSEEN in rflags). Returns 0 when made, 1 when the scratch record was filled but the
- * map was full (counted in lost_sessions), -1 when the file is not watched.
+ * The LSM and fentry programs call cv_new_session only for a file the watch filter let through (their
+ * quick test, on typed arguments): it need not ask again. cv_tier is set before load, so the verifier
+ * drops the test that does not apply.
+ */
+static __always_inline int cv_filter_tested(void)
+{
+	return cv_tier == CAMVAULT_TIER_LSM || cv_tier == CAMVAULT_TIER_FENTRY;
+}
+
+/* cv_new_session's open_flags: the file's f_flags (without the O_LARGEFILE the kernel adds). */
+#define CV_FLAGS_OF_FILE 0xffffffffu
+
+/*
+ * A session for struct file file, if it is watched: open_flags (or CV_FLAGS_OF_FILE) and open_ns as seen
+ * at its open (or CAMVAULT_RF_OPEN_UNSEEN in rflags). Returns 0 when made, 1 when the scratch record was
+ * filled but the map was full (counted in lost_sessions), -1 when the file is not watched. Most files
+ * are not: the watch filter says so first, in three helper calls in all.
  */
 __noinline int cv_new_session(__u64 file_addr, __u32 open_flags, __u32 rflags, __u64 open_ns)
 {
 	struct file *file = (struct file *)file_addr;
-	struct inode *inode = BPF_CORE_READ(file, f_inode);
 	struct camvault_file_key target = {};
+	struct inode *inode = NULL;
 	struct cv_scratch *s;
 	struct camvault_rec *r;
-	__u32 kind;
+	__u32 kind, fmode = 0;
 	long err;
 
-	if (!inode || (BPF_CORE_READ(file, f_mode) & CV_FMODE_PATH) || !watched_inode(inode, &target, &kind))
+	CV_READ_PAIR(file, f_inode, inode, f_mode, fmode);
+	if (!inode || (!cv_filter_tested() && unwatched_inode_read(inode)))
 		return -1;
+	if ((fmode & CV_FMODE_PATH) || !watched_inode(inode, &target, &kind))
+		return -1;
+	if (open_flags == CV_FLAGS_OF_FILE)
+		open_flags = BPF_CORE_READ(file, f_flags) & ~CV_O_LARGEFILE;
 	if (cv_fill_task(CAMVAULT_REC_SESSION))
 		return -1;
 	s = scratch();
@@ -666,7 +760,7 @@ __noinline int cv_new_session(__u64 file_addr, __u32 open_flags, __u32 rflags, _
 	r->ino = target.ino;
 	if (uring_tgid(r->pid))
 		r->rflags |= CAMVAULT_RF_UNOBSERVED;
-	if (cv_path((__u64)BPF_CORE_READ(file, f_path.mnt), (__u64)BPF_CORE_READ(file, f_path.dentry), 1))
+	if (file_path(file, 1))
 		r->rflags |= CAMVAULT_RF_PATH_TAIL;
 	s->s.inode = (__u64)inode;
 
@@ -695,7 +789,7 @@ static __always_inline struct cv_session *file_session(struct file *file)
 	v = cv_nsessions ? bpf_map_lookup_elem(&sessions, &key) : NULL;
 	if (v)
 		return v;
-	if (cv_new_session(key, BPF_CORE_READ(file, f_flags), CAMVAULT_RF_OPEN_UNSEEN, 0) != 0)
+	if (cv_new_session(key, CV_FLAGS_OF_FILE, CAMVAULT_RF_OPEN_UNSEEN, 0) != 0)
 		return NULL;
 	return bpf_map_lookup_elem(&sessions, &key);
 }
@@ -780,20 +874,34 @@ static __always_inline int reader_peer(struct file *file, struct cv_io *io, cons
 	return 1;
 }
 
+/*
+ * The process's entry is written in place once it has one: an update allocates an element and takes
+ * the bucket's lock, and a reader moving from clip to clip would pay that on every read.
+ */
 static __always_inline void set_reader(__u64 key)
 {
 	__u32 tgid = cur_tgid();
 	__u64 *cur = bpf_map_lookup_elem(&reader, &tgid);
 
-	if (!cur || *cur != key)
-		bpf_map_update_elem(&reader, &tgid, &key, BPF_ANY);
+	if (cur)
+		*cur = key;
+	else
+		bpf_map_update_elem(&reader, &tgid, &key, BPF_NOEXIST);
 }
 
+/*
+ * Mark this thread's I/O. Its "inflight" element stays until the thread exits, emptied by io_take()
+ * (kind 0) and written in place by the next io_start(): only the thread itself touches it.
+ */
 static __always_inline int io_start(struct cv_io *io)
 {
 	__u32 tid = cur_tid();
+	struct cv_io *iop = bpf_map_lookup_elem(&inflight, &tid);
 
-	bpf_map_update_elem(&inflight, &tid, io, BPF_ANY);
+	if (iop)
+		*iop = *io;
+	else
+		bpf_map_update_elem(&inflight, &tid, io, BPF_NOEXIST);
 	return 0;
 }
 
@@ -900,10 +1008,10 @@ static __always_inline int io_take(struct cv_io *io)
 	__u32 tid = cur_tid();
 	struct cv_io *iop = bpf_map_lookup_elem(&inflight, &tid);
 
-	if (!iop)
+	if (!iop || !iop->kind)
 		return 0;
 	*io = *iop;
-	bpf_map_delete_elem(&inflight, &tid);
+	iop->kind = 0;
 	return 1;
 }
 
