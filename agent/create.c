@@ -31,7 +31,6 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include <libdevmapper.h>
 #include <linux/fs.h>
 #include <linux/loop.h>
 
@@ -539,6 +538,6 @@ int cmd_create(int argc, char **argv)
 		fprintf(stderr, "camvault: %s\n", err);
 		return 1;
 	}
-	printf("%s/%s\n", dm_dir(), a.name);
+	printf("%s/%s\n", CV_DM_DIR, a.name);
 	return 0;
 }

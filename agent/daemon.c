@@ -37,7 +37,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <libdevmapper.h>
 #include <sqlite3.h>
 
 #include "args.h"
@@ -327,7 +326,7 @@ static int agent_open_vault(struct agent *a, const struct cv_vault_entry *e, cha
 		cv_secret_free(&k);
 		if (ret)
 			return -1;
-		agent_say(a, CV_AGENT_INFO, true, "vault %s opened: %s/%s", e->name, dm_dir(), e->name);
+		agent_say(a, CV_AGENT_INFO, true, "vault %s opened: %s/%s", e->name, CV_DM_DIR, e->name);
 	}
 	if (!e->mountpoint[0] || cv_vault_mounted(e->name, dir, sizeof(dir), why, sizeof(why)) != 0)
 		return 0;

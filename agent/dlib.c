@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * libcurl and libmosquitto loaded with dlopen() when a push channel first needs one (dlib.h), their functions
- * looked up with dlsym() into tables of function pointers whose types come from their own headers.
+ * libcurl and libmosquitto loaded with dlopen() when a push channel first needs one, libdevmapper when a
+ * device-mapper operation does (dlib.h), their functions looked up with dlsym() into tables of function
+ * pointers whose types come from their own headers.
  *
  * Never unloaded once loaded: dlclose() would not give the memory back safely. libcurl's threaded resolver
  * leaves a resolve that timed out running in a detached thread after curl_easy_cleanup(), in libcurl's code;
@@ -23,11 +24,14 @@ _Static_assert(sizeof(void (*)(void)) == sizeof(void *), "function pointers are 
 
 struct cv_curl_fns cv_curl;
 struct cv_mosq_fns cv_mosq;
+struct cv_libdm_fns cv_libdm;
 
 #define CV_CURL_SYM(prefix, name)	{ #prefix #name, &cv_curl.name },
 #define CV_MOSQ_SYM(prefix, name)	{ #prefix #name, &cv_mosq.name },
+#define CV_LIBDM_SYM(prefix, name)	{ #prefix #name, &cv_libdm.name },
 static const struct cv_dlsym cv_curl_syms[] = { CV_CURL_FNS(CV_CURL_SYM) };
 static const struct cv_dlsym cv_mosq_syms[] = { CV_MOSQ_FNS(CV_MOSQ_SYM) };
+static const struct cv_dlsym cv_libdm_syms[] = { CV_LIBDM_FNS(CV_LIBDM_SYM) };
 
 /* Once per process, before any other call into the library (cv_dlib_load() holds its lock). */
 static int cv_curl_init(void)
@@ -48,6 +52,12 @@ struct cv_dlib cv_dlib_curl = {
 struct cv_dlib cv_dlib_mosq = {
 	.soname = "libmosquitto.so.1", .name = "libmosquitto", .package = "libmosquitto1",
 	.syms = cv_mosq_syms, .nsyms = sizeof(cv_mosq_syms) / sizeof(cv_mosq_syms[0]), .init = cv_mosq_init,
+};
+
+/* cv_dm_init() (dm.c) sets it up. */
+struct cv_dlib cv_dlib_libdm = {
+	.soname = "libdevmapper.so.1.02.1", .name = "libdevmapper", .package = "libdevmapper1.02.1",
+	.syms = cv_libdm_syms, .nsyms = sizeof(cv_libdm_syms) / sizeof(cv_libdm_syms[0]),
 };
 
 static pthread_mutex_t cv_dlib_lock = PTHREAD_MUTEX_INITIALIZER;

@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The push channels' libraries, loaded when a channel first sends rather than linked: libcurl (ntfy, Gotify,
- * webhook, SMTP) and libmosquitto (MQTT) pull in some twenty more (GnuTLS, p11-kit, Kerberos, LDAP, Nettle,
- * libssh2, nghttp2...) whose pages an agent with no channel, or none used yet, would carry for nothing: about
- * 4 MiB of its resident set. Their headers still give the types and constants; every call goes through the
- * tables below (cv_curl.easy_init(...), cv_mosq.new(...)), filled by cv_curl_load() and cv_mosq_load().
+ * Libraries loaded when first needed rather than linked, for the pages a process that does not use them would
+ * carry for nothing. The push channels': libcurl (ntfy, Gotify, webhook, SMTP) and libmosquitto (MQTT) pull
+ * in some twenty more (GnuTLS, p11-kit, Kerberos, LDAP, Nettle, libssh2, nghttp2...), about 4 MiB of an
+ * agent's resident set, when a channel first sends. libdevmapper, with the libselinux, libpcre2 and libudev
+ * it pulls in (0.5 MiB), when a vault's device is first made, looked up or removed (dm.c): camvault trace
+ * never needs it. Their headers still give the types and constants; every call goes through the tables below
+ * (cv_curl.easy_init(...), cv_mosq.new(...), cv_libdm.task_create(...)), filled by cv_curl_load(),
+ * cv_mosq_load() and cv_libdm_load().
  *
  * A library once loaded stays loaded until the process ends (dlib.c says why); a load that failed is tried
  * again on the next call, so installing the missing package is enough, without restarting the agent.
@@ -15,6 +18,7 @@
 #include <stddef.h>
 
 #include <curl/curl.h>
+#include <libdevmapper.h>
 #include <mosquitto.h>
 
 /* One function to look up: its name, and where its address goes (a function pointer of the right type). */
@@ -54,6 +58,12 @@ int cv_dlib_load(struct cv_dlib *l, const char *user, char *err, size_t len);
 	X(mosquitto_, connect_callback_set) X(mosquitto_, publish_callback_set) X(mosquitto_, username_pw_set) \
 	X(mosquitto_, tls_set) X(mosquitto_, connect_async) X(mosquitto_, loop) X(mosquitto_, publish) \
 	X(mosquitto_, disconnect) X(mosquitto_, strerror) X(mosquitto_, connack_string)
+#define CV_LIBDM_FNS(X) \
+	X(dm_, log_with_errno_init) X(dm_, udev_get_sync_support) X(dm_, udev_set_sync_support) \
+	X(dm_, task_create) X(dm_, task_set_name) X(dm_, task_destroy) X(dm_, task_run) X(dm_, task_get_errno) \
+	X(dm_, task_get_info) X(dm_, task_get_versions) X(dm_, task_add_target) X(dm_, task_set_cookie) \
+	X(dm_, task_retry_remove) X(dm_, udev_wait) X(dm_, get_next_target) X(dm_, mknodes) \
+	X(dm_, task_update_nodes)
 
 #define CV_DLIB_FIELD(prefix, name)	__typeof__(prefix##name) *name;
 struct cv_curl_fns {
@@ -62,13 +72,18 @@ struct cv_curl_fns {
 struct cv_mosq_fns {
 	CV_MOSQ_FNS(CV_DLIB_FIELD)
 };
+struct cv_libdm_fns {
+	CV_LIBDM_FNS(CV_DLIB_FIELD)
+};
 #undef CV_DLIB_FIELD
 
-/* Valid once cv_curl_load() / cv_mosq_load() returned 0. */
+/* Valid once cv_curl_load() / cv_mosq_load() / cv_libdm_load() returned 0. */
 extern struct cv_curl_fns cv_curl;
 extern struct cv_mosq_fns cv_mosq;
+extern struct cv_libdm_fns cv_libdm;
 extern struct cv_dlib cv_dlib_curl;	/* libcurl.so.4, curl_global_init() once */
 extern struct cv_dlib cv_dlib_mosq;	/* libmosquitto.so.1, mosquitto_lib_init() once */
+extern struct cv_dlib cv_dlib_libdm;	/* libdevmapper.so.1.02.1 */
 
 static inline int cv_curl_load(const char *user, char *err, size_t len)
 {
@@ -78,6 +93,11 @@ static inline int cv_curl_load(const char *user, char *err, size_t len)
 static inline int cv_mosq_load(const char *user, char *err, size_t len)
 {
 	return cv_dlib_load(&cv_dlib_mosq, user, err, len);
+}
+
+static inline int cv_libdm_load(const char *user, char *err, size_t len)
+{
+	return cv_dlib_load(&cv_dlib_libdm, user, err, len);
 }
 
 #endif /* CV_DLIB_H */

@@ -24,6 +24,7 @@
 #include <libdevmapper.h>
 #include <linux/dm-ioctl.h>
 
+#include "dlib.h"
 #include "dm.h"
 
 /* libdevmapper's log levels (its internal _LOG_ERR; the level may carry flags above 7). */
@@ -46,18 +47,21 @@ static void cv_dm_log(int level, const char *file, int line, int dm_errno_or_cla
 	va_end(ap);
 }
 
-void cv_dm_init(void)
+int cv_dm_init(const char *what, char *err, size_t errlen)
 {
 	static bool done;
 
 	if (done)
-		return;
+		return 0;
+	if (cv_libdm_load(what, err, errlen))
+		return -ELIBACC;
 	done = true;
 	cv_dm_error[0] = '\0';
-	dm_log_with_errno_init(cv_dm_log);
+	cv_libdm.log_with_errno_init(cv_dm_log);
 	/* With the default (synchronise), this is true only when udevd runs and System V semaphores work. */
-	if (!dm_udev_get_sync_support())
-		dm_udev_set_sync_support(0);
+	if (!cv_libdm.udev_get_sync_support())
+		cv_libdm.udev_set_sync_support(0);
+	return 0;
 }
 
 const char *cv_dm_last_error(void)
@@ -104,9 +108,9 @@ static int cv_dm_run_errno(struct dm_task *dmt, const char *what, int *ioctl_err
 	cv_dm_error[0] = '\0';
 	if (ioctl_errno)
 		*ioctl_errno = 0;
-	if (dm_task_run(dmt))
+	if (cv_libdm.task_run(dmt))
 		return 0;
-	e = dm_task_get_errno(dmt);
+	e = cv_libdm.task_get_errno(dmt);
 	if (ioctl_errno)
 		*ioctl_errno = e;
 	if (e == EPERM || e == EACCES) {
@@ -135,11 +139,11 @@ static int cv_dm_task(struct dm_task **dmt, int type, const char *name, const ch
 	 * It fails when libdevmapper cannot talk to the driver: it checked the driver's version once, in
 	 * cv_dm_init() (dm_udev_get_sync_support()) or here, logging why; the reason is in cv_dm_error.
 	 */
-	*dmt = dm_task_create(type);
+	*dmt = cv_libdm.task_create(type);
 	if (!*dmt)
 		return cv_dm_unreachable(what, err, errlen);
-	if (name && !dm_task_set_name(*dmt, name)) {
-		dm_task_destroy(*dmt);
+	if (name && !cv_libdm.task_set_name(*dmt, name)) {
+		cv_libdm.task_destroy(*dmt);
 		*dmt = NULL;
 	}
 	if (!*dmt) {
@@ -156,7 +160,9 @@ int cv_dm_check_target(const char *target_type, char *err, size_t errlen)
 	struct dm_task *dmt;
 	int ret;
 
-	cv_dm_init();
+	ret = cv_dm_init(what, err, errlen);
+	if (ret)
+		return ret;
 	ret = cv_dm_task(&dmt, DM_DEVICE_LIST_VERSIONS, NULL, what, err, errlen);
 	if (ret)
 		return ret;
@@ -164,7 +170,7 @@ int cv_dm_check_target(const char *target_type, char *err, size_t errlen)
 	if (ret)
 		goto out;
 	ret = -ENOENT;
-	v = dm_task_get_versions(dmt);
+	v = cv_libdm.task_get_versions(dmt);
 	do {
 		last = v;
 		if (!strcmp(v->name, target_type)) {
@@ -177,7 +183,7 @@ int cv_dm_check_target(const char *target_type, char *err, size_t errlen)
 		snprintf(err, errlen, "device-mapper has no target type '%s': camvault.ko did not register it, "
 			 "see 'dmesg', then reload it with 'rmmod camvault; modprobe camvault'", target_type);
 out:
-	dm_task_destroy(dmt);
+	cv_libdm.task_destroy(dmt);
 	return ret;
 }
 
@@ -188,12 +194,14 @@ int cv_dm_exists(const char *name, struct cv_dm_dev *dev, char *err, size_t errl
 	struct dm_info info;
 	int ret;
 
-	cv_dm_init();
+	ret = cv_dm_init(what, err, errlen);
+	if (ret)
+		return ret;
 	ret = cv_dm_task(&dmt, DM_DEVICE_INFO, name, what, err, errlen);
 	if (ret)
 		return ret;
 	ret = cv_dm_run(dmt, what, err, errlen);
-	if (!ret && !dm_task_get_info(dmt, &info)) {
+	if (!ret && !cv_libdm.task_get_info(dmt, &info)) {
 		snprintf(err, errlen, "libdevmapper returned no device information for '%s'", name);
 		ret = -EIO;
 	}
@@ -204,7 +212,7 @@ int cv_dm_exists(const char *name, struct cv_dm_dev *dev, char *err, size_t errl
 			dev->minor = info.minor;
 		}
 	}
-	dm_task_destroy(dmt);
+	cv_libdm.task_destroy(dmt);
 	return ret;
 }
 
@@ -217,14 +225,14 @@ static int cv_dm_run_node_op(struct dm_task *dmt, const char *what, char *err, s
 	uint32_t cookie = 0;
 	int ret;
 
-	if (!dm_task_set_cookie(dmt, &cookie, 0)) {
+	if (!cv_libdm.task_set_cookie(dmt, &cookie, 0)) {
 		snprintf(err, errlen, "cannot set up the udev synchronisation of device-mapper (%s): check that "
 			 "System V semaphores are available, or set DM_DISABLE_UDEV=1", cv_dm_last_error());
 		return -EIO;
 	}
 	ret = cv_dm_run(dmt, what, err, errlen);
 	/* Also after a failure: libdevmapper released the cookie then, and this frees it. */
-	dm_udev_wait(cookie);
+	cv_libdm.udev_wait(cookie);
 	return ret;
 }
 
@@ -330,12 +338,12 @@ static int cv_dm_check_node(const char *name, const struct cv_dm_dev *dev)
 	char path[PATH_MAX];
 	struct stat st;
 
-	snprintf(path, sizeof(path), "%s/%s", dm_dir(), name);
+	snprintf(path, sizeof(path), "%s/%s", CV_DM_DIR, name);
 	if (!stat(path, &st) && S_ISBLK(st.st_mode) && st.st_rdev == makedev(dev->major, dev->minor))
 		return 0;
 	cv_dm_error[0] = '\0';
-	dm_mknodes(name);
-	dm_task_update_nodes();
+	cv_libdm.mknodes(name);
+	cv_libdm.task_update_nodes();
 	if (!stat(path, &st) && S_ISBLK(st.st_mode) && st.st_rdev == makedev(dev->major, dev->minor))
 		return 0;
 	return -ENOENT;
@@ -349,7 +357,9 @@ int cv_dm_create(const char *name, const char *target_type, uint64_t sectors, co
 	char reason[256] = "", devno[24] = "";
 	int ret, kmsg, e;
 
-	cv_dm_init();
+	ret = cv_dm_init("creating a device-mapper device", err, errlen);
+	if (ret)
+		return ret;
 	/*
 	 * What DM_DEVICE_CREATE with a table does inside libdevmapper (create, load, resume, remove on
 	 * failure), step by step, to know which step failed and the kernel's errno of the table load.
@@ -358,9 +368,9 @@ int cv_dm_create(const char *name, const char *target_type, uint64_t sectors, co
 	if (ret)
 		return ret;
 	ret = cv_dm_run(dmt, "creating a device-mapper device", err, errlen);
-	if (!ret && dm_task_get_info(dmt, &info) && info.exists)
+	if (!ret && cv_libdm.task_get_info(dmt, &info) && info.exists)
 		snprintf(devno, sizeof(devno), "%u:%u", info.major, info.minor);
-	dm_task_destroy(dmt);
+	cv_libdm.task_destroy(dmt);
 	if (ret == -EBUSY) {
 		snprintf(err, errlen, "a device-mapper device named %s exists already: choose another name, or "
 			 "remove it ('camvault remove %s' for a vault)", name, name);
@@ -372,15 +382,15 @@ int cv_dm_create(const char *name, const char *target_type, uint64_t sectors, co
 	ret = cv_dm_task(&dmt, DM_DEVICE_RELOAD, name, "loading the table", err, errlen);
 	if (ret)
 		goto undo;
-	if (!dm_task_add_target(dmt, 0, sectors, target_type, params)) {
+	if (!cv_libdm.task_add_target(dmt, 0, sectors, target_type, params)) {
 		snprintf(err, errlen, "out of memory preparing the table of %s", name);
-		dm_task_destroy(dmt);
+		cv_libdm.task_destroy(dmt);
 		ret = -ENOMEM;
 		goto undo;
 	}
 	kmsg = cv_kmsg_open();
 	ret = cv_dm_run_errno(dmt, "loading the table", &e, err, errlen);
-	dm_task_destroy(dmt);
+	cv_libdm.task_destroy(dmt);
 	if (ret)
 		cv_kmsg_reason(kmsg, devno[0] ? devno : NULL, target_type, reason, sizeof(reason));
 	else if (kmsg >= 0)
@@ -394,11 +404,11 @@ int cv_dm_create(const char *name, const char *target_type, uint64_t sectors, co
 	if (ret)
 		goto undo;
 	ret = cv_dm_run_node_op(dmt, "making the device live (resume)", err, errlen);
-	if (!ret && (!dm_task_get_info(dmt, &info) || !info.exists)) {
+	if (!ret && (!cv_libdm.task_get_info(dmt, &info) || !info.exists)) {
 		snprintf(err, errlen, "%s vanished right after it was created: another program removed it", name);
 		ret = -ENXIO;
 	}
-	dm_task_destroy(dmt);
+	cv_libdm.task_destroy(dmt);
 	if (ret)
 		goto undo;
 	dev->major = info.major;
@@ -406,8 +416,8 @@ int cv_dm_create(const char *name, const char *target_type, uint64_t sectors, co
 
 	if (cv_dm_check_node(name, dev)) {
 		snprintf(err, errlen, "%s was created but %s/%s could not be made (%s): check that %s is a "
-			 "writable directory", name, dm_dir(), name, cv_dm_error[0] ? cv_dm_error : "no reason given",
-			 dm_dir());
+			 "writable directory", name, CV_DM_DIR, name, cv_dm_error[0] ? cv_dm_error : "no reason given",
+			 CV_DM_DIR);
 		ret = -ENOENT;
 		goto undo;
 	}
@@ -427,8 +437,10 @@ int cv_dm_target_type(const char *name, char *type, size_t typelen, char *err, s
 	void *next = NULL;
 	int ret;
 
-	cv_dm_init();
 	type[0] = '\0';
+	ret = cv_dm_init(what, err, errlen);
+	if (ret)
+		return ret;
 	ret = cv_dm_task(&dmt, DM_DEVICE_TABLE, name, what, err, errlen);
 	if (ret)
 		return ret;
@@ -438,7 +450,7 @@ int cv_dm_target_type(const char *name, char *type, size_t typelen, char *err, s
 	if (ret)
 		goto out;
 	do {
-		next = dm_get_next_target(dmt, next, &start, &length, &ttype, &params);
+		next = cv_libdm.get_next_target(dmt, next, &start, &length, &ttype, &params);
 		if (!ttype)
 			break;
 		if (!type[0]) {
@@ -449,7 +461,7 @@ int cv_dm_target_type(const char *name, char *type, size_t typelen, char *err, s
 		}
 	} while (next);
 out:
-	dm_task_destroy(dmt);
+	cv_libdm.task_destroy(dmt);
 	return ret;
 }
 
@@ -459,14 +471,16 @@ int cv_dm_remove(const char *name, char *err, size_t errlen)
 	struct dm_task *dmt;
 	int ret;
 
-	cv_dm_init();
+	ret = cv_dm_init(what, err, errlen);
+	if (ret)
+		return ret;
 	ret = cv_dm_task(&dmt, DM_DEVICE_REMOVE, name, what, err, errlen);
 	if (ret)
 		return ret;
 	/* udev's scan of a device that just changed holds it open for a moment: retry EBUSY a few times. */
-	dm_task_retry_remove(dmt);
+	cv_libdm.task_retry_remove(dmt);
 	ret = cv_dm_run_node_op(dmt, what, err, errlen);
-	dm_task_destroy(dmt);
+	cv_libdm.task_destroy(dmt);
 	if (ret == -ENXIO)
 		snprintf(err, errlen, "no device-mapper device named %s: 'camvault status' lists the vaults", name);
 	else if (ret == -EBUSY)

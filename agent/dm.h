@@ -17,11 +17,18 @@ struct cv_dm_dev {
 };
 
 /*
- * Sets libdevmapper up for this process, once: its messages are kept rather than printed, and when udev is
- * not running (the guests run without udevd), udev synchronisation is off, so that libdevmapper creates and
- * removes the /dev/mapper nodes itself. The functions below call it.
+ * Where libdevmapper makes the devices' nodes: its dm_dir(), which stays at this default as camvault never
+ * calls dm_set_dev_dir(). A constant, so that naming a vault's device does not load libdevmapper (dlib.h).
  */
-void cv_dm_init(void);
+#define CV_DM_DIR "/dev/mapper"
+
+/*
+ * Loads libdevmapper (dlib.h) and sets it up for this process, once: its messages are kept rather than
+ * printed, and when udev is not running (the guests run without udevd), udev synchronisation is off, so that
+ * libdevmapper creates and removes the /dev/mapper nodes itself. The functions below call it. Returns 0, or
+ * -ELIBACC with err "<what> needs libdevmapper (Debian package ...): ...: <fix>".
+ */
+int cv_dm_init(const char *what, char *err, size_t errlen);
 
 /* The first error libdevmapper logged during the last operation, or "" when it logged none. */
 const char *cv_dm_last_error(void);

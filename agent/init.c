@@ -23,11 +23,11 @@
 #include <unistd.h>
 
 #include <linux/fs.h>
-#include <libdevmapper.h>
 #include <sodium.h>
 
 #include "args.h"
 #include "create.h"
+#include "dm.h"
 #include "init.h"
 #include "keys.h"
 #include "seal.h"
@@ -346,7 +346,7 @@ static int cv_init_mkfs(const char *name, char *err, size_t errlen)
 	int status;
 	pid_t pid;
 
-	snprintf(dev, sizeof(dev), "%s/%s", dm_dir(), name);
+	snprintf(dev, sizeof(dev), "%s/%s", CV_DM_DIR, name);
 	fprintf(stderr, "init: making an ext4 filesystem on %s\n", dev);
 	fflush(NULL);
 	pid = fork();
@@ -474,7 +474,7 @@ int cmd_init(int argc, char **argv)
 		sodium_memzero(text, sizeof(text));
 	}
 	if (a.mkfs)
-		printf("open: %s/%s%s%s\n", dm_dir(), a.name, a.mount ? ", mounted on " : "", a.mount ? a.mount : "");
+		printf("open: %s/%s%s%s\n", CV_DM_DIR, a.name, a.mount ? ", mounted on " : "", a.mount ? a.mount : "");
 	else
 		printf("open it with 'camvault open %s'\n", a.name);
 	return 0;

@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <libdevmapper.h>
 
 #include "args.h"
 #include "dm.h"
@@ -53,7 +52,7 @@ int cmd_open(int argc, char **argv)
 	if (ret < 0)
 		goto fail;
 	if (ret) {
-		printf("vault %s is open already: %s/%s\n", name, dm_dir(), name);
+		printf("vault %s is open already: %s/%s\n", name, CV_DM_DIR, name);
 		return 0;
 	}
 	if (cv_vault_header(&e, &h, err, sizeof(err)))
@@ -72,13 +71,13 @@ int cmd_open(int argc, char **argv)
 	if (mount && e.mountpoint[0]) {
 		if (cv_vault_mount(&e, err, sizeof(err))) {
 			fprintf(stderr, "camvault: %s\n", err);
-			printf("vault %s open, not mounted: %s/%s\n", name, dm_dir(), name);
+			printf("vault %s open, not mounted: %s/%s\n", name, CV_DM_DIR, name);
 			return 1;
 		}
-		printf("vault %s open: %s/%s, mounted on %s\n", name, dm_dir(), name, e.mountpoint);
+		printf("vault %s open: %s/%s, mounted on %s\n", name, CV_DM_DIR, name, e.mountpoint);
 		return 0;
 	}
-	printf("vault %s open: %s/%s\n", name, dm_dir(), name);
+	printf("vault %s open: %s/%s\n", name, CV_DM_DIR, name);
 	return 0;
 
 fail:

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <malloc.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -1306,7 +1307,7 @@ static int wanted_tier(const struct cv_probes_opts *opts, char *err, size_t errl
 	return t <= 0 ? -EINVAL : t;
 }
 
-struct cv_probes *cv_probes_open_opts(const struct cv_probes_opts *opts, char *err, size_t errlen)
+static struct cv_probes *probes_open(const struct cv_probes_opts *opts, char *err, size_t errlen)
 {
 	struct cv_probes_opts o = opts ? *opts : (struct cv_probes_opts){ 0 };
 	char why[sizeof(((struct cv_probes *)0)->fallback)], one[512];
@@ -1397,8 +1398,6 @@ struct cv_probes *cv_probes_open_opts(const struct cv_probes_opts *opts, char *e
 		}
 	}
 	shed_object(p);
-	/* Loading parsed the kernel's BTF (megabytes), now freed: give it back, the agent runs for months. */
-	malloc_trim(0);
 	set_err(err, errlen, "ok");
 	return p;
 
@@ -1412,6 +1411,48 @@ fail_free:
 fail:
 	errno = -e;
 	return NULL;
+}
+
+struct cv_probes_load {
+	const struct cv_probes_opts *opts;
+	char *err;
+	size_t errlen;
+	struct cv_probes *p;
+	int errnum;		/* errno, when p is NULL */
+};
+
+static void *probes_load(void *arg)
+{
+	struct cv_probes_load *l = arg;
+
+	l->p = probes_open(l->opts, l->err, l->errlen);
+	l->errnum = errno;
+	return NULL;
+}
+
+/*
+ * Loading parses the kernel's BTF (megabytes), all of it freed by the end; malloc_trim() then gives the pages
+ * back, the agent runs for months. It cannot give back those of the chunks glibc's per-thread cache keeps
+ * (up to 7 freed chunks of each size up to 1 KiB, in use as far as the heap knows): after libbpf, some 110
+ * KiB of them scattered over 230 KiB of pages. So the load runs in a thread of its own, whose cache goes back
+ * to the heap when it ends. One malloc arena for the process (the agent's few threads mostly sleep): a thread
+ * would otherwise get an arena of its own, whose top malloc_trim() does not shrink. The thread has the
+ * caller's signal mask; the caller waits for it.
+ */
+struct cv_probes *cv_probes_open_opts(const struct cv_probes_opts *opts, char *err, size_t errlen)
+{
+	struct cv_probes_load l = { .opts = opts, .err = err, .errlen = errlen };
+	pthread_t t;
+
+	mallopt(M_ARENA_MAX, 1);
+	if (pthread_create(&t, NULL, probes_load, &l) == 0)
+		pthread_join(t, NULL);
+	else
+		probes_load(&l);
+	malloc_trim(0);
+	if (!l.p)
+		errno = l.errnum;
+	return l.p;
 }
 
 struct cv_probes *cv_probes_open(const char *btf_path, char *err, size_t errlen)

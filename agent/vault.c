@@ -13,7 +13,6 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include <libdevmapper.h>
 
 #include "args.h"
 #include "create.h"
@@ -318,7 +317,7 @@ int cv_vault_mount(const struct cv_vault_entry *e, char *err, size_t errlen)
 
 	if (!e->mountpoint[0])
 		return 0;
-	snprintf(dev, sizeof(dev), "%s/%s", dm_dir(), e->name);
+	snprintf(dev, sizeof(dev), "%s/%s", CV_DM_DIR, e->name);
 	if (mkdir(e->mountpoint, 0755) && errno != EEXIST) {
 		snprintf(err, errlen, "cannot make vault %s's mountpoint %s: %s", e->name, e->mountpoint,
 			 strerror(errno));

@@ -8,8 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <libdevmapper.h>
 
+#include "dm.h"
 #include "vault.h"
 #include "watch.h"
 
@@ -32,7 +32,7 @@ int cv_watch_vault(struct cv_probes *p, const struct cv_vault_entry *e, struct c
 		return -1;
 	}
 	n = snprintf(desc, desclen, "store %s", e->backing);
-	snprintf(w->dev, sizeof(w->dev), "%s/%s", dm_dir(), e->name);
+	snprintf(w->dev, sizeof(w->dev), "%s/%s", CV_DM_DIR, e->name);
 	/* A closed vault has no device: nothing to read through it, nothing to watch. */
 	if (cv_probes_watch_file(p, w->dev))
 		w->dev[0] = '\0';

@@ -5,6 +5,7 @@
  * only), and the commands end to end on a host without camvault.ko, where they must fail cleanly.
  */
 #define _GNU_SOURCE
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -24,6 +25,7 @@
 #include "args.h"
 #include "create.h"
 #include "secret.h"
+#include "dlib.h"
 #include "dm.h"
 #include "helpers.h"
 #include "uapi/camvault.h"
@@ -33,6 +35,45 @@ int cmd_remove(int argc, char **argv);
 int cmd_lock(int argc, char **argv);
 
 static char err[1024];
+
+/* Whether soname is loaded in this process (without loading it). */
+static int loaded(const char *soname)
+{
+	void *h = dlopen(soname, RTLD_LAZY | RTLD_NOLOAD);
+
+	if (h)
+		dlclose(h);
+	return h != NULL;
+}
+
+/*
+ * Runs first: libdevmapper is not in the process (nor linked into the test) until a device-mapper operation
+ * needs it; naming a vault's device does not load it. One that cannot be loaded fails the operation, naming
+ * the Debian package; one that loads later (installed meanwhile) just works.
+ */
+static void test_libdm_on_first_use(void **state)
+{
+	const char *soname = cv_dlib_libdm.soname;
+	char line[1024];
+
+	(void)state;
+	assert_false(loaded(soname));
+	assert_int_equal(cv_dm_name_check("cam0", line, sizeof(line)), 0);
+	assert_string_equal(CV_DM_DIR, "/dev/mapper");
+	assert_false(loaded(soname));
+
+	cv_dlib_libdm.soname = "libcamvault-absent.so.1";
+	assert_int_equal(cv_dm_exists("cam0", NULL, line, sizeof(line)), -ELIBACC);
+	assert_non_null(strstr(line, "asking device-mapper about a device needs libdevmapper (Debian package "
+				  "libdevmapper1.02.1): libcamvault-absent.so.1: cannot open shared object file"));
+	cv_dlib_libdm.soname = soname;
+	assert_false(loaded(soname));
+
+	/* Found again: the next operation loads it, and gets as far as the kernel (or not, unprivileged). */
+	assert_int_not_equal(cv_dm_exists("cam0", NULL, line, sizeof(line)), -ELIBACC);
+	assert_non_null(cv_dlib_libdm.handle);
+	assert_true(loaded(soname));
+}
 
 /* cv_create_parse_args() of the NULL-terminated arguments after "create". */
 static int parse(struct cv_create_args *a, ...)
@@ -675,6 +716,7 @@ static void test_lock_without_module(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_libdm_on_first_use),
 		cmocka_unit_test(test_args_defaults),
 		cmocka_unit_test(test_args_all_options),
 		cmocka_unit_test(test_args_help),
