@@ -321,13 +321,14 @@ static __always_inline struct task_struct *cur_task(void)
 
 /*
  * Members a and b of *p (each at most 8 bytes, at its natural alignment) into va and vb: in one helper
- * call when CO-RE places them within 64 bytes of each other (the calls, not the bytes, are what the
- * probe-read tiers pay for), else in one call each. The copy starts 8-aligned, so neither straddles two
+ * call when CO-RE places them within 48 bytes of each other (the calls, not the bytes, are what the
+ * probe-read tiers pay for), else in one call each. The buffer is on the stack, whose 512 bytes 6.1
+ * counts over the whole chain of calls: used sparingly. The copy starts 8-aligned, so neither straddles two
  * of its words; taken out of them by shifts (little-endian, as on x86-64 and arm64).
  */
 #define CV_READ_PAIR(p, a, va, b, vb)								\
 do {												\
-	__u64 _w[8] = {};									\
+	__u64 _w[6] = {};									\
 	__u32 _ao = bpf_core_field_offset((p)->a), _bo = bpf_core_field_offset((p)->b);		\
 	__u32 _s = (_ao < _bo ? _ao : _bo) & ~7u;						\
 	__u32 _e = _ao + sizeof(va) > _bo + sizeof(vb) ? _ao + sizeof(va) : _bo + sizeof(vb);	\
@@ -400,30 +401,25 @@ static __always_inline int unwatched_inode(struct inode *inode, __u32 mode, __u3
 	return !filter_has(f->devs, rdev) && !(type == CV_S_IFCHR && filter_has(f->majors, rdev >> CV_MINORBITS));
 }
 
-/* The same in two helper calls, for the tiers without typed arguments (kprobe, tracepoint). */
-static __always_inline int unwatched_inode_read(struct inode *inode)
+/* An inode's mode and its superblock's dev, in two helper calls. */
+static __always_inline void inode_mode_dev(struct inode *inode, __u16 *mode, __u32 *sb_dev)
 {
 	struct super_block *sb = NULL;
-	__u16 mode = 0;
 
-	CV_READ_PAIR(inode, i_mode, mode, i_sb, sb);
-	return unwatched_inode(inode, mode, BPF_CORE_READ(sb, s_dev), 0);
+	CV_READ_PAIR(inode, i_mode, *mode, i_sb, sb);
+	*sb_dev = BPF_CORE_READ(sb, s_dev);
 }
 
 /*
  * Whether inode is watched, and as what: key gets the record's dev and ino, *rflags CAMVAULT_RF_CAMERA
  * for a char device.
  */
-static __always_inline int watched_inode(struct inode *inode, struct camvault_file_key *key, __u32 *rflags)
+static __always_inline int watched_inode(struct inode *inode, __u16 mode, __u32 sb_dev,
+					 struct camvault_file_key *key, __u32 *rflags)
 {
-	struct camvault_watch_filter *f;
-	struct super_block *sb = NULL;
-	__u32 type, zero = 0;
-	__u16 mode = 0;
+	__u32 type = mode & CV_S_IFMT, zero = 0;
+	struct camvault_watch_filter *f = bpf_map_lookup_elem(&watch_filter, &zero);
 
-	CV_READ_PAIR(inode, i_mode, mode, i_sb, sb);
-	type = mode & CV_S_IFMT;
-	f = bpf_map_lookup_elem(&watch_filter, &zero);
 	*rflags = 0;
 	if (!f || type == CV_S_IFDIR || type == CV_S_IFSOCK || type == CV_S_IFIFO)
 		return 0;
@@ -442,7 +438,7 @@ static __always_inline int watched_inode(struct inode *inode, struct camvault_fi
 		}
 		*rflags = 0;
 	}
-	key->dev = BPF_CORE_READ(sb, s_dev);
+	key->dev = sb_dev;
 	if (!filter_has(f->devs, key->dev))
 		return 0;
 	return bpf_map_lookup_elem(&watched_sb, &key->dev) || bpf_map_lookup_elem(&watched, key);
@@ -613,7 +609,8 @@ __noinline int cv_fill_task(__u32 type)
 	r->uid = (__u32)id;
 	r->gid = id >> 32;
 	if (bpf_core_field_exists(task->loginuid)) {
-		CV_READ_PAIR(task, loginuid.val, r->loginuid, sessionid, r->sessionid);
+		r->loginuid = BPF_CORE_READ(task, loginuid.val);
+		r->sessionid = BPF_CORE_READ(task, sessionid);
 	} else {
 		r->loginuid = CAMVAULT_ID_UNSET;
 		r->sessionid = CAMVAULT_ID_UNSET;
@@ -627,7 +624,7 @@ __noinline int cv_fill_task(__u32 type)
 	tgid = r->pid;
 	c = bpf_map_lookup_elem(&exe_paths, &tgid);
 	if (!c || c->mm != (__u64)mm || c->exe_file != (__u64)exe) {
-		tail = file_path(exe, 0);
+		tail = cv_path((__u64)BPF_CORE_READ(exe, f_path.mnt), (__u64)BPF_CORE_READ(exe, f_path.dentry), 0);
 		/* Filled in place, its pointers last: a thread reading it meanwhile walks on its own. */
 		if (!bpf_map_update_elem(&exe_paths, &tgid, &cv_exe_blank, BPF_ANY) &&
 		    (c = bpf_map_lookup_elem(&exe_paths, &tgid))) {
@@ -654,9 +651,13 @@ __noinline int cv_inode_record(__u32 type, __u64 inode_addr, __u64 mnt, __u64 de
 	struct inode *inode = (struct inode *)inode_addr;
 	struct camvault_file_key target = {};
 	struct cv_scratch *s;
-	__u32 kind;
+	__u32 kind, sb_dev;
+	__u16 mode = 0;
 
-	if (!inode || !watched_inode(inode, &target, &kind) || cv_fill_task(type))
+	if (!inode)
+		return -1;
+	inode_mode_dev(inode, &mode, &sb_dev);
+	if (!watched_inode(inode, mode, sb_dev, &target, &kind) || cv_fill_task(type))
 		return -1;
 	s = scratch();
 	if (!s)
@@ -735,15 +736,19 @@ __noinline int cv_new_session(__u64 file_addr, __u32 open_flags, __u32 rflags, _
 	struct file *file = (struct file *)file_addr;
 	struct camvault_file_key target = {};
 	struct inode *inode = NULL;
+	__u32 kind, fmode = 0, sb_dev;
 	struct cv_scratch *s;
 	struct camvault_rec *r;
-	__u32 kind, fmode = 0;
+	__u16 mode = 0;
 	long err;
 
 	CV_READ_PAIR(file, f_inode, inode, f_mode, fmode);
-	if (!inode || (!cv_filter_tested() && unwatched_inode_read(inode)))
+	if (!inode)
 		return -1;
-	if ((fmode & CV_FMODE_PATH) || !watched_inode(inode, &target, &kind))
+	inode_mode_dev(inode, &mode, &sb_dev);
+	if (!cv_filter_tested() && unwatched_inode(inode, mode, sb_dev, 0))
+		return -1;
+	if ((fmode & CV_FMODE_PATH) || !watched_inode(inode, mode, sb_dev, &target, &kind))
 		return -1;
 	if (open_flags == CV_FLAGS_OF_FILE)
 		open_flags = BPF_CORE_READ(file, f_flags) & ~CV_O_LARGEFILE;
