@@ -328,7 +328,7 @@ static __always_inline struct task_struct *cur_task(void)
  */
 #define CV_READ_PAIR(p, a, va, b, vb)								\
 do {												\
-	__u64 _w[6] = {};									\
+	__u64 _w[6];										\
 	__u32 _ao = bpf_core_field_offset((p)->a), _bo = bpf_core_field_offset((p)->b);		\
 	__u32 _s = (_ao < _bo ? _ao : _bo) & ~7u;						\
 	__u32 _e = _ao + sizeof(va) > _bo + sizeof(vb) ? _ao + sizeof(va) : _bo + sizeof(vb);	\
@@ -336,7 +336,7 @@ do {												\
 	if (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ &&					\
 	    bpf_core_field_size((p)->a) == sizeof(va) && bpf_core_field_size((p)->b) == sizeof(vb) &&	\
 	    _e - _s <= sizeof(_w)) {								\
-		/* A fault leaves _w zeroed: both read as 0, as BPF_CORE_READ's would. */	\
+		/* A fault zeroes _w: both read as 0, as BPF_CORE_READ's would. */		\
 		bpf_probe_read_kernel(_w, _e - _s, (void *)(p) + _s);				\
 		(va) = (typeof(va))(_w[(_ao - _s) / 8] >> ((_ao - _s) % 8 * 8));		\
 		(vb) = (typeof(vb))(_w[(_bo - _s) / 8] >> ((_bo - _s) % 8 * 8));		\
@@ -735,20 +735,19 @@ __noinline int cv_new_session(__u64 file_addr, __u32 open_flags, __u32 rflags, _
 {
 	struct file *file = (struct file *)file_addr;
 	struct camvault_file_key target = {};
-	struct inode *inode = NULL;
-	__u32 kind, fmode = 0, sb_dev;
+	struct inode *inode = BPF_CORE_READ(file, f_inode);
 	struct cv_scratch *s;
 	struct camvault_rec *r;
+	__u32 kind, sb_dev;
 	__u16 mode = 0;
 	long err;
 
-	CV_READ_PAIR(file, f_inode, inode, f_mode, fmode);
 	if (!inode)
 		return -1;
 	inode_mode_dev(inode, &mode, &sb_dev);
 	if (!cv_filter_tested() && unwatched_inode(inode, mode, sb_dev, 0))
 		return -1;
-	if ((fmode & CV_FMODE_PATH) || !watched_inode(inode, mode, sb_dev, &target, &kind))
+	if ((BPF_CORE_READ(file, f_mode) & CV_FMODE_PATH) || !watched_inode(inode, mode, sb_dev, &target, &kind))
 		return -1;
 	if (open_flags == CV_FLAGS_OF_FILE)
 		open_flags = BPF_CORE_READ(file, f_flags) & ~CV_O_LARGEFILE;
