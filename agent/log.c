@@ -682,9 +682,10 @@ static int cv_log_append(struct cv_log *log, enum cv_log_kind kind, int64_t wall
 		return -2;
 	return 0;
 fail:
-	cv_head_forget(log);
-	if (!log->batch)
-		cv_rollback(log);
+	if (log->batch)
+		cv_head_forget(log);
+	else
+		cv_rollback(log);	/* which forgets the head too */
 	return -1;
 }
 

@@ -70,6 +70,9 @@ struct {
 	__type(value, __u8);
 } uring_submitting SEC(".maps");
 
+/* How many threads "uring_submitting" holds: a footage read asks it only when there are any. */
+__u64 cv_nsubmitting = 0;
+
 /* Executables whose opens are never refused, by their {dev, ino} (the NVR, the recorder). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -216,7 +219,8 @@ static __always_inline int on_free(struct file *file, int known)
 /*
  * count bytes about to be read or written (rw_verify_area): is a byte counter around it? marked: the
  * counters mark the thread at their entry (the kprobe tier); elsewhere they are exits alone, and what
- * waits in "unmarked" is theirs when they return.
+ * waits in "unmarked" is theirs when they return, and the task is read as the verifier types it (the
+ * kernel's BTF is there), one load.
  */
 static __always_inline int on_verify_area(int write, struct file *file, __u64 count, int marked)
 {
@@ -225,6 +229,7 @@ static __always_inline int on_verify_area(int write, struct file *file, __u64 co
 	struct cv_unmarked *u, nu = {};
 	struct cv_io *io;
 	__u64 *slot;
+	__u32 flags;
 
 	/* copy_file_range checks its files even when there is nothing to copy, and then does not. */
 	if (!count)
@@ -240,7 +245,8 @@ static __always_inline int on_verify_area(int write, struct file *file, __u64 co
 	if (io && io->kind && (io->rd == key || io->wr == key))
 		return 0;
 	/* io_uring's (its workers', or a submitting thread's): counted at completion, if that is hooked. */
-	if ((BPF_CORE_READ(cur_task(), flags) & CV_PF_IO_WORKER) || bpf_map_lookup_elem(&uring_submitting, &tid)) {
+	flags = marked ? BPF_CORE_READ(cur_task(), flags) : bpf_get_current_task_btf()->flags;
+	if ((flags & CV_PF_IO_WORKER) || (cv_nsubmitting && bpf_map_lookup_elem(&uring_submitting, &tid))) {
 		if (!cv_uring_counted)
 			flag_uncounted(key);
 		return 0;
@@ -659,10 +665,12 @@ static __always_inline int uring_enter(int in)
 	__u32 tid = cur_tid();
 	__u8 one = 1;
 
-	if (in)
-		bpf_map_update_elem(&uring_submitting, &tid, &one, BPF_ANY);
-	else
-		bpf_map_delete_elem(&uring_submitting, &tid);
+	if (in) {
+		if (!bpf_map_update_elem(&uring_submitting, &tid, &one, BPF_NOEXIST))
+			__sync_fetch_and_add(&cv_nsubmitting, 1);
+	} else if (!bpf_map_delete_elem(&uring_submitting, &tid)) {
+		__sync_fetch_and_add(&cv_nsubmitting, -1);
+	}
 	return 0;
 }
 
@@ -697,7 +705,8 @@ int cv_sched_exit(void *ctx)
 	__u32 tid = cur_tid(), tgid = cur_tgid();
 
 	bpf_map_delete_elem(&inflight, &tid);
-	bpf_map_delete_elem(&uring_submitting, &tid);
+	if (!bpf_map_delete_elem(&uring_submitting, &tid))
+		__sync_fetch_and_add(&cv_nsubmitting, -1);
 	unmarked_settle(0, 0);
 	bpf_map_delete_elem(&unmarked, &tid);
 	if (BPF_CORE_READ(cur_task(), signal, live.counter) != 0)
