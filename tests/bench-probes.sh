@@ -13,8 +13,12 @@ set -euo pipefail
 . "$(dirname "$0")/scripts/lib.sh"
 
 # The tiers measured ("auto": trace without --tier, the best the kernel allows). The host kernel allows only
-# syscall tracepoints (no fentry/LSM, no kprobes); the Debian 6.1 guest allows every tier.
-declare -A tier_list=([host]="tracepoint" [guest]="lsm fentry kprobe tracepoint")
+# syscall tracepoints (no fentry/LSM, no kprobes); the Debian 6.1 guest allows every tier. "floor-TIER": no
+# agent, do-nothing programs on the hooks TIER runs for the loop (tests/bench/hook-floor.bpf.c), what the
+# kernel's hooks cost before any probe does any work; floor-minimal: the open and last-close LSM hooks alone,
+# the least any record of sessions needs.
+declare -A tier_list=([host]="tracepoint floor-tracepoint"
+	[guest]="lsm fentry kprobe tracepoint floor-lsm floor-fentry floor-kprobe floor-tracepoint floor-minimal")
 
 [ $# -eq 2 ] && [ -n "${tier_list[$1]:-}" ] || die "usage: $0 host|guest OUT.tsv"
 where=$1 out=$2
@@ -25,8 +29,8 @@ json | binary) output_opt=--$output ;;
 *) die "BENCH_PROBE_OUTPUT=$output: text, json or binary" ;;
 esac
 files=64 cpus=$(nproc)
-cv=$TOP/agent/camvault loop=$TOP/tests/bench/build/probe-loop
-[ -x "$cv" ] && [ -x "$loop" ] || die "build first: make agent && make -C tests/bench"
+cv=$TOP/agent/camvault loop=$TOP/tests/bench/build/probe-loop floor=$TOP/tests/bench/build/hook-floor
+[ -x "$cv" ] && [ -x "$loop" ] && [ -x "$floor" ] || die "build first: make agent && make -C tests/bench"
 [ "$(id -u)" -eq 0 ] || die "needs root (the probes)"
 [ -d /sys/kernel/tracing/events ] || mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null || true
 
@@ -61,17 +65,20 @@ both() {
 }
 
 # start_agent TIER: the agent in the background ($agent), ready, its load time in $load; else returns 1 with
-# the reason in $why.
+# the reason in $why. For floor-TIER, hook-floor in its place.
 start_agent() {
 	local t0
 	t0=$(date +%s.%N)
 	: > "$work/agent.err"
-	CAMVAULT_ETC=$work/etc "$cv" trace --fs "$work/footage" --no-cameras $output_opt \
-		${1:+--tier "$1"} > /dev/null 2> "$work/agent.err" &
+	case $1 in
+	floor-*) "$floor" "$TOP/tests/bench/build/hook-floor.bpf.o" "${1#floor-}" 2> "$work/agent.err" & ;;
+	*) CAMVAULT_ETC=$work/etc "$cv" trace --fs "$work/footage" --no-cameras $output_opt \
+		${1:+--tier "$1"} > /dev/null 2> "$work/agent.err" & ;;
+	esac
 	agent=$!
 	# Loading takes 0.2 s natively and longer under TCG (the verifier runs emulated): wait up to 300 s.
 	for _ in $(seq 6000); do
-		if grep -q '^trace: ready' "$work/agent.err"; then
+		if grep -q '^trace: ready\|^hook-floor: ready' "$work/agent.err"; then
 			load=$(printf '%.2f' "$(echo "$(date +%s.%N) - $t0" | bc)")
 			# The tool's own error lines start with "camvault"; any of them means the tier is not right.
 			grep -q '^camvault' "$work/agent.err" || return 0
@@ -83,20 +90,25 @@ start_agent() {
 	kill "$agent" 2>/dev/null || true
 	wait "$agent" 2>/dev/null || true
 	agent=
-	why=$(grep -m1 '^camvault' "$work/agent.err" || grep -m1 -v '^trace:' "$work/agent.err" ||
+	why=$(grep -m1 '^camvault\|^hook-floor' "$work/agent.err" || grep -m1 -v '^trace:' "$work/agent.err" ||
 		echo "not ready after 300 s")
 	return 1
 }
 
 # stop_agent: stops it with SIGINT, as a user would. Sets $stats to "RECORDS LOST_RECORDS LOST_SESSIONS
 # VMHWM VMRSS": what it printed, lost in the ring buffer, lost for a full session table; its peak and current
-# RSS in KiB. (Not a subshell: only this shell can wait for the agent.)
+# RSS in KiB. (Not a subshell: only this shell can wait for the agent.) hook-floor's: "-".
 stop_agent() {
 	local rc=0 line mem
 	mem=$(awk '$1 == "VmHWM:" { h = $2 } $1 == "VmRSS:" { r = $2 } END { print h, r }' "/proc/$agent/status")
 	kill -INT "$agent"
 	wait "$agent" || rc=$?
 	agent=
+	if [ "${tier#floor-}" != "$tier" ]; then
+		[ $rc -eq 0 ] || die "hook-floor failed (exit $rc): $(cat "$work/agent.err")"
+		stats="- - - - -"
+		return
+	fi
 	# "trace: N records; lost: A records (ring buffer full), B sessions (table full)"
 	line=$(grep -m1 '^trace: [0-9]* records; lost:' "$work/agent.err" || true)
 	[ $rc -eq 0 ] && [ -n "$line" ] || die "the agent failed (exit $rc): $(cat "$work/agent.err")"
@@ -140,7 +152,8 @@ for tier in ${BENCH_PROBE_TIERS:-${tier_list[$where]}}; do
 			} >> "$out"
 			break
 		fi
-		got=$(sed -n 's/^trace: probes at the \([^ ]*\) tier.*/\1/p' "$work/agent.err")
+		got=$(sed -n 's/^trace: probes at the \([^ ]*\) tier.*/\1/p; s/^hook-floor: ready, .* at the \([^ ]*\) tier.*/floor-\1/p' \
+			"$work/agent.err")
 		both on
 		stop_agent
 		read -r records lost_r lost_s hwm rss <<< "$stats"
@@ -149,8 +162,10 @@ for tier in ${BENCH_PROBE_TIERS:-${tier_list[$where]}}; do
 		read -r multi_sessions _ multi_on _ < <(run footage "$cpus")
 		stop_agent
 		read -r multi_records multi_lost_r multi_lost_s hwm2 rss2 <<< "$stats"
-		[ "$hwm2" -le "$hwm" ] || hwm=$hwm2
-		[ "$rss2" -le "$rss" ] || rss=$rss2
+		if [ "$hwm" != - ]; then
+			[ "$hwm2" -le "$hwm" ] || hwm=$hwm2
+			[ "$rss2" -le "$rss" ] || rss=$rss2
+		fi
 		printf '%s\t' "$tier" "$got" "$rep" "$load" "${rate[other-off]}" "${rate[other-on]}" \
 			"${rate[footage-off]}" "${rate[footage-on]}" "${n[footage-on]}" "$records" "$lost_r" "$lost_s" \
 			"$cpus" "$multi_off" "$multi_on" "$multi_sessions" "$multi_records" "$multi_lost_r" "$multi_lost_s" \

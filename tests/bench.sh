@@ -57,17 +57,22 @@ for tier in dict.fromkeys(r["tier"] for r in rows):
     # "auto" says which tier trace picked; an asked-for tier says so only when trace ran another.
     name = (f"{tier} ({got})" if tier == "auto" else
             tier if got.endswith(tier) or not got else f"{tier} (got {got})")
+    # floor-TIER: do-nothing programs on TIER's hooks, no agent: nothing recorded, nothing lost, no RSS.
+    floor = tier.startswith("floor-")
     if rs:
         m = lambda c: med(float(r[c]) for r in rs)
-        hwm, rss = max(int(r["hwm_kib"]) for r in rs), max(int(r["rss_kib"]) for r in rs)
+        hwm = max(int(r["hwm_kib"]) for r in rs) if not floor else 0
+        rss = max(int(r["rss_kib"]) for r in rs) if not floor else 0
         print(f"| {name} | {k(m('other_off'))} | {k(m('other_on'))} | {over(rs, 'other_off', 'other_on')} "
               f"| {cpu(rs, 'other_off_ns'):.2f} → {cpu(rs, 'other_on_ns'):.2f} "
               f"| {cpu_over(rs, 'other_off_ns', 'other_on_ns')} "
               f"| {k(m('footage_off'))} | {k(m('footage_on'))} | {over(rs, 'footage_off', 'footage_on')} "
               f"| {cpu(rs, 'footage_off_ns'):.2f} → {cpu(rs, 'footage_on_ns'):.2f} "
               f"| {cpu_over(rs, 'footage_off_ns', 'footage_on_ns')} "
-              f"| {lost(rs, '')} | {k(m('multi_off'))} | {k(m('multi_on'))} | {lost(rs, 'multi_')} "
-              f"| {hwm / 1024:.1f} MiB ({rss / 1024:.1f}) | {m('load_s'):.2f} s |")
+              + (f"| — | {k(m('multi_off'))} | {k(m('multi_on'))} | — | — " if floor else
+                 f"| {lost(rs, '')} | {k(m('multi_off'))} | {k(m('multi_on'))} | {lost(rs, 'multi_')} "
+                 f"| {hwm / 1024:.1f} MiB ({rss / 1024:.1f}) ")
+              + f"| {m('load_s'):.2f} s |")
     for e in err:
         print(f"| {name} | {e.replace('|', '/')} |" + " |" * 15)
 print()
