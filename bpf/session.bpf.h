@@ -542,16 +542,24 @@ static __always_inline void walk_path(struct cv_scratch *s, struct vfsmount *vmn
 	bpf_loop(CV_WALK_MAX, walk_step, &w, 0);
 }
 
-/* Copy the path built in s->buf (from s->off) to dst: "/" when it is empty. */
+/*
+ * Copy the path built in s->buf (from s->off) to dst: "/" when it is empty. Its length is known, so it
+ * is copied a word at a time (a string copy goes a byte at a time: 300 instructions for 40 bytes).
+ */
 static __always_inline void put_path(struct cv_scratch *s, char *dst)
 {
-	__u32 off = s->off;
+	__u32 off = s->off, n;
 
 	if (off >= CV_BUF_END) {
 		off = CV_BUF_END - 1;
 		s->buf[off & CV_BUF_MASK] = '/';
 	}
-	bpf_probe_read_kernel_str(dst, CV_PLEN, &s->buf[off & CV_BUF_MASK]);
+	n = CV_BUF_END + 1 - off;	/* with its NUL */
+	barrier_var(n);
+	if (n <= CV_PLEN)
+		bpf_probe_read_kernel(dst, n, &s->buf[off & CV_BUF_MASK]);
+	else
+		bpf_probe_read_kernel_str(dst, CV_PLEN, &s->buf[off & CV_BUF_MASK]);
 }
 
 /* The path of {mnt, dentry} into dst (a CV_PLEN field of s->s.rec); returns whether it is a tail. */
