@@ -110,14 +110,6 @@ struct {
 
 __u64 cv_nunmarked = 0;
 
-static __always_inline void flag_uncounted(__u64 key)
-{
-	struct cv_session *v = bpf_map_lookup_elem(&sessions, &key);
-
-	if (v)
-		v->rec.rflags |= CAMVAULT_RF_UNCOUNTED;
-}
-
 /*
  * This thread's unmarked read or write, if any, is over: it was counted if its file is rd or wr (those
  * of the counter returning now), else not. rd = wr = 0: not counted (a close, the thread's exit).
@@ -192,14 +184,14 @@ static __always_inline int on_open(struct file *file)
 }
 
 /*
- * The last reference is gone: the session ends here (or is dropped if the open never finished). known:
- * the caller found file's session already.
+ * The last reference is gone: the session ends here (or is dropped if the open never finished). typed
+ * (CV_TYPED): the caller's quick test found file's session already.
  */
-static __always_inline int on_free(struct file *file, int known)
+static __always_inline int on_free(struct file *file, int typed)
 {
 	__u64 key = (__u64)file;
 
-	if (!known && (!cv_nsessions || !bpf_map_lookup_elem(&sessions, &key)))
+	if (!typed && (!cv_nsessions || !bpf_map_lookup_elem(&sessions, &key)))
 		return 0;
 	if (cv_nunmarked) {
 		__u32 tid = cur_tid();
@@ -217,12 +209,12 @@ static __always_inline int on_free(struct file *file, int known)
 }
 
 /*
- * count bytes about to be read or written (rw_verify_area): is a byte counter around it? marked: the
- * counters mark the thread at their entry (the kprobe tier); elsewhere they are exits alone, and what
- * waits in "unmarked" is theirs when they return, and the task is read as the verifier types it (the
- * kernel's BTF is there), one load.
+ * count bytes about to be read or written (rw_verify_area): is a byte counter around it? typed
+ * (CV_TYPED): the counters are exits alone, and what waits in "unmarked" is theirs when they return;
+ * the task is read as the verifier types it, one load. Else (the kprobe tier) the counters mark the
+ * thread in "inflight" at their entry.
  */
-static __always_inline int on_verify_area(int write, struct file *file, __u64 count, int marked)
+static __always_inline int on_verify_area(int write, struct file *file, __u64 count, int typed)
 {
 	__u64 key = (__u64)file;
 	__u32 tid = cur_tid();
@@ -241,11 +233,11 @@ static __always_inline int on_verify_area(int write, struct file *file, __u64 co
 	if ((!cv_nsessions || !bpf_map_lookup_elem(&sessions, &key)) &&
 	    cv_new_session(key, CV_FLAGS_OF_FILE, CAMVAULT_RF_OPEN_UNSEEN, 0) != 0)
 		return 0;
-	io = marked ? bpf_map_lookup_elem(&inflight, &tid) : NULL;
+	io = typed ? NULL : bpf_map_lookup_elem(&inflight, &tid);
 	if (io && io->kind && (io->rd == key || io->wr == key))
 		return 0;
 	/* io_uring's (its workers', or a submitting thread's): counted at completion, if that is hooked. */
-	flags = marked ? BPF_CORE_READ(cur_task(), flags) : bpf_get_current_task_btf()->flags;
+	flags = typed ? bpf_get_current_task_btf()->flags : BPF_CORE_READ(cur_task(), flags);
 	if ((flags & CV_PF_IO_WORKER) || (cv_nsubmitting && bpf_map_lookup_elem(&uring_submitting, &tid))) {
 		if (!cv_uring_counted)
 			flag_uncounted(key);
@@ -386,8 +378,12 @@ static __always_inline __u64 kp_arg(struct pt_regs *ctx, int i)
 /* Argument i of the hooked function, in whichever kind of program this is. */
 #define A(i) _Generic((ctx), struct pt_regs *: kp_arg, default: tr_arg)(ctx, i)
 
-/* Whether this program (LSM or fentry, not kprobe) has its hook's quick test ("skip" below) behind it. */
-#define SKIP_TESTED _Generic((ctx), struct pt_regs *: 0, default: 1)
+/*
+ * Whether this is an LSM or fentry program (typed arguments, the kernel's BTF), not a kprobe: its hook's
+ * quick test ("skip" below) is behind it, it reads the task typed, and its byte counters are exits alone.
+ * cv_filter_tested() says the same to the global functions, from cv_tier.
+ */
+#define CV_TYPED _Generic((ctx), struct pt_regs *: 0, default: 1)
 
 /*
  * Argument i of an LSM or fentry program as the verifier types it: a kernel object, whose members are
@@ -457,7 +453,7 @@ int kprobe_##hook(struct pt_regs *ctx)						\
  */
 #define CV_NOTHING_TO_DO(file) (unwatched_file(file) && !in_session(file))
 CV_HOOK(file_open, security_file_open, unwatched_file(T(0)), on_open((struct file *)A(0)))
-CV_HOOK(file_free_security, security_file_free, !in_session(T(0)), on_free((struct file *)A(0), SKIP_TESTED))
+CV_HOOK(file_free_security, security_file_free, !in_session(T(0)), on_free((struct file *)A(0), CV_TYPED))
 CV_HOOK(mmap_file, security_mmap_file, CV_NOTHING_TO_DO(T(0)), on_mmap((struct file *)A(0)))
 CV_HOOK(file_ioctl, security_file_ioctl, CV_NOTHING_TO_DO(T(0)), on_ioctl((struct file *)A(0), (unsigned int)A(1)))
 CV_HOOK(socket_sendmsg, security_socket_sendmsg, 0, on_sendmsg((struct socket *)A(0), (struct msghdr *)A(1)))
@@ -471,40 +467,61 @@ CV_HOOK(file_truncate, security_file_truncate, 0, on_truncate_file((struct file 
 /* ---- byte counters ---- */
 
 /*
- * What a transfer from rd into wr (either may be NULL) is to the sessions: their files, and the peer
- * where it feeds footage to a socket. 0 when it is nothing to them.
+ * The peer of a transfer from rd (session vr) into wr (session vw), into io: a socket fed from a session,
+ * or, from elsewhere, a socket fed by a process reading footage (the heuristic). 0: none.
  */
+static __always_inline int xfer_peer(struct cv_session *vr, __u64 rd, struct file *wr, struct cv_session *vw,
+				     struct cv_io *io)
+{
+	if (!wr)
+		return 0;
+	if (!vr)
+		return !vw && reader_peer(wr, io, NULL, 0);
+	if (!sock_peer(wr, &io->peer))
+		return 0;
+	io->peer_key = rd;
+	return 1;
+}
+
+static __always_inline struct cv_session *session_of(struct file *file)
+{
+	__u64 key = (__u64)file;
+
+	return file ? bpf_map_lookup_elem(&sessions, &key) : NULL;
+}
+
+/* What a transfer from rd into wr (either may be NULL) is to the sessions; 0 when it is nothing to them. */
 static __always_inline int io_describe(struct file *rd, struct file *wr, struct cv_io *io)
 {
-	__u64 r = (__u64)rd, w = (__u64)wr;
+	struct cv_session *vr = session_of(rd), *vw = session_of(wr);
 
 	io->kind = CV_IO_XFER;
-	if (rd && bpf_map_lookup_elem(&sessions, &r))
-		io->rd = r;
-	if (wr && bpf_map_lookup_elem(&sessions, &w))
-		io->wr = w;
-	if (io->rd && wr) {
-		if (sock_peer(wr, &io->peer))
-			io->peer_key = io->rd;
-	} else if (wr && !io->wr) {
-		/* Into a socket by a process reading footage: the heuristic. */
-		reader_peer(wr, io, NULL, 0);
-	}
-	return io->rd || io->wr || io->peer_key;
+	io->rd = vr ? (__u64)rd : 0;
+	io->wr = vw ? (__u64)wr : 0;
+	return xfer_peer(vr, (__u64)rd, wr, vw, io) || vr || vw;
 }
 
 /*
  * LSM and fentry tiers: a transfer from rd into wr returned ret, bytes moved or -errno. An fexit program
  * has the arguments as well as the result, so it needs no entry program: one trampoline run less on
  * every read and write of every file. A session rw_verify_area made during the transfer (a file opened
- * before the probes ran) is found here like the others.
+ * before the probes ran) is found here like the others. Each session is looked up once.
  */
 static __always_inline int io_done(struct file *rd, struct file *wr, long ret)
 {
+	struct cv_session *vr, *vw, *vp;
 	struct cv_io io = {};
 
-	if (io_describe(rd, wr, &io))
-		io_account(&io, ret);
+	if (ret > 0) {
+		vr = session_of(rd);
+		vw = session_of(wr);
+		xfer_account(vr, (__u64)rd, vw, ret);
+		if (xfer_peer(vr, (__u64)rd, wr, vw, &io)) {
+			vp = vr ? vr : bpf_map_lookup_elem(&sessions, &io.peer_key);
+			if (vp)
+				set_peer(vp, &io.peer);
+		}
+	}
 	unmarked_settle((__u64)rd, (__u64)wr);
 	return 0;
 }
@@ -568,13 +585,13 @@ int cnt_fentry_rw_verify_area(unsigned long long *ctx)
 {
 	if (CV_NOTHING_TO_DO(T(1)))
 		return 0;
-	return on_verify_area((int)A(0), (struct file *)A(1), A(3), 0);
+	return on_verify_area((int)A(0), (struct file *)A(1), A(3), CV_TYPED);
 }
 
 SEC("kprobe/rw_verify_area")
 int cnt_kprobe_rw_verify_area(struct pt_regs *ctx)
 {
-	return on_verify_area((int)A(0), (struct file *)A(1), A(3), 1);
+	return on_verify_area((int)A(0), (struct file *)A(1), A(3), CV_TYPED);
 }
 
 /* vfs_read/vfs_write(file, buf, count, pos); do_splice_direct/do_splice(in, pos, out, pos, len, flags) */
