@@ -351,13 +351,14 @@ static __always_inline int on_truncate_file(struct file *file)
 /*
  * Arguments as plain numbers: the verifier types a pointer read from an LSM or fentry program's context
  * as a kernel object, which the global functions of session.bpf.h (made to be verified once) do not
- * take; a copy of its value is a scalar. A kprobe reads its registers, scalars already.
+ * take; bpf_get_func_arg's copy of its value is a scalar (a few instructions, inlined for fentry, where
+ * bpf_probe_read_kernel took about 100). A kprobe reads its registers, scalars already.
  */
 static __always_inline __u64 tr_arg(unsigned long long *ctx, int i)
 {
 	__u64 v = 0;
 
-	bpf_probe_read_kernel(&v, sizeof(v), &ctx[i]);
+	bpf_get_func_arg(ctx, i, &v);
 	return v;
 }
 
