@@ -43,6 +43,8 @@
  * tier also "bpf" in the active LSMs; the kprobe tier needs CONFIG_KPROBES and works with the BTF
  * built with the module (camvault.btf) on kernels without their own.
  */
+/* session.bpf.h's branches for the LSM and fentry tiers (cv_typed_tier()) are compiled in. */
+#define CV_HOOKS_OBJECT 1
 #include "session.bpf.h"
 
 /* struct pt_regs, for the kprobes' arguments (bpf_tracing.h reads them by register name). */
@@ -382,7 +384,7 @@ static __always_inline __u64 kp_arg(struct pt_regs *ctx, int i)
 /*
  * Whether this is an LSM or fentry program (typed arguments, the kernel's BTF), not a kprobe: its hook's
  * quick test ("skip" below) is behind it, it reads the task typed, and its byte counters are exits alone.
- * cv_filter_tested() says the same to the global functions, from cv_tier.
+ * cv_typed_tier() says the same to the global functions, from cv_tier.
  */
 #define CV_TYPED _Generic((ctx), struct pt_regs *: 0, default: 1)
 
@@ -411,6 +413,39 @@ static __always_inline int unwatched_file(struct file *file)
 	struct inode *inode = file ? file->f_inode : NULL;
 
 	return !inode || unwatched_inode(inode, inode->i_mode, inode->i_sb->s_dev, 1);
+}
+
+/*
+ * unwatched_file for an open, which then makes the file's session: what the test read, and the members
+ * cv_new_session reads next, are left in the scratch's "pre" for it (plain loads here, where it would
+ * call a helper for each).
+ */
+static __always_inline int unwatched_open(struct file *file)
+{
+	struct inode *inode = file ? file->f_inode : NULL;
+	struct cv_scratch *s;
+	__u32 sb_dev;
+	__u16 mode;
+
+	if (!inode)
+		return 1;
+	mode = inode->i_mode;
+	sb_dev = inode->i_sb->s_dev;
+	if (unwatched_inode(inode, mode, sb_dev, 1))
+		return 1;
+	s = scratch();
+	if (s) {
+		s->pre.inode = (__u64)inode;
+		s->pre.mode = mode;
+		s->pre.sb_dev = sb_dev;
+		s->pre.ino = inode->i_ino;
+		s->pre.f_mode = file->f_mode;
+		s->pre.f_flags = file->f_flags;
+		s->pre.mnt = (__u64)file->f_path.mnt;
+		s->pre.dentry = (__u64)file->f_path.dentry;
+		s->pre.file = (__u64)file;
+	}
+	return 0;
 }
 
 /* Whether file is a session in progress (the lookup only while there are any). */
@@ -453,7 +488,7 @@ int kprobe_##hook(struct pt_regs *ctx)						\
  * session; mmaps and ioctls of files neither (a NULL file: anonymous memory).
  */
 #define CV_NOTHING_TO_DO(file) (unwatched_file(file) && !in_session(file))
-CV_HOOK(file_open, security_file_open, unwatched_file(T(0)), on_open((struct file *)A(0)))
+CV_HOOK(file_open, security_file_open, unwatched_open(T(0)), on_open((struct file *)A(0)))
 CV_HOOK(file_free_security, security_file_free, !in_session(T(0)), on_free((struct file *)A(0), CV_TYPED))
 CV_HOOK(mmap_file, security_mmap_file, CV_NOTHING_TO_DO(T(0)), on_mmap((struct file *)A(0)))
 CV_HOOK(file_ioctl, security_file_ioctl, CV_NOTHING_TO_DO(T(0)), on_ioctl((struct file *)A(0), (unsigned int)A(1)))

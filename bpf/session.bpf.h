@@ -100,8 +100,27 @@ struct cv_io {
 	__u32 pad;
 };
 
+/*
+ * What an LSM or fentry program's quick test read of the file it then passes to cv_new_session, with
+ * plain loads, where cv_new_session would call a helper for each: good for that file (file) in that
+ * program run only, and forgotten when used.
+ */
+struct cv_file_pre {
+	__u64 file;
+	__u64 inode;
+	__u64 ino;
+	__u64 mnt;
+	__u64 dentry;
+	__u32 f_mode;
+	__u32 f_flags;
+	__u32 sb_dev;
+	__u16 mode;
+	__u16 pad;
+};
+
 struct cv_scratch {
 	struct cv_session s;
+	struct cv_file_pre pre;
 	__u32 off;			/* the path being built starts at buf[off] */
 	__u32 tail;			/* ... and misses its head */
 	char buf[3 * CV_PLEN];		/* paths are built backwards, ending at buf[CV_BUF_END] */
@@ -261,6 +280,17 @@ __u64 cv_last_wakeup = 0;
 
 /* The tier these programs run at, stamped on every record: the agent sets it before load. */
 const volatile __u32 cv_tier = CAMVAULT_TIER_SYSCALL_TP;
+
+/*
+ * The LSM and fentry tiers, whose programs have typed arguments and the kernel's BTF (hooks.bpf.c's
+ * CV_TYPED says the same at compile time). cv_tier is set before load, so the verifier drops the
+ * branch that does not apply, and never checks it: BTF-typed helpers there cost a kernel without
+ * BTF nothing. Such branches are compiled into hooks.bpf.o alone (CV_HOOKS_OBJECT).
+ */
+static __always_inline int cv_typed_tier(void)
+{
+	return cv_tier == CAMVAULT_TIER_LSM || cv_tier == CAMVAULT_TIER_FENTRY;
+}
 
 static __always_inline struct cv_scratch *scratch(void)
 {
@@ -423,7 +453,8 @@ static __always_inline int watched_inode(struct inode *inode, __u16 mode, __u32 
 	*rflags = 0;
 	if (!f || type == CV_S_IFDIR || type == CV_S_IFSOCK || type == CV_S_IFIFO)
 		return 0;
-	key->ino = BPF_CORE_READ(inode, i_ino);
+	if (!key->ino)	/* else the caller read it */
+		key->ino = BPF_CORE_READ(inode, i_ino);
 	if (type == CV_S_IFCHR || type == CV_S_IFBLK) {
 		struct camvault_file_key dk = { .dev = BPF_CORE_READ(inode, i_rdev), .ino = 0 };
 		__u32 major = dk.dev >> CV_MINORBITS;
@@ -581,21 +612,10 @@ __noinline int cv_path(__u64 mnt, __u64 dentry, __u32 which)
 	return s->tail;
 }
 
-/* The path of file into dst (as cv_path): its f_path's two pointers in one read. */
-static __always_inline int file_path(struct file *file, __u32 which)
-{
-	struct vfsmount *mnt = NULL;
-	struct dentry *dentry = NULL;
-
-	CV_READ_PAIR(file, f_path.mnt, mnt, f_path.dentry, dentry);
-	return cv_path((__u64)mnt, (__u64)dentry, which);
-}
-
 /* Who is doing it, into the scratch record (zeroed first). */
 __noinline int cv_fill_task(__u32 type)
 {
 	struct cv_scratch *s = scratch();
-	struct task_struct *task = cur_task();
 	struct cv_exe_path *c;
 	struct camvault_rec *r;
 	struct mm_struct *mm;
@@ -612,21 +632,38 @@ __noinline int cv_fill_task(__u32 type)
 	id = bpf_get_current_pid_tgid();
 	r->pid = id >> 32;
 	r->tid = (__u32)id;
-	r->ppid = BPF_CORE_READ(task, real_parent, tgid);
 	id = bpf_get_current_uid_gid();
 	r->uid = (__u32)id;
 	r->gid = id >> 32;
-	if (bpf_core_field_exists(task->loginuid)) {
-		r->loginuid = BPF_CORE_READ(task, loginuid.val);
-		r->sessionid = BPF_CORE_READ(task, sessionid);
-	} else {
-		r->loginuid = CAMVAULT_ID_UNSET;
-		r->sessionid = CAMVAULT_ID_UNSET;
+	r->loginuid = CAMVAULT_ID_UNSET;
+	r->sessionid = CAMVAULT_ID_UNSET;
+#ifdef CV_HOOKS_OBJECT
+	if (cv_typed_tier()) {
+		/* Plain loads (a fault reads 0), where each member below is a helper call otherwise. */
+		struct task_struct *t = bpf_get_current_task_btf();
+
+		r->ppid = t->real_parent->tgid;
+		if (bpf_core_field_exists(t->loginuid)) {
+			r->loginuid = t->loginuid.val;
+			r->sessionid = t->sessionid;
+		}
+		mm = t->mm;
+		exe = mm ? mm->exe_file : NULL;
+	} else
+#endif
+	{
+		struct task_struct *task = cur_task();
+
+		r->ppid = BPF_CORE_READ(task, real_parent, tgid);
+		if (bpf_core_field_exists(task->loginuid)) {
+			r->loginuid = BPF_CORE_READ(task, loginuid.val);
+			r->sessionid = BPF_CORE_READ(task, sessionid);
+		}
+		mm = BPF_CORE_READ(task, mm);
+		exe = BPF_CORE_READ(mm, exe_file);
 	}
 	r->cgroup_id = bpf_get_current_cgroup_id();
 	bpf_get_current_comm(r->comm, sizeof(r->comm));
-	mm = BPF_CORE_READ(task, mm);
-	exe = BPF_CORE_READ(mm, exe_file);
 	if (!exe)
 		return 0;
 	tgid = r->pid;
@@ -720,16 +757,6 @@ __noinline int cv_emit(__u64 key, __u32 rflags, __u32 in_task)
 	return 1;
 }
 
-/*
- * The LSM and fentry programs call cv_new_session only for a file the watch filter let through (their
- * quick test, on typed arguments): it need not ask again. cv_tier is set before load, so the verifier
- * drops the test that does not apply.
- */
-static __always_inline int cv_filter_tested(void)
-{
-	return cv_tier == CAMVAULT_TIER_LSM || cv_tier == CAMVAULT_TIER_FENTRY;
-}
-
 /* cv_new_session's open_flags: the file's f_flags (without the O_LARGEFILE the kernel adds). */
 #define CV_FLAGS_OF_FILE 0xffffffffu
 
@@ -743,26 +770,48 @@ __noinline int cv_new_session(__u64 file_addr, __u32 open_flags, __u32 rflags, _
 {
 	struct file *file = (struct file *)file_addr;
 	struct camvault_file_key target = {};
-	struct inode *inode = BPF_CORE_READ(file, f_inode);
-	struct cv_scratch *s;
+	struct cv_scratch *s = scratch();
+	__u32 kind, sb_dev, f_mode, f_flags = 0;
+	struct vfsmount *mnt = NULL;
+	struct dentry *dentry = NULL;
 	struct camvault_rec *r;
-	__u32 kind, sb_dev;
+	struct inode *inode;
 	__u16 mode = 0;
 	long err;
+	int pre;
 
-	if (!inode)
-		return -1;
-	inode_mode_dev(inode, &mode, &sb_dev);
-	if (!cv_filter_tested() && unwatched_inode(inode, mode, sb_dev, 0))
-		return -1;
-	if ((BPF_CORE_READ(file, f_mode) & CV_FMODE_PATH) || !watched_inode(inode, mode, sb_dev, &target, &kind))
-		return -1;
-	if (open_flags == CV_FLAGS_OF_FILE)
-		open_flags = BPF_CORE_READ(file, f_flags) & ~CV_O_LARGEFILE;
-	if (cv_fill_task(CAMVAULT_REC_SESSION))
-		return -1;
-	s = scratch();
 	if (!s)
+		return -1;
+	pre = cv_typed_tier() && s->pre.file == file_addr;
+	if (pre) {
+		s->pre.file = 0;
+		inode = (struct inode *)s->pre.inode;
+		mode = s->pre.mode;
+		sb_dev = s->pre.sb_dev;
+		target.ino = s->pre.ino;
+		f_mode = s->pre.f_mode;
+		f_flags = s->pre.f_flags;
+		mnt = (struct vfsmount *)s->pre.mnt;
+		dentry = (struct dentry *)s->pre.dentry;
+	} else {
+		inode = BPF_CORE_READ(file, f_inode);
+		if (!inode)
+			return -1;
+		inode_mode_dev(inode, &mode, &sb_dev);
+		/* The LSM and fentry programs call it only for a file the watch filter let through. */
+		if (!cv_typed_tier() && unwatched_inode(inode, mode, sb_dev, 0))
+			return -1;
+		f_mode = BPF_CORE_READ(file, f_mode);
+	}
+	if ((f_mode & CV_FMODE_PATH) || !watched_inode(inode, mode, sb_dev, &target, &kind))
+		return -1;
+	if (!pre) {
+		f_flags = open_flags == CV_FLAGS_OF_FILE ? BPF_CORE_READ(file, f_flags) : 0;
+		CV_READ_PAIR(file, f_path.mnt, mnt, f_path.dentry, dentry);
+	}
+	if (open_flags == CV_FLAGS_OF_FILE)
+		open_flags = f_flags & ~CV_O_LARGEFILE;
+	if (cv_fill_task(CAMVAULT_REC_SESSION))
 		return -1;
 	r = &s->s.rec;
 	r->rflags |= rflags | kind;
@@ -772,7 +821,7 @@ __noinline int cv_new_session(__u64 file_addr, __u32 open_flags, __u32 rflags, _
 	r->ino = target.ino;
 	if (uring_tgid(r->pid))
 		r->rflags |= CAMVAULT_RF_UNOBSERVED;
-	if (file_path(file, 1))
+	if (cv_path((__u64)mnt, (__u64)dentry, 1))
 		r->rflags |= CAMVAULT_RF_PATH_TAIL;
 	s->s.inode = (__u64)inode;
 
