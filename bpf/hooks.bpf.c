@@ -449,11 +449,17 @@ static __always_inline int unwatched_open(struct file *file)
 }
 
 /* Whether file is a session in progress (the lookup only while there are any). */
-static __always_inline int in_session(struct file *file)
+/* The session of file in progress, or NULL. */
+static __always_inline struct cv_session *session_of(struct file *file)
 {
 	__u64 key = (__u64)file;
 
-	return cv_nsessions && bpf_map_lookup_elem(&sessions, &key);
+	return file ? bpf_map_lookup_elem(&sessions, &key) : NULL;
+}
+
+static __always_inline int in_session(struct file *file)
+{
+	return cv_nsessions && session_of(file);
 }
 
 /*
@@ -517,13 +523,6 @@ static __always_inline int xfer_peer(struct cv_session *vr, __u64 rd, struct fil
 		return 0;
 	io->peer_key = rd;
 	return 1;
-}
-
-static __always_inline struct cv_session *session_of(struct file *file)
-{
-	__u64 key = (__u64)file;
-
-	return file ? bpf_map_lookup_elem(&sessions, &key) : NULL;
 }
 
 /* What a transfer from rd into wr (either may be NULL) is to the sessions; 0 when it is nothing to them. */

@@ -95,16 +95,16 @@ start_agent() {
 	return 1
 }
 
-# stop_agent: stops it with SIGINT, as a user would. Sets $stats to "RECORDS LOST_RECORDS LOST_SESSIONS
+# stop_agent TIER: stops it with SIGINT, as a user would. Sets $stats to "RECORDS LOST_RECORDS LOST_SESSIONS
 # VMHWM VMRSS": what it printed, lost in the ring buffer, lost for a full session table; its peak and current
-# RSS in KiB. (Not a subshell: only this shell can wait for the agent.) hook-floor's: "-".
+# RSS in KiB. (Not a subshell: only this shell can wait for the agent.) hook-floor's (TIER floor-*): "-".
 stop_agent() {
 	local rc=0 line mem
 	mem=$(awk '$1 == "VmHWM:" { h = $2 } $1 == "VmRSS:" { r = $2 } END { print h, r }' "/proc/$agent/status")
 	kill -INT "$agent"
 	wait "$agent" || rc=$?
 	agent=
-	if [ "${tier#floor-}" != "$tier" ]; then
+	if [ "${1#floor-}" != "$1" ]; then
 		[ $rc -eq 0 ] || die "hook-floor failed (exit $rc): $(cat "$work/agent.err")"
 		stats="- - - - -"
 		return
@@ -155,12 +155,12 @@ for tier in ${BENCH_PROBE_TIERS:-${tier_list[$where]}}; do
 		got=$(sed -n 's/^trace: probes at the \([^ ]*\) tier.*/\1/p; s/^hook-floor: ready, .* at the \([^ ]*\) tier.*/floor-\1/p' \
 			"$work/agent.err")
 		both on
-		stop_agent
+		stop_agent "$tier"
 		read -r records lost_r lost_s hwm rss <<< "$stats"
 		# Another for one loop per CPU: the agent competes with them for the CPUs.
 		start_agent "$opt" || die "the agent started once but not again: $why"
 		read -r multi_sessions _ multi_on _ < <(run footage "$cpus")
-		stop_agent
+		stop_agent "$tier"
 		read -r multi_records multi_lost_r multi_lost_s hwm2 rss2 <<< "$stats"
 		if [ "$hwm" != - ]; then
 			[ "$hwm2" -le "$hwm" ] || hwm=$hwm2
