@@ -69,8 +69,13 @@ struct qstr {
 	const unsigned char *name;
 } CV_CORE;
 
+struct dentry_operations {
+	void *d_dname;			/* a function: names made up (pipes, sockets...) */
+} CV_CORE;
+
 struct dentry {
 	struct dentry *d_parent;
+	const struct dentry_operations *d_op;
 	struct inode *d_inode;		/* NULL: a negative dentry (a name not there) */
 	struct qstr d_name;
 	struct super_block *d_sb;
@@ -91,6 +96,15 @@ struct mount {
 struct path {
 	struct vfsmount *mnt;
 	struct dentry *dentry;
+} CV_CORE;
+
+/* fs/mount.h */
+struct mnt_namespace {
+	struct mount *root;
+} CV_CORE;
+
+struct nsproxy {
+	struct mnt_namespace *mnt_ns;
 } CV_CORE;
 
 struct file {
@@ -143,6 +157,7 @@ struct task_struct {
 	struct mm_struct *mm;
 	struct files_struct *files;
 	struct fs_struct *fs;
+	struct nsproxy *nsproxy;
 	struct signal_struct *signal;
 	cv_kuid_t loginuid;	/* CONFIG_AUDIT */
 	unsigned int sessionid;		/* CONFIG_AUDIT */

@@ -416,9 +416,62 @@ static __always_inline int unwatched_file(struct file *file)
 }
 
 /*
+ * Whether d_path, which stops at the task's root, gives the path cv_path's walk gives, which stops at
+ * the root of the mount namespace: when the task's root is that root, or the root of a mount on it (the
+ * root of a system booted through an initramfs, or of a container after pivot_root). Not in a chroot.
+ */
+static __always_inline int root_is_ns_root(struct task_struct *t)
+{
+	struct vfsmount *rmnt = t->fs->root.mnt;
+	struct mount *ns_root, *parent = NULL;
+	struct dentry *mountpoint = NULL;
+
+	/* A BTF without them (see mount_up): the walk, which then says what it misses. */
+	if (!bpf_core_type_exists(struct mount) || !bpf_core_type_exists(struct mnt_namespace))
+		return 0;
+	ns_root = t->nsproxy->mnt_ns->root;
+	if (!rmnt || !ns_root || t->fs->root.dentry != rmnt->mnt_root)
+		return 0;
+	if (rmnt == &ns_root->mnt)
+		return 1;
+	CV_READ_PAIR((struct mount *)((void *)rmnt - bpf_core_field_offset(struct mount, mnt)),
+		     mnt_parent, parent, mnt_mountpoint, mountpoint);
+	return parent == ns_root && mountpoint == ns_root->mnt.mnt_root;
+}
+
+/*
+ * The path of a file being opened, by bpf_d_path (the kernel's d_path, allowed at file_open: a few
+ * instructions a component, where cv_path's walk makes two helper calls for each), into s->pre.path:
+ * its length with the NUL, or 0 where cv_path must walk it: where d_path's root is not the walk's, for
+ * a name d_path makes up, for an error (a path longer than the field), and for an unlinked file
+ * (O_TMPFILE, say), which d_path marks " (deleted)" and the walk does not.
+ */
+static __always_inline __u32 open_path(struct file *file, struct cv_scratch *s)
+{
+	static const char deleted[] = " (deleted)";
+	const __u32 dl = sizeof(deleted) - 1;
+	struct dentry *d = file->f_path.dentry;
+	const struct dentry_operations *op = d->d_op;
+	long n;
+	__u32 i;
+
+	if ((op && op->d_dname) || !root_is_ns_root(bpf_get_current_task_btf()))
+		return 0;
+	n = bpf_d_path(&file->f_path, s->pre.path, sizeof(s->pre.path));
+	if (n <= 0 || n > CV_PLEN)
+		return 0;
+	if (n - 1 < dl)
+		return n;
+	for (i = 0; i < dl; i++)
+		if (s->pre.path[(n - 1 - dl + i) & (CV_PLEN - 1)] != deleted[i])
+			return n;
+	return 0;
+}
+
+/*
  * unwatched_file for an open, which then makes the file's session: what the test read, and the members
  * cv_new_session reads next, are left in the scratch's "pre" for it (plain loads here, where it would
- * call a helper for each).
+ * call a helper for each), with the file's path.
  */
 static __always_inline int unwatched_open(struct file *file)
 {
@@ -443,6 +496,7 @@ static __always_inline int unwatched_open(struct file *file)
 		s->pre.f_flags = file->f_flags;
 		s->pre.mnt = (__u64)file->f_path.mnt;
 		s->pre.dentry = (__u64)file->f_path.dentry;
+		s->pre.path_len = open_path(file, s);
 		s->pre.file = (__u64)file;
 	}
 	return 0;

@@ -116,6 +116,9 @@ struct cv_file_pre {
 	__u32 sb_dev;
 	__u16 mode;
 	__u16 pad;
+	__u32 path_len;		/* path's bytes with its NUL; 0: walk it */
+	__u32 pad2;
+	char path[CV_PLEN];	/* the file's path, from bpf_d_path */
 };
 
 struct cv_scratch {
@@ -821,8 +824,15 @@ __noinline int cv_new_session(__u64 file_addr, __u32 open_flags, __u32 rflags, _
 	r->ino = target.ino;
 	if (uring_tgid(r->pid))
 		r->rflags |= CAMVAULT_RF_UNOBSERVED;
-	if (cv_path((__u64)mnt, (__u64)dentry, 1))
+	if (pre && s->pre.path_len) {
+		__u64 n = s->pre.path_len;	/* 64 bits: the bound checked is the register passed */
+
+		barrier_var(n);
+		if (n <= CV_PLEN)
+			bpf_probe_read_kernel(r->path, n, s->pre.path);
+	} else if (cv_path((__u64)mnt, (__u64)dentry, 1)) {
 		r->rflags |= CAMVAULT_RF_PATH_TAIL;
+	}
 	s->s.inode = (__u64)inode;
 
 	err = bpf_map_update_elem(&sessions, &file_addr, &s->s, BPF_NOEXIST);

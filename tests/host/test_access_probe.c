@@ -304,6 +304,12 @@ static bool hooks_tier(const struct fixture *f)
 	return cv_probes_tier(f->p) != CAMVAULT_TIER_SYSCALL_TP;
 }
 
+/* Whether the path of an open comes from the kernel's d_path (the LSM and fentry tiers). */
+static bool d_path_tier(const struct fixture *f)
+{
+	return cv_probes_tier(f->p) == CAMVAULT_TIER_LSM || cv_probes_tier(f->p) == CAMVAULT_TIER_FENTRY;
+}
+
 /* The open flags a record gives: at the hook tiers the struct file's, which keep no O_CLOEXEC. */
 static uint32_t given(const struct fixture *f, uint32_t flags)
 {
@@ -1420,7 +1426,11 @@ static void test_open_unseen(void **state)
 	assert_int_equal(cv_probes_unwatch_file(p, file), 0);
 }
 
-/* Paths too long, or too deep, for the record: their last components, flagged PATH_TAIL. */
+/*
+ * Paths too long, or too deep, for the record: their last components, flagged PATH_TAIL. Too deep is
+ * more components than the walk takes (CV_WALK_MAX); at the LSM and fentry tiers the open's path comes
+ * from d_path, which has no such limit: the whole path, when it fits.
+ */
 static void test_long_paths(void **state)
 {
 	struct fixture *f = *state;
@@ -1453,13 +1463,68 @@ static void test_long_paths(void **state)
 		collect_n(p, getpid(), &g, 1);
 		assert_int_equal(g.n, 1);
 		assert_rec(f, &g.recs[0], CAMVAULT_REC_SESSION, getpid(), &st);
-		assert_int_equal(g.recs[0].rflags, CAMVAULT_RF_PATH_TAIL);
 		len = strlen(file);
+		if (k == 1 && d_path_tier(f)) {
+			assert_true(len < CAMVAULT_PATH_LEN);
+			assert_int_equal(g.recs[0].rflags, 0);
+			assert_string_equal(g.recs[0].path, file);
+			continue;
+		}
+		assert_int_equal(g.recs[0].rflags, CAMVAULT_RF_PATH_TAIL);
 		tail = strlen(g.recs[0].path);
 		print_message("# %zu-byte path, %d deep: \"%s\"\n", len, depth[k] + 1, g.recs[0].path);
 		assert_true(tail > 0 && tail < len && tail < CAMVAULT_PATH_LEN);
 		assert_int_equal(g.recs[0].path[0], '/');
 		assert_string_equal(g.recs[0].path, file + len - tail);
+	}
+}
+
+struct chrooted {
+	const char *root;	/* where the reader chroots */
+	const char *path;	/* the clip, as it sees it */
+	size_t size;
+};
+
+static int chrooted_reader(void *arg)
+{
+	const struct chrooted *c = arg;
+	size_t total;
+	int fd;
+
+	if (chroot(c->root) || chdir("/"))
+		return 2;
+	fd = open(c->path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || read_all(fd, &total) || total != c->size)
+		return 3;
+	return close(fd) ? 4 : 0;
+}
+
+/*
+ * A process in a chroot is seen where it is: the path of what it reads is the path from the root of
+ * the mount namespace, as every tier's walk gives it, not the one its chroot shows it (d_path's). The
+ * chroot at a directory, then at the vault's own mount.
+ */
+static void test_chroot_path(void **state)
+{
+	struct fixture *f = *state;
+	struct cv_probes *p = need_probes(f);
+	struct chrooted jobs[] = {
+		{ .root = f->dir, .path = "/vault/garden.mp4", .size = CLIP_SIZE },
+		{ .root = f->mnt, .path = "/garden.mp4", .size = CLIP_SIZE },
+	};
+	char clip[PATH_MAX];
+	struct gathered g;
+	struct stat st;
+
+	new_clip(f, "garden.mp4", clip, &st);
+	for (size_t i = 0; i < sizeof(jobs) / sizeof(jobs[0]); i++) {
+		pid_t pid = spawn("chrooted", chrooted_reader, &jobs[i]);
+
+		collect_n(p, pid, &g, 1);
+		assert_int_equal(g.n, 1);
+		print_message("# chroot %s, %s: \"%s\"\n", jobs[i].root, jobs[i].path, g.recs[0].path);
+		assert_session(f, &g.recs[0], pid, "chrooted", NULL, 0, clip, &st, O_RDONLY | O_CLOEXEC);
+		assert_int_equal(g.recs[0].bytes_read, CLIP_SIZE);
 	}
 }
 
@@ -1962,6 +2027,7 @@ int main(void)
 		cmocka_unit_test(test_other_open_syscalls),
 		cmocka_unit_test(test_open_unseen),
 		cmocka_unit_test(test_long_paths),
+		cmocka_unit_test(test_chroot_path),
 		cmocka_unit_test(test_flush),
 		cmocka_unit_test(test_consume_batches),
 		cmocka_unit_test(test_no_loss),
