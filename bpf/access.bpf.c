@@ -30,7 +30,8 @@
  *     address was such a file: it is emitted then, also with CLOSE_LATE.
  *   Limits: a session whose last reference dies unseen stays in "sessions" (cv_probes_flush reports it
  *   as still open) until one of those checks or a reuse of its address; I/O through io_uring,
- *   SQPOLL, aio, or from a 32-bit (compat) process is not seen (io_uring is flagged, below).
+ *   SQPOLL, aio, or from a 32-bit (compat) process is not seen (io_uring is flagged, below; an aio
+ *   read or write flags its session CAMVAULT_RF_UNCOUNTED at io_submit).
  *
  * PEER. Footage going to a socket: sendfile/splice from a watched file into an AF_INET/AF_INET6 socket
  * sets CAMVAULT_RF_PEER and peer_* on the file's session, from the socket's sk (skc_family, skc_daddr or
@@ -723,6 +724,56 @@ SEC("tracepoint/syscalls/sys_enter_io_uring_register")
 int cv_enter_io_uring_register(struct cv_sys_enter *ctx)
 {
 	return uring_mark();
+}
+
+/* ---- aio ---- */
+
+#define CV_IOCB_CMD_PREAD 0
+#define CV_IOCB_CMD_PWRITE 1
+#define CV_IOCB_CMD_PREADV 7
+#define CV_IOCB_CMD_PWRITEV 8
+#define CV_AIO_SCAN 64		/* iocbs looked at, of one io_submit */
+
+struct cv_aio_scan {
+	__u64 iocbpp;		/* struct iocb *[], in userspace */
+	__u64 nr;
+};
+
+/* One iocb of an io_submit: a read or write of a session's file flags the session. 1 to stop. */
+static long aio_step(__u32 i, struct cv_aio_scan *a)
+{
+	__u64 cb, w;
+	__u32 op;
+	struct cv_session *v;
+
+	if (i >= a->nr || bpf_probe_read_user(&cb, sizeof(cb), (void *)(a->iocbpp + i * 8)))
+		return 1;
+	/* struct iocb: aio_lio_opcode (__u16), aio_reqprio, then aio_fildes (__u32), from byte 16 on. */
+	if (!cb || bpf_probe_read_user(&w, sizeof(w), (void *)(cb + 16)))
+		return 1;
+	op = w & 0xffff;
+	if (op != CV_IOCB_CMD_PREAD && op != CV_IOCB_CMD_PWRITE && op != CV_IOCB_CMD_PREADV &&
+	    op != CV_IOCB_CMD_PWRITEV)
+		return 0;
+	v = file_session(fd_file((int)(w >> 32)));
+	if (v)
+		v->rec.rflags |= CAMVAULT_RF_UNCOUNTED;
+	return 0;
+}
+
+/*
+ * io_submit(ctx, nr, iocbpp): aio reads and writes, whose bytes no syscall returns. A session they touch
+ * says so (CAMVAULT_RF_UNCOUNTED), as at the hook tiers, which see them at rw_verify_area.
+ */
+SEC("tracepoint/syscalls/sys_enter_io_submit")
+int cv_enter_io_submit(struct cv_sys_enter *ctx)
+{
+	struct cv_aio_scan a = { .iocbpp = ctx->args[2], .nr = (long)ctx->args[1] };
+
+	if ((long)ctx->args[1] <= 0)
+		return 0;
+	bpf_loop(CV_AIO_SCAN, aio_step, &a, 0);
+	return 0;
 }
 
 /* ---- unlink, rename, truncate ---- */

@@ -22,9 +22,11 @@
  *     the byte count): every read and write, io_uring and aio included. One of a session's that no
  *     counter turns out to cover (aio, readv/writev from 6.9, copy_file_range on 6.12; io_uring where
  *     its completions cannot be hooked) sets CAMVAULT_RF_UNCOUNTED: its bytes are a lower bound. Not
- *     every check sits inside its counter (sendfile checks, then splices), so an uncovered one waits
- *     per thread in "unmarked" until the thread's next counter returns, its close of that file, or
- *     its exit. It also makes the session of a file opened before the probes ran;
+ *     every check sits inside its counter (sendfile checks, then splices; at the LSM and fentry tiers
+ *     the counters are exits alone), so a check waits for its counter: in its session (check_rd,
+ *     check_wr) at those tiers, unless another thread's waits there already; else per thread in
+ *     "unmarked", until the thread's next counter returns, its close of that file, or its exit. It
+ *     also makes the session of a file opened before the probes ran;
  *   - mmap_file, file_ioctl: mmaps and ioctls, counted when asked; a camera's VIDIOC_STREAMON and
  *     VIDIOC_DQBUF when they succeed, at the return of ioctl(2) (__x64_sys_ioctl, __arm64_sys_ioctl);
  *   - path_unlink, path_rename, path_truncate, file_truncate (6.2 on): records with the exact inode
@@ -91,7 +93,8 @@ struct {
 } denied SEC(".maps");
 
 /*
- * The last read and the last write of a session that no byte counter surrounded (yet), by thread: their
+ * The last read and the last write of a session that no byte counter surrounded (yet), by thread, where
+ * the session cannot hold it (the kprobe tier, or another thread's check waits there): their
  * files. Settled when the thread's next counter returns (they were that counter's: sendfile and
  * copy_file_range check both files before they splice; at the LSM and fentry tiers, where counters are
  * exits alone, every read and write), or flagged CAMVAULT_RF_UNCOUNTED when they prove to be no
@@ -221,9 +224,11 @@ static __always_inline int on_verify_area(int write, struct file *file, __u64 co
 	__u64 key = (__u64)file;
 	__u32 tid = cur_tid();
 	struct cv_unmarked *u, nu = {};
+	struct cv_session *v;
 	struct cv_io *io;
-	__u64 *slot;
+	__u64 was;
 	__u32 flags;
+	__u64 *slot;
 
 	/* copy_file_range checks its files even when there is nothing to copy, and then does not. */
 	if (!count)
@@ -232,8 +237,8 @@ static __always_inline int on_verify_area(int write, struct file *file, __u64 co
 	 * Opened before the probes ran (or before its watch was added): a session from here on. One
 	 * lookup for a file that is no session; the watch check after it is mostly the watch filter's.
 	 */
-	if ((!cv_nsessions || !bpf_map_lookup_elem(&sessions, &key)) &&
-	    cv_new_session(key, CV_FLAGS_OF_FILE, CAMVAULT_RF_OPEN_UNSEEN, 0) != 0)
+	v = file_session(file);
+	if (!v)
 		return 0;
 	io = typed ? NULL : bpf_map_lookup_elem(&inflight, &tid);
 	if (io && io->kind && (io->rd == key || io->wr == key))
@@ -244,6 +249,16 @@ static __always_inline int on_verify_area(int write, struct file *file, __u64 co
 		if (!cv_uring_counted)
 			flag_uncounted(key);
 		return 0;
+	}
+	/*
+	 * Every read and write waits for its counter's exit at these tiers: in the session it has at
+	 * hand, where the exit finds it at no cost, unless another thread's check waits there (this
+	 * thread's own may: sendfile checks its output twice).
+	 */
+	if (typed) {
+		was = __sync_val_compare_and_swap(write ? &v->check_wr : &v->check_rd, 0, tid);
+		if (!was || was == tid)
+			return 0;
 	}
 	u = bpf_map_lookup_elem(&unmarked, &tid);
 	if (u) {
@@ -598,12 +613,16 @@ static __always_inline int io_describe(struct file *rd, struct file *wr, struct 
  */
 static __always_inline int io_done(struct file *rd, struct file *wr, long ret)
 {
-	struct cv_session *vr, *vw, *vp;
+	struct cv_session *vr = session_of(rd), *vw = session_of(wr), *vp;
 	struct cv_io io = {};
+	__u32 tid = cur_tid();
 
+	/* This thread's checks waiting in the sessions were this counter's (on_verify_area). */
+	if (vr && vr->check_rd == tid)
+		vr->check_rd = 0;
+	if (vw && vw->check_wr == tid)
+		vw->check_wr = 0;
 	if (ret > 0) {
-		vr = session_of(rd);
-		vw = session_of(wr);
 		xfer_account(vr, (__u64)rd, vw, ret);
 		if (xfer_peer(vr, (__u64)rd, wr, vw, &io)) {
 			vp = vr ? vr : bpf_map_lookup_elem(&sessions, &io.peer_key);

@@ -73,6 +73,13 @@ _Static_assert(CV_PLEN == 256, "the masks below assume 256-byte paths");
 struct cv_session {
 	struct camvault_rec rec;
 	__u64 inode;
+	/*
+	 * At the LSM and fentry tiers, the thread whose check of a read (a write) of this file waits for
+	 * its byte counter to return (hooks.bpf.c's on_verify_area), 0 for none. Still there at the
+	 * close: no counter covered that read (write).
+	 */
+	__u64 check_rd;
+	__u64 check_wr;
 };
 
 struct cv_peer {
@@ -745,6 +752,8 @@ __noinline int cv_emit(__u64 key, __u32 rflags, __u32 in_task)
 		return 0;
 	v->rec.close_ns = bpf_ktime_get_boot_ns();
 	v->rec.rflags |= rflags;
+	if (v->check_rd || v->check_wr)
+		v->rec.rflags |= CAMVAULT_RF_UNCOUNTED;
 	if (uring_tgid(v->rec.pid) || (in_task && uring_tgid(tgid)))
 		v->rec.rflags |= CAMVAULT_RF_UNOBSERVED;
 	/*

@@ -134,8 +134,8 @@ enum camvault_tier {
  * CLOSE_LATE   the last reference went where the probes cannot see (a mapping outliving its fd, a
  *              passed fd, exec): close_ns is when they noticed, at the munmap, exec or exit that
  *              dropped it, or later.
- * UNCOUNTED    (LSM, fentry, kprobe tiers) reads or writes were seen that the probes could not
- *              count (aio, readv on 6.9+): bytes_read and bytes_written are lower bounds.
+ * UNCOUNTED    reads or writes were seen that the probes could not count (aio; at the hook tiers
+ *              readv on 6.9+): bytes_read and bytes_written are lower bounds.
  */
 #define CAMVAULT_RF_OPEN_UNSEEN	0x01
 #define CAMVAULT_RF_STILL_OPEN	0x02

@@ -26,7 +26,9 @@
 #include <arpa/inet.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <linux/aio_abi.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
@@ -1479,6 +1481,126 @@ static void test_long_paths(void **state)
 	}
 }
 
+/* Threads reading one fd at once: each of them the whole clip, READS_EACH times, 4 KiB at a time. */
+#define READERS 4
+#define READS_EACH 8
+
+struct shared_fd {
+	int fd;
+	pthread_barrier_t start;
+	int failed;
+};
+
+static void *fd_sharer(void *arg)
+{
+	struct shared_fd *sf = arg;
+	char buf[4096];
+
+	pthread_barrier_wait(&sf->start);
+	for (int r = 0; r < READS_EACH; r++) {
+		for (off_t off = 0; off < CLIP_SIZE;) {
+			ssize_t n = pread(sf->fd, buf, sizeof(buf), off);
+
+			if (n <= 0) {
+				__atomic_store_n(&sf->failed, 1, __ATOMIC_RELAXED);
+				return NULL;
+			}
+			off += n;
+		}
+	}
+	return NULL;
+}
+
+static int threads_reader(void *arg)
+{
+	const struct job *j = arg;
+	struct shared_fd sf = { .fd = open(j->path, O_RDONLY | O_CLOEXEC) };
+	pthread_t t[READERS];
+
+	if (sf.fd < 0 || pthread_barrier_init(&sf.start, NULL, READERS))
+		return 2;
+	for (int i = 0; i < READERS; i++)
+		if (pthread_create(&t[i], NULL, fd_sharer, &sf))
+			return 3;
+	for (int i = 0; i < READERS; i++)
+		pthread_join(t[i], NULL);
+	return sf.failed || close(sf.fd) ? 4 : 0;
+}
+
+/*
+ * Threads reading one file at once: every byte counted, none said uncounted. (At the LSM and fentry
+ * tiers a read's check waits for its counter in the session, or in "unmarked" when another thread's
+ * waits there: both paths, in a race.)
+ */
+static void test_threads_share_file(void **state)
+{
+	struct fixture *f = *state;
+	struct cv_probes *p = need_probes(f);
+	char clip[PATH_MAX];
+	struct gathered g;
+	struct stat st;
+
+	new_clip(f, "drive.mp4", clip, &st);
+	for (int round = 0; round < 3; round++) {
+		struct job j = { .path = clip, .size = CLIP_SIZE };
+		pid_t pid = spawn("fd-sharers", threads_reader, &j);
+
+		collect_n(p, pid, &g, 1);
+		assert_int_equal(g.n, 1);
+		assert_rec(f, &g.recs[0], CAMVAULT_REC_SESSION, pid, &st);
+		assert_int_equal(g.recs[0].bytes_read, (uint64_t)READERS * READS_EACH * CLIP_SIZE);
+		assert_int_equal(g.recs[0].rflags, 0);
+	}
+}
+
+/* An aio read (io_submit): one 4 KiB read the probes see but cannot count. */
+static int aio_reader(void *arg)
+{
+	const struct job *j = arg;
+	static char buf[4096];
+	struct iocb cb = { .aio_lio_opcode = IOCB_CMD_PREAD, .aio_buf = (uintptr_t)buf, .aio_nbytes = sizeof(buf) };
+	struct iocb *cbs[1] = { &cb };
+	aio_context_t ctx = 0;
+	struct io_event ev;
+	int fd = open(j->path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0 || syscall(SYS_io_setup, 1, &ctx))
+		return 2;
+	cb.aio_fildes = fd;
+	if (syscall(SYS_io_submit, ctx, 1, cbs) != 1 || syscall(SYS_io_getevents, ctx, 1, 1, &ev, NULL) != 1 ||
+	    ev.res != sizeof(buf))
+		return 3;
+	syscall(SYS_io_destroy, ctx);
+	return close(fd) ? 4 : 0;
+}
+
+/* aio reads footage where no counter does: the record says its bytes went uncounted, at every tier. */
+static void test_aio_uncounted(void **state)
+{
+	struct fixture *f = *state;
+	struct cv_probes *p = need_probes(f);
+	struct job j = { .size = CLIP_SIZE };
+	aio_context_t ctx = 0;
+	char clip[PATH_MAX];
+	struct gathered g;
+	struct stat st;
+	pid_t pid;
+
+	if (syscall(SYS_io_setup, 1, &ctx)) {
+		print_message("# SKIP: no aio in this kernel (%s)\n", strerror(errno));
+		skip();
+	}
+	syscall(SYS_io_destroy, ctx);
+	new_clip(f, "alley.mp4", clip, &st);
+	j.path = clip;
+	pid = spawn("aio-reader", aio_reader, &j);
+	collect_n(p, pid, &g, 1);
+	assert_int_equal(g.n, 1);
+	assert_rec(f, &g.recs[0], CAMVAULT_REC_SESSION, pid, &st);
+	assert_int_equal(g.recs[0].rflags, CAMVAULT_RF_UNCOUNTED);
+	assert_int_equal(g.recs[0].bytes_read, 0);
+}
+
 struct chrooted {
 	const char *root;	/* where the reader chroots */
 	const char *path;	/* the clip, as it sees it */
@@ -2028,6 +2150,8 @@ int main(void)
 		cmocka_unit_test(test_open_unseen),
 		cmocka_unit_test(test_long_paths),
 		cmocka_unit_test(test_chroot_path),
+		cmocka_unit_test(test_threads_share_file),
+		cmocka_unit_test(test_aio_uncounted),
 		cmocka_unit_test(test_flush),
 		cmocka_unit_test(test_consume_batches),
 		cmocka_unit_test(test_no_loss),
