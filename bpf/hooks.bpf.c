@@ -189,15 +189,11 @@ static __always_inline int on_open(struct file *file)
 }
 
 /*
- * The last reference is gone: the session ends here (or is dropped if the open never finished). typed
- * (CV_TYPED): the caller's quick test found file's session already.
+ * The last reference to key is gone: its session v ends here (or is dropped if the open never finished:
+ * f_mode, the file's, without FMODE_OPENED).
  */
-static __always_inline int on_free(struct file *file, int typed)
+static __always_inline int session_end(__u64 key, struct cv_session *v, __u32 f_mode)
 {
-	__u64 key = (__u64)file;
-
-	if (!typed && (!cv_nsessions || !bpf_map_lookup_elem(&sessions, &key)))
-		return 0;
 	if (cv_nunmarked) {
 		__u32 tid = cur_tid();
 		struct cv_unmarked *u = bpf_map_lookup_elem(&unmarked, &tid);
@@ -205,11 +201,11 @@ static __always_inline int on_free(struct file *file, int typed)
 		if (u && (u->rd == key || u->wr == key))
 			unmarked_settle(0, 0);
 	}
-	if (!(BPF_CORE_READ(file, f_mode) & CV_FMODE_OPENED)) {
+	if (!(f_mode & CV_FMODE_OPENED)) {
 		session_drop(key);
 		return 0;
 	}
-	cv_emit(key, 0, 1);
+	emit_session(v, key, 0, 1);
 	return 0;
 }
 
@@ -559,12 +555,11 @@ int kprobe_##hook(struct pt_regs *ctx)						\
 }
 
 /*
- * Skipped: the open of a file not watched (a new file has no session yet); the release of one with no
- * session; mmaps and ioctls of files neither (a NULL file: anonymous memory).
+ * Skipped: the open of a file not watched (a new file has no session yet); mmaps and ioctls of files
+ * neither watched nor a session (a NULL file: anonymous memory).
  */
 #define CV_NOTHING_TO_DO(file) (unwatched_file(file) && !in_session(file))
 CV_HOOK(file_open, security_file_open, unwatched_open(T(0)), on_open((struct file *)A(0)))
-CV_HOOK(file_free_security, security_file_free, !in_session(T(0)), on_free((struct file *)A(0), CV_TYPED))
 CV_HOOK(mmap_file, security_mmap_file, CV_NOTHING_TO_DO(T(0)), on_mmap((struct file *)A(0)))
 CV_HOOK(file_ioctl, security_file_ioctl, CV_NOTHING_TO_DO(T(0)), on_ioctl((struct file *)A(0), (unsigned int)A(1)))
 CV_HOOK(socket_sendmsg, security_socket_sendmsg, 0, on_sendmsg((struct socket *)A(0), (struct msghdr *)A(1)))
@@ -574,6 +569,42 @@ CV_HOOK(path_rename, security_path_rename, 0, on_rename((const struct path *)A(0
 CV_HOOK(path_truncate, security_path_truncate, 0, on_truncate_path((const struct path *)A(0)))
 /* 6.2 on: ftruncate and O_TRUNC (path_truncate sees only truncate(2) there). The agent skips it before. */
 CV_HOOK(file_truncate, security_file_truncate, 0, on_truncate_file((struct file *)A(0)))
+
+/*
+ * The last close (security_file_free, from __fput). The LSM and fentry programs have the file typed:
+ * the session they look up is the one they end, and its f_mode is one load.
+ */
+static __always_inline int free_typed(struct file *file)
+{
+	struct cv_session *v = cv_nsessions ? session_of(file) : NULL;
+
+	return v ? session_end((__u64)file, v, file->f_mode) : 0;
+}
+
+SEC("lsm/file_free_security")
+int lsm_file_free_security(unsigned long long *ctx)
+{
+	return free_typed(T(0));
+}
+
+SEC("fentry/security_file_free")
+int fentry_file_free_security(unsigned long long *ctx)
+{
+	free_typed(T(0));
+	return 0;
+}
+
+SEC("kprobe/security_file_free")
+int kprobe_file_free_security(struct pt_regs *ctx)
+{
+	struct file *file = (struct file *)A(0);
+	__u64 key = (__u64)file;
+	struct cv_session *v = cv_nsessions ? bpf_map_lookup_elem(&sessions, &key) : NULL;
+
+	if (v)
+		session_end(key, v, BPF_CORE_READ(file, f_mode));
+	return 0;
+}
 
 /* ---- byte counters ---- */
 

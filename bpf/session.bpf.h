@@ -739,22 +739,17 @@ static __always_inline void pending_add(__u64 key)
 }
 
 /*
- * Write the session of struct file key as closed now, and forget it. Whoever deletes it writes it, so a
+ * Write session v (of struct file key) as closed now, and forget it. Whoever deletes it writes it, so a
  * session is written once. in_task: the caller runs in the task that closed it (not in the softirq of
  * sched_process_free), whose io_uring counts too.
  */
-__noinline int cv_emit(__u64 key, __u32 rflags, __u32 in_task)
+static __always_inline int emit_session(struct cv_session *v, __u64 key, __u32 rflags, __u32 in_task)
 {
-	struct cv_session *v = bpf_map_lookup_elem(&sessions, &key);
-	__u32 tgid = cur_tgid();
-
-	if (!v)
-		return 0;
 	v->rec.close_ns = bpf_ktime_get_boot_ns();
 	v->rec.rflags |= rflags;
 	if (v->check_rd || v->check_wr)
 		v->rec.rflags |= CAMVAULT_RF_UNCOUNTED;
-	if (uring_tgid(v->rec.pid) || (in_task && uring_tgid(tgid)))
+	if (uring_tgid(v->rec.pid) || (in_task && uring_tgid(cur_tgid())))
 		v->rec.rflags |= CAMVAULT_RF_UNOBSERVED;
 	/*
 	 * The element stays readable after its delete until this program ends (RCU, and nothing here
@@ -767,6 +762,14 @@ __noinline int cv_emit(__u64 key, __u32 rflags, __u32 in_task)
 		__sync_fetch_and_add(&cv_npending, -1);
 	cv_output(&v->rec, sizeof(v->rec));
 	return 1;
+}
+
+/* emit_session for the session of key, if there is one: its callers are many, verified once. */
+__noinline int cv_emit(__u64 key, __u32 rflags, __u32 in_task)
+{
+	struct cv_session *v = bpf_map_lookup_elem(&sessions, &key);
+
+	return v ? emit_session(v, key, rflags, in_task) : 0;
 }
 
 /* cv_new_session's open_flags: the file's f_flags (without the O_LARGEFILE the kernel adds). */
