@@ -23,18 +23,20 @@
 #include <linux/mm_types.h>
 #include <linux/mount.h>
 #include <linux/net.h>
+#include <linux/ns_common.h>
+#include <linux/nsproxy.h>
 #include <linux/path.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <net/sock.h>
 
 /*
- * struct mount is private to fs/ (fs/mount.h), which kernel header packages do not ship. The
- * probes read only its first members, the same in 6.1, 6.12 and 6.18: a copy of that prefix gives
- * their offsets, computed from this kernel's own hlist_node and vfsmount (tests/kbuild.sh checks
- * it against 6.12's fs/mount.h and 6.1's BTF). Under randstruct the real layout is shuffled and
- * no copy can match it: leave the type out, so that libbpf refuses the relocation rather than a
- * probe reading the wrong field.
+ * struct mount and struct mnt_namespace are private to fs/ (fs/mount.h), which kernel header
+ * packages do not ship. The probes read only their first members, the same in 6.1, 6.12 and 6.18:
+ * a copy of that prefix gives their offsets, computed from this kernel's own hlist_node, vfsmount
+ * and ns_common (tests/kbuild.sh checks them against 6.12's fs/mount.h and 6.1's BTF). Under
+ * randstruct the real layout is shuffled and no copy can match it: leave the types out, so that
+ * libbpf refuses the relocation rather than a probe reading the wrong field.
  */
 #if !defined(CONFIG_RANDSTRUCT) && !defined(CONFIG_GCC_PLUGIN_RANDSTRUCT)
 struct mount {
@@ -44,7 +46,13 @@ struct mount {
 	struct vfsmount mnt;
 };
 
+struct mnt_namespace {
+	struct ns_common ns;
+	struct mount *root;
+};
+
 static struct mount cv_btf_mount __used;
+static struct mnt_namespace cv_btf_mnt_namespace __used;
 #endif
 
 static struct task_struct cv_btf_task_struct __used;
@@ -54,9 +62,11 @@ static struct cred cv_btf_cred __used;
 static struct files_struct cv_btf_files_struct __used;
 static struct fdtable cv_btf_fdtable __used;
 static struct fs_struct cv_btf_fs_struct __used;
+static struct nsproxy cv_btf_nsproxy __used;
 static struct file cv_btf_file __used;
 static struct path cv_btf_path __used;
 static struct dentry cv_btf_dentry __used;
+static const struct dentry_operations cv_btf_dentry_operations __used;
 static struct qstr cv_btf_qstr __used;
 static struct vfsmount cv_btf_vfsmount __used;
 static struct inode cv_btf_inode __used;

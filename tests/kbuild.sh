@@ -49,15 +49,18 @@ btf_matches_kernel() {
 }
 check "camvault.btf for $D61_KVER matches the kernel's own BTF" btf_matches_kernel
 
-# kmod/btf_types.c copies the start of struct mount (private to fs/): it must be the kernel's.
-mount_prefix() {
-	awk '/^struct mount \{/ { f = 1; next } f && /;/ { gsub(/[ \t]+/, " "); sub(/^ /, ""); print; if (++n == 4) exit }' "$1"
+# kmod/btf_types.c copies the start of struct mount and struct mnt_namespace (private to fs/): it
+# must be the kernel's. NAME's first N members in FILE, one a line.
+struct_prefix() {
+	awk -v name="$1" -v n="$2" '$0 ~ "^struct " name " \\{" { f = 1; next }
+		f && /;/ { gsub(/[ \t]+/, " "); gsub(/\* /, "*"); sub(/^ /, ""); print; if (++k == n) exit }' "$3"
 }
-mount_copy() {
-	diff <(mount_prefix "$P612_KSRC/fs/mount.h") <(mount_prefix kmod/btf_types.c) &&
-	[ "$(mount_prefix kmod/btf_types.c | wc -l)" -eq 4 ]
+prefix_copy() {
+	diff <(struct_prefix "$1" "$2" "$P612_KSRC/fs/mount.h") <(struct_prefix "$1" "$2" kmod/btf_types.c) &&
+	[ "$(struct_prefix "$1" "$2" kmod/btf_types.c | wc -l)" -eq "$2" ]
 }
-check "btf_types.c's struct mount starts as $P612_KVER's" mount_copy
+check "btf_types.c's struct mount starts as $P612_KVER's" prefix_copy mount 4
+check "btf_types.c's struct mnt_namespace starts as $P612_KVER's" prefix_copy mnt_namespace 2
 
 checkpatch_clean() {
 	local files

@@ -306,8 +306,11 @@ static bool hooks_tier(const struct fixture *f)
 	return cv_probes_tier(f->p) != CAMVAULT_TIER_SYSCALL_TP;
 }
 
-/* Whether the path of an open comes from the kernel's d_path (the LSM and fentry tiers). */
-static bool d_path_tier(const struct fixture *f)
+/*
+ * The LSM and fentry tiers: typed programs, an open's path from the kernel's d_path, bytes counted at
+ * the counters' exits.
+ */
+static bool typed_tier(const struct fixture *f)
 {
 	return cv_probes_tier(f->p) == CAMVAULT_TIER_LSM || cv_probes_tier(f->p) == CAMVAULT_TIER_FENTRY;
 }
@@ -1466,7 +1469,7 @@ static void test_long_paths(void **state)
 		assert_int_equal(g.n, 1);
 		assert_rec(f, &g.recs[0], CAMVAULT_REC_SESSION, getpid(), &st);
 		len = strlen(file);
-		if (k == 1 && d_path_tier(f)) {
+		if (k == 1 && typed_tier(f)) {
 			assert_true(len < CAMVAULT_PATH_LEN);
 			assert_int_equal(g.recs[0].rflags, 0);
 			assert_string_equal(g.recs[0].path, file);
@@ -1551,6 +1554,87 @@ static void test_threads_share_file(void **state)
 		assert_int_equal(g.recs[0].bytes_read, (uint64_t)READERS * READS_EACH * CLIP_SIZE);
 		assert_int_equal(g.recs[0].rflags, 0);
 	}
+}
+
+/* More threads than "inflight" holds (8192), alive at once, each of which has read footage once. */
+#define MANY_THREADS (8192 + 64)
+
+struct many_readers {
+	int fd;
+	pthread_barrier_t all_read;
+	int failed;
+};
+
+static void *read_then_wait(void *arg)
+{
+	struct many_readers *m = arg;
+	char buf[4096];
+
+	if (pread(m->fd, buf, sizeof(buf), 0) != (ssize_t)sizeof(buf))
+		__atomic_store_n(&m->failed, 1, __ATOMIC_RELAXED);
+	pthread_barrier_wait(&m->all_read);
+	return NULL;
+}
+
+/* Exit status 77: the threads could not all be made (a limit on tasks). */
+static int many_threads_reader(void *arg)
+{
+	const struct job *j = arg;
+	struct many_readers m = { .fd = open(j->path, O_RDONLY | O_CLOEXEC) };
+	pthread_t *t = calloc(MANY_THREADS, sizeof(*t));
+	pthread_attr_t attr;
+
+	if (m.fd < 0 || !t || pthread_attr_init(&attr) || pthread_attr_setstacksize(&attr, 64 << 10) ||
+	    pthread_barrier_init(&m.all_read, NULL, MANY_THREADS))
+		return 2;
+	for (int i = 0; i < MANY_THREADS; i++)
+		if (pthread_create(&t[i], &attr, read_then_wait, &m))
+			_exit(77);	/* the threads made wait at the barrier: leave them */
+	for (int i = 0; i < MANY_THREADS; i++)
+		pthread_join(t[i], NULL);
+	return m.failed || close(m.fd) ? 4 : 0;
+}
+
+/*
+ * Never silent when the per-thread table is full: at the kprobe and tracepoint tiers a read's thread
+ * holds an element of "inflight" from the read until it exits, and a read with no room left is not
+ * counted, but its session says so (UNCOUNTED), and what it does count is exact. The LSM and fentry
+ * tiers count at the read's exit, with nothing per thread held: every byte.
+ */
+static void test_full_inflight_counted(void **state)
+{
+	struct fixture *f = *state;
+	struct cv_probes *p = need_probes(f);
+	const uint64_t all = (uint64_t)MANY_THREADS * 4096;
+	struct job j = { .size = CLIP_SIZE };
+	char clip[PATH_MAX];
+	struct gathered g;
+	struct stat st;
+	int status;
+	pid_t pid;
+
+	new_clip(f, "crowd.mp4", clip, &st);
+	j.path = clip;
+	pid = spawn_nowait("many-readers", many_threads_reader, &j);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 77) {
+		print_message("# SKIP: could not run %d threads at once here\n", MANY_THREADS);
+		skip();
+	}
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	collect_n(p, pid, &g, 1);
+	assert_int_equal(g.n, 1);
+	assert_rec(f, &g.recs[0], CAMVAULT_REC_SESSION, pid, &st);
+	print_message("# %d threads: %llu of %llu bytes counted, rflags %#x\n", MANY_THREADS,
+		      (unsigned long long)g.recs[0].bytes_read, (unsigned long long)all, g.recs[0].rflags);
+	assert_int_equal(g.recs[0].bytes_read % 4096, 0);
+	if (typed_tier(f)) {
+		assert_int_equal(g.recs[0].bytes_read, all);
+		return;
+	}
+	assert_int_equal(g.recs[0].rflags, CAMVAULT_RF_UNCOUNTED);
+	assert_true(g.recs[0].bytes_read <= (uint64_t)8192 * 4096);
+	assert_true(g.recs[0].bytes_read >= (uint64_t)(8192 - 64) * 4096);
 }
 
 /* An aio read (io_submit): one 4 KiB read the probes see but cannot count. */
@@ -2151,6 +2235,7 @@ int main(void)
 		cmocka_unit_test(test_long_paths),
 		cmocka_unit_test(test_chroot_path),
 		cmocka_unit_test(test_threads_share_file),
+		cmocka_unit_test(test_full_inflight_counted),
 		cmocka_unit_test(test_aio_uncounted),
 		cmocka_unit_test(test_flush),
 		cmocka_unit_test(test_consume_batches),

@@ -9,8 +9,8 @@ usage: check-btf.py BTF CORE_TYPES_H [--config KCONFIG] [--reference VMLINUX_BTF
    option is off.
 2. With --reference (a kernel's own BTF, raw: objcopy --dump-section .BTF=FILE vmlinux): every struct in BTF
    that the reference defines once has the same members at the same offsets and of the same types there,
-   which is what "compiled with the kernel's flags" has to guarantee. struct mount, a copy of a prefix of a
-   private kernel type (see kmod/btf_types.c), has to match that prefix.
+   which is what "compiled with the kernel's flags" has to guarantee. struct mount and struct mnt_namespace,
+   copies of a prefix of private kernel types (see kmod/btf_types.c), have to match that prefix.
 
 Prints one line per problem; exits 1 on any.
 """
@@ -28,7 +28,7 @@ OPTIONAL = {
     ("sock_common", "skc_v6_rcv_saddr"): "CONFIG_IPV6",
 }
 # Ours declares only the start of these (kmod/btf_types.c says why).
-PREFIX_COPIES = {"mount"}
+PREFIX_COPIES = {"mount", "mnt_namespace"}
 
 
 class Btf:
