@@ -259,11 +259,13 @@ static bool prog_in_tier(const char *name, int tier)
 
 /*
  * Hooks a kernel may lack: file_truncate came in 6.2 (before, path_truncate sees every truncate);
- * do_iter_read/do_iter_write, static, went in 6.9 (readv is then flagged uncounted).
+ * do_iter_read/do_iter_write, static, went in 6.9 (readv is then flagged uncounted); io_uring and aio
+ * are options of the kernel (without io_submit's hook, aio's reads are flagged at the close).
  */
 static bool prog_optional(const char *name)
 {
-	return strstr(name, "file_truncate") || strstr(name, "do_iter_") || strstr(name, "uring");
+	return strstr(name, "file_truncate") || strstr(name, "do_iter_") || strstr(name, "uring") ||
+	       strstr(name, "io_submit");
 }
 
 /*

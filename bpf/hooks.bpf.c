@@ -34,7 +34,8 @@
  *   - socket_sendmsg: footage read and then sent (the PEER heuristic of session.bpf.h);
  *   - io_uring: the tracepoint io_uring_complete counts its reads and writes by their result (the agent
  *     sets cv_uring_counted when it attaches it); a read or write checked by an io_uring worker or by a
- *     thread inside io_uring_enter(2) is left to it.
+ *     thread inside io_uring_enter(2) is left to it;
+ *   - aio: a read or write checked inside io_submit(2) sets CAMVAULT_RF_UNCOUNTED there and then.
  *
  * RECORD-OR-DENY (LSM tier, cv_record_or_deny set by the agent): the ring buffer must keep room for
  * the record of every session in progress. A read-open of a watched file that would leave less, or
@@ -66,15 +67,23 @@ const volatile __u32 cv_record_or_deny = 0;
 /* Set by the agent when it attaches cv_uring_complete: io_uring's reads and writes are counted. */
 const volatile __u32 cv_uring_counted = 0;
 
-/* Threads inside io_uring_enter(2), submitting: what they read or write there is io_uring's. */
+/*
+ * Threads inside io_uring_enter(2) or io_submit(2), submitting: what they read or write there is
+ * io_uring's (counted at its completion, if that is hooked), or aio's (never counted).
+ */
+enum cv_submitter {
+	CV_SUBMIT_URING = 1,
+	CV_SUBMIT_AIO,
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 4096);
 	__type(key, __u32);
-	__type(value, __u8);
-} uring_submitting SEC(".maps");
+	__type(value, __u8);	/* enum cv_submitter */
+} submitting SEC(".maps");
 
-/* How many threads "uring_submitting" holds: a footage read asks it only when there are any. */
+/* How many threads "submitting" holds: a footage read asks it only when there are any. */
 __u64 cv_nsubmitting = 0;
 
 /* Executables whose opens are never refused, by their {dev, ino} (the NVR, the recorder). */
@@ -222,6 +231,7 @@ static __always_inline int on_verify_area(int write, struct file *file, __u64 co
 	struct cv_unmarked *u, nu = {};
 	struct cv_session *v;
 	struct cv_io *io;
+	__u8 *sub = NULL;
 	__u64 was;
 	__u32 flags;
 	__u64 *slot;
@@ -239,10 +249,13 @@ static __always_inline int on_verify_area(int write, struct file *file, __u64 co
 	io = typed ? NULL : bpf_map_lookup_elem(&inflight, &tid);
 	if (io && io->kind && (io->rd == key || io->wr == key))
 		return 0;
-	/* io_uring's (its workers', or a submitting thread's): counted at completion, if that is hooked. */
+	/*
+	 * io_uring's (its workers', or a submitting thread's): counted at completion, if that is hooked.
+	 * aio's: never, and said at once, so that no later read of the thread's can pass for this one.
+	 */
 	flags = typed ? bpf_get_current_task_btf()->flags : BPF_CORE_READ(cur_task(), flags);
-	if ((flags & CV_PF_IO_WORKER) || (cv_nsubmitting && bpf_map_lookup_elem(&uring_submitting, &tid))) {
-		if (!cv_uring_counted)
+	if ((flags & CV_PF_IO_WORKER) || (cv_nsubmitting && (sub = bpf_map_lookup_elem(&submitting, &tid)))) {
+		if (!cv_uring_counted || (sub && *sub == CV_SUBMIT_AIO))
 			flag_uncounted(key);
 		return 0;
 	}
@@ -513,7 +526,6 @@ static __always_inline int unwatched_open(struct file *file)
 	return 0;
 }
 
-/* Whether file is a session in progress (the lookup only while there are any). */
 /* The session of file in progress, or NULL. */
 static __always_inline struct cv_session *session_of(struct file *file)
 {
@@ -522,6 +534,7 @@ static __always_inline struct cv_session *session_of(struct file *file)
 	return file ? bpf_map_lookup_elem(&sessions, &key) : NULL;
 }
 
+/* Whether file is a session in progress (the lookup only while there are any). */
 static __always_inline int in_session(struct file *file)
 {
 	return cv_nsessions && session_of(file);
@@ -598,11 +611,10 @@ SEC("kprobe/security_file_free")
 int kprobe_file_free_security(struct pt_regs *ctx)
 {
 	struct file *file = (struct file *)A(0);
-	__u64 key = (__u64)file;
-	struct cv_session *v = cv_nsessions ? bpf_map_lookup_elem(&sessions, &key) : NULL;
+	struct cv_session *v = cv_nsessions ? session_of(file) : NULL;
 
 	if (v)
-		session_end(key, v, BPF_CORE_READ(file, f_mode));
+		session_end((__u64)file, v, BPF_CORE_READ(file, f_mode));
 	return 0;
 }
 
@@ -809,50 +821,55 @@ int cv_uring_complete(struct bpf_raw_tracepoint_args *ctx)
 	return 0;
 }
 
-/* io_uring_enter(2): its thread submits, and may read or write inline (x86-64 and arm64 names). */
+/*
+ * io_uring_enter(2) and io_submit(2): their thread submits, and may read or write inline (x86-64 and
+ * arm64 names). kind: enum cv_submitter, 0 at the return.
+ */
 #ifdef __TARGET_ARCH_arm64
 #define CV_SYS_URING_ENTER "__arm64_sys_io_uring_enter"
+#define CV_SYS_IO_SUBMIT "__arm64_sys_io_submit"
 #else
 #define CV_SYS_URING_ENTER "__x64_sys_io_uring_enter"
+#define CV_SYS_IO_SUBMIT "__x64_sys_io_submit"
 #endif
 
-static __always_inline int uring_enter(int in)
+static __always_inline int submit(__u8 kind)
 {
 	__u32 tid = cur_tid();
-	__u8 one = 1;
 
-	if (in) {
-		if (!bpf_map_update_elem(&uring_submitting, &tid, &one, BPF_NOEXIST))
+	if (kind) {
+		if (!bpf_map_update_elem(&submitting, &tid, &kind, BPF_NOEXIST))
 			__sync_fetch_and_add(&cv_nsubmitting, 1);
-	} else if (!bpf_map_delete_elem(&uring_submitting, &tid)) {
+	} else if (!bpf_map_delete_elem(&submitting, &tid)) {
 		__sync_fetch_and_add(&cv_nsubmitting, -1);
 	}
 	return 0;
 }
 
-SEC("fentry/" CV_SYS_URING_ENTER)
-int cnt_fentry_sys_uring_enter(unsigned long long *ctx)
-{
-	return uring_enter(1);
+#define CV_SUBMITTER(fn, name, kind)						\
+SEC("fentry/" fn)								\
+int cnt_fentry_##name(unsigned long long *ctx)					\
+{										\
+	return submit(kind);							\
+}										\
+SEC("fexit/" fn)								\
+int cnt_fexit_##name(unsigned long long *ctx)					\
+{										\
+	return submit(0);							\
+}										\
+SEC("kprobe/" fn)								\
+int cnt_kprobe_##name(struct pt_regs *ctx)					\
+{										\
+	return submit(kind);							\
+}										\
+SEC("kretprobe/" fn)								\
+int cnt_kretprobe_##name(struct pt_regs *ctx)					\
+{										\
+	return submit(0);							\
 }
 
-SEC("fexit/" CV_SYS_URING_ENTER)
-int cnt_fexit_sys_uring_enter(unsigned long long *ctx)
-{
-	return uring_enter(0);
-}
-
-SEC("kprobe/" CV_SYS_URING_ENTER)
-int cnt_kprobe_sys_uring_enter(struct pt_regs *ctx)
-{
-	return uring_enter(1);
-}
-
-SEC("kretprobe/" CV_SYS_URING_ENTER)
-int cnt_kretprobe_sys_uring_enter(struct pt_regs *ctx)
-{
-	return uring_enter(0);
-}
+CV_SUBMITTER(CV_SYS_URING_ENTER, sys_uring_enter, CV_SUBMIT_URING)
+CV_SUBMITTER(CV_SYS_IO_SUBMIT, sys_io_submit, CV_SUBMIT_AIO)
 
 /* Per-process state ends with the process. A raw tracepoint: no tracefs needed. */
 SEC("raw_tp/sched_process_exit")
@@ -861,7 +878,7 @@ int cv_sched_exit(void *ctx)
 	__u32 tid = cur_tid(), tgid = cur_tgid();
 
 	bpf_map_delete_elem(&inflight, &tid);
-	if (!bpf_map_delete_elem(&uring_submitting, &tid))
+	if (!bpf_map_delete_elem(&submitting, &tid))
 		__sync_fetch_and_add(&cv_nsubmitting, -1);
 	unmarked_settle(0, 0);
 	bpf_map_delete_elem(&unmarked, &tid);
