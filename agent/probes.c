@@ -34,11 +34,11 @@
 
 /*
  * The maps userspace uses, by name: both objects have them, but "recorders" and "denied" (the hooks
- * object's only). File descriptors, -1 when absent: the loaded object's, or (pinned probes reused) ours.
+ * object's only) and "unseen_compat" (the syscall-tracepoint object's). File descriptors, -1 when absent: the loaded object's, or (pinned probes reused) ours.
  */
 #define CV_MAP_NAMES(X) X(records) X(sessions) X(lost) X(lost_sessions) X(watched) X(watched_sb) \
 	X(watched_major) X(watched_path) X(uring_tgids) X(recorders) X(denied) \
-	X(watch_filter)
+	X(watch_filter) X(unseen_compat)
 
 struct cv_probe_maps {
 #define CV_MAP_FIELD(name) int name;
@@ -1791,6 +1791,9 @@ static int lost_counts(const struct cv_probe_maps *m, struct cv_probes_loss *los
 	loss->denied = 0;
 	if (!e && m->denied >= 0)
 		e = percpu_sum(m->denied, &loss->denied);
+	loss->compat_execs = 0;
+	if (!e && m->unseen_compat >= 0)
+		e = percpu_sum(m->unseen_compat, &loss->compat_execs);
 	return e;
 }
 

@@ -523,6 +523,33 @@ int cv_exit_munmap(struct cv_sys_exit *ctx)
 }
 
 /*
+ * A 32-bit program on a 64-bit kernel (an armhf userland on a Pi's arm64 kernel, i386 on x86-64): the
+ * syscall trace events leave its (compat) syscalls out (ARCH_TRACE_IGNORE_COMPAT_SYSCALLS), so this
+ * tier sees none of its file accesses. Not silently: each exec of one counts in "unseen_compat", which
+ * the agent reports. The hook tiers see such programs like any other.
+ */
+#ifdef __TARGET_ARCH_arm64
+#define CV_TIF_COMPAT 22		/* TIF_32BIT, 6.1 to 6.12 */
+#else
+#define CV_TIF_COMPAT 29		/* TIF_ADDR32 (set for ia32 and x32), 6.1 to 6.12 */
+#endif
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} unseen_compat SEC(".maps");
+
+SEC("tracepoint/sched/sched_process_exec")
+int cv_exec(void *ctx)
+{
+	if (BPF_CORE_READ(cur_task(), thread_info.flags) & (1ULL << CV_TIF_COMPAT))
+		count_one(&unseen_compat);
+	return 0;
+}
+
+/*
  * The exit of a thread; for the last one of a process (signal->live is 0 by now), its fd table: the
  * files with one reference close with it. On 6.1 and 6.12 the tracepoint comes after the process's
  * mappings are gone; on newer kernels (6.18) before, with the mappings' references still there: a

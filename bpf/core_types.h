@@ -149,7 +149,13 @@ struct signal_struct {
 	cv_atomic_t live;		/* threads not yet exiting */
 } CV_CORE;
 
+/* Embedded in task_struct (CONFIG_THREAD_INFO_IN_TASK: x86-64 and arm64 always). */
+struct thread_info {
+	unsigned long flags;		/* TIF_* */
+} CV_CORE;
+
 struct task_struct {
+	struct thread_info thread_info;
 	unsigned int flags;		/* PF_* */
 	int pid;
 	int tgid;

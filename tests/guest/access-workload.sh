@@ -1,10 +1,11 @@
 # Who touches footage, recorded in this kernel by the probes at the tier $TIER (through "camvault trace
 # --tier"), with real tools on an ext4 vault: cat, cp out, a shell that reads and then execs cat, dd of the
 # raw vault device and of the backing image, an mmap reader, a sendfile copier to a TCP socket, fio over
-# io_uring, ffprobe, rm, mv, truncate; and the vivid camera streamed by v4l2-ctl where the kernel has vivid
-# as a loadable module. Each gives its record with the right pid, comm, exe, uid, path, tier and exact byte
-# counts; the copy outside the vault gives none; nothing is lost. What a tier cannot see (io_uring at the
-# syscall tier) the record says.
+# io_uring, ffprobe, rm, mv, truncate; the vivid camera streamed by v4l2-ctl where the kernel has vivid as a
+# loadable module; and a 32-bit (i386) reader where the kernel runs them. Each gives its record with the
+# right pid, comm, exe, uid, path, tier and exact byte counts; the copy outside the vault gives none; nothing
+# is lost. What a tier cannot see the record says (io_uring at the syscall tier), or the probes count (a
+# 32-bit program at the syscall tier, whose syscalls have no trace events).
 # Sourced by t/41-access-TIER.sh.
 . "$TOP/tests/guest/lib.sh"
 tracer=
@@ -38,6 +39,11 @@ sync
 
 camera=
 if modprobe vivid n_devs=1 node_types=0x1 2>/dev/null && [ -c /dev/video0 ]; then camera=/dev/video0; fi
+# A 32-bit program, tried before the probes start: a kernel without IA32 emulation cannot exec it.
+read32=
+as --32 "$TOP/tests/guest/read32.s" -o /run/read32.o && ld -m elf_i386 -o /run/read32 /run/read32.o ||
+	fail "cannot build the 32-bit reader (binutils)"
+if /run/read32 /dev/null 2>/dev/null; then read32=/run/read32; fi
 
 CAMVAULT_ETC=/run/noetc "$cv" trace --tier "$TIER" --json --fs /run/v41 --file "$dev" --file "$img" > /run/trace.json \
 	2> /run/trace.err &
@@ -81,6 +87,7 @@ run rm rm "$dir/00.20.mp4"
 run mv mv "$dir/00.30.mp4" "$dir/moved.mp4"
 run truncate truncate -s 0 "$dir/moved.mp4"
 [ -n "$camera" ] && run camera v4l2-ctl -d "$camera" --stream-mmap --stream-count=5
+[ -n "$read32" ] && run read32 "$read32" "$clip"
 sleep 0.5
 kill -INT $tracer
 wait $tracer || fail "trace failed: $(cat /run/trace.err)"
@@ -88,12 +95,13 @@ tracer=
 cat /run/trace.err
 
 python3 - /run/trace.json /run/pids "$dir" "$dev" "$img" "$port" "${camera:-}" "$(stat -c %s "$clip")" "$TIER" \
-	<<'PY' || fail "records"
+	"${read32:-}" /run/trace.err <<'PY' || fail "records"
 import json, os, sys
 recs = [json.loads(line) for line in open(sys.argv[1])]
 pids = dict(line.split() for line in open(sys.argv[2]))
 d, dev, img, port, camera, size = sys.argv[3], sys.argv[4], sys.argv[5], int(sys.argv[6]), sys.argv[7], int(sys.argv[8])
 tier = {"tracepoint": "syscall-tracepoint"}.get(sys.argv[9], sys.argv[9])
+read32, trace_err = sys.argv[10], open(sys.argv[11]).read()
 hooks = tier != "syscall-tracepoint"
 clip = d + "/00.10.mp4"
 bad = []
@@ -141,6 +149,17 @@ of("truncate", type="truncate", path=d + "/moved.mp4")
 if camera:
     r = of("camera", type="session", path=camera)
     check("camera", r, comm="v4l2-ctl", streamons=1, dqbufs=lambda n: n >= 5, flags=lambda f: "camera" in f)
+# A 32-bit program: the hook tiers see it like any other; the syscall tier does not, and counts it.
+unseen = "trace: 1 32-bit program started unseen:" in trace_err
+if read32 and hooks:
+    check("read32", of("read32", type="session", path=clip), comm="read32", exe=read32, bytes_read=size)
+elif read32:
+    if any(r["pid"] == int(pids["read32"]) for r in recs):
+        bad.append("read32: a record at the syscall tier, which has no trace events of 32-bit syscalls")
+    if not unseen:
+        bad.append("read32: trace did not say that one 32-bit program started unseen")
+if unseen != bool(read32 and not hooks):
+    bad.append(f"32-bit programs said unseen where none should be: {trace_err}")
 for r in recs:
     if r["tier"] != tier:
         bad.append(f"a record of the {r['tier']} tier, not {tier}: {r}")
@@ -151,7 +170,8 @@ for r in recs:
         bad.append(f"uncounted I/O where every byte should count: {r}")
 for b in bad:
     print("FAIL:", b)
-print(f"{tier} tier: {len(recs)} records checked, {len(bad)} wrong; camera {'tested' if camera else 'not in this kernel'}")
+print(f"{tier} tier: {len(recs)} records checked, {len(bad)} wrong; camera {'tested' if camera else 'not in this kernel'}"
+      f"; 32-bit reader {'tested' if read32 else 'not run by this kernel (no IA32 emulation)'}")
 sys.exit(1 if bad else 0)
 PY
 grep -q 'lost: 0 records (ring buffer full), 0 sessions (table full)' /run/trace.err || fail "lost records: $(tail -n 1 /run/trace.err)"
