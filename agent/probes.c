@@ -34,7 +34,8 @@
 
 /*
  * The maps userspace uses, by name: both objects have them, but "recorders" and "denied" (the hooks
- * object's only) and "unseen_compat" (the syscall-tracepoint object's). File descriptors, -1 when absent: the loaded object's, or (pinned probes reused) ours.
+ * object's only) and "unseen_compat" (the syscall-tracepoint object's). File descriptors, -1 when
+ * absent: the loaded object's, or (pinned probes reused) ours.
  */
 #define CV_MAP_NAMES(X) X(records) X(sessions) X(lost) X(lost_sessions) X(watched) X(watched_sb) \
 	X(watched_major) X(watched_path) X(uring_tgids) X(recorders) X(denied) \
