@@ -45,7 +45,6 @@
 #include "dm.h"
 #include "record.h"
 #include "registry.h"
-#include "status.h"
 #include "vault.h"
 
 #define CAMVAULT_AGENT_VERSION	"0.1.0"
@@ -168,14 +167,6 @@ static void agent_check_lost(struct agent *a)
 	if (cv_probes_lost_counts(a->probes, &loss)) {
 		agent_say(a, CV_AGENT_WARNING, false, "cannot read the probes' loss counters");
 		return;
-	}
-	/* A blind spot of the tier: said, and logged as an event, each time it grows (a total since pinning). */
-	if (loss.compat_execs > a->compat_said) {
-		char note[256];
-
-		cv_compat_note(loss.compat_execs, note, sizeof(note));
-		agent_say(a, CV_AGENT_WARNING, true, "probes: %s", note);
-		a->compat_said = loss.compat_execs;
 	}
 	now = loss.records + loss.sessions;
 	delta = cv_agent_lost_delta(a->lost_logged, now) + a->unlogged;

@@ -39,7 +39,6 @@ struct agent {
 	int64_t rows;			/* rows in the log (ids have no gaps: the last id) */
 	uint64_t lost_logged;		/* what the 'lost' rows since the probes were pinned add up to */
 	uint64_t unlogged;		/* records that could not be appended (database errors): logged as lost */
-	uint64_t compat_said;		/* the 32-bit programs started unseen that a warning told of */
 	int64_t offset;			/* CLOCK_BOOTTIME to CLOCK_REALTIME, measured at each batch */
 	unsigned int batch;		/* records appended in the current batch */
 

@@ -34,12 +34,13 @@
 
 /*
  * The maps userspace uses, by name: both objects have them, but "recorders" and "denied" (the hooks
- * object's only) and "unseen_compat" (the syscall-tracepoint object's). File descriptors, -1 when
+ * object's only) and "op_progs" (the syscall-tracepoint object's: a program array, which the kernel
+ * empties once no fd or pin holds it, so one is held while the probes run). File descriptors, -1 when
  * absent: the loaded object's, or (pinned probes reused) ours.
  */
 #define CV_MAP_NAMES(X) X(records) X(sessions) X(lost) X(lost_sessions) X(watched) X(watched_sb) \
 	X(watched_major) X(watched_path) X(uring_tgids) X(recorders) X(denied) \
-	X(watch_filter) X(unseen_compat)
+	X(watch_filter) X(op_progs)
 
 struct cv_probe_maps {
 #define CV_MAP_FIELD(name) int name;
@@ -114,60 +115,6 @@ static const char *errno_name(int e)
 	return name ? name : "error";
 }
 
-/* Where libbpf looks for the tracepoint events: the debugfs path while it exists, as libbpf does. */
-static const char *tracefs_events(void)
-{
-	if (access("/sys/kernel/debug/tracing", F_OK) == 0)
-		return "/sys/kernel/debug/tracing/events";
-	return "/sys/kernel/tracing/events";
-}
-
-static bool tracepoint_exists(const char *events, const char *category_name)
-{
-	char path[PATH_MAX];
-
-	snprintf(path, sizeof(path), "%s/%s", events, category_name);
-	return access(path, F_OK) == 0;
-}
-
-/* Tracefs mounted, readable, and with the syscall events the probes cannot do without. */
-static int check_tracefs(char *err, size_t errlen)
-{
-	const char *events = tracefs_events();
-
-	if (access(events, F_OK) != 0) {
-		int e = errno;
-
-		if (e == EACCES)
-			set_err(err, errlen, "cannot read tracefs (%s): EACCES: run as root", events);
-		else
-			set_err(err, errlen, "tracefs not mounted (no %s): mount -t tracefs nodev /sys/kernel/tracing",
-				events);
-		return -e;
-	}
-	if (!tracepoint_exists(events, "syscalls/sys_enter_openat") ||
-	    !tracepoint_exists(events, "syscalls/sys_exit_openat")) {
-		set_err(err, errlen, "no tracepoint syscalls/sys_enter_openat in %s: "
-			"the kernel needs CONFIG_FTRACE_SYSCALLS=y", events);
-		return -ENOENT;
-	}
-	return 0;
-}
-
-/* Programs whose tracepoint this kernel lacks (openat2 before 5.6) are not loaded. */
-static void skip_missing_tracepoints(struct bpf_object *obj)
-{
-	const char *events = tracefs_events();
-	struct bpf_program *prog;
-
-	bpf_object__for_each_program(prog, obj) {
-		const char *sec = bpf_program__section_name(prog);
-
-		if (strncmp(sec, "tracepoint/", 11) == 0 && !tracepoint_exists(events, sec + 11))
-			bpf_program__set_autoload(prog, false);
-	}
-}
-
 static int attach_all(struct cv_probes *p, char *err, size_t errlen)
 {
 	struct bpf_program *prog;
@@ -175,7 +122,8 @@ static int attach_all(struct cv_probes *p, char *err, size_t errlen)
 	bpf_object__for_each_program(prog, p->obj) {
 		struct bpf_link *link;
 
-		if (!bpf_program__autoload(prog))
+		/* Not attached: tail-call targets (SEC "raw_tp" with no tracepoint: access.bpf.c's op_progs). */
+		if (!bpf_program__autoload(prog) || !strchr(bpf_program__section_name(prog), '/'))
 			continue;
 		if (p->nlinks == CV_MAX_LINKS) {
 			set_err(err, errlen, "more than %d probes: raise CV_MAX_LINKS", CV_MAX_LINKS);
@@ -403,7 +351,8 @@ static int tier_precheck(int tier, const char *btf_path, char *err, size_t errle
 		(void)btf_path;
 		return 0;
 	default:
-		return check_tracefs(err, errlen);
+		/* raw tracepoints: in every kernel with BPF (the loading says if not) */
+		return 0;
 	}
 }
 
@@ -598,6 +547,8 @@ static int try_tier(struct cv_probes *p, int tier, const struct cv_probes_opts *
 	if (tier == CAMVAULT_TIER_SYSCALL_TP) {
 		p->tp = access_bpf__open_opts(&oo);
 		p->obj = p->tp ? p->tp->obj : NULL;
+		if (p->tp)
+			p->tp->rodata->cv_kernel_btf = kernel_btf;
 	} else {
 		p->hooks = hooks_bpf__open_opts(&oo);
 		if (p->hooks) {
@@ -621,9 +572,7 @@ static int try_tier(struct cv_probes *p, int tier, const struct cv_probes_opts *
 		set_err(err, errlen, "setting the session table size failed: %s", errno_name(e));
 		goto fail;
 	}
-	if (tier == CAMVAULT_TIER_SYSCALL_TP)
-		skip_missing_tracepoints(p->obj);
-	else if ((e = select_programs(p->obj, tier, err, errlen)) != 0)
+	if (tier != CAMVAULT_TIER_SYSCALL_TP && (e = select_programs(p->obj, tier, err, errlen)) != 0)
 		goto fail;
 	if (p->hooks)
 		p->hooks->rodata->cv_uring_counted = bpf_program__autoload(p->hooks->progs.cv_uring_complete);
@@ -1792,9 +1741,6 @@ static int lost_counts(const struct cv_probe_maps *m, struct cv_probes_loss *los
 	loss->denied = 0;
 	if (!e && m->denied >= 0)
 		e = percpu_sum(m->denied, &loss->denied);
-	loss->compat_execs = 0;
-	if (!e && m->unseen_compat >= 0)
-		e = percpu_sum(m->unseen_compat, &loss->compat_execs);
 	return e;
 }
 

@@ -137,11 +137,6 @@ struct cv_probes_loss {
 	uint64_t records;	/* ring buffer full */
 	uint64_t sessions;	/* session table full: counted at each attempt (open, then each I/O) */
 	uint64_t denied;	/* opens refused by record-or-deny */
-	/*
-	 * Execs of 32-bit programs (on a 64-bit kernel) at the syscall-tracepoint tier, whose syscall
-	 * events leave theirs out: programs whose file accesses that tier does not see.
-	 */
-	uint64_t compat_execs;
 };
 
 /* The counters above; 0, or a negative errno. */

@@ -8,7 +8,6 @@
  *	vaults: 1
  *	probes: lsm tier, 27 attached, pinned in /sys/fs/bpf/camvault since 2026-11-25T15:04:05.000Z, read by pid 412
  *	probes: lost: 0 records (ring buffer full), 0 sessions (table full); denied: 0 opens; sessions open: 3; ...
- *	probes: 2 32-bit programs started unseen: ... (only when there were any: cv_compat_note())
  *	TPM: present (manufacturer IBM, firmware 8217.4131)
  *	vault cam0 (dm-0, 254:0) aes-xts-plain64 open, read 1.2 MiB, written 3.4 MiB, 0 I/O errors
  * with one "vault" line per vault (CAMVAULT_CMD_GET_VAULTS), LOCKED instead of open once its key was wiped;
@@ -83,22 +82,9 @@ void cv_probes_status(int ret, const struct cv_probes_pinned *info, const char *
 		return;
 	cv_human_bytes(info->waiting, waiting, sizeof(waiting));
 	cv_human_bytes(info->ringbuf_bytes, size, sizeof(size));
-	n += snprintf(buf + n, len - n, "probes: lost: %" PRIu64 " records (ring buffer full), %" PRIu64 " sessions "
-		      "(table full); denied: %" PRIu64 " opens; sessions open: %" PRIu64 "; waiting: %s of %s",
-		      info->loss.records, info->loss.sessions, info->loss.denied, info->sessions, waiting, size);
-	if (n < 0 || (size_t)n >= len || !info->loss.compat_execs)
-		return;
-	n += snprintf(buf + n, len - n, "\nprobes: ");
-	if (n < 0 || (size_t)n >= len)
-		return;
-	cv_compat_note(info->loss.compat_execs, buf + n, len - n);
-}
-
-void cv_compat_note(uint64_t execs, char *buf, size_t len)
-{
-	snprintf(buf, len, "%" PRIu64 " 32-bit program%s started unseen: at the tracepoint tier their "
-		 "syscalls have no trace events, so their file accesses make no records (a kernel with BTF or "
-		 "kprobes sees them)", execs, execs == 1 ? "" : "s");
+	snprintf(buf + n, len - n, "probes: lost: %" PRIu64 " records (ring buffer full), %" PRIu64 " sessions (table "
+		 "full); denied: %" PRIu64 " opens; sessions open: %" PRIu64 "; waiting: %s of %s", info->loss.records,
+		 info->loss.sessions, info->loss.denied, info->sessions, waiting, size);
 }
 
 void cv_vault_line(const struct cv_vault_info *v, char *buf, size_t len)
@@ -268,10 +254,9 @@ static void cv_json_probes(int ret, const struct cv_probes_pinned *info, const c
 		else
 			printf("null");
 		printf(",\"lost_records\":%" PRIu64 ",\"lost_sessions\":%" PRIu64 ",\"denied\":%" PRIu64
-		       ",\"unseen_compat_execs\":%" PRIu64 ",\"sessions_open\":%" PRIu64 ",\"sessions_max\":%" PRIu32
-		       ",\"ringbuf_bytes\":%" PRIu32 ",\"waiting_bytes\":%" PRIu64, info->loss.records,
-		       info->loss.sessions, info->loss.denied, info->loss.compat_execs, info->sessions,
-		       info->sessions_max, info->ringbuf_bytes, info->waiting);
+		       ",\"sessions_open\":%" PRIu64 ",\"sessions_max\":%" PRIu32 ",\"ringbuf_bytes\":%" PRIu32
+		       ",\"waiting_bytes\":%" PRIu64, info->loss.records, info->loss.sessions, info->loss.denied,
+		       info->sessions, info->sessions_max, info->ringbuf_bytes, info->waiting);
 	}
 	printf(",\"dir\":");
 	cv_json_fputs(stdout, dir);

@@ -41,14 +41,10 @@ void cv_registered_line(const struct cv_vault_entry *e, const struct cv_header *
  *	waiting: 1.2 KiB of 256.0 KiB
  * where "read by pid N" is "not read (no agent): records wait in the ring buffer" when no process uses them;
  * ", record-or-deny" follows the time when they enforce it, and "; another build's: the next start replaces
- * them" ends the line when they are not this build's. A third line, "probes: " and cv_compat_note(), follows when
- * 32-bit programs started unseen (the syscall-tracepoint tier).
+ * them" ends the line when they are not this build's.
  */
 struct cv_probes_pinned;
 void cv_probes_status(int ret, const struct cv_probes_pinned *info, const char *dir, const char *why, char *buf,
 		      size_t len);
-
-/* "N 32-bit programs started unseen: ..." (struct cv_probes_loss's compat_execs), into buf. */
-void cv_compat_note(uint64_t execs, char *buf, size_t len);
 
 #endif /* CV_STATUS_H */

@@ -32,7 +32,6 @@
 #include "btf.h"
 #include "probes.h"
 #include "record.h"
-#include "status.h"
 #include "vault.h"
 #include "watch.h"
 
@@ -318,17 +317,10 @@ int cmd_trace(int argc, char **argv)
 	/* What came in meanwhile, then what is still open. */
 	cv_probes_poll(p, 0, cv_trace_print, &t);
 	cv_probes_flush(p, cv_trace_print, &t);
-	if (!cv_probes_lost_counts(p, &loss)) {
+	if (!cv_probes_lost_counts(p, &loss))
 		fprintf(stderr, "trace: %ld records; lost: %llu records (ring buffer full), %llu sessions (table "
 			"full); denied: %llu opens\n", t.count, (unsigned long long)loss.records,
 			(unsigned long long)loss.sessions, (unsigned long long)loss.denied);
-		if (loss.compat_execs) {
-			char line[256];
-
-			cv_compat_note(loss.compat_execs, line, sizeof(line));
-			fprintf(stderr, "trace: %s\n", line);
-		}
-	}
 	ret = 0;
 out:
 	cv_probes_close(p);

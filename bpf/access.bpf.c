@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * camvault access probes, syscall-tracepoint tier (CAMVAULT_TIER_SYSCALL_TP): the floor, for kernels
- * with neither BPF LSM, trampolines nor kprobes. Only syscall tracepoints and sched/sched_process_exit
- * and sched_process_free are used; the fd -> struct file step goes through the task's fd table.
+ * with neither BPF LSM, trampolines nor kprobes. Only raw tracepoints are used: sys_enter and sys_exit,
+ * which every syscall passes (the syscalls followed: bottom of this file), sched_process_exit and
+ * sched_process_free; the fd -> struct file step goes through the task's fd table.
  *
  * What is watched: a file by {dev, ino} (map "watched"), every file of a filesystem by its dev
  * ("watched_sb"), a device by {rdev, 0} ("watched"), every char device of a major ("watched_major":
@@ -30,8 +31,8 @@
  *     address was such a file: it is emitted then, also with CLOSE_LATE.
  *   Limits: a session whose last reference dies unseen stays in "sessions" (cv_probes_flush reports it
  *   as still open) until one of those checks or a reuse of its address; I/O through io_uring,
- *   SQPOLL, aio, or from a 32-bit (compat) process is not seen (io_uring is flagged, below; an aio
- *   read or write flags its session CAMVAULT_RF_UNCOUNTED at io_submit).
+ *   SQPOLL or aio is not seen (io_uring is flagged, below; an aio read or write flags its session
+ *   CAMVAULT_RF_UNCOUNTED at io_submit).
  *
  * PEER. Footage going to a socket: sendfile/splice from a watched file into an AF_INET/AF_INET6 socket
  * sets CAMVAULT_RF_PEER and peer_* on the file's session, from the socket's sk (skc_family, skc_daddr or
@@ -52,6 +53,9 @@
  * ftruncate(2) of a watched file and an open with O_TRUNC of an existing one (not FMODE_CREATED) are
  * TRUNCATE records with the file's exact path and inode.
  *
+ * 32-BIT PROGRAMS (armhf on a Pi's arm64 kernel, i386 on x86-64) make compat syscalls, followed as the
+ * 64-bit ones are, by their own numbers (see "the syscalls followed" at the bottom).
+ *
  * IO_URING. io_uring_setup/enter/register mark the process in "uring_tgids" until it exits; a session
  * opened or closed by a marked process, or held by one when it exits, gets CAMVAULT_RF_UNOBSERVED.
  *
@@ -66,41 +70,27 @@
  * does a kernel whose BTF lacks struct mount (randstruct: see kmod/btf_types.c): its paths stop at the
  * root of their mount.
  *
- * COST for what is not watched: an open costs, at exit, a lookup, a few reads of the fd table and of the
+ * COST for what is not watched: every syscall runs cv_sys_enter and cv_sys_exit; those no op follows
+ * leave after a look at two tables (and, at the exit, a read of the syscall's number). An open costs,
+ * at exit, a lookup, a few reads of the fd table and of the
  * file, and the watch filter's test (an array element: no hash lookup unless the filter says "maybe"),
  * plus a map update at entry and a delete at exit only when its flags are some the file does not keep
  * (O_CREAT, O_TRUNC...); a read or write the fd table reads, a lookup in "sessions" while any is open,
  * and the filter's test at entry; nothing at exit while no session is open. The sessions' records wake
- * the agent in batches (cv_output). Tracepoint programs run with preemption off and never nest on a
- * CPU (the kernel's bpf_prog_active), so the per-CPU scratch is never shared.
+ * the agent in batches (cv_output). The programs run with preemption off; of them only
+ * sched_process_free (from RCU's softirq) can interrupt another on its CPU, and it does not touch the
+ * per-CPU scratch, which is thus never shared.
  *
  * Verifier: nothing newer than bpf_loop (5.17) and bpf_for_each_map_elem (5.13); no open-coded
  * iterators, so 6.1 loads it. Path walks are bpf_loop steps whose state (the path's offset) lives in
  * the scratch map, so the verifier checks a step once rather than CV_WALK_MAX times; the heavy parts
- * are global functions, checked once per program. All programs together: about 120k instructions
- * processed on 6.18 (14 s to load in the KASAN 6.12 guest under emulation, 0.2 s natively).
+ * are global functions, checked once per program; each op's entry is a program of its own (tail-called),
+ * checked for its op alone. Loading takes about 0.3 s natively, tens of seconds in the KASAN 6.12 guest
+ * under emulation.
  */
 #include "session.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
-
-/*
- * Tracepoint contexts: the layout of the syscall events' format files, declared plainly (no CO-RE:
- * they have no BTF). The syscall number is an int at offset 8, padded to 16. An argument declared int
- * (fds, dfds) is read as an int: the upper half of its register is not defined (AT_FDCWD arrives as
- * 0xffffff9c).
- */
-struct cv_sys_enter {
-	__u64 common;
-	long id;
-	unsigned long args[6];
-};
-
-struct cv_sys_exit {
-	__u64 common;
-	long id;
-	long ret;
-};
 
 /* Open flags of the threads now inside an open syscall, by thread id. */
 struct {
@@ -346,84 +336,17 @@ static __always_inline int open_exit(long ret)
 	return 0;
 }
 
-SEC("tracepoint/syscalls/sys_enter_openat")
-int cv_enter_openat(struct cv_sys_enter *ctx)
-{
-	return remember_flags(ctx->args[2]);
-}
-
-SEC("tracepoint/syscalls/sys_exit_openat")
-int cv_exit_openat(struct cv_sys_exit *ctx)
-{
-	return open_exit(ctx->ret);
-}
-
-/* openat2(dfd, path, struct open_how *how, size): the flags are in userspace memory. */
-SEC("tracepoint/syscalls/sys_enter_openat2")
-int cv_enter_openat2(struct cv_sys_enter *ctx)
-{
-	struct cv_open_how how;
-
-	if (bpf_probe_read_user(&how.flags, sizeof(how.flags), (void *)ctx->args[2]))
-		return 0;	/* the exit falls back to file->f_flags */
-	return remember_flags(how.flags);
-}
-
-SEC("tracepoint/syscalls/sys_exit_openat2")
-int cv_exit_openat2(struct cv_sys_exit *ctx)
-{
-	return open_exit(ctx->ret);
-}
-
-#ifdef __TARGET_ARCH_x86
-/* x86-64 still has open(2) and creat(2); arm64 has only openat and openat2. */
-SEC("tracepoint/syscalls/sys_enter_open")
-int cv_enter_open(struct cv_sys_enter *ctx)
-{
-	return remember_flags(ctx->args[1]);
-}
-
-SEC("tracepoint/syscalls/sys_exit_open")
-int cv_exit_open(struct cv_sys_exit *ctx)
-{
-	return open_exit(ctx->ret);
-}
-
-SEC("tracepoint/syscalls/sys_enter_creat")
-int cv_enter_creat(struct cv_sys_enter *ctx)
-{
-	return remember_flags(CV_O_CREAT | CV_O_WRONLY | CV_O_TRUNC);
-}
-
-SEC("tracepoint/syscalls/sys_exit_creat")
-int cv_exit_creat(struct cv_sys_exit *ctx)
-{
-	return open_exit(ctx->ret);
-}
-#endif
-
 /* ---- closes ---- */
 
-SEC("tracepoint/syscalls/sys_enter_close")
-int cv_enter_close(struct cv_sys_enter *ctx)
-{
-	if (cv_nsessions)
-		fd_closing(fd_file((int)ctx->args[0]));
-	return 0;
-}
-
 /* close_range(first, last, flags): CLOSE_RANGE_CLOEXEC only marks them (exec closes them later). */
-SEC("tracepoint/syscalls/sys_enter_close_range")
-int cv_enter_close_range(struct cv_sys_enter *ctx)
+static __always_inline int close_range_enter(__u32 first, __u32 last, __u32 flags)
 {
-	__u32 flags = ctx->args[2];
-
 	if (!cv_nsessions || (flags & CV_CLOSE_RANGE_CLOEXEC))
 		return 0;
 	/* UNSHARE on a shared table closes the fds of a private copy: the files keep their references. */
 	if ((flags & CV_CLOSE_RANGE_UNSHARE) && BPF_CORE_READ(cur_task(), files, count.counter) > 1)
 		return 0;
-	return cv_scan_fds(CV_SCAN_CLOSE, (__u32)ctx->args[0], (__u32)ctx->args[1]);
+	return cv_scan_fds(CV_SCAN_CLOSE, first, last);
 }
 
 /* dup2/dup3(oldfd, newfd): newfd's file is closed first. */
@@ -448,32 +371,6 @@ static __always_inline int dup_enter(long oldfd, long newfd)
 	return io_start(&io);
 }
 
-SEC("tracepoint/syscalls/sys_enter_dup3")
-int cv_enter_dup3(struct cv_sys_enter *ctx)
-{
-	return dup_enter((int)ctx->args[0], (int)ctx->args[1]);
-}
-
-SEC("tracepoint/syscalls/sys_exit_dup3")
-int cv_exit_dup3(struct cv_sys_exit *ctx)
-{
-	return io_exit(ctx->ret);
-}
-
-#ifdef __TARGET_ARCH_x86
-SEC("tracepoint/syscalls/sys_enter_dup2")
-int cv_enter_dup2(struct cv_sys_enter *ctx)
-{
-	return dup_enter((int)ctx->args[0], (int)ctx->args[1]);
-}
-
-SEC("tracepoint/syscalls/sys_exit_dup2")
-int cv_exit_dup2(struct cv_sys_exit *ctx)
-{
-	return io_exit(ctx->ret);
-}
-#endif
-
 /* exec closes the close-on-exec fds: those of sessions are pending, checked once exec succeeded. */
 static __always_inline int exec_enter(void)
 {
@@ -489,66 +386,6 @@ static __always_inline int exec_exit(long ret)
 	return 0;
 }
 
-SEC("tracepoint/syscalls/sys_enter_execve")
-int cv_enter_execve(struct cv_sys_enter *ctx)
-{
-	return exec_enter();
-}
-
-SEC("tracepoint/syscalls/sys_exit_execve")
-int cv_exit_execve(struct cv_sys_exit *ctx)
-{
-	return exec_exit(ctx->ret);
-}
-
-SEC("tracepoint/syscalls/sys_enter_execveat")
-int cv_enter_execveat(struct cv_sys_enter *ctx)
-{
-	return exec_enter();
-}
-
-SEC("tracepoint/syscalls/sys_exit_execveat")
-int cv_exit_execveat(struct cv_sys_exit *ctx)
-{
-	return exec_exit(ctx->ret);
-}
-
-/* A mapping may have held a pending session's last reference. */
-SEC("tracepoint/syscalls/sys_exit_munmap")
-int cv_exit_munmap(struct cv_sys_exit *ctx)
-{
-	if (ctx->ret == 0)
-		cv_check_pending();
-	return 0;
-}
-
-/*
- * A 32-bit program on a 64-bit kernel (an armhf userland on a Pi's arm64 kernel, i386 on x86-64): the
- * syscall trace events leave its (compat) syscalls out (ARCH_TRACE_IGNORE_COMPAT_SYSCALLS), so this
- * tier sees none of its file accesses. Not silently: each exec of one counts in "unseen_compat", which
- * the agent reports. The hook tiers see such programs like any other.
- */
-#ifdef __TARGET_ARCH_arm64
-#define CV_TIF_COMPAT 22		/* TIF_32BIT, 6.1 to 6.12 */
-#else
-#define CV_TIF_COMPAT 29		/* TIF_ADDR32 (set for ia32 and x32), 6.1 to 6.12 */
-#endif
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, __u64);
-} unseen_compat SEC(".maps");
-
-SEC("tracepoint/sched/sched_process_exec")
-int cv_exec(void *ctx)
-{
-	if (BPF_CORE_READ(cur_task(), thread_info.flags) & (1ULL << CV_TIF_COMPAT))
-		count_one(&unseen_compat);
-	return 0;
-}
-
 /*
  * The exit of a thread; for the last one of a process (signal->live is 0 by now), its fd table: the
  * files with one reference close with it. On 6.1 and 6.12 the tracepoint comes after the process's
@@ -556,7 +393,7 @@ int cv_exec(void *ctx)
  * file still mapped is pending then, and written at the process's sched_process_free (or an earlier
  * check), with CAMVAULT_RF_CLOSE_LATE.
  */
-SEC("tracepoint/sched/sched_process_exit")
+SEC("raw_tp/sched_process_exit")
 int cv_sched_exit(void *ctx)
 {
 	struct task_struct *task = cur_task();
@@ -578,117 +415,24 @@ int cv_sched_exit(void *ctx)
 	return 0;
 }
 
-SEC("tracepoint/sched/sched_process_free")
+SEC("raw_tp/sched_process_free")
 int cv_sched_free(void *ctx)
 {
 	cv_check_pending();
 	return 0;
 }
 
-/* ---- reads, writes, transfers ---- */
+/* ---- mappings, ioctls (reads, writes, transfers: session.bpf.h's rw_enter, xfer_enter) ---- */
 
-#define CV_RW(name, write)						\
-SEC("tracepoint/syscalls/sys_enter_" #name)				\
-int cv_enter_##name(struct cv_sys_enter *ctx)				\
-{									\
-	return rw_enter((int)ctx->args[0], write, NULL);			\
-}									\
-SEC("tracepoint/syscalls/sys_exit_" #name)				\
-int cv_exit_##name(struct cv_sys_exit *ctx)				\
-{									\
-	return io_exit(ctx->ret);					\
-}
-
-CV_RW(read, 0)
-CV_RW(pread64, 0)
-CV_RW(readv, 0)
-CV_RW(preadv, 0)
-CV_RW(preadv2, 0)
-CV_RW(write, 1)
-CV_RW(pwrite64, 1)
-CV_RW(writev, 1)
-CV_RW(pwritev, 1)
-CV_RW(pwritev2, 1)
-CV_RW(sendmmsg, 1)
-
-/* sendto(fd, buf, len, flags, dest_addr, addrlen) */
-SEC("tracepoint/syscalls/sys_enter_sendto")
-int cv_enter_sendto(struct cv_sys_enter *ctx)
-{
-	return rw_enter((int)ctx->args[0], 1, (const void *)ctx->args[4]);
-}
-
-SEC("tracepoint/syscalls/sys_exit_sendto")
-int cv_exit_sendto(struct cv_sys_exit *ctx)
-{
-	return io_exit(ctx->ret);
-}
-
-/* sendmsg(fd, msg, flags): the destination is msg->msg_name. */
-SEC("tracepoint/syscalls/sys_enter_sendmsg")
-int cv_enter_sendmsg(struct cv_sys_enter *ctx)
-{
-	struct cv_user_msghdr msg = {};
-
-	if (ctx->args[1])
-		bpf_probe_read_user(&msg, sizeof(msg), (void *)ctx->args[1]);
-	return rw_enter((int)ctx->args[0], 1, msg.msg_name);
-}
-
-SEC("tracepoint/syscalls/sys_exit_sendmsg")
-int cv_exit_sendmsg(struct cv_sys_exit *ctx)
-{
-	return io_exit(ctx->ret);
-}
-
-/* sendfile64(out_fd, in_fd, offset, count) */
-SEC("tracepoint/syscalls/sys_enter_sendfile64")
-int cv_enter_sendfile64(struct cv_sys_enter *ctx)
-{
-	return xfer_enter((int)ctx->args[1], (int)ctx->args[0]);
-}
-
-SEC("tracepoint/syscalls/sys_exit_sendfile64")
-int cv_exit_sendfile64(struct cv_sys_exit *ctx)
-{
-	return io_exit(ctx->ret);
-}
-
-/* splice(fd_in, off_in, fd_out, off_out, len, flags), copy_file_range(fd_in, off_in, fd_out, ...) */
-SEC("tracepoint/syscalls/sys_enter_splice")
-int cv_enter_splice(struct cv_sys_enter *ctx)
-{
-	return xfer_enter((int)ctx->args[0], (int)ctx->args[2]);
-}
-
-SEC("tracepoint/syscalls/sys_exit_splice")
-int cv_exit_splice(struct cv_sys_exit *ctx)
-{
-	return io_exit(ctx->ret);
-}
-
-SEC("tracepoint/syscalls/sys_enter_copy_file_range")
-int cv_enter_copy_file_range(struct cv_sys_enter *ctx)
-{
-	return xfer_enter((int)ctx->args[0], (int)ctx->args[2]);
-}
-
-SEC("tracepoint/syscalls/sys_exit_copy_file_range")
-int cv_exit_copy_file_range(struct cv_sys_exit *ctx)
-{
-	return io_exit(ctx->ret);
-}
-
-/* mmap(addr, len, prot, flags, fd, off) */
-SEC("tracepoint/syscalls/sys_enter_mmap")
-int cv_enter_mmap(struct cv_sys_enter *ctx)
+/* mmap(addr, len, prot, flags, fd, off), mmap2 the same: a mapping of a session's file. */
+static __always_inline int mmap_enter(__u32 flags, long fd)
 {
 	struct cv_io io = {};
 	struct file *file;
 
-	if (ctx->args[3] & CV_MAP_ANONYMOUS)
+	if (flags & CV_MAP_ANONYMOUS)
 		return 0;
-	file = fd_file((int)ctx->args[4]);
+	file = fd_file(fd);
 	if (!file_session(file))
 		return 0;
 	io.kind = CV_IO_MMAP;
@@ -696,31 +440,18 @@ int cv_enter_mmap(struct cv_sys_enter *ctx)
 	return io_start(&io);
 }
 
-SEC("tracepoint/syscalls/sys_exit_mmap")
-int cv_exit_mmap(struct cv_sys_exit *ctx)
-{
-	return io_exit(ctx->ret);
-}
-
 /* ioctl(fd, cmd, arg) */
-SEC("tracepoint/syscalls/sys_enter_ioctl")
-int cv_enter_ioctl(struct cv_sys_enter *ctx)
+static __always_inline int ioctl_enter(long fd, __u32 cmd)
 {
-	struct file *file = fd_file((int)ctx->args[0]);
+	struct file *file = fd_file(fd);
 	struct cv_io io = {};
 
 	if (!file_session(file))
 		return 0;
 	io.kind = CV_IO_IOCTL;
 	io.rd = (__u64)file;
-	io.cmd = ctx->args[1];
+	io.cmd = cmd;
 	return io_start(&io);
-}
-
-SEC("tracepoint/syscalls/sys_exit_ioctl")
-int cv_exit_ioctl(struct cv_sys_exit *ctx)
-{
-	return io_exit(ctx->ret);
 }
 
 /* ---- io_uring ---- */
@@ -735,24 +466,6 @@ static __always_inline int uring_mark(void)
 	return 0;
 }
 
-SEC("tracepoint/syscalls/sys_enter_io_uring_setup")
-int cv_enter_io_uring_setup(struct cv_sys_enter *ctx)
-{
-	return uring_mark();
-}
-
-SEC("tracepoint/syscalls/sys_enter_io_uring_enter")
-int cv_enter_io_uring_enter(struct cv_sys_enter *ctx)
-{
-	return uring_mark();
-}
-
-SEC("tracepoint/syscalls/sys_enter_io_uring_register")
-int cv_enter_io_uring_register(struct cv_sys_enter *ctx)
-{
-	return uring_mark();
-}
-
 /* ---- aio ---- */
 
 #define CV_IOCB_CMD_PREAD 0
@@ -764,16 +477,18 @@ int cv_enter_io_uring_register(struct cv_sys_enter *ctx)
 struct cv_aio_scan {
 	__u64 iocbpp;		/* struct iocb *[], in userspace */
 	__u64 nr;
+	__u32 ptr_size;		/* of iocbpp's pointers: 4 for a 32-bit program */
+	__u32 pad;
 };
 
 /* One iocb of an io_submit: a read or write of a session's file flags the session. 1 to stop. */
 static long aio_step(__u32 i, struct cv_aio_scan *a)
 {
-	__u64 cb, w;
-	__u32 op;
+	__u64 cb = 0, w;
+	__u32 op, size = a->ptr_size == 4 ? 4 : 8;
 	struct cv_session *v;
 
-	if (i >= a->nr || bpf_probe_read_user(&cb, sizeof(cb), (void *)(a->iocbpp + i * 8)))
+	if (i >= a->nr || bpf_probe_read_user(&cb, size, (void *)(a->iocbpp + i * size)))
 		return 1;
 	/* struct iocb: aio_lio_opcode (__u16), aio_reqprio, then aio_fildes (__u32), from byte 16 on. */
 	if (!cb || bpf_probe_read_user(&w, sizeof(w), (void *)(cb + 16)))
@@ -792,14 +507,12 @@ static long aio_step(__u32 i, struct cv_aio_scan *a)
  * io_submit(ctx, nr, iocbpp): aio reads and writes, whose bytes no syscall returns. A session they touch
  * says so (CAMVAULT_RF_UNCOUNTED), as at the hook tiers, which see them at rw_verify_area.
  */
-SEC("tracepoint/syscalls/sys_enter_io_submit")
-int cv_enter_io_submit(struct cv_sys_enter *ctx)
+static __always_inline int io_submit_enter(long nr, __u64 iocbpp, __u32 ptr_size)
 {
-	struct cv_aio_scan a = { .iocbpp = ctx->args[2], .nr = (long)ctx->args[1] };
+	struct cv_aio_scan a = { .iocbpp = iocbpp, .nr = nr, .ptr_size = ptr_size };
 
-	if ((long)ctx->args[1] <= 0)
-		return 0;
-	bpf_loop(CV_AIO_SCAN, aio_step, &a, 0);
+	if (nr > 0)
+		bpf_loop(CV_AIO_SCAN, aio_step, &a, 0);
 	return 0;
 }
 
@@ -945,67 +658,429 @@ static __always_inline int pathop_exit(long ret)
 	return 0;
 }
 
-#define CV_PATHOP_EXIT(name)						\
-SEC("tracepoint/syscalls/sys_exit_" #name)				\
-int cv_exit_##name(struct cv_sys_exit *ctx)				\
-{									\
-	return pathop_exit(ctx->ret);					\
-}
 
-/* unlinkat(dfd, path, flags): AT_REMOVEDIR removes a directory, not footage. */
-SEC("tracepoint/syscalls/sys_enter_unlinkat")
-int cv_enter_unlinkat(struct cv_sys_enter *ctx)
+/* ---- the syscalls followed ---- */
+
+enum cv_op {
+	CV_OP_NONE,
+	CV_OP_OPENAT,		/* openat(dfd, path, flags, mode) */
+	CV_OP_OPENAT2,		/* openat2(dfd, path, struct open_how *how, size): flags in userspace */
+	CV_OP_OPEN,		/* open(path, flags, mode) */
+	CV_OP_CREAT,		/* creat(path, mode) */
+	CV_OP_CLOSE,		/* close(fd) */
+	CV_OP_CLOSE_RANGE,	/* close_range(first, last, flags) */
+	CV_OP_DUP,		/* dup2(oldfd, newfd), dup3(oldfd, newfd, flags) */
+	CV_OP_EXEC,		/* execve, execveat */
+	CV_OP_MUNMAP,		/* munmap(addr, len): a mapping may have held a session's last reference */
+	CV_OP_READ,		/* read, pread64, readv, preadv, preadv2 (fd, ...) */
+	CV_OP_WRITE,		/* write, pwrite64, writev, pwritev, pwritev2, send, sendmmsg (fd, ...) */
+	CV_OP_SENDTO,		/* sendto(fd, buf, len, flags, dest_addr, addrlen) */
+	CV_OP_SENDMSG,		/* sendmsg(fd, msg, flags): the destination is msg->msg_name */
+	CV_OP_SENDFILE,		/* sendfile(64)(out_fd, in_fd, offset, count) */
+	CV_OP_SPLICE,		/* splice(fd_in, off_in, fd_out, ...), copy_file_range the same */
+	CV_OP_MMAP,		/* mmap, mmap2 (addr, len, prot, flags, fd, off) */
+	CV_OP_IOCTL,		/* ioctl(fd, cmd, arg) */
+	CV_OP_URING,		/* io_uring_setup, io_uring_enter, io_uring_register */
+	CV_OP_IO_SUBMIT,	/* io_submit(ctx, nr, iocbpp) */
+	CV_OP_UNLINKAT,		/* unlinkat(dfd, path, flags): AT_REMOVEDIR removes a directory, not footage */
+	CV_OP_UNLINK,		/* unlink(path) */
+	CV_OP_RENAMEAT,		/* renameat(olddfd, oldpath, newdfd, newpath), renameat2 the same + flags */
+	CV_OP_RENAME,		/* rename(oldpath, newpath) */
+	CV_OP_TRUNCATE,		/* truncate(64)(path, length) */
+	CV_OP_FTRUNCATE,	/* ftruncate(64)(fd, length) */
+	CV_OP_COUNT
+};
+
+#define CV_AT_REMOVEDIR 0x200
+
+/*
+ * A syscall's entry: op says which (enum cv_op), a[] holds its arguments. compat: a 32-bit program's,
+ * whose arguments were zero-extended from 32 bits and whose userspace structs hold 32-bit pointers.
+ * Each op's program (cv_op_NAME, below) has op a constant: only its case is compiled into it.
+ */
+static __always_inline int sys_enter(__u32 op, const unsigned long *a, __u32 compat)
 {
-	if (ctx->args[2] & 0x200)
+	switch (op) {
+	case CV_OP_OPENAT:
+		return remember_flags(a[2]);
+	case CV_OP_OPENAT2: {
+		struct cv_open_how how;
+
+		if (bpf_probe_read_user(&how.flags, sizeof(how.flags), (void *)a[2]))
+			return 0;	/* the exit falls back to file->f_flags */
+		return remember_flags(how.flags);
+	}
+	case CV_OP_OPEN:
+		return remember_flags(a[1]);
+	case CV_OP_CREAT:
+		return remember_flags(CV_O_CREAT | CV_O_WRONLY | CV_O_TRUNC);
+	case CV_OP_CLOSE:
+		if (cv_nsessions)
+			fd_closing(fd_file((int)a[0]));
 		return 0;
-	return cv_pathop(CAMVAULT_REC_UNLINK, (int)ctx->args[0], ctx->args[1], 0, 0);
-}
-CV_PATHOP_EXIT(unlinkat)
+	case CV_OP_CLOSE_RANGE:
+		return close_range_enter(a[0], a[1], a[2]);
+	case CV_OP_DUP:
+		return dup_enter((int)a[0], (int)a[1]);
+	case CV_OP_EXEC:
+		return exec_enter();
+	case CV_OP_READ:
+		return rw_enter((int)a[0], 0, NULL);
+	case CV_OP_WRITE:
+		return rw_enter((int)a[0], 1, NULL);
+	case CV_OP_SENDTO:
+		return rw_enter((int)a[0], 1, (const void *)a[4]);
+	case CV_OP_SENDMSG: {
+		struct cv_user_msghdr msg = {};
+		__u32 name32 = 0;
 
-/* renameat2(olddfd, oldpath, newdfd, newpath, flags), renameat without the flags. */
-SEC("tracepoint/syscalls/sys_enter_renameat2")
-int cv_enter_renameat2(struct cv_sys_enter *ctx)
+		if (a[1] && compat) {
+			/* struct compat_msghdr: msg_name is a 32-bit pointer, first too */
+			bpf_probe_read_user(&name32, sizeof(name32), (void *)a[1]);
+			msg.msg_name = (void *)(unsigned long)name32;
+		} else if (a[1]) {
+			bpf_probe_read_user(&msg, sizeof(msg), (void *)a[1]);
+		}
+		return rw_enter((int)a[0], 1, msg.msg_name);
+	}
+	case CV_OP_SENDFILE:
+		return xfer_enter((int)a[1], (int)a[0]);
+	case CV_OP_SPLICE:
+		return xfer_enter((int)a[0], (int)a[2]);
+	case CV_OP_MMAP:
+		return mmap_enter(a[3], (int)a[4]);
+	case CV_OP_IOCTL:
+		return ioctl_enter((int)a[0], a[1]);
+	case CV_OP_URING:
+		return uring_mark();
+	case CV_OP_IO_SUBMIT:
+		return io_submit_enter(compat ? (int)a[1] : (long)a[1], a[2], compat ? 4 : 8);
+	case CV_OP_UNLINKAT:
+		if (a[2] & CV_AT_REMOVEDIR)
+			return 0;
+		return cv_pathop(CAMVAULT_REC_UNLINK, (int)a[0], a[1], 0, 0);
+	case CV_OP_UNLINK:
+		return cv_pathop(CAMVAULT_REC_UNLINK, CV_AT_FDCWD, a[0], 0, 0);
+	case CV_OP_RENAMEAT:
+		return cv_pathop(CAMVAULT_REC_RENAME, (int)a[0], a[1], (int)a[2], a[3]);
+	case CV_OP_RENAME:
+		return cv_pathop(CAMVAULT_REC_RENAME, CV_AT_FDCWD, a[0], CV_AT_FDCWD, a[1]);
+	case CV_OP_TRUNCATE:
+		return cv_pathop(CAMVAULT_REC_TRUNCATE, CV_AT_FDCWD, a[0], 0, 0);
+	case CV_OP_FTRUNCATE: {
+		struct file *file = fd_file((int)a[0]);
+
+		return file ? cv_ftruncate((__u64)file) : 0;
+	}
+	default:
+		return 0;
+	}
+}
+
+/* A syscall's exit, ret its result (see sys_enter). */
+static __always_inline int sys_exit(__u32 op, long ret)
 {
-	return cv_pathop(CAMVAULT_REC_RENAME, (int)ctx->args[0], ctx->args[1], (int)ctx->args[2], ctx->args[3]);
+	switch (op) {
+	case CV_OP_OPENAT:
+	case CV_OP_OPENAT2:
+	case CV_OP_OPEN:
+	case CV_OP_CREAT:
+		return open_exit(ret);
+	case CV_OP_EXEC:
+		return exec_exit(ret);
+	case CV_OP_MUNMAP:
+		if (ret == 0)
+			cv_check_pending();
+		return 0;
+	case CV_OP_DUP:
+	case CV_OP_READ:
+	case CV_OP_WRITE:
+	case CV_OP_SENDTO:
+	case CV_OP_SENDMSG:
+	case CV_OP_SENDFILE:
+	case CV_OP_SPLICE:
+	case CV_OP_MMAP:
+	case CV_OP_IOCTL:
+		return io_exit(ret);
+	case CV_OP_UNLINKAT:
+	case CV_OP_UNLINK:
+	case CV_OP_RENAMEAT:
+	case CV_OP_RENAME:
+	case CV_OP_TRUNCATE:
+	case CV_OP_FTRUNCATE:
+		return pathop_exit(ret);
+	default:
+		return 0;
+	}
 }
-CV_PATHOP_EXIT(renameat2)
 
-SEC("tracepoint/syscalls/sys_enter_renameat")
-int cv_enter_renameat(struct cv_sys_enter *ctx)
-{
-	return cv_pathop(CAMVAULT_REC_RENAME, (int)ctx->args[0], ctx->args[1], (int)ctx->args[2], ctx->args[3]);
-}
-CV_PATHOP_EXIT(renameat)
-
-SEC("tracepoint/syscalls/sys_enter_truncate")
-int cv_enter_truncate(struct cv_sys_enter *ctx)
-{
-	return cv_pathop(CAMVAULT_REC_TRUNCATE, CV_AT_FDCWD, ctx->args[0], 0, 0);
-}
-CV_PATHOP_EXIT(truncate)
-
-SEC("tracepoint/syscalls/sys_enter_ftruncate")
-int cv_enter_ftruncate(struct cv_sys_enter *ctx)
-{
-	struct file *file = fd_file((int)ctx->args[0]);
-
-	return file ? cv_ftruncate((__u64)file) : 0;
-}
-CV_PATHOP_EXIT(ftruncate)
-
-#ifdef __TARGET_ARCH_x86
-/* x86-64 still has unlink(2) and rename(2). */
-SEC("tracepoint/syscalls/sys_enter_unlink")
-int cv_enter_unlink(struct cv_sys_enter *ctx)
-{
-	return cv_pathop(CAMVAULT_REC_UNLINK, CV_AT_FDCWD, ctx->args[0], 0, 0);
-}
-CV_PATHOP_EXIT(unlink)
-
-SEC("tracepoint/syscalls/sys_enter_rename")
-int cv_enter_rename(struct cv_sys_enter *ctx)
-{
-	return cv_pathop(CAMVAULT_REC_RENAME, CV_AT_FDCWD, ctx->args[0], CV_AT_FDCWD, ctx->args[1]);
-}
-CV_PATHOP_EXIT(rename)
+/*
+ * Every syscall passes the raw tracepoints sys_enter (regs, nr) and sys_exit (regs, ret), 64-bit and
+ * 32-bit (compat) ones alike: a 32-bit program on a 64-bit kernel (an armhf userland on a Pi 4 or 5's
+ * arm64 kernel, i386 on x86-64) makes compat syscalls, which have no per-syscall trace events
+ * (ARCH_TRACE_IGNORE_COMPAT_SYSCALLS). cv_sys_enter and cv_sys_exit map the syscall's number to an op
+ * (cv_ops: the kernel's table for the task's kind, the 32-bit architecture's own for a compat one),
+ * leave at once for the syscalls no op follows, and run the op's code with the arguments taken from the
+ * saved registers: at the entry through a tail call into the op's own program (op_progs), whose stack
+ * frame is its own (all ops in one program would need a frame as large as their largest together, over
+ * the 512 bytes 6.1 allows along a chain of calls).
+ *
+ * Raw tracepoints rather than the per-syscall events (sys_enter_openat...): those build a trace buffer
+ * for each event before a program sees it, more than this whole dispatch costs (make bench, the floor
+ * rows), and they would miss 32-bit programs. Compat syscalls not followed: i386's old mmap (90: glibc
+ * uses mmap2) and socketcall (102: glibc uses the direct socket syscalls from Linux 4.3 on), arm's OABI.
+ */
+#define CV_NR_MAX 440
+#ifdef __TARGET_ARCH_arm64
+#define CV_TIF_32BIT 22			/* 6.1 to 6.12 */
+static const __u8 cv_ops[2][CV_NR_MAX] = {
+	{	/* the generic table (include/uapi/asm-generic/unistd.h; scripts/syscall.tbl from 6.11) */
+	[2] = CV_OP_IO_SUBMIT, [24] = CV_OP_DUP, [29] = CV_OP_IOCTL, [35] = CV_OP_UNLINKAT,
+	[38] = CV_OP_RENAMEAT, [45] = CV_OP_TRUNCATE, [46] = CV_OP_FTRUNCATE, [56] = CV_OP_OPENAT,
+	[57] = CV_OP_CLOSE, [63] = CV_OP_READ, [64] = CV_OP_WRITE, [65] = CV_OP_READ, [66] = CV_OP_WRITE,
+	[67] = CV_OP_READ, [68] = CV_OP_WRITE, [69] = CV_OP_READ, [70] = CV_OP_WRITE,
+	[71] = CV_OP_SENDFILE, [76] = CV_OP_SPLICE, [206] = CV_OP_SENDTO, [211] = CV_OP_SENDMSG,
+	[215] = CV_OP_MUNMAP, [221] = CV_OP_EXEC, [222] = CV_OP_MMAP, [269] = CV_OP_WRITE /* sendmmsg */,
+	[276] = CV_OP_RENAMEAT, [281] = CV_OP_EXEC, [285] = CV_OP_SPLICE, [286] = CV_OP_READ,
+	[287] = CV_OP_WRITE, [425] = CV_OP_URING, [426] = CV_OP_URING, [427] = CV_OP_URING,
+	[436] = CV_OP_CLOSE_RANGE, [437] = CV_OP_OPENAT2,
+	}, {	/* 32-bit: arch/arm/tools/syscall.tbl, EABI */
+	[3] = CV_OP_READ, [4] = CV_OP_WRITE, [5] = CV_OP_OPEN, [6] = CV_OP_CLOSE, [8] = CV_OP_CREAT,
+	[10] = CV_OP_UNLINK, [11] = CV_OP_EXEC, [38] = CV_OP_RENAME, [54] = CV_OP_IOCTL, [63] = CV_OP_DUP,
+	[91] = CV_OP_MUNMAP, [92] = CV_OP_TRUNCATE, [93] = CV_OP_FTRUNCATE, [145] = CV_OP_READ,
+	[146] = CV_OP_WRITE, [180] = CV_OP_READ, [181] = CV_OP_WRITE, [187] = CV_OP_SENDFILE,
+	[192] = CV_OP_MMAP, [193] = CV_OP_TRUNCATE, [194] = CV_OP_FTRUNCATE, [239] = CV_OP_SENDFILE,
+	[246] = CV_OP_IO_SUBMIT, [289] = CV_OP_WRITE /* send */, [290] = CV_OP_SENDTO,
+	[296] = CV_OP_SENDMSG, [322] = CV_OP_OPENAT, [328] = CV_OP_UNLINKAT, [329] = CV_OP_RENAMEAT,
+	[340] = CV_OP_SPLICE, [358] = CV_OP_DUP, [361] = CV_OP_READ, [362] = CV_OP_WRITE,
+	[374] = CV_OP_WRITE, [382] = CV_OP_RENAMEAT, [387] = CV_OP_EXEC, [391] = CV_OP_SPLICE,
+	[392] = CV_OP_READ, [393] = CV_OP_WRITE, [425] = CV_OP_URING, [426] = CV_OP_URING,
+	[427] = CV_OP_URING, [436] = CV_OP_CLOSE_RANGE, [437] = CV_OP_OPENAT2,
+	},
+};
+#else
+#define CV_TS_COMPAT 0x0002		/* 6.1 to 6.12 */
+static const __u8 cv_ops[2][CV_NR_MAX] = {
+	{	/* arch/x86/entry/syscalls/syscall_64.tbl */
+	[0] = CV_OP_READ, [1] = CV_OP_WRITE, [2] = CV_OP_OPEN, [3] = CV_OP_CLOSE, [9] = CV_OP_MMAP,
+	[11] = CV_OP_MUNMAP, [16] = CV_OP_IOCTL, [17] = CV_OP_READ, [18] = CV_OP_WRITE, [19] = CV_OP_READ,
+	[20] = CV_OP_WRITE, [33] = CV_OP_DUP, [40] = CV_OP_SENDFILE, [44] = CV_OP_SENDTO,
+	[46] = CV_OP_SENDMSG, [59] = CV_OP_EXEC, [76] = CV_OP_TRUNCATE, [77] = CV_OP_FTRUNCATE,
+	[82] = CV_OP_RENAME, [85] = CV_OP_CREAT, [87] = CV_OP_UNLINK, [209] = CV_OP_IO_SUBMIT,
+	[257] = CV_OP_OPENAT, [263] = CV_OP_UNLINKAT, [264] = CV_OP_RENAMEAT, [275] = CV_OP_SPLICE,
+	[292] = CV_OP_DUP, [295] = CV_OP_READ, [296] = CV_OP_WRITE, [307] = CV_OP_WRITE /* sendmmsg */,
+	[316] = CV_OP_RENAMEAT, [322] = CV_OP_EXEC, [326] = CV_OP_SPLICE, [327] = CV_OP_READ,
+	[328] = CV_OP_WRITE, [425] = CV_OP_URING, [426] = CV_OP_URING, [427] = CV_OP_URING,
+	[436] = CV_OP_CLOSE_RANGE, [437] = CV_OP_OPENAT2,
+	}, {	/* 32-bit: arch/x86/entry/syscalls/syscall_32.tbl */
+	[3] = CV_OP_READ, [4] = CV_OP_WRITE, [5] = CV_OP_OPEN, [6] = CV_OP_CLOSE, [8] = CV_OP_CREAT,
+	[10] = CV_OP_UNLINK, [11] = CV_OP_EXEC, [38] = CV_OP_RENAME, [54] = CV_OP_IOCTL, [63] = CV_OP_DUP,
+	[91] = CV_OP_MUNMAP, [92] = CV_OP_TRUNCATE, [93] = CV_OP_FTRUNCATE, [145] = CV_OP_READ,
+	[146] = CV_OP_WRITE, [180] = CV_OP_READ, [181] = CV_OP_WRITE, [187] = CV_OP_SENDFILE,
+	[192] = CV_OP_MMAP, [193] = CV_OP_TRUNCATE, [194] = CV_OP_FTRUNCATE, [239] = CV_OP_SENDFILE,
+	[248] = CV_OP_IO_SUBMIT, [295] = CV_OP_OPENAT, [301] = CV_OP_UNLINKAT, [302] = CV_OP_RENAMEAT,
+	[313] = CV_OP_SPLICE, [330] = CV_OP_DUP, [333] = CV_OP_READ, [334] = CV_OP_WRITE,
+	[345] = CV_OP_WRITE, [353] = CV_OP_RENAMEAT, [358] = CV_OP_EXEC, [369] = CV_OP_SENDTO,
+	[370] = CV_OP_SENDMSG, [377] = CV_OP_SPLICE, [378] = CV_OP_READ, [379] = CV_OP_WRITE,
+	[425] = CV_OP_URING, [426] = CV_OP_URING, [427] = CV_OP_URING, [436] = CV_OP_CLOSE_RANGE,
+	[437] = CV_OP_OPENAT2,
+	},
+};
 #endif
+
+/*
+ * Set by the agent before load: the kernel has BTF of its own, so the task and the syscall's registers
+ * are read with plain loads (bpf_get_current_task_btf, bpf_task_pt_regs) rather than a helper call of
+ * about 100 instructions each, two or three for every syscall. Without it the verifier never sees
+ * those branches.
+ */
+const volatile __u32 cv_kernel_btf = 0;
+
+/* The current syscall's saved registers, typed (cv_kernel_btf only). */
+static __always_inline void *regs_btf(void)
+{
+	return (void *)bpf_task_pt_regs(bpf_get_current_task_btf());
+}
+
+/* Whether the current syscall is a 32-bit program's (see struct thread_info___x86). */
+static __always_inline __u32 compat_syscall(void)
+{
+	struct task_struct *task;
+
+	if (cv_kernel_btf) {
+		task = bpf_get_current_task_btf();
+#ifdef __TARGET_ARCH_arm64
+		return (task->thread_info.flags >> CV_TIF_32BIT) & 1;
+#else
+		return !!(((struct thread_info___x86 *)&task->thread_info)->status & CV_TS_COMPAT);
+#endif
+	}
+	task = cur_task();
+#ifdef __TARGET_ARCH_arm64
+	return (BPF_CORE_READ(task, thread_info.flags) >> CV_TIF_32BIT) & 1;
+#else
+	struct thread_info___x86 *ti = (void *)task + bpf_core_field_offset(task->thread_info);
+
+	return !!(BPF_CORE_READ(ti, status) & CV_TS_COMPAT);
+#endif
+}
+
+/*
+ * The op of syscall nr of the current task, and in *compat whether the syscall is a 32-bit one:
+ * CV_OP_NONE for the syscalls not followed, and then the task is not even read when neither table
+ * follows nr.
+ */
+static __always_inline __u32 syscall_op(long nr, __u32 *compat)
+{
+	if ((unsigned long)nr >= CV_NR_MAX || (cv_ops[0][nr] == CV_OP_NONE && cv_ops[1][nr] == CV_OP_NONE))
+		return CV_OP_NONE;
+	*compat = compat_syscall();
+	return cv_ops[*compat & 1][nr];
+}
+
+/*
+ * The syscall's six arguments into s->args, from its registers (regs), read into s->regs: a 32-bit
+ * syscall's zero-extended from 32 bits. The scratch map, not the stack: the handlers' chains of calls
+ * use most of its 512 bytes.
+ */
+static __always_inline int syscall_args(void *regs, __u32 compat, struct cv_scratch *s)
+{
+	unsigned long *a = s->args;
+	__u64 *w = s->regs;
+#ifdef __TARGET_ARCH_arm64
+	struct pt_regs___arm64 *r = regs;
+
+	/* x0 to x5; AArch32's r0 to r5 are their low halves */
+	if (cv_kernel_btf) {
+		r = regs_btf();
+		for (int i = 0; i < 6; i++)
+			a[i] = compat ? (__u32)r->regs[i] : r->regs[i];
+		return 0;
+	}
+	if (bpf_probe_read_kernel(w, 6 * sizeof(*w), regs + bpf_core_field_offset(r->regs)))
+		return -1;
+	for (int i = 0; i < 6; i++)
+		a[i] = compat ? (__u32)w[i] : w[i];
+#else
+	struct pt_regs___x86 *r = regs;
+	__u32 s0 = bpf_core_field_offset(r->bp), e = bpf_core_field_offset(r->di) + 8;
+
+	if (cv_kernel_btf) {
+		r = regs_btf();
+		if (compat) {
+			/* ia32: ebx, ecx, edx, esi, edi, ebp */
+			a[0] = (__u32)r->bx;
+			a[1] = (__u32)r->cx;
+			a[2] = (__u32)r->dx;
+			a[3] = (__u32)r->si;
+			a[4] = (__u32)r->di;
+			a[5] = (__u32)r->bp;
+		} else {
+			a[0] = r->di;
+			a[1] = r->si;
+			a[2] = r->dx;
+			a[3] = r->r10;
+			a[4] = r->r8;
+			a[5] = r->r9;
+		}
+		return 0;
+	}
+	/* One read of the registers from bp to di (their order in struct pt_regs, 6.1 on), then picked. */
+	if (e <= s0 || e - s0 > sizeof(s->regs) || bpf_probe_read_kernel(w, e - s0, regs + s0))
+		return -1;
+#define CV_REG(name) w[(bpf_core_field_offset(r->name) - s0) / 8]
+	if (compat) {
+		/* ia32: ebx, ecx, edx, esi, edi, ebp */
+		a[0] = (__u32)CV_REG(bx);
+		a[1] = (__u32)CV_REG(cx);
+		a[2] = (__u32)CV_REG(dx);
+		a[3] = (__u32)CV_REG(si);
+		a[4] = (__u32)CV_REG(di);
+		a[5] = (__u32)CV_REG(bp);
+	} else {
+		a[0] = CV_REG(di);
+		a[1] = CV_REG(si);
+		a[2] = CV_REG(dx);
+		a[3] = CV_REG(r10);
+		a[4] = CV_REG(r8);
+		a[5] = CV_REG(r9);
+	}
+#undef CV_REG
+#endif
+	return 0;
+}
+
+/* The number of the syscall now ending, from its registers (what the kernel's syscall_get_nr() reads). */
+static __always_inline long syscall_nr(void *regs)
+{
+#ifdef __TARGET_ARCH_arm64
+	if (cv_kernel_btf)
+		return ((struct pt_regs___arm64 *)regs_btf())->syscallno;
+	return BPF_CORE_READ((struct pt_regs___arm64 *)regs, syscallno);
+#else
+	if (cv_kernel_btf)
+		return ((struct pt_regs___x86 *)regs_btf())->orig_ax;
+	return BPF_CORE_READ((struct pt_regs___x86 *)regs, orig_ax);
+#endif
+}
+
+/* The ops' entry programs: cv_op_NAME, loaded but not attached (SEC "raw_tp" names no tracepoint). */
+#define CV_OPS(X) X(openat, CV_OP_OPENAT) X(openat2, CV_OP_OPENAT2) X(open, CV_OP_OPEN)			\
+	X(creat, CV_OP_CREAT) X(close, CV_OP_CLOSE) X(close_range, CV_OP_CLOSE_RANGE) X(dup, CV_OP_DUP)	\
+	X(exec, CV_OP_EXEC) X(read, CV_OP_READ) X(write, CV_OP_WRITE) X(sendto, CV_OP_SENDTO)		\
+	X(sendmsg, CV_OP_SENDMSG) X(sendfile, CV_OP_SENDFILE) X(splice, CV_OP_SPLICE) X(mmap, CV_OP_MMAP)	\
+	X(ioctl, CV_OP_IOCTL) X(uring, CV_OP_URING) X(io_submit, CV_OP_IO_SUBMIT)			\
+	X(unlinkat, CV_OP_UNLINKAT) X(unlink, CV_OP_UNLINK) X(renameat, CV_OP_RENAMEAT)			\
+	X(rename, CV_OP_RENAME) X(truncate, CV_OP_TRUNCATE) X(ftruncate, CV_OP_FTRUNCATE)
+
+#define CV_OP_DECL(name, op) int cv_op_##name(void *ctx);
+CV_OPS(CV_OP_DECL)
+
+#define CV_OP_SLOT(name, op) [op] = (void *)&cv_op_##name,
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, CV_OP_COUNT);
+	__uint(key_size, sizeof(__u32));	/* no BTF type: the kernel takes none for a program array */
+	__array(values, int (void *));
+} op_progs SEC(".maps") = {
+	.values = { CV_OPS(CV_OP_SLOT) },
+};
+
+/* The arguments are in the scratch map, where cv_sys_enter put them. */
+#define CV_OP_PROG(name, op)						\
+SEC("raw_tp")								\
+int cv_op_##name(void *ctx)						\
+{									\
+	struct cv_scratch *s = scratch();				\
+									\
+	return s ? sys_enter(op, s->args, s->compat) : 0;		\
+}
+CV_OPS(CV_OP_PROG)
+
+/* sys_enter(struct pt_regs *regs, long nr). It calls no BPF function: it tail-calls (see above). */
+SEC("raw_tp/sys_enter")
+int cv_sys_enter(struct bpf_raw_tracepoint_args *ctx)
+{
+	struct cv_scratch *s;
+	__u32 op, compat = 0;
+
+	op = syscall_op(ctx->args[1], &compat);
+	if (op == CV_OP_NONE)
+		return 0;
+	s = scratch();
+	if (!s || syscall_args((void *)ctx->args[0], compat, s))
+		return 0;
+	s->compat = compat;
+	bpf_tail_call(ctx, &op_progs, op);
+	return 0;
+}
+
+/* sys_exit(struct pt_regs *regs, long ret) */
+SEC("raw_tp/sys_exit")
+int cv_sys_exit(struct bpf_raw_tracepoint_args *ctx)
+{
+	__u32 op, compat = 0;
+
+	op = syscall_op(syscall_nr((void *)ctx->args[0]), &compat);
+	return op == CV_OP_NONE ? 0 : sys_exit(op, ctx->args[1]);
+}

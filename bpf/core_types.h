@@ -154,6 +154,35 @@ struct thread_info {
 	unsigned long flags;		/* TIF_* */
 } CV_CORE;
 
+/*
+ * What says that the current syscall is a 32-bit program's (compat), per architecture: CO-RE
+ * flavours, so that each object relocates only its own. x86-64: thread_info.status has TS_COMPAT
+ * while an ia32 syscall runs (also one a 64-bit program makes with int $0x80); arm64: TIF_32BIT in
+ * thread_info.flags for an AArch32 task. The syscall's registers (struct pt_regs): its arguments and
+ * its number.
+ */
+struct thread_info___x86 {
+	__u32 status;			/* TS_* */
+} CV_CORE;
+
+struct pt_regs___x86 {
+	unsigned long bp;
+	unsigned long bx;
+	unsigned long r10;
+	unsigned long r9;
+	unsigned long r8;
+	unsigned long cx;
+	unsigned long dx;
+	unsigned long si;
+	unsigned long di;
+	unsigned long orig_ax;
+} CV_CORE;
+
+struct pt_regs___arm64 {
+	__u64 regs[31];
+	int syscallno;
+} CV_CORE;
+
 struct task_struct {
 	struct thread_info thread_info;
 	unsigned int flags;		/* PF_* */

@@ -136,6 +136,9 @@ struct cv_scratch {
 	char buf[3 * CV_PLEN];		/* paths are built backwards, ending at buf[CV_BUF_END] */
 	char name[CV_PLEN];		/* a path from userspace */
 	struct camvault_path_key key;
+	__u64 regs[12];			/* a syscall's registers (access.bpf.c's syscall_args) */
+	unsigned long args[6];		/* ... its arguments */
+	__u32 compat;			/* ... and whether it is a 32-bit program's */
 };
 
 struct {
@@ -821,8 +824,13 @@ __noinline int cv_new_session(__u64 file_addr, __u32 open_flags, __u32 rflags, _
 	if ((f_mode & CV_FMODE_PATH) || !watched_inode(inode, mode, sb_dev, &target, &kind))
 		return -1;
 	if (!pre) {
+		/* mnt and dentry in one read, into 16 bytes of stack (CV_READ_PAIR's 48 are too many here) */
+		struct path p = {};
+
 		f_flags = open_flags == CV_FLAGS_OF_FILE ? BPF_CORE_READ(file, f_flags) : 0;
-		CV_READ_PAIR(file, f_path.mnt, mnt, f_path.dentry, dentry);
+		bpf_core_read(&p, sizeof(p), &file->f_path);
+		mnt = p.mnt;
+		dentry = p.dentry;
 	}
 	if (open_flags == CV_FLAGS_OF_FILE)
 		open_flags = f_flags & ~CV_O_LARGEFILE;

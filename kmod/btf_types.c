@@ -29,6 +29,7 @@
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <net/sock.h>
+#include <asm/ptrace.h>
 
 /*
  * struct mount and struct mnt_namespace are private to fs/ (fs/mount.h), which kernel header
@@ -59,6 +60,7 @@ static struct task_struct cv_btf_task_struct __used;
 static struct mm_struct cv_btf_mm_struct __used;
 static struct signal_struct cv_btf_signal_struct __used;
 static struct cred cv_btf_cred __used;
+static struct pt_regs cv_btf_pt_regs __used;
 static struct files_struct cv_btf_files_struct __used;
 static struct fdtable cv_btf_fdtable __used;
 static struct fs_struct cv_btf_fs_struct __used;

@@ -4,10 +4,11 @@
  * probe-loop (open, read 4 KiB, close), one set per tier, named after it, and a minimal set
  * (hook-floor.c loads one set).
  * What the loop loses with these attached is what the kernel's hook mechanism costs (trampolines, kprobes,
- * syscall tracepoints) before any program does any work: no probe on these hooks can cost less.
+ * raw tracepoints) before any program does any work: no probe on these hooks can cost less.
  *
  * The hooks are those of bpf/hooks.bpf.c and bpf/access.bpf.c that such a pass reaches, for files watched
- * or not: the open, the permission check and byte counter of the read, the last close.
+ * or not: the open, the permission check and byte counter of the read, the last close; at the
+ * tracepoint tier, the raw syscall tracepoints every syscall passes.
  */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
@@ -39,9 +40,6 @@ NOTHING("kprobe/security_file_free", kprobe_free)
 NOTHING("lsm/file_open", minimal_open)
 NOTHING("lsm/file_free_security", minimal_free)
 
-/* Syscall-tracepoint tier: openat's entry and exit, read's, close's entry. */
-NOTHING("tracepoint/syscalls/sys_enter_openat", tracepoint_open)
-NOTHING("tracepoint/syscalls/sys_exit_openat", tracepoint_open_ret)
-NOTHING("tracepoint/syscalls/sys_enter_read", tracepoint_read)
-NOTHING("tracepoint/syscalls/sys_exit_read", tracepoint_read_ret)
-NOTHING("tracepoint/syscalls/sys_enter_close", tracepoint_close)
+/* Syscall-tracepoint tier: the raw sys_enter and sys_exit tracepoints, which every syscall passes. */
+NOTHING("raw_tp/sys_enter", tracepoint_enter)
+NOTHING("raw_tp/sys_exit", tracepoint_exit)

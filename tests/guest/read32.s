@@ -1,6 +1,7 @@
-# read32 PATH: reads PATH to its end through 32-bit (i386) syscalls, 4 KiB at a time, and exits 0 (1 on an
-# error). A 32-bit program for the access tests (tests/guest/access-workload.sh), built with binutils alone
-# (as --32, ld -m elf_i386): no 32-bit C library needed.
+# read32 PATH: a 32-bit program for the access tests (tests/guest/access-workload.sh), built with binutils
+# alone (as --32, ld -m elf_i386): no 32-bit C library needed. Through i386 syscalls it opens PATH, reads it
+# to its end 4 KiB at a time, reads its first 4 KiB again (pread64), maps and unmaps them (mmap2), closes
+# it; then opens it again with openat and closes it unread. Exits 0, or 1 on an error.
 	.globl	_start
 	.bss
 buf:	.space	4096
@@ -21,8 +22,47 @@ _start:
 	testl	%eax, %eax
 	js	fail
 	jnz	1b
+	movl	%esi, %ebx		# pread64(fd, buf, 4096, 0): the offset in esi (low) and edi (high)
+	movl	$180, %eax
+	movl	$buf, %ecx
+	movl	$4096, %edx
+	xorl	%esi, %esi
+	xorl	%edi, %edi
+	int	$0x80
+	movl	%ebx, %esi
+	cmpl	$4096, %eax
+	jne	fail
+	movl	$192, %eax		# mmap2(NULL, 4096, PROT_READ, MAP_PRIVATE, fd, 0)
+	xorl	%ebx, %ebx
+	movl	$4096, %ecx
+	movl	$1, %edx
+	movl	%esi, %edi
+	movl	$2, %esi
+	xorl	%ebp, %ebp
+	int	$0x80
+	movl	%edi, %esi
+	cmpl	$-4096, %eax
+	ja	fail
+	movl	%eax, %ebx		# munmap(addr, 4096)
+	movl	$91, %eax
+	movl	$4096, %ecx
+	int	$0x80
+	testl	%eax, %eax
+	jnz	fail
 	movl	$6, %eax		# close(fd)
 	movl	%esi, %ebx
+	int	$0x80
+	testl	%eax, %eax
+	jnz	fail
+	movl	$295, %eax		# openat(AT_FDCWD, path, O_RDONLY)
+	movl	$-100, %ebx
+	movl	8(%esp), %ecx
+	xorl	%edx, %edx
+	int	$0x80
+	testl	%eax, %eax
+	js	fail
+	movl	%eax, %ebx		# close(fd)
+	movl	$6, %eax
 	int	$0x80
 	testl	%eax, %eax
 	jnz	fail

@@ -111,13 +111,17 @@ class Btf:
         return self.by_name.get(name, [])
 
 
+# The member of struct pt_regs that tells each architecture's (core_types.h's ___x86 and ___arm64 flavours).
+ARCH_MEMBERS = {"x86": "orig_ax", "arm64": "syscallno"}
+
+
 def core_types(path):
     """{struct name: [members]} of the CV_CORE structs in bpf/core_types.h."""
     text = re.sub(r"/\*.*?\*/|//[^\n]*", "", open(path).read(), flags=re.S)
     wanted = {}
     for m in re.finditer(r"struct\s+(\w+)\s*\{(.*?)\}\s*CV_CORE\s*;", text, re.S):
         name, body = m.group(1), m.group(2)
-        if "___" in name:
+        if "___" in name and not name.endswith(tuple("___" + a for a in ARCH_MEMBERS)):
             continue  # a CO-RE flavour (task_struct___old): an alternative that may well not exist
         members = []
         for decl in body.split(";"):
@@ -154,6 +158,16 @@ def main(argv):
     problems = []
 
     wanted = core_types(args[1])
+    # An architecture's flavour (pt_regs___x86) is the struct itself on that architecture, told by a
+    # member only its pt_regs has; the other architectures' are not checked.
+    regs = btf.full_struct("pt_regs")
+    arch = next((a for a, m in ARCH_MEMBERS.items() if regs and m in btf.flat_members(regs[0])), None)
+    for name in list(wanted):
+        base, _, flavour = name.partition("___")
+        if flavour:
+            members = wanted.pop(name)
+            if flavour == arch:
+                wanted[base] = sorted(set(wanted.get(base, [])) | set(members))
     if not wanted:
         problems.append(f"{args[1]}: no CV_CORE struct found: has its syntax changed?")
     for name, members in sorted(wanted.items()):

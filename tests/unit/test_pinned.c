@@ -77,40 +77,6 @@ static void test_lines_running(void **state)
 			    "sessions open: 5; waiting: 0 B of 256.0 KiB");
 }
 
-/* 32-bit programs the syscall-tracepoint tier could not see: a line of their own, only when there were any. */
-static void test_lines_compat(void **state)
-{
-	static const char head[] = "probes: syscall-tracepoint tier, 27 attached, pinned in /sys/fs/bpf/camvault "
-				   "since 2026-11-25T15:04:05.000Z, read by pid 412\n"
-				   "probes: lost: 3 records (ring buffer full), 2 sessions (table full); denied: 1 "
-				   "opens; sessions open: 5; waiting: 1.2 KiB of 256.0 KiB\n";
-	static const char tail[] = " started unseen: at the tracepoint tier their syscalls have no trace events, "
-				   "so their file accesses make no records (a kernel with BTF or kprobes sees them)";
-	struct cv_probes_pinned i = running;
-	char line[1024], want[1024];
-
-	(void)state;
-	i.tier = CAMVAULT_TIER_SYSCALL_TP;
-	i.loss.compat_execs = 1;
-	cv_probes_status(0, &i, "/sys/fs/bpf/camvault", "", line, sizeof(line));
-	snprintf(want, sizeof(want), "%sprobes: 1 32-bit program%s", head, tail);
-	assert_string_equal(line, want);
-	i.loss.compat_execs = 2;
-	cv_probes_status(0, &i, "/sys/fs/bpf/camvault", "", line, sizeof(line));
-	snprintf(want, sizeof(want), "%sprobes: 2 32-bit programs%s", head, tail);
-	assert_string_equal(line, want);
-	/* Every shorter buffer: the same text, cut and terminated (ASan watches the bounds). */
-	for (size_t len = 1; len <= strlen(want); len++) {
-		char *cut = malloc(len);
-
-		assert_non_null(cut);
-		cv_probes_status(0, &i, "/sys/fs/bpf/camvault", "", cut, len);
-		assert_int_equal(strlen(cut), len - 1);
-		assert_memory_equal(cut, want, len - 1);
-		free(cut);
-	}
-}
-
 /* A short buffer: cut, terminated, never overrun (ASan watches). */
 static void test_lines_short_buffer(void **state)
 {
@@ -190,7 +156,6 @@ int main(void)
 		cmocka_unit_test(test_line_not_running),
 		cmocka_unit_test(test_lines_running),
 		cmocka_unit_test(test_lines_short_buffer),
-		cmocka_unit_test(test_lines_compat),
 		cmocka_unit_test(test_pinned_info_nothing),
 		cmocka_unit_test(test_pin_dir),
 		cmocka_unit_test(test_status_without_probes),
