@@ -45,6 +45,10 @@ as --32 "$TOP/tests/guest/read32.s" -o /run/read32.o && ld -m elf_i386 -o /run/r
 	fail "cannot build the 32-bit reader (binutils)"
 head -c 8192 /dev/zero > /run/read32.in
 if /run/read32 /run/read32.in 2>/dev/null; then read32=/run/read32; fi
+# And a 64-bit program making the same 32-bit syscalls (int $0x80): compat syscalls too.
+int80=
+as "$TOP/tests/guest/int80.s" -o /run/int80.o && ld -o /run/int80 /run/int80.o || fail "cannot build int80 (binutils)"
+if /run/int80 /run/read32.in 2>/dev/null; then int80=/run/int80; fi
 
 CAMVAULT_ETC=/run/noetc "$cv" trace --tier "$TIER" --json --fs /run/v41 --file "$dev" --file "$img" > /run/trace.json \
 	2> /run/trace.err &
@@ -89,6 +93,7 @@ run mv mv "$dir/00.30.mp4" "$dir/moved.mp4"
 run truncate truncate -s 0 "$dir/moved.mp4"
 [ -n "$camera" ] && run camera v4l2-ctl -d "$camera" --stream-mmap --stream-count=5
 [ -n "$read32" ] && run read32 "$read32" "$clip"
+[ -n "$int80" ] && run int80 "$int80" "$clip"
 sleep 0.5
 kill -INT $tracer
 wait $tracer || fail "trace failed: $(cat /run/trace.err)"
@@ -96,13 +101,13 @@ tracer=
 cat /run/trace.err
 
 python3 - /run/trace.json /run/pids "$dir" "$dev" "$img" "$port" "${camera:-}" "$(stat -c %s "$clip")" "$TIER" \
-	"${read32:-}" <<'PY' || fail "records"
+	"${read32:-}" "${int80:-}" <<'PY' || fail "records"
 import json, os, sys
 recs = [json.loads(line) for line in open(sys.argv[1])]
 pids = dict(line.split() for line in open(sys.argv[2]))
 d, dev, img, port, camera, size = sys.argv[3], sys.argv[4], sys.argv[5], int(sys.argv[6]), sys.argv[7], int(sys.argv[8])
 tier = {"tracepoint": "syscall-tracepoint"}.get(sys.argv[9], sys.argv[9])
-read32 = sys.argv[10]
+read32, int80 = sys.argv[10], sys.argv[11]
 hooks = tier != "syscall-tracepoint"
 clip = d + "/00.10.mp4"
 bad = []
@@ -157,6 +162,8 @@ if read32:
     r = of("read32", type="session", path=clip, bytes_read=size + 4096)
     check("read32", r, comm="read32", exe=read32, bytes_written=0, mmaps=1, open_flags=lambda f: (f & 3) == 0)
     check("read32 openat", of("read32", type="session", path=clip, bytes_read=0), comm="read32", exe=read32)
+if int80:
+    check("int80", of("int80", type="session", path=clip), comm="int80", exe=int80, bytes_read=size)
 for r in recs:
     if r["tier"] != tier:
         bad.append(f"a record of the {r['tier']} tier, not {tier}: {r}")
@@ -168,7 +175,8 @@ for r in recs:
 for b in bad:
     print("FAIL:", b)
 print(f"{tier} tier: {len(recs)} records checked, {len(bad)} wrong; camera {'tested' if camera else 'not in this kernel'}"
-      f"; 32-bit reader {'tested' if read32 else 'not run by this kernel (no IA32 emulation)'}")
+      f"; 32-bit reader {'tested' if read32 else 'not run by this kernel (no IA32 emulation)'}"
+      f"; int $0x80 reader {'tested' if int80 else 'not run by this kernel'}")
 sys.exit(1 if bad else 0)
 PY
 grep -q 'lost: 0 records (ring buffer full), 0 sessions (table full)' /run/trace.err || fail "lost records: $(tail -n 1 /run/trace.err)"
