@@ -939,76 +939,68 @@ static __always_inline __u32 syscall_op(long nr, __u32 *compat)
 }
 
 /*
- * The syscall's six arguments into s->args, from its registers (regs), read into s->regs: a 32-bit
- * syscall's zero-extended from 32 bits. The scratch map, not the stack: the handlers' chains of calls
- * use most of its 512 bytes.
+ * The syscall's six arguments into s->args, from its registers (regs): a 32-bit syscall's zero-extended
+ * from 32 bits. Where the kernel has BTF they are plain loads, else one helper read of the registers
+ * into s->regs, then picked there. The scratch map, not the stack: the handlers' chains of calls use
+ * most of its 512 bytes.
  */
+#ifdef __TARGET_ARCH_arm64
 static __always_inline int syscall_args(void *regs, __u32 compat, struct cv_scratch *s)
 {
-	unsigned long *a = s->args;
-	__u64 *w = s->regs;
-#ifdef __TARGET_ARCH_arm64
 	struct pt_regs___arm64 *r = regs;
+	const __u64 *x = s->regs;
 
 	/* x0 to x5; AArch32's r0 to r5 are their low halves */
-	if (cv_kernel_btf) {
-		r = regs_btf();
-		for (int i = 0; i < 6; i++)
-			a[i] = compat ? (__u32)r->regs[i] : r->regs[i];
-		return 0;
-	}
-	if (bpf_probe_read_kernel(w, 6 * sizeof(*w), regs + bpf_core_field_offset(r->regs)))
+	if (cv_kernel_btf)
+		x = ((struct pt_regs___arm64 *)regs_btf())->regs;
+	else if (bpf_probe_read_kernel(s->regs, 6 * sizeof(__u64), regs + bpf_core_field_offset(r->regs)))
 		return -1;
 	for (int i = 0; i < 6; i++)
-		a[i] = compat ? (__u32)w[i] : w[i];
+		s->args[i] = compat ? (__u32)x[i] : x[i];
+	return 0;
+}
 #else
+/* The arguments' registers, read by REG(name): ia32's ebx, ecx, edx, esi, edi, ebp, or x86-64's. */
+#define CV_X86_ARGS(a, compat, REG) do {						\
+	if (compat) {									\
+		a[0] = (__u32)REG(bx);							\
+		a[1] = (__u32)REG(cx);							\
+		a[2] = (__u32)REG(dx);							\
+		a[3] = (__u32)REG(si);							\
+		a[4] = (__u32)REG(di);							\
+		a[5] = (__u32)REG(bp);							\
+	} else {									\
+		a[0] = REG(di);								\
+		a[1] = REG(si);								\
+		a[2] = REG(dx);								\
+		a[3] = REG(r10);							\
+		a[4] = REG(r8);								\
+		a[5] = REG(r9);								\
+	}										\
+} while (0)
+
+static __always_inline int syscall_args(void *regs, __u32 compat, struct cv_scratch *s)
+{
 	struct pt_regs___x86 *r = regs;
 	__u32 s0 = bpf_core_field_offset(r->bp), e = bpf_core_field_offset(r->di) + 8;
+	__u64 *w = s->regs;
 
 	if (cv_kernel_btf) {
 		r = regs_btf();
-		if (compat) {
-			/* ia32: ebx, ecx, edx, esi, edi, ebp */
-			a[0] = (__u32)r->bx;
-			a[1] = (__u32)r->cx;
-			a[2] = (__u32)r->dx;
-			a[3] = (__u32)r->si;
-			a[4] = (__u32)r->di;
-			a[5] = (__u32)r->bp;
-		} else {
-			a[0] = r->di;
-			a[1] = r->si;
-			a[2] = r->dx;
-			a[3] = r->r10;
-			a[4] = r->r8;
-			a[5] = r->r9;
-		}
+#define CV_TYPED(name) r->name
+		CV_X86_ARGS(s->args, compat, CV_TYPED);
+#undef CV_TYPED
 		return 0;
 	}
 	/* One read of the registers from bp to di (their order in struct pt_regs, 6.1 on), then picked. */
 	if (e <= s0 || e - s0 > sizeof(s->regs) || bpf_probe_read_kernel(w, e - s0, regs + s0))
 		return -1;
-#define CV_REG(name) w[(bpf_core_field_offset(r->name) - s0) / 8]
-	if (compat) {
-		/* ia32: ebx, ecx, edx, esi, edi, ebp */
-		a[0] = (__u32)CV_REG(bx);
-		a[1] = (__u32)CV_REG(cx);
-		a[2] = (__u32)CV_REG(dx);
-		a[3] = (__u32)CV_REG(si);
-		a[4] = (__u32)CV_REG(di);
-		a[5] = (__u32)CV_REG(bp);
-	} else {
-		a[0] = CV_REG(di);
-		a[1] = CV_REG(si);
-		a[2] = CV_REG(dx);
-		a[3] = CV_REG(r10);
-		a[4] = CV_REG(r8);
-		a[5] = CV_REG(r9);
-	}
-#undef CV_REG
-#endif
+#define CV_READ(name) w[(bpf_core_field_offset(r->name) - s0) / 8]
+	CV_X86_ARGS(s->args, compat, CV_READ);
+#undef CV_READ
 	return 0;
 }
+#endif
 
 /* The number of the syscall now ending, from its registers (what the kernel's syscall_get_nr() reads). */
 static __always_inline long syscall_nr(void *regs)

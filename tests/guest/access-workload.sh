@@ -41,13 +41,13 @@ camera=
 if modprobe vivid n_devs=1 node_types=0x1 2>/dev/null && [ -c /dev/video0 ]; then camera=/dev/video0; fi
 # A 32-bit program, tried before the probes start: a kernel without IA32 emulation cannot exec it.
 read32=
-as --32 "$TOP/tests/guest/read32.s" -o /run/read32.o && ld -m elf_i386 -o /run/read32 /run/read32.o ||
+as --32 -I "$TOP/tests/guest" "$TOP/tests/guest/read32.s" -o /run/read32.o && ld -m elf_i386 -o /run/read32 /run/read32.o ||
 	fail "cannot build the 32-bit reader (binutils)"
 head -c 8192 /dev/zero > /run/read32.in
 if /run/read32 /run/read32.in 2>/dev/null; then read32=/run/read32; fi
 # And a 64-bit program making the same 32-bit syscalls (int $0x80): compat syscalls too.
 int80=
-as "$TOP/tests/guest/int80.s" -o /run/int80.o && ld -o /run/int80 /run/int80.o || fail "cannot build int80 (binutils)"
+as -I "$TOP/tests/guest" "$TOP/tests/guest/int80.s" -o /run/int80.o && ld -o /run/int80 /run/int80.o || fail "cannot build int80 (binutils)"
 if /run/int80 /run/read32.in 2>/dev/null; then int80=/run/int80; fi
 
 CAMVAULT_ETC=/run/noetc "$cv" trace --tier "$TIER" --json --fs /run/v41 --file "$dev" --file "$img" > /run/trace.json \

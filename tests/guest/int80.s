@@ -3,6 +3,7 @@
 # (tests/guest/access-workload.sh): the kernel takes such syscalls as compat ones although the program is
 # 64-bit, so the probes must tell them by the syscall (TS_COMPAT), not by the program. Built with binutils
 # alone (as, ld: static, not position-independent, so that its buffers have 32-bit addresses).
+	.include "read-to-end.s"
 	.globl	_start
 	.bss
 path:	.space	4096
@@ -18,21 +19,7 @@ _start:
 	incq	%rdi
 	testb	%al, %al
 	loopnz	1b
-	movl	$5, %eax		# open(path, O_RDONLY)
-	movl	$path, %ebx
-	xorl	%ecx, %ecx
-	int	$0x80
-	testl	%eax, %eax
-	js	fail
-	movl	%eax, %esi		# the fd
-2:	movl	$3, %eax		# read(fd, buf, 4096)
-	movl	%esi, %ebx
-	movl	$buf, %ecx
-	movl	$4096, %edx
-	int	$0x80
-	testl	%eax, %eax
-	js	fail
-	jnz	2b
+	read_to_end $path
 	movl	$6, %eax		# close(fd)
 	movl	%esi, %ebx
 	int	$0x80

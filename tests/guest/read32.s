@@ -2,26 +2,13 @@
 # alone (as --32, ld -m elf_i386): no 32-bit C library needed. Through i386 syscalls it opens PATH, reads it
 # to its end 4 KiB at a time, reads its first 4 KiB again (pread64), maps and unmaps them (mmap2), closes
 # it; then opens it again with openat and closes it unread. Exits 0, or 1 on an error.
+	.include "read-to-end.s"
 	.globl	_start
 	.bss
 buf:	.space	4096
 	.text
 _start:
-	movl	8(%esp), %ebx		# argv[1]
-	movl	$5, %eax		# open(path, O_RDONLY)
-	xorl	%ecx, %ecx
-	int	$0x80
-	testl	%eax, %eax
-	js	fail
-	movl	%eax, %esi		# the fd
-1:	movl	$3, %eax		# read(fd, buf, 4096)
-	movl	%esi, %ebx
-	movl	$buf, %ecx
-	movl	$4096, %edx
-	int	$0x80
-	testl	%eax, %eax
-	js	fail
-	jnz	1b
+	read_to_end 8(%esp)		# argv[1]
 	movl	%esi, %ebx		# pread64(fd, buf, 4096, 0): the offset in esi (low) and edi (high)
 	movl	$180, %eax
 	movl	$buf, %ecx
