@@ -830,63 +830,12 @@ static __always_inline int sys_exit(__u32 op, long ret)
  * rows), and they would miss 32-bit programs. Compat syscalls not followed: i386's old mmap (90: glibc
  * uses mmap2) and socketcall (102: glibc uses the direct socket syscalls from Linux 4.3 on), arm's OABI.
  */
-#define CV_NR_MAX 440
 #ifdef __TARGET_ARCH_arm64
 #define CV_TIF_32BIT 22			/* 6.1 to 6.12 */
-static const __u8 cv_ops[2][CV_NR_MAX] = {
-	{	/* the generic table (include/uapi/asm-generic/unistd.h; scripts/syscall.tbl from 6.11) */
-	[2] = CV_OP_IO_SUBMIT, [24] = CV_OP_DUP, [29] = CV_OP_IOCTL, [35] = CV_OP_UNLINKAT,
-	[38] = CV_OP_RENAMEAT, [45] = CV_OP_TRUNCATE, [46] = CV_OP_FTRUNCATE, [56] = CV_OP_OPENAT,
-	[57] = CV_OP_CLOSE, [63] = CV_OP_READ, [64] = CV_OP_WRITE, [65] = CV_OP_READ, [66] = CV_OP_WRITE,
-	[67] = CV_OP_READ, [68] = CV_OP_WRITE, [69] = CV_OP_READ, [70] = CV_OP_WRITE,
-	[71] = CV_OP_SENDFILE, [76] = CV_OP_SPLICE, [206] = CV_OP_SENDTO, [211] = CV_OP_SENDMSG,
-	[215] = CV_OP_MUNMAP, [221] = CV_OP_EXEC, [222] = CV_OP_MMAP, [269] = CV_OP_WRITE /* sendmmsg */,
-	[276] = CV_OP_RENAMEAT, [281] = CV_OP_EXEC, [285] = CV_OP_SPLICE, [286] = CV_OP_READ,
-	[287] = CV_OP_WRITE, [425] = CV_OP_URING, [426] = CV_OP_URING, [427] = CV_OP_URING,
-	[436] = CV_OP_CLOSE_RANGE, [437] = CV_OP_OPENAT2,
-	}, {	/* 32-bit: arch/arm/tools/syscall.tbl, EABI */
-	[3] = CV_OP_READ, [4] = CV_OP_WRITE, [5] = CV_OP_OPEN, [6] = CV_OP_CLOSE, [8] = CV_OP_CREAT,
-	[10] = CV_OP_UNLINK, [11] = CV_OP_EXEC, [38] = CV_OP_RENAME, [54] = CV_OP_IOCTL, [63] = CV_OP_DUP,
-	[91] = CV_OP_MUNMAP, [92] = CV_OP_TRUNCATE, [93] = CV_OP_FTRUNCATE, [145] = CV_OP_READ,
-	[146] = CV_OP_WRITE, [180] = CV_OP_READ, [181] = CV_OP_WRITE, [187] = CV_OP_SENDFILE,
-	[192] = CV_OP_MMAP, [193] = CV_OP_TRUNCATE, [194] = CV_OP_FTRUNCATE, [239] = CV_OP_SENDFILE,
-	[246] = CV_OP_IO_SUBMIT, [289] = CV_OP_WRITE /* send */, [290] = CV_OP_SENDTO,
-	[296] = CV_OP_SENDMSG, [322] = CV_OP_OPENAT, [328] = CV_OP_UNLINKAT, [329] = CV_OP_RENAMEAT,
-	[340] = CV_OP_SPLICE, [358] = CV_OP_DUP, [361] = CV_OP_READ, [362] = CV_OP_WRITE,
-	[374] = CV_OP_WRITE, [382] = CV_OP_RENAMEAT, [387] = CV_OP_EXEC, [391] = CV_OP_SPLICE,
-	[392] = CV_OP_READ, [393] = CV_OP_WRITE, [425] = CV_OP_URING, [426] = CV_OP_URING,
-	[427] = CV_OP_URING, [436] = CV_OP_CLOSE_RANGE, [437] = CV_OP_OPENAT2,
-	},
-};
 #else
 #define CV_TS_COMPAT 0x0002		/* 6.1 to 6.12 */
-static const __u8 cv_ops[2][CV_NR_MAX] = {
-	{	/* arch/x86/entry/syscalls/syscall_64.tbl */
-	[0] = CV_OP_READ, [1] = CV_OP_WRITE, [2] = CV_OP_OPEN, [3] = CV_OP_CLOSE, [9] = CV_OP_MMAP,
-	[11] = CV_OP_MUNMAP, [16] = CV_OP_IOCTL, [17] = CV_OP_READ, [18] = CV_OP_WRITE, [19] = CV_OP_READ,
-	[20] = CV_OP_WRITE, [33] = CV_OP_DUP, [40] = CV_OP_SENDFILE, [44] = CV_OP_SENDTO,
-	[46] = CV_OP_SENDMSG, [59] = CV_OP_EXEC, [76] = CV_OP_TRUNCATE, [77] = CV_OP_FTRUNCATE,
-	[82] = CV_OP_RENAME, [85] = CV_OP_CREAT, [87] = CV_OP_UNLINK, [209] = CV_OP_IO_SUBMIT,
-	[257] = CV_OP_OPENAT, [263] = CV_OP_UNLINKAT, [264] = CV_OP_RENAMEAT, [275] = CV_OP_SPLICE,
-	[292] = CV_OP_DUP, [295] = CV_OP_READ, [296] = CV_OP_WRITE, [307] = CV_OP_WRITE /* sendmmsg */,
-	[316] = CV_OP_RENAMEAT, [322] = CV_OP_EXEC, [326] = CV_OP_SPLICE, [327] = CV_OP_READ,
-	[328] = CV_OP_WRITE, [425] = CV_OP_URING, [426] = CV_OP_URING, [427] = CV_OP_URING,
-	[436] = CV_OP_CLOSE_RANGE, [437] = CV_OP_OPENAT2,
-	}, {	/* 32-bit: arch/x86/entry/syscalls/syscall_32.tbl */
-	[3] = CV_OP_READ, [4] = CV_OP_WRITE, [5] = CV_OP_OPEN, [6] = CV_OP_CLOSE, [8] = CV_OP_CREAT,
-	[10] = CV_OP_UNLINK, [11] = CV_OP_EXEC, [38] = CV_OP_RENAME, [54] = CV_OP_IOCTL, [63] = CV_OP_DUP,
-	[91] = CV_OP_MUNMAP, [92] = CV_OP_TRUNCATE, [93] = CV_OP_FTRUNCATE, [145] = CV_OP_READ,
-	[146] = CV_OP_WRITE, [180] = CV_OP_READ, [181] = CV_OP_WRITE, [187] = CV_OP_SENDFILE,
-	[192] = CV_OP_MMAP, [193] = CV_OP_TRUNCATE, [194] = CV_OP_FTRUNCATE, [239] = CV_OP_SENDFILE,
-	[248] = CV_OP_IO_SUBMIT, [295] = CV_OP_OPENAT, [301] = CV_OP_UNLINKAT, [302] = CV_OP_RENAMEAT,
-	[313] = CV_OP_SPLICE, [330] = CV_OP_DUP, [333] = CV_OP_READ, [334] = CV_OP_WRITE,
-	[345] = CV_OP_WRITE, [353] = CV_OP_RENAMEAT, [358] = CV_OP_EXEC, [369] = CV_OP_SENDTO,
-	[370] = CV_OP_SENDMSG, [377] = CV_OP_SPLICE, [378] = CV_OP_READ, [379] = CV_OP_WRITE,
-	[425] = CV_OP_URING, [426] = CV_OP_URING, [427] = CV_OP_URING, [436] = CV_OP_CLOSE_RANGE,
-	[437] = CV_OP_OPENAT2,
-	},
-};
 #endif
+#include "syscall_ops.h"		/* cv_ops, from the kernel's tables: bpf/gen-syscall-ops.py */
 
 /*
  * Set by the agent before load: the kernel has BTF of its own, so the task and the syscall's registers

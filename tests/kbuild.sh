@@ -4,7 +4,8 @@
 # module against the 6.1 headers from a source tree laid out as a package installs it, and installs and
 # removes camvault.btf with it. camvault.btf (the probes' BTF on kernels without one) holds every struct
 # and member bpf/core_types.h reads, for both kernels, and the 6.1 one has the very layouts of Debian's
-# 6.1 kernel's own BTF. TAP-ish output, ends with "N passed, N failed".
+# 6.1 kernel's own BTF. The syscall tier's tables are the 6.12 tree's. TAP-ish output, ends with
+# "N passed, N failed".
 set -uo pipefail
 . "$(dirname "$0")/scripts/lib.sh"
 cd "$TOP"
@@ -48,6 +49,13 @@ btf_matches_kernel() {
 	return $rc
 }
 check "camvault.btf for $D61_KVER matches the kernel's own BTF" btf_matches_kernel
+
+# The syscall tier's tables (bpf/syscall_ops.h) are what bpf/gen-syscall-ops.py writes from the kernel's
+# own syscall tables (numbers are ABI: the newest tree's serve every kernel).
+syscall_tables() {
+	python3 bpf/gen-syscall-ops.py "$P612_KSRC" | diff -u bpf/syscall_ops.h -
+}
+check "bpf/syscall_ops.h is $P612_KVER's syscall tables" syscall_tables
 
 # kmod/btf_types.c copies the start of struct mount and struct mnt_namespace (private to fs/): it
 # must be the kernel's. NAME's first N members in FILE, one a line.
