@@ -688,6 +688,7 @@ enum cv_op {
 	CV_OP_RENAME,		/* rename(oldpath, newpath) */
 	CV_OP_TRUNCATE,		/* truncate(64)(path, length) */
 	CV_OP_FTRUNCATE,	/* ftruncate(64)(fd, length) */
+	CV_OP_SOCKETCALL,	/* socketcall(call, args): i386's, taken as the op of its call (socketcall_op) */
 	CV_OP_COUNT
 };
 
@@ -801,6 +802,7 @@ static __always_inline int sys_exit(__u32 op, long ret)
 	case CV_OP_SPLICE:
 	case CV_OP_MMAP:
 	case CV_OP_IOCTL:
+	case CV_OP_SOCKETCALL:
 		return io_exit(ret);
 	case CV_OP_UNLINKAT:
 	case CV_OP_UNLINK:
@@ -828,7 +830,7 @@ static __always_inline int sys_exit(__u32 op, long ret)
  * Raw tracepoints rather than the per-syscall events (sys_enter_openat...): those build a trace buffer
  * for each event before a program sees it, more than this whole dispatch costs (make bench, the floor
  * rows), and they would miss 32-bit programs. Compat syscalls not followed: i386's old mmap (90: glibc
- * uses mmap2) and socketcall (102: glibc uses the direct socket syscalls from Linux 4.3 on), arm's OABI.
+ * uses mmap2), arm's OABI (arm64 has none).
  */
 #ifdef __TARGET_ARCH_arm64
 #define CV_TIF_32BIT 22			/* 6.1 to 6.12 */
@@ -951,6 +953,39 @@ static __always_inline int syscall_args(void *regs, __u32 compat, struct cv_scra
 }
 #endif
 
+/*
+ * i386's socketcall(call, args), its older way to the socket calls, which glibc still takes there when
+ * built for kernels before 4.3, as Debian's is: the op of the calls followed (send, sendto, sendmsg,
+ * sendmmsg; CV_OP_NONE for the others), with their arguments read from the array of 32-bit words at args
+ * into s->args, as many as the kernel reads (net/compat.c: nas[]).
+ */
+static __always_inline __u32 socketcall_op(struct cv_scratch *s)
+{
+	__u32 v[6] = {}, op, n;
+
+	switch (s->args[0]) {
+	case 9:		/* SYS_SEND */
+		op = CV_OP_WRITE, n = 4;
+		break;
+	case 11:	/* SYS_SENDTO */
+		op = CV_OP_SENDTO, n = 6;
+		break;
+	case 16:	/* SYS_SENDMSG */
+		op = CV_OP_SENDMSG, n = 3;
+		break;
+	case 20:	/* SYS_SENDMMSG */
+		op = CV_OP_WRITE, n = 4;
+		break;
+	default:
+		return CV_OP_NONE;
+	}
+	if (bpf_probe_read_user(v, n * sizeof(v[0]), (void *)s->args[1]))
+		return CV_OP_NONE;
+	for (int i = 0; i < 6; i++)
+		s->args[i] = v[i];
+	return op;
+}
+
 /* The number of the syscall now ending, from its registers (what the kernel's syscall_get_nr() reads). */
 static __always_inline long syscall_nr(void *regs)
 {
@@ -1010,6 +1045,8 @@ int cv_sys_enter(struct bpf_raw_tracepoint_args *ctx)
 		return 0;
 	s = scratch();
 	if (!s || syscall_args((void *)ctx->args[0], compat, s))
+		return 0;
+	if (op == CV_OP_SOCKETCALL && (op = socketcall_op(s)) == CV_OP_NONE)
 		return 0;
 	s->compat = compat;
 	bpf_tail_call(ctx, &op_progs, op);

@@ -37,6 +37,7 @@ OPS = {
     "RENAME": ["rename"],
     "TRUNCATE": ["truncate", "truncate64"],
     "FTRUNCATE": ["ftruncate", "ftruncate64"],
+    "SOCKETCALL": ["socketcall"],  # i386's alone (arm's is OABI)
 }
 OP_OF = {name: op for op, names in OPS.items() for name in names}
 

@@ -149,6 +149,7 @@ static const __u8 cv_ops[2][CV_NR_MAX] = {
 	[91] = CV_OP_MUNMAP,	/* munmap */
 	[92] = CV_OP_TRUNCATE,	/* truncate */
 	[93] = CV_OP_FTRUNCATE,	/* ftruncate */
+	[102] = CV_OP_SOCKETCALL,	/* socketcall */
 	[145] = CV_OP_READ,	/* readv */
 	[146] = CV_OP_WRITE,	/* writev */
 	[180] = CV_OP_READ,	/* pread64 */
