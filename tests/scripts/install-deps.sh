@@ -17,6 +17,8 @@ pkgs=(
 	# them, so they are named here rather than left to the -dev packages' dependencies); the tests' servers
 	# (mosquitto, aiosmtpd for SMTP with STARTTLS, a certificate made by openssl; HTTP is python3's own)
 	libcurl4-openssl-dev libmosquitto-dev libcurl4 libmosquitto1 mosquitto python3-aiosmtpd openssl
+	# the demo's phone: mosquitto_sub, subscribed to what the agent publishes
+	mosquitto-clients
 	# kernel module build and checks
 	bc bison flex libssl-dev dwarves kmod cpio rsync xz-utils zstd sparse dkms python3
 	# guests
