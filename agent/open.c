@@ -31,7 +31,7 @@ static void cv_open_usage(FILE *f)
 int cmd_open(int argc, char **argv)
 {
 	bool recovery = false, no_mount = false, mount;
-	const struct cv_flag flags[] = { { "--recovery", &recovery }, { "--no-mount", &no_mount }, { NULL } };
+	const struct cv_flag flags[] = { { "--recovery", &recovery }, { "--no-mount", &no_mount }, { NULL, NULL } };
 	const char *name, *backing;
 	struct cv_secret k = { 0 };
 	struct cv_vault_entry e;

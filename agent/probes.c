@@ -219,7 +219,9 @@ static bool prog_optional(const char *name)
 
 /*
  * The kernel function prog attaches to ("bpf_lsm_file_open", "vfs_read"...) into fn, and whether it is
- * found in the kernel's BTF (LSM, fentry) or symbols (kprobes).
+ * found in the kernel's BTF (LSM, fentry) or symbols (kprobes). A tracepoint is told by its iterator
+ * function, __traceiter_NAME (5.10 on): its __tracepoint_NAME is data, which /proc/kallsyms lists only
+ * with CONFIG_KALLSYMS_ALL, which Debian's arm64 kernel (like Raspberry Pi OS's) does not set.
  */
 static const char *prog_target(const struct bpf_program *prog, char *fn, size_t len)
 {
@@ -227,7 +229,7 @@ static const char *prog_target(const struct bpf_program *prog, char *fn, size_t 
 
 	if (!slash)
 		return NULL;
-	snprintf(fn, len, "%s%s", has_prefix(sec, "lsm/") ? "bpf_lsm_" : has_prefix(sec, "raw_tp/") ? "__tracepoint_" : "",
+	snprintf(fn, len, "%s%s", has_prefix(sec, "lsm/") ? "bpf_lsm_" : has_prefix(sec, "raw_tp/") ? "__traceiter_" : "",
 		 slash + 1);
 	return fn;
 }
@@ -285,7 +287,7 @@ static int select_programs(struct bpf_object *obj, int tier, char *err, size_t e
 			return -ENOENT;
 		}
 		for (int i = 0; i < n; i++)
-			if (!has_prefix(names[i], "__tracepoint_"))
+			if (!has_prefix(names[i], "__traceiter_"))
 				found[i] = btf__find_by_name_kind(vmlinux, names[i], BTF_KIND_FUNC) >= 0;
 		btf__free(vmlinux);
 	}

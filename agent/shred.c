@@ -51,7 +51,7 @@ static int cv_shred_confirm(const char *name, char *err, size_t errlen)
 int cmd_shred(int argc, char **argv)
 {
 	bool yes = false;
-	const struct cv_flag flags[] = { { "--yes", &yes }, { NULL } };
+	const struct cv_flag flags[] = { { "--yes", &yes }, { NULL, NULL } };
 	const char *name, *backing;
 	char err[CV_ERRLEN], path[4096], uuid[37];
 	struct cv_vault_entry e;

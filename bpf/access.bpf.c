@@ -853,7 +853,7 @@ static __always_inline void *regs_btf(void)
 	return (void *)bpf_task_pt_regs(bpf_get_current_task_btf());
 }
 
-/* Whether the current syscall is a 32-bit program's (see struct thread_info___x86). */
+/* Whether the current syscall is a 32-bit program's (see struct thread_info___cv_x86). */
 static __always_inline __u32 compat_syscall(void)
 {
 	struct task_struct *task;
@@ -863,14 +863,14 @@ static __always_inline __u32 compat_syscall(void)
 #ifdef __TARGET_ARCH_arm64
 		return (task->thread_info.flags >> CV_TIF_32BIT) & 1;
 #else
-		return !!(((struct thread_info___x86 *)&task->thread_info)->status & CV_TS_COMPAT);
+		return !!(((struct thread_info___cv_x86 *)&task->thread_info)->status & CV_TS_COMPAT);
 #endif
 	}
 	task = cur_task();
 #ifdef __TARGET_ARCH_arm64
 	return (BPF_CORE_READ(task, thread_info.flags) >> CV_TIF_32BIT) & 1;
 #else
-	struct thread_info___x86 *ti = (void *)task + bpf_core_field_offset(task->thread_info);
+	struct thread_info___cv_x86 *ti = (void *)task + bpf_core_field_offset(task->thread_info);
 
 	return !!(BPF_CORE_READ(ti, status) & CV_TS_COMPAT);
 #endif
@@ -898,12 +898,12 @@ static __always_inline __u32 syscall_op(long nr, __u32 *compat)
 #ifdef __TARGET_ARCH_arm64
 static __always_inline int syscall_args(void *regs, __u32 compat, struct cv_scratch *s)
 {
-	struct pt_regs___arm64 *r = regs;
+	struct pt_regs___cv_arm64 *r = regs;
 	const __u64 *x = s->regs;
 
 	/* x0 to x5; AArch32's r0 to r5 are their low halves */
 	if (cv_kernel_btf)
-		x = ((struct pt_regs___arm64 *)regs_btf())->regs;
+		x = ((struct pt_regs___cv_arm64 *)regs_btf())->regs;
 	else if (bpf_probe_read_kernel(s->regs, 6 * sizeof(__u64), regs + bpf_core_field_offset(r->regs)))
 		return -1;
 	for (int i = 0; i < 6; i++)
@@ -932,7 +932,7 @@ static __always_inline int syscall_args(void *regs, __u32 compat, struct cv_scra
 
 static __always_inline int syscall_args(void *regs, __u32 compat, struct cv_scratch *s)
 {
-	struct pt_regs___x86 *r = regs;
+	struct pt_regs___cv_x86 *r = regs;
 	__u32 s0 = bpf_core_field_offset(r->bp), e = bpf_core_field_offset(r->di) + 8;
 	__u64 *w = s->regs;
 
@@ -990,13 +990,17 @@ static __always_inline __u32 socketcall_op(struct cv_scratch *s)
 static __always_inline long syscall_nr(void *regs)
 {
 #ifdef __TARGET_ARCH_arm64
+	/*
+	 * An int there (NO_SYSCALL is -1): taken as unsigned, so that the bounds check of syscall_op()
+	 * holds for the index it makes (sign-extended, the verifier saw it unbounded and refused the load).
+	 */
 	if (cv_kernel_btf)
-		return ((struct pt_regs___arm64 *)regs_btf())->syscallno;
-	return BPF_CORE_READ((struct pt_regs___arm64 *)regs, syscallno);
+		return (__u32)((struct pt_regs___cv_arm64 *)regs_btf())->syscallno;
+	return (__u32)BPF_CORE_READ((struct pt_regs___cv_arm64 *)regs, syscallno);
 #else
 	if (cv_kernel_btf)
-		return ((struct pt_regs___x86 *)regs_btf())->orig_ax;
-	return BPF_CORE_READ((struct pt_regs___x86 *)regs, orig_ax);
+		return ((struct pt_regs___cv_x86 *)regs_btf())->orig_ax;
+	return BPF_CORE_READ((struct pt_regs___cv_x86 *)regs, orig_ax);
 #endif
 }
 

@@ -156,16 +156,17 @@ struct thread_info {
 
 /*
  * What says that the current syscall is a 32-bit program's (compat), per architecture: CO-RE
- * flavours, so that each object relocates only its own. x86-64: thread_info.status has TS_COMPAT
+ * flavours, so that each object relocates only its own (named ___cv_ARCH: libbpf's bpf_tracing.h
+ * has a pt_regs___arm64 of its own). x86-64: thread_info.status has TS_COMPAT
  * while an ia32 syscall runs (also one a 64-bit program makes with int $0x80); arm64: TIF_32BIT in
  * thread_info.flags for an AArch32 task. The syscall's registers (struct pt_regs): its arguments and
  * its number.
  */
-struct thread_info___x86 {
+struct thread_info___cv_x86 {
 	__u32 status;			/* TS_* */
 } CV_CORE;
 
-struct pt_regs___x86 {
+struct pt_regs___cv_x86 {
 	unsigned long bp;
 	unsigned long bx;
 	unsigned long r10;
@@ -178,7 +179,7 @@ struct pt_regs___x86 {
 	unsigned long orig_ax;
 } CV_CORE;
 
-struct pt_regs___arm64 {
+struct pt_regs___cv_arm64 {
 	__u64 regs[31];
 	int syscallno;
 } CV_CORE;

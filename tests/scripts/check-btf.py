@@ -111,7 +111,8 @@ class Btf:
         return self.by_name.get(name, [])
 
 
-# The member of struct pt_regs that tells each architecture's (core_types.h's ___x86 and ___arm64 flavours).
+# The member of struct pt_regs that tells each architecture's (core_types.h's ___cv_x86 and ___cv_arm64
+# flavours: not ___arm64, which libbpf's bpf_tracing.h defines itself).
 ARCH_MEMBERS = {"x86": "orig_ax", "arm64": "syscallno"}
 
 
@@ -121,7 +122,7 @@ def core_types(path):
     wanted = {}
     for m in re.finditer(r"struct\s+(\w+)\s*\{(.*?)\}\s*CV_CORE\s*;", text, re.S):
         name, body = m.group(1), m.group(2)
-        if "___" in name and not name.endswith(tuple("___" + a for a in ARCH_MEMBERS)):
+        if "___" in name and not name.endswith(tuple("___cv_" + a for a in ARCH_MEMBERS)):
             continue  # a CO-RE flavour (task_struct___old): an alternative that may well not exist
         members = []
         for decl in body.split(";"):
@@ -158,7 +159,7 @@ def main(argv):
     problems = []
 
     wanted = core_types(args[1])
-    # An architecture's flavour (pt_regs___x86) is the struct itself on that architecture, told by a
+    # An architecture's flavour (pt_regs___cv_x86) is the struct itself on that architecture, told by a
     # member only its pt_regs has; the other architectures' are not checked.
     regs = btf.full_struct("pt_regs")
     arch = next((a for a, m in ARCH_MEMBERS.items() if regs and m in btf.flat_members(regs[0])), None)
@@ -166,7 +167,7 @@ def main(argv):
         base, _, flavour = name.partition("___")
         if flavour:
             members = wanted.pop(name)
-            if flavour == arch:
+            if flavour == f"cv_{arch}":
                 wanted[base] = sorted(set(wanted.get(base, [])) | set(members))
     if not wanted:
         problems.append(f"{args[1]}: no CV_CORE struct found: has its syntax changed?")
