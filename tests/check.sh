@@ -6,13 +6,15 @@
 #   guest-6.1    tests/guest/t/* in Debian's stock 6.1 kernel, with a TPM
 #   guest-6.12   the same in our Pi-profile 6.12 kernel (no BTF/LSM/kprobes; KASAN + lockdep)
 #   kunit        our KUnit suites, loaded in the 6.12 guest, parsed by the kernel's kunit.py
+#   guest-arm64  tests/guest/arm64/* in Debian's stock arm64 6.1 kernel (a Pi's architecture), camvault
+#                cross-built for it
 # A layer that cannot run is a failure under CI=true, a skip otherwise. Exit status 1 on any failure.
 # CAMVAULT_LAYERS="unit kbuild" runs a subset.
 set -uo pipefail
 . "$(dirname "$0")/scripts/lib.sh"
 cd "$TOP"
 
-layers=${CAMVAULT_LAYERS:-unit host-bpf kbuild guest-6.1 guest-6.12 kunit}
+layers=${CAMVAULT_LAYERS:-unit host-bpf kbuild guest-6.1 guest-6.12 kunit guest-arm64}
 logdir=$TOP/build/check
 mkdir -p "$logdir"
 declare -A P F S
@@ -74,6 +76,7 @@ for layer in $layers; do
 	guest-6.1) run_layer guest-6.1 guest_layer debian61 ;;
 	guest-6.12) run_layer guest-6.12 guest_layer pi612 ;;
 	kunit) run_layer kunit tests/guest/check-kunit.sh "$TOP/build/pi612/out/kunit.log" ;;
+	guest-arm64) run_layer guest-arm64 guest_layer arm64 ;;
 	*) die "unknown layer $layer" ;;
 	esac
 done

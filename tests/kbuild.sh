@@ -12,30 +12,18 @@ cd "$TOP"
 work=$TOP/build/kbuild
 rm -rf "$work"
 mkdir -p "$work"
-p=0 f=0
-check() {
-	local name=$1
-	shift
-	if "$@" > "$work/$name.log" 2>&1; then
-		echo "ok - $name"
-		p=$((p + 1))
-	else
-		echo "not ok - $name"
-		sed 's/^/#   /' "$work/$name.log" | tail -n 25
-		f=$((f + 1))
-	fi
-}
+p=0 f=0 tap_logs=$work
 
 eval "$(tests/scripts/guest-kernel.sh debian61 | sed 's/^/D61_/')"
 eval "$(tests/scripts/guest-kernel.sh pi612 | sed 's/^/P612_/')"
 
-check "W=1 build against $D61_KVER" tests/scripts/build-module.sh "$D61_KDIR" "$work/6.1"
-check "W=1 + sparse build against $P612_KVER" tests/scripts/build-module.sh "$P612_KDIR" "$work/6.12" C=1
+tap_check "W=1 build against $D61_KVER" tests/scripts/build-module.sh "$D61_KDIR" "$work/6.1"
+tap_check "W=1 + sparse build against $P612_KVER" tests/scripts/build-module.sh "$P612_KDIR" "$work/6.12" C=1
 
 # camvault.btf: what the probes read is in it, for each kernel (options such as CONFIG_AUDIT from its .config).
-check "camvault.btf for $D61_KVER has the probes' types" \
+tap_check "camvault.btf for $D61_KVER has the probes' types" \
 	python3 tests/scripts/check-btf.py "$work/6.1/camvault.btf" bpf/core_types.h --config "$D61_KDIR/.config"
-check "camvault.btf for $P612_KVER has the probes' types" \
+tap_check "camvault.btf for $P612_KVER has the probes' types" \
 	python3 tests/scripts/check-btf.py "$work/6.12/camvault.btf" bpf/core_types.h --config "$P612_KDIR/.config"
 
 # Debian's 6.1 kernel has BTF of its own: the one made from its headers must lay every struct out as it.
@@ -48,14 +36,14 @@ btf_matches_kernel() {
 	rm -f "$work/vmlinux-6.1" "$work/vmlinux-6.1.btf"
 	return $rc
 }
-check "camvault.btf for $D61_KVER matches the kernel's own BTF" btf_matches_kernel
+tap_check "camvault.btf for $D61_KVER matches the kernel's own BTF" btf_matches_kernel
 
 # The syscall tier's tables (bpf/syscall_ops.h) are what bpf/gen-syscall-ops.py writes from the kernel's
 # own syscall tables (numbers are ABI: the newest tree's serve every kernel).
 syscall_tables() {
 	python3 bpf/gen-syscall-ops.py "$P612_KSRC" | diff -u bpf/syscall_ops.h -
 }
-check "bpf/syscall_ops.h is $P612_KVER's syscall tables" syscall_tables
+tap_check "bpf/syscall_ops.h is $P612_KVER's syscall tables" syscall_tables
 
 # kmod/btf_types.c copies the start of struct mount and struct mnt_namespace (private to fs/): it
 # must be the kernel's. NAME's first N members in FILE, one a line.
@@ -67,8 +55,8 @@ prefix_copy() {
 	diff <(struct_prefix "$1" "$2" "$P612_KSRC/fs/mount.h") <(struct_prefix "$1" "$2" kmod/btf_types.c) &&
 	[ "$(struct_prefix "$1" "$2" kmod/btf_types.c | wc -l)" -eq "$2" ]
 }
-check "btf_types.c's struct mount starts as $P612_KVER's" prefix_copy mount 4
-check "btf_types.c's struct mnt_namespace starts as $P612_KVER's" prefix_copy mnt_namespace 2
+tap_check "btf_types.c's struct mount starts as $P612_KVER's" prefix_copy mount 4
+tap_check "btf_types.c's struct mnt_namespace starts as $P612_KVER's" prefix_copy mnt_namespace 2
 
 checkpatch_clean() {
 	local files
@@ -79,7 +67,7 @@ checkpatch_clean() {
 	perl "$P612_KSRC/scripts/checkpatch.pl" --no-tree --strict --terse --show-types --max-line-length=100 \
 		--ignore FILE_PATH_CHANGES -f $files
 }
-check "checkpatch --strict clean" checkpatch_clean
+tap_check "checkpatch --strict clean" checkpatch_clean
 
 dkms_build() {
 	local tree=$work/dkms ver
@@ -110,7 +98,7 @@ dkms_build() {
 		return 1
 	fi
 }
-check "dkms build, install and uninstall against $D61_KVER" dkms_build
+tap_check "dkms build, install and uninstall against $D61_KVER" dkms_build
 
 echo "$p passed, $f failed"
 [ "$f" -eq 0 ]

@@ -60,12 +60,7 @@ int80=
 as -I "$TOP/tests/guest" "$TOP/tests/guest/int80.s" -o /run/int80.o && ld -o /run/int80 /run/int80.o || fail "cannot build int80 (binutils)"
 if [ -n "$read32" ] && runs_32bit /run/int80; then int80=/run/int80; fi
 
-CAMVAULT_ETC=/run/noetc "$cv" trace --tier "$TIER" --json --fs /run/v41 --file "$dev" --file "$img" > /run/trace.json \
-	2> /run/trace.err &
-tracer=$!
-# Loading takes about 65 s under KASAN + TCG (the verifier); well under a second on a Pi.
-for _ in $(seq 3000); do grep -q "^trace: ready" /run/trace.err && break; sleep 0.1; done
-grep -q '^trace: ready' /run/trace.err || fail "trace did not start: $(cat /run/trace.err)"
+trace_start "$TIER" --fs /run/v41 --file "$dev" --file "$img"
 
 # Each workload runs as a child whose pid is noted: "name pid".
 PIDS=/run/pids
@@ -104,46 +99,26 @@ run truncate truncate -s 0 "$dir/moved.mp4"
 [ -n "$camera" ] && run camera v4l2-ctl -d "$camera" --stream-mmap --stream-count=5
 [ -n "$read32" ] && run read32 "$read32" "$clip"
 [ -n "$int80" ] && run int80 "$int80" "$clip"
-sleep 0.5
-kill -INT $tracer
-wait $tracer || fail "trace failed: $(cat /run/trace.err)"
-tracer=
-cat /run/trace.err
+trace_stop
 
 python3 - /run/trace.json /run/pids "$dir" "$dev" "$img" "$port" "${camera:-}" "$(stat -c %s "$clip")" "$TIER" \
 	"${read32:-}" "${int80:-}" <<'PY' || fail "records"
-import json, os, sys
-recs = [json.loads(line) for line in open(sys.argv[1])]
-pids = dict(line.split() for line in open(sys.argv[2]))
+import os, sys
+sys.path.insert(0, os.environ["TOP"] + "/tests/guest")
+from records import Records
+rs = Records(sys.argv[1], sys.argv[2], sys.argv[9])
+of, check = rs.of, rs.check
 d, dev, img, port, camera, size = sys.argv[3], sys.argv[4], sys.argv[5], int(sys.argv[6]), sys.argv[7], int(sys.argv[8])
-tier = {"tracepoint": "syscall-tracepoint"}.get(sys.argv[9], sys.argv[9])
 read32, int80 = sys.argv[10], sys.argv[11]
-hooks = tier != "syscall-tracepoint"
+hooks = rs.tier != "syscall-tracepoint"
 clip = d + "/00.10.mp4"
-bad = []
-
-def of(name, **want):
-    pid = int(pids[name])
-    mine = [r for r in recs if r["pid"] == pid and all(r.get(k) == v for k, v in want.items())]
-    if not mine:
-        bad.append(f"{name} (pid {pid}): no record with {want}; its records: {[r for r in recs if r['pid'] == pid]}")
-        return None
-    return mine[0]
-
-def check(name, r, **want):
-    if r is None:
-        return
-    for k, v in want.items():
-        got = r[k] if k in r else None
-        if callable(v) and not v(got) or not callable(v) and got != v:
-            bad.append(f"{name}: {k} is {got!r}, not {v!r}: {r}")
 
 r = of("cat", type="session", path=clip)
 check("cat", r, comm="cat", exe="/usr/bin/cat", uid=0, bytes_read=size, bytes_written=0)
 r = of("cp", type="session", path=clip)
 check("cp", r, comm="cp", exe="/usr/bin/cp", bytes_read=size)
-if any(r["path"] == "/run/copy.mp4" for r in recs):
-    bad.append("the copy outside the vault was recorded")
+if any(r["path"] == "/run/copy.mp4" for r in rs.recs):
+    rs.bad.append("the copy outside the vault was recorded")
 # The probes keep each process's executable path: an exec must show the new one.
 check("exec", of("exec", type="session", path=clip, comm="sh"), exe=os.path.realpath("/bin/sh"))
 check("exec", of("exec", type="session", path=clip, comm="cat"), exe="/usr/bin/cat", bytes_read=size)
@@ -175,20 +150,8 @@ if read32:
     check("read32 openat", of("read32", type="session", path=clip, bytes_read=0), comm="read32", exe=read32)
 if int80:
     check("int80", of("int80", type="session", path=clip), comm="int80", exe=int80, bytes_read=size)
-for r in recs:
-    if r["tier"] != tier:
-        bad.append(f"a record of the {r['tier']} tier, not {tier}: {r}")
-    # Every byte is counted. At the kprobe tier, a file opened before the probes ran (the loop device's
-    # backing file) has its first I/O uncounted, and says so.
-    unseen_first = tier == "kprobe" and "open_unseen" in r["flags"]
-    if "uncounted_io" in r["flags"] and not unseen_first:
-        bad.append(f"uncounted I/O where every byte should count: {r}")
-for b in bad:
-    print("FAIL:", b)
-print(f"{tier} tier: {len(recs)} records checked, {len(bad)} wrong; camera {'tested' if camera else 'not in this kernel'}"
-      f"; 32-bit reader {'tested' if read32 else 'not run by this kernel (no IA32 emulation)'}"
-      f"; int $0x80 reader {'tested' if int80 else 'not run by this kernel'}")
-sys.exit(1 if bad else 0)
+rs.finish(f"camera {'tested' if camera else 'not in this kernel'}",
+          f"32-bit reader {'tested' if read32 else 'not run by this kernel (no IA32 emulation)'}",
+          f"int $0x80 reader {'tested' if int80 else 'not run by this kernel'}")
 PY
-grep -q 'lost: 0 records (ring buffer full), 0 sessions (table full)' /run/trace.err || fail "lost records: $(tail -n 1 /run/trace.err)"
 echo "access records OK"

@@ -1,5 +1,5 @@
 # The eBPF access probes in this guest kernel at the tier $TIER, with real processes: the host probe suite
-# (tests/host), run here. Sourced by t/40-probes-TIER.sh.
+# (tests/host), run here. Sourced by t/40-probes-TIER.sh and arm64/40-probes-TIER.sh.
 . "$TOP/tests/guest/lib.sh"
 need_tier "$TIER"
 # A kernel without BTF of its own (our Pi-profile 6.12, like Raspberry Pi OS) gets the camvault.btf
@@ -15,8 +15,11 @@ if [ ! -r /sys/kernel/btf/vmlinux ]; then
 	fi
 	echo "no kernel BTF in $(uname -r): the probes relocate against $btf"
 fi
-# The guest's root is an overlay (see the test program): keep the test files on /run's tmpfs.
-out=$(CAMVAULT_TIER=$TIER CAMVAULT_TEST_BTF=$btf TMPDIR=/run "$TOP/tests/host/run.sh" 2>&1) ||
+# The guest's root is an overlay (see the test program): keep the test files on /run's tmpfs. The arm64
+# guest runs the arm64 build's suite, built with it (it has no compiler).
+prebuilt=
+[ "$built" != "$TOP" ] && prebuilt=1
+out=$(CAMVAULT_TIER=$TIER CAMVAULT_TEST_BTF=$btf CAMVAULT_TEST_PREBUILT=$prebuilt TMPDIR=/run "$built/tests/host/run.sh" 2>&1) ||
 	{ echo "$out"; fail "probe suite failed on $(uname -r) at the $TIER tier"; }
 echo "$out"
 assert_match '^[1-9][0-9]* passed, 0 failed' "$(tail -n 1 <<< "$out")"

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Boot a guest kernel under qemu (TCG) with the host's root shared read-only over 9p plus a tmpfs overlay,
 # an swtpm TPM 2.0 behind tpm-tis, and run JOB (a bash script from this tree) inside it. Builds camvault.ko
-# for that kernel first. JOB's output, its exit status and any files it writes to /run/out come back in
-# OUT. Exit status: JOB's, or 2 when the guest died (panic, timeout) or the kernel logged a splat.
+# for that kernel first. The arm64 guest shares an unpacked arm64 root instead, and this tree at the same
+# path; it has no TPM, and no camvault.ko (its tests run the probes). JOB's output, its exit status and
+# any files it writes to /run/out come back in OUT. Exit status: JOB's, or 2 when the guest died (panic,
+# timeout) or the kernel logged a splat.
 #
-# usage: run-guest.sh [--out DIR] [--tpm-state DIR] [--share DIR] [--timeout SECONDS] [--show] debian61|pi612 JOB
+# usage: run-guest.sh [--out DIR] [--tpm-state DIR] [--share DIR] [--timeout SECONDS] [--show] debian61|pi612|arm64 JOB
 #   --tpm-state DIR  the swtpm's state (default OUT/tpm): the same DIR is the same TPM across boots
 #   --share DIR      a host directory the guest sees, writable, at /run/share (for stories over several boots)
 #   --show           print the job's output as it runs
@@ -25,7 +27,7 @@ while [ $# -gt 2 ]; do
 	*) die "unknown option $1" ;;
 	esac
 done
-[ $# -eq 2 ] || die "usage: $0 [--out DIR] [--tpm-state DIR] [--share DIR] [--timeout S] [--show] debian61|pi612 JOB"
+[ $# -eq 2 ] || die "usage: $0 [--out DIR] [--tpm-state DIR] [--share DIR] [--timeout S] [--show] debian61|pi612|arm64 JOB"
 kernel=$1 job=$(readlink -f "$2")
 [ -f "$job" ] || die "no job script $2"
 eval "$("$TOP/tests/scripts/guest-kernel.sh" "$kernel")"
@@ -35,8 +37,10 @@ out=${out:-$build/out}
 rm -rf "$out"
 mkdir -p "$out" "$build"
 
-say "$kernel: building camvault.ko against $KVER"
-"$TOP/tests/scripts/build-module.sh" "$KDIR" "$build/kmod"
+if [ -n "$KDIR" ]; then
+	say "$kernel: building camvault.ko against $KVER"
+	"$TOP/tests/scripts/build-module.sh" "$KDIR" "$build/kmod"
+fi
 
 # The initramfs: busybox, stage 1, and the modules the 9p root needs (built in on our 6.12 kernel).
 initrd=$build/initrd.gz
@@ -48,7 +52,7 @@ cleanup() {
 }
 trap cleanup EXIT
 mkdir -p "$stage"/{bin,dev,proc,sys,modules}
-cp /bin/busybox "$stage/bin/busybox"
+cp "$GUEST_ROOT/bin/busybox" "$stage/bin/busybox"
 install -m 755 "$TOP/tests/guest/initramfs-init" "$stage/init"
 if [ -n "$MODDIR" ]; then
 	base=${MODDIR%/lib/modules/*}
@@ -62,14 +66,18 @@ fi
 (cd "$stage" && find . | cpio -o -H newc --quiet | gzip -1) > "$initrd"
 
 # The TPM: a fresh state unless the caller keeps one across boots (reboot tests).
-tpm_state=${tpm_state:-$out/tpm}
-mkdir -p "$tpm_state"
-sock=$(mktemp -u /tmp/camvault-swtpm.XXXXXX)
-swtpm socket --tpm2 --tpmstate dir="$tpm_state" --ctrl type=unixio,path="$sock" \
-	--log file="$out/swtpm.log" &
-swtpm_pid=$!
-for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
-[ -S "$sock" ] || die "swtpm did not start (log: $out/swtpm.log)"
+tpm=()
+if [ "$GUEST_ARCH" = x86_64 ]; then
+	tpm_state=${tpm_state:-$out/tpm}
+	mkdir -p "$tpm_state"
+	sock=$(mktemp -u /tmp/camvault-swtpm.XXXXXX)
+	swtpm socket --tpm2 --tpmstate dir="$tpm_state" --ctrl type=unixio,path="$sock" \
+		--log file="$out/swtpm.log" &
+	swtpm_pid=$!
+	for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
+	[ -S "$sock" ] || die "swtpm did not start (log: $out/swtpm.log)"
+	tpm=(-chardev socket,id=chrtpm,path="$sock" -tpmdev emulator,id=tpm0,chardev=chrtpm -device tpm-tis,tpmdev=tpm0)
+fi
 
 cat > "$out/job.env" <<ENV
 TOP=$TOP
@@ -85,6 +93,13 @@ ENV
 
 # q35, not the default pc machine: pc's ACPI _PRT is an AML loop that the KASAN-instrumented ACPI
 # interpreter of the 6.12 test kernel runs for ~20 s per PCI device under TCG (q35's is a table).
+# arm64: the virt machine with the Cortex-A72 of a Raspberry Pi 4 (AArch32 at EL0: 32-bit programs run).
+if [ "$GUEST_ARCH" = arm64 ]; then
+	machine=(qemu-system-aarch64 -M virt -cpu cortex-a72) console=ttyAMA0
+	tree=(-virtfs local,path="$TOP",mount_tag=tree,security_model=none,readonly=on,multidevs=remap)
+else
+	machine=(qemu-system-x86_64 -M q35) console=ttyS0 tree=()
+fi
 say "$kernel: booting $KVER (job $(basename "$job"))"
 if [ $show -eq 1 ]; then
 	: > "$out/job.log"
@@ -93,14 +108,13 @@ if [ $show -eq 1 ]; then
 fi
 start=$(date +%s)
 set +e
-timeout "$timeout" qemu-system-x86_64 -M q35 -m 2048 -smp 2 -nographic -no-reboot \
+timeout "$timeout" "${machine[@]}" -m 2048 -smp 2 -nographic -no-reboot \
 	-kernel "$VMLINUZ" -initrd "$initrd" \
-	-append "console=ttyS0 panic=-1 oops=panic quiet loglevel=4 ${CAMVAULT_GUEST_APPEND:-} camvault.stage2=$TOP/tests/guest/stage2.sh" \
-	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
-	-virtfs local,path="$out",mount_tag=out,security_model=none \
+	-append "console=$console panic=-1 oops=panic quiet loglevel=4 ${CAMVAULT_GUEST_APPEND:-} camvault.stage2=$TOP/tests/guest/stage2.sh" \
+	-virtfs local,path="$GUEST_ROOT",mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
+	"${tree[@]}" -virtfs local,path="$out",mount_tag=out,security_model=none \
 	${share:+-virtfs local,path="$share",mount_tag=share,security_model=none} \
-	-chardev socket,id=chrtpm,path="$sock" -tpmdev emulator,id=tpm0,chardev=chrtpm -device tpm-tis,tpmdev=tpm0 \
-	-device virtio-rng-pci ${CAMVAULT_GUEST_QEMU:-} \
+	"${tpm[@]}" -device virtio-rng-pci ${CAMVAULT_GUEST_QEMU:-} \
 	< /dev/null > "$out/console.log" 2>&1
 qemu_rc=$?
 set -e

@@ -1,16 +1,19 @@
 #!/bin/bash
-# The guest suite: one boot runs every tests/guest/t/*.sh, each in its own bash, each reported on its own
+# The guest suite: one boot runs every tests/guest/t/*.sh (arm64: tests/guest/arm64/*.sh), each in its own bash, each reported on its own
 # (TAP in /run/out/results.tap; per-test output in /run/out/t/NAME.log). A test exits 0 when it passes,
 # 77 when it does not apply to this kernel (with the reason on its last line), anything else when it fails.
 # Where the kernel has KUnit, the KUnit module is loaded afterwards and its KTAP saved in /run/out/kunit.log.
 # CAMVAULT_GUEST_TESTS="20-target 23-lock" runs those only, and no KUnit.
 cd "$TOP"
+# The arm64 guest runs the arm64 build's tests (tests/guest/arm64: the probes; no TPM, no camvault.ko).
+tdir=tests/guest/t
+[ "$(uname -m)" = aarch64 ] && tdir=tests/guest/arm64
 if [ -n "${CAMVAULT_GUEST_TESTS:-}" ]; then
 	tests=()
-	for t in $CAMVAULT_GUEST_TESTS; do tests+=("tests/guest/t/$t.sh"); done
+	for t in $CAMVAULT_GUEST_TESTS; do tests+=("$tdir/$t.sh"); done
 	CAMVAULT_KUNIT_KO=
 else
-	tests=(tests/guest/t/*.sh)  # the .py files are helpers of the .sh tests
+	tests=("$tdir"/*.sh)  # the .py files are helpers of the .sh tests
 fi
 mkdir -p /run/out/t
 {

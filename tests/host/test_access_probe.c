@@ -230,13 +230,24 @@ static pid_t spawn(const char *comm, int (*fn)(void *), void *arg)
 	return pid;
 }
 
-/* The real path of a command in /bin (/bin may be a link to /usr/bin). */
+/*
+ * The real path of the command execvp() runs (run() above): the first in $PATH's directories. /bin may
+ * be a link to /usr/bin, or not (the arm64 guest's root, unpacked from packages: cat in /bin, truncate in
+ * /usr/bin).
+ */
 static void exe_path(const char *cmd, char *out)
 {
+	const char *dirs = getenv("PATH") ? getenv("PATH") : "/usr/bin:/bin";
 	char path[PATH_MAX];
 
-	snprintf(path, sizeof(path), "/bin/%s", cmd);
-	assert_non_null(realpath(path, out));
+	for (const char *d = dirs; *d; d += strcspn(d, ":") + (d[strcspn(d, ":")] == ':')) {
+		snprintf(path, sizeof(path), "%.*s/%s", (int)strcspn(d, ":"), d, cmd);
+		if (access(path, X_OK) == 0) {
+			assert_non_null(realpath(path, out));
+			return;
+		}
+	}
+	fail_msg("%s: not in $PATH (%s)", cmd, dirs);
 }
 
 /* The id of this process's cgroup v2 (its directory's inode), or 0 where there is no cgroup2 mount. */
@@ -1592,9 +1603,11 @@ static int many_threads_reader(void *arg)
 	const struct job *j = arg;
 	struct many_readers m = { .fd = open(j->path, O_RDONLY | O_CLOEXEC) };
 	pthread_t *t = calloc(MANY_THREADS, sizeof(*t));
+	long min = sysconf(_SC_THREAD_STACK_MIN);	/* arm64's glibc: 128 KiB */
+	size_t stack = min > 64 << 10 ? (size_t)min : 64 << 10;
 	pthread_attr_t attr;
 
-	if (m.fd < 0 || !t || pthread_attr_init(&attr) || pthread_attr_setstacksize(&attr, 64 << 10) ||
+	if (m.fd < 0 || !t || pthread_attr_init(&attr) || pthread_attr_setstacksize(&attr, stack) ||
 	    pthread_barrier_init(&m.all_read, NULL, MANY_THREADS))
 		return 2;
 	for (int i = 0; i < MANY_THREADS; i++)

@@ -1,21 +1,35 @@
 #!/usr/bin/env bash
 # Resolve a guest kernel by name, fetching or building it into the cache when needed.
-# Prints shell assignments: KVER, VMLINUZ, KDIR (tree for external modules), MODDIR (module tree or empty),
-# KSRC (full source tree, for kunit.py and checkpatch; empty for Debian's).
+# Prints shell assignments: KVER, VMLINUZ, KDIR (tree for external modules; empty: none built), MODDIR
+# (module tree or empty), KSRC (full source tree, for kunit.py and checkpatch; empty for Debian's),
+# GUEST_ARCH (x86_64, arm64), GUEST_ROOT (the root the guest shares: the host's, or an unpacked arm64 one).
 #   debian61   Debian bookworm's stock kernel (what Debian users run)
 #   pi612      our Pi-profile 6.12 test kernel (no BTF, no BPF LSM, no kprobes; KASAN + lockdep)
+#   arm64      Debian bookworm's stock arm64 6.1 kernel (a Pi's architecture), with an arm64 root
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-case "${1:-}" in
-debian61)
-	root=$("$(dirname "$0")/fetch-debian61.sh")
+# A Debian kernel unpacked at ROOT (fetch-debian61.sh, fetch-arm64.sh), for a guest of ARCH sharing GUEST_ROOT:
+# its headers, where it has them, are the tree modules are built against.
+unpacked() {
+	local root=$1 kver
 	kver=$(cat "$root/kver")
 	echo "KVER=$kver"
 	echo "VMLINUZ=$root/boot/vmlinuz-$kver"
-	echo "KDIR=$root/usr/src/linux-headers-$kver"
+	if [ -d "$root/usr/src/linux-headers-$kver" ]; then
+		echo "KDIR=$root/usr/src/linux-headers-$kver"
+	else
+		echo "KDIR="
+	fi
 	echo "MODDIR=$root/lib/modules/$kver"
 	echo "KSRC="
+	echo "GUEST_ARCH=$2"
+	echo "GUEST_ROOT=$3"
+}
+
+case "${1:-}" in
+debian61)
+	unpacked "$("$(dirname "$0")/fetch-debian61.sh")" x86_64 /
 	;;
 pi612)
 	build=$("$(dirname "$0")/build-linux612.sh")
@@ -24,8 +38,14 @@ pi612)
 	echo "KDIR=$build"
 	echo "MODDIR="
 	echo "KSRC=$(readlink -f "$build/source-tree")"
+	echo "GUEST_ARCH=x86_64"
+	echo "GUEST_ROOT=/"
+	;;
+arm64)
+	root=$("$(dirname "$0")/fetch-arm64.sh")
+	unpacked "$root" arm64 "$root"
 	;;
 *)
-	die "usage: $0 debian61|pi612"
+	die "usage: $0 debian61|pi612|arm64"
 	;;
 esac

@@ -23,6 +23,9 @@ pkgs=(
 	bc bison flex libssl-dev dwarves kmod cpio rsync xz-utils zstd sparse dkms python3
 	# guests
 	qemu-system-x86 swtpm swtpm-tools busybox-static e2fsprogs cryptsetup-bin fio util-linux mount dmsetup bc
+	# the arm64 guest (a Pi's architecture): qemu, and binutils for its 32-bit arm test program (camvault is
+	# cross-built with clang and lld, above, against arm64 packages unpacked into the cache)
+	qemu-system-arm binutils-arm-linux-gnueabihf
 	# probe workloads (io_uring, ffprobe, the vivid camera) and the demo's recorder
 	liburing-dev ffmpeg v4l-utils gdb
 	# camvault report: its HTML rendered and screenshotted in headless Chromium (tests/unit/test_report_html.sh)

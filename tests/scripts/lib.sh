@@ -6,6 +6,22 @@ TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 die() { echo "$(basename "$0"): $*" >&2; exit 1; }
 say() { echo "==> $*" >&2; }
 
+# tap_check NAME CMD...: runs CMD, its output into a log of its own under $tap_logs; prints "ok - NAME", or
+# "not ok - NAME" and the log's tail; counts it in $p or $f.
+tap_check() {
+	local name=$1 log
+	shift
+	log=$tap_logs/$(tr -c 'A-Za-z0-9.+=\n-' _ <<< "$name").log
+	if "$@" > "$log" 2>&1; then
+		echo "ok - $name"
+		p=$((p + 1))
+	else
+		echo "not ok - $name"
+		sed 's/^/#   /' "$log" | tail -n 25
+		f=$((f + 1))
+	fi
+}
+
 # The Debian mirror this machine already uses, read from apt's own configuration
 # (so the repository never names a mirror host).
 debian_mirror() {
