@@ -654,6 +654,36 @@ static __always_inline int io_describe(struct file *rd, struct file *wr, struct 
  * every read and write of every file. A session rw_verify_area made during the transfer (a file opened
  * before the probes ran) is found here like the others. Each session is looked up once.
  */
+/*
+ * Threads inside do_splice_direct (sendfile, copy_file_range's fallback; LSM and fentry tiers), by thread
+ * id: the files it moves data between. Its exit counts both, so a counter it runs on the way, such as
+ * do_iter_write of its output file (iter_file_splice_write, up to 6.8), must not count the same bytes
+ * again (copy_file_range counted its copy twice). Added and removed by do_splice_direct's own entry and
+ * exit, which a trampoline never misses.
+ */
+struct cv_splicing {
+	__u64 rd;
+	__u64 wr;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u32);
+	__type(value, struct cv_splicing);
+} splicing SEC(".maps");
+
+volatile __u32 cv_nsplicing;
+
+/* Whether this thread is inside a do_splice_direct that counts rd or wr itself. */
+static __always_inline int in_splice(struct file *rd, struct file *wr)
+{
+	__u32 tid = cur_tid();
+	struct cv_splicing *sp = cv_nsplicing ? bpf_map_lookup_elem(&splicing, &tid) : NULL;
+
+	return sp && ((rd && sp->rd == (__u64)rd) || (wr && sp->wr == (__u64)wr));
+}
+
 static __always_inline int io_done(struct file *rd, struct file *wr, long ret)
 {
 	struct cv_session *vr = session_of(rd), *vw = session_of(wr), *vp;
@@ -682,20 +712,34 @@ static __always_inline int io_done(struct file *rd, struct file *wr, long ret)
  * concerns a session, and its exit (io_end) takes the mark. No session in progress: nothing to mark,
  * and no footage read to send (reader_peer needs the session).
  */
-static __always_inline int io_begin(struct file *rd, struct file *wr)
+/*
+ * A counter runs inside another when the thread's mark was made at an outer stack frame (a greater stack
+ * pointer: do_iter_write inside do_splice_direct, which counts both files itself). The inner counter then
+ * neither marks nor takes the mark; told by the stack, so a mark whose kretprobe was missed (kretprobes
+ * can be: maxactive) is taken over by the next counter, not left to mute the thread.
+ */
+static __always_inline int io_nested(__u64 sp)
 {
-	struct cv_io io = {};
+	__u32 tid = cur_tid();
+	struct cv_io *iop = bpf_map_lookup_elem(&inflight, &tid);
 
-	if (!cv_nsessions || !io_describe(rd, wr, &io))
+	return iop && iop->kind == CV_IO_XFER && sp < iop->sp;
+}
+
+static __always_inline int io_begin(struct file *rd, struct file *wr, __u64 sp)
+{
+	struct cv_io io = { .sp = sp };
+
+	if (!cv_nsessions || io_nested(sp) || !io_describe(rd, wr, &io))
 		return 0;
 	return io_start(&io);
 }
 
-static __always_inline int io_end(long ret)
+static __always_inline int io_end(long ret, __u64 sp)
 {
 	struct cv_io io;
 
-	if (!cv_nsessions)
+	if (!cv_nsessions || io_nested(sp))
 		return 0;
 	if (io_take(&io)) {
 		io_account(&io, ret);
@@ -714,17 +758,22 @@ static __always_inline int io_end(long ret)
 SEC("fexit/" #fn)								\
 int cnt_fexit_##fn(unsigned long long *ctx)					\
 {										\
-	return cv_nsessions ? io_done(rd, wr, (long)ctx[nargs]) : 0;		\
+	if (!cv_nsessions || in_splice(rd, wr))					\
+		return 0;							\
+	return io_done(rd, wr, (long)ctx[nargs]);				\
 }										\
+CV_KCOUNTER(fn, rd, wr)
+
+#define CV_KCOUNTER(fn, rd, wr)							\
 SEC("kprobe/" #fn)								\
 int cnt_kprobe_##fn(struct pt_regs *ctx)					\
 {										\
-	return io_begin(rd, wr);						\
+	return io_begin(rd, wr, PT_REGS_SP(ctx));				\
 }										\
 SEC("kretprobe/" #fn)								\
 int cnt_kretprobe_##fn(struct pt_regs *ctx)					\
 {										\
-	return io_end(PT_REGS_RC(ctx));						\
+	return io_end(PT_REGS_RC(ctx), PT_REGS_SP(ctx));			\
 }
 
 /*
@@ -748,7 +797,29 @@ int cnt_kprobe_rw_verify_area(struct pt_regs *ctx)
 /* vfs_read/vfs_write(file, buf, count, pos); do_splice_direct/do_splice(in, pos, out, pos, len, flags) */
 CV_COUNTER(vfs_read, (struct file *)A(0), NULL, 4)
 CV_COUNTER(vfs_write, NULL, (struct file *)A(0), 4)
-CV_COUNTER(do_splice_direct, (struct file *)A(0), (struct file *)A(2), 6)
+CV_KCOUNTER(do_splice_direct, (struct file *)A(0), (struct file *)A(2))
+
+/* do_splice_direct(in, pos, out, pos, len, flags), LSM and fentry tiers: the thread is inside it (splicing). */
+SEC("fentry/do_splice_direct")
+int cnt_fentry_do_splice_direct(unsigned long long *ctx)
+{
+	struct cv_splicing sp = { .rd = A(0), .wr = A(2) };
+	__u32 tid = cur_tid();
+
+	if (cv_nsessions && !bpf_map_update_elem(&splicing, &tid, &sp, BPF_NOEXIST))
+		__sync_fetch_and_add(&cv_nsplicing, 1);
+	return 0;
+}
+
+SEC("fexit/do_splice_direct")
+int cnt_fexit_do_splice_direct(unsigned long long *ctx)
+{
+	__u32 tid = cur_tid();
+
+	if (cv_nsplicing && !bpf_map_delete_elem(&splicing, &tid))
+		__sync_fetch_and_add(&cv_nsplicing, -1);
+	return cv_nsessions ? io_done((struct file *)A(0), (struct file *)A(2), (long)ctx[6]) : 0;
+}
 CV_COUNTER(do_splice, (struct file *)A(0), (struct file *)A(2), 6)
 /* readv, writev and their p*v(2) (file, iter, pos, flags): static in fs/read_write.c, up to 6.8 at least. */
 CV_COUNTER(do_iter_read, (struct file *)A(0), NULL, 4)

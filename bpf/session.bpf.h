@@ -101,6 +101,7 @@ struct cv_io {
 	__u64 rd;
 	__u64 wr;
 	__u64 peer_key;
+	__u64 sp;		/* kprobe tier: the stack pointer at the counter's entry (io_begin) */
 	__u32 kind;
 	__u32 cmd;
 	struct cv_peer peer;

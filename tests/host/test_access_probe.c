@@ -38,6 +38,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -650,6 +651,7 @@ static void test_dd_image(void **state)
 
 struct job {
 	const char *path;
+	const char *out;	/* where a copier writes */
 	size_t size;
 	int mode;
 	uint16_t port;		/* network order */
@@ -1714,6 +1716,83 @@ static void test_aio_uncounted(void **state)
 	assert_int_equal(g.recs[0].bytes_read, 4096);
 }
 
+enum { VEC_READV, VEC_COPY_FILE_RANGE };
+
+/*
+ * readv(2) to the end through two buffers, then preadv(2) of the first 4 KiB; or copy_file_range(2) of
+ * the whole clip to j->out (on the same filesystem: the kernel copies, by splicing).
+ */
+static int vector_reader(void *arg)
+{
+	const struct job *j = arg;
+	static char a[4096], b[8192];
+	struct iovec iov[2] = { { a, sizeof(a) }, { b, sizeof(b) } };
+	int fd = open(j->path, O_RDONLY | O_CLOEXEC), out;
+	ssize_t n;
+
+	if (fd < 0)
+		return 2;
+	if (j->mode == VEC_READV) {
+		while ((n = readv(fd, iov, 2)) > 0)
+			;
+		if (n < 0 || preadv(fd, iov, 1, 0) != sizeof(a))
+			return 3;
+		return close(fd) ? 4 : 0;
+	}
+	out = open(j->out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (out < 0)
+		return 5;
+	for (size_t done = 0; done < j->size; done += n)
+		if ((n = copy_file_range(fd, NULL, out, NULL, j->size - done, 0)) <= 0)
+			return 6;
+	return close(fd) || close(out) ? 7 : 0;
+}
+
+/*
+ * The read families the other tests do not use: readv and preadv (the syscall tier's READ op; the hook
+ * tiers' do_iter_read, to 6.8), and copy_file_range (the syscall tier's SPLICE op; in the kernel, a
+ * splice, do_splice_direct to 6.7): every byte counted, nothing flagged, both files' sessions.
+ */
+static void test_vectors_and_copies(void **state)
+{
+	struct fixture *f = *state;
+	struct cv_probes *p = need_probes(f);
+	char clip[PATH_MAX], copy[PATH_MAX];
+	struct gathered g;
+	struct stat st, st_copy;
+	pid_t pid;
+
+	new_clip(f, "gate.mp4", clip, &st);
+	pid = spawn("vector-reader", vector_reader, &(struct job){ .path = clip, .size = CLIP_SIZE, .mode = VEC_READV });
+	collect_n(p, pid, &g, 1);
+	assert_int_equal(g.n, 1);
+	assert_session(f, &g.recs[0], pid, "vector-reader", NULL, 0, clip, &st, O_RDONLY | O_CLOEXEC);
+	print_message("# readv: %llu bytes read, rflags %#x\n", (unsigned long long)g.recs[0].bytes_read,
+		      g.recs[0].rflags);
+	assert_int_equal(g.recs[0].bytes_read, CLIP_SIZE + 4096);
+	assert_int_equal(g.recs[0].rflags, 0);
+
+	path_in(copy, f->mnt, "gate-copy.mp4");
+	pid = spawn("range-copier", vector_reader, &(struct job){ .path = clip, .out = copy, .size = CLIP_SIZE,
+								   .mode = VEC_COPY_FILE_RANGE });
+	stat_path(copy, &st_copy);
+	assert_int_equal(st_copy.st_size, CLIP_SIZE);
+	collect_n(p, pid, &g, 2);
+	assert_int_equal(g.n, 2);
+	for (int i = 0; i < 2; i++) {
+		const struct camvault_rec *r = &g.recs[i];
+		bool in = strcmp(r->path, clip) == 0;
+
+		print_message("# copy_file_range: %s: %llu read, %llu written, rflags %#x\n", r->path,
+			      (unsigned long long)r->bytes_read, (unsigned long long)r->bytes_written, r->rflags);
+		assert_session(f, r, pid, "range-copier", NULL, 0, in ? clip : copy, in ? &st : &st_copy,
+			       in ? O_RDONLY | O_CLOEXEC : O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC);
+		assert_int_equal(r->bytes_read, in ? CLIP_SIZE : 0);
+		assert_int_equal(r->bytes_written, in ? 0 : CLIP_SIZE);
+		assert_int_equal(r->rflags, 0);
+	}
+}
+
 struct chrooted {
 	const char *root;	/* where the reader chroots */
 	const char *path;	/* the clip, as it sees it */
@@ -2267,6 +2346,7 @@ int main(void)
 		cmocka_unit_test(test_threads_share_file),
 		cmocka_unit_test(test_full_inflight_counted),
 		cmocka_unit_test(test_aio_uncounted),
+		cmocka_unit_test(test_vectors_and_copies),
 		cmocka_unit_test(test_flush),
 		cmocka_unit_test(test_consume_batches),
 		cmocka_unit_test(test_no_loss),
