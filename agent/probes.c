@@ -208,13 +208,14 @@ static bool prog_in_tier(const char *name, int tier)
 
 /*
  * Hooks a kernel may lack: file_truncate came in 6.2 (before, path_truncate sees every truncate);
- * do_iter_read/do_iter_write, static, went in 6.9 (readv is then flagged uncounted); io_uring and aio
+ * do_iter_read/do_iter_write, static, went in 6.9 (do_iter_readv_writev counts readv then), and
+ * splice_file_range came in 6.8 (copy_file_range's splice; do_splice_direct's before); io_uring and aio
  * are options of the kernel (without io_submit's hook, aio's reads are flagged at the close).
  */
 static bool prog_optional(const char *name)
 {
 	return strstr(name, "file_truncate") || strstr(name, "do_iter_") || strstr(name, "uring") ||
-	       strstr(name, "io_submit");
+	       strstr(name, "io_submit") || strstr(name, "splice_file_range");
 }
 
 /*
@@ -292,6 +293,11 @@ static int select_programs(struct bpf_object *obj, int tier, char *err, size_t e
 		btf__free(vmlinux);
 	}
 	for (int i = 0; i < n; i++) {
+		/* do_iter_readv_writev counts where do_iter_read and do_iter_write (6.8 and before) do not. */
+		if (found[i] && !strcmp(names[i], "do_iter_readv_writev"))
+			for (int k = 0; k < n; k++)
+				if (found[k] && !strcmp(names[k], "do_iter_read"))
+					found[i] = false;
 		if (found[i])
 			continue;
 		if (!prog_optional(bpf_program__name(progs[i]))) {

@@ -14,13 +14,14 @@
  *     last reference (an fd, a mapping, a passed fd, io_uring): no pending list, no CLOSE_LATE. A file
  *     whose open failed after the hook (never FMODE_OPENED) is dropped: nothing was read;
  *   - bytes: vfs_read and vfs_write (read, write, pread64, pwrite64), do_iter_read and do_iter_write
- *     (readv, writev and friends, where the kernel has them: 6.1 does, 6.12 does not), do_splice_direct
- *     (sendfile, and copy_file_range's fallback), do_splice (splice(2), io_uring's splice), at their
+ *     (readv, writev and friends, up to 6.8) or do_iter_readv_writev (from 6.9), do_splice_direct
+ *     (sendfile, and copy_file_range's fallback), splice_file_range (copy_file_range from 6.8),
+ *     do_splice (splice(2), io_uring's splice), at their
  *     return (fexit, which has the arguments; at the kprobe tier an open session at the kprobe marks
  *     the thread in map "inflight", and the kretprobe adds what moved);
  *   - rw_verify_area (fentry or kprobe, at every tier: where security_file_permission is called, with
  *     the byte count): every read and write, io_uring and aio included. One of a session's that no
- *     counter turns out to cover (aio, readv/writev from 6.9, copy_file_range on 6.12; io_uring where
+ *     counter turns out to cover (aio; io_uring where
  *     its completions cannot be hooked) sets CAMVAULT_RF_UNCOUNTED: its bytes are a lower bound. Not
  *     every check sits inside its counter (sendfile checks, then splices; at the LSM and fentry tiers
  *     the counters are exits alone), so a check waits for its counter: in its session (check_rd,
@@ -797,33 +798,45 @@ int cnt_kprobe_rw_verify_area(struct pt_regs *ctx)
 /* vfs_read/vfs_write(file, buf, count, pos); do_splice_direct/do_splice(in, pos, out, pos, len, flags) */
 CV_COUNTER(vfs_read, (struct file *)A(0), NULL, 4)
 CV_COUNTER(vfs_write, NULL, (struct file *)A(0), 4)
-CV_KCOUNTER(do_splice_direct, (struct file *)A(0), (struct file *)A(2))
+/*
+ * A splice between two files that counts both itself (fn(in, pos, out, pos, len...), nargs arguments):
+ * at the LSM and fentry tiers its entry marks the thread (splicing) for the counters it runs on the way.
+ * do_splice_direct: sendfile, copy_file_range's fallback; splice_file_range: copy_file_range from 6.8.
+ */
+#define CV_SPLICER(fn, nargs)							\
+SEC("fentry/" #fn)								\
+int cnt_fentry_##fn(unsigned long long *ctx)					\
+{										\
+	struct cv_splicing sp = { .rd = A(0), .wr = A(2) };			\
+	__u32 tid = cur_tid();							\
+										\
+	if (cv_nsessions && !bpf_map_update_elem(&splicing, &tid, &sp, BPF_NOEXIST))	\
+		__sync_fetch_and_add(&cv_nsplicing, 1);				\
+	return 0;								\
+}										\
+SEC("fexit/" #fn)								\
+int cnt_fexit_##fn(unsigned long long *ctx)					\
+{										\
+	__u32 tid = cur_tid();							\
+										\
+	if (cv_nsplicing && !bpf_map_delete_elem(&splicing, &tid))		\
+		__sync_fetch_and_add(&cv_nsplicing, -1);			\
+	return cv_nsessions ? io_done((struct file *)A(0), (struct file *)A(2), (long)ctx[nargs]) : 0;	\
+}										\
+CV_KCOUNTER(fn, (struct file *)A(0), (struct file *)A(2))
 
-/* do_splice_direct(in, pos, out, pos, len, flags), LSM and fentry tiers: the thread is inside it (splicing). */
-SEC("fentry/do_splice_direct")
-int cnt_fentry_do_splice_direct(unsigned long long *ctx)
-{
-	struct cv_splicing sp = { .rd = A(0), .wr = A(2) };
-	__u32 tid = cur_tid();
-
-	if (cv_nsessions && !bpf_map_update_elem(&splicing, &tid, &sp, BPF_NOEXIST))
-		__sync_fetch_and_add(&cv_nsplicing, 1);
-	return 0;
-}
-
-SEC("fexit/do_splice_direct")
-int cnt_fexit_do_splice_direct(unsigned long long *ctx)
-{
-	__u32 tid = cur_tid();
-
-	if (cv_nsplicing && !bpf_map_delete_elem(&splicing, &tid))
-		__sync_fetch_and_add(&cv_nsplicing, -1);
-	return cv_nsessions ? io_done((struct file *)A(0), (struct file *)A(2), (long)ctx[6]) : 0;
-}
+CV_SPLICER(do_splice_direct, 6)
+CV_SPLICER(splice_file_range, 5)
 CV_COUNTER(do_splice, (struct file *)A(0), (struct file *)A(2), 6)
-/* readv, writev and their p*v(2) (file, iter, pos, flags): static in fs/read_write.c, up to 6.8 at least. */
+/* readv, writev and their p*v(2) (file, iter, pos, flags): static in fs/read_write.c, up to 6.8. */
 CV_COUNTER(do_iter_read, (struct file *)A(0), NULL, 4)
 CV_COUNTER(do_iter_write, NULL, (struct file *)A(0), 4)
+/*
+ * From 6.9 (file, iter, pos, type: READ 0 or WRITE 1, flags), called by vfs_readv/vfs_writev and
+ * vfs_iter_read/vfs_iter_write. Up to 6.8 do_iter_read/do_iter_write call it: the agent attaches it only
+ * where they are gone, so that no bytes count twice.
+ */
+CV_COUNTER(do_iter_readv_writev, A(3) == 0 ? (struct file *)A(0) : NULL, A(3) == 1 ? (struct file *)A(0) : NULL, 5)
 /*
  * The end of an ioctl(2) whose start on a camera on_ioctl marked: a VIDIOC_STREAMON or VIDIOC_DQBUF
  * counts if it succeeded. At the syscall's own function (vfs_ioctl, exported, is inlined into it).
