@@ -5,6 +5,7 @@
 #   kbuild       camvault.ko W=1 against 6.1 and 6.12, sparse, checkpatch --strict, DKMS build
 #   guest-6.1    tests/guest/t/* in Debian's stock 6.1 kernel, with a TPM
 #   guest-6.12   the same in our Pi-profile 6.12 kernel (no BTF/LSM/kprobes; KASAN + lockdep)
+#   guest-debian612  the probe suite at every tier in Debian trixie's stock 6.12 kernel (Debian 13)
 #   kunit        our KUnit suites, loaded in the 6.12 guest, parsed by the kernel's kunit.py
 #   guest-arm64  tests/guest/arm64/* in Debian's stock arm64 6.1 kernel (a Pi's architecture), camvault
 #                cross-built for it
@@ -14,7 +15,7 @@ set -uo pipefail
 . "$(dirname "$0")/scripts/lib.sh"
 cd "$TOP"
 
-layers=${CAMVAULT_LAYERS:-unit host-bpf kbuild guest-6.1 guest-6.12 kunit guest-arm64}
+layers=${CAMVAULT_LAYERS:-unit host-bpf kbuild guest-6.1 guest-6.12 kunit guest-debian612 guest-arm64}
 logdir=$TOP/build/check
 mkdir -p "$logdir"
 declare -A P F S
@@ -76,6 +77,7 @@ for layer in $layers; do
 	guest-6.1) run_layer guest-6.1 guest_layer debian61 ;;
 	guest-6.12) run_layer guest-6.12 guest_layer pi612 ;;
 	kunit) run_layer kunit tests/guest/check-kunit.sh "$TOP/build/pi612/out/kunit.log" ;;
+	guest-debian612) run_layer guest-debian612 guest_layer debian612 ;;
 	guest-arm64) run_layer guest-arm64 guest_layer arm64 ;;
 	*) die "unknown layer $layer" ;;
 	esac

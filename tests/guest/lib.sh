@@ -165,6 +165,6 @@ need_tier() {
 	err=$(CAMVAULT_ETC=/run/noetc "$cv" trace --tier "$tier" --no-cameras --seconds 0.01 2>&1 > /dev/null) &&
 		return 0
 	err=$(grep -m 1 '^camvault:' <<< "$err")
-	case $KERNEL in debian61 | arm64) fail "the $tier tier does not work on $(uname -r): $err" ;; esac
+	case $KERNEL in debian61 | debian612 | arm64) fail "the $tier tier does not work on $(uname -r): $err" ;; esac
 	skip "no $tier tier on $(uname -r): ${err#camvault: }"
 }

@@ -59,8 +59,13 @@ if [ -n "$MODDIR" ]; then
 	for m in virtio_pci 9pnet_virtio 9p overlay; do
 		modprobe -d "$base" -S "$KVER" --show-depends "$m" | awk '$1 == "insmod" { print $2 }'
 	done | awk '!seen[$0]++' | while read -r ko; do
-		cp "$ko" "$stage/modules/"
-		basename "$ko" >> "$stage/modules.order"
+		# trixie's modules are xz-compressed; stage 1's busybox insmod takes them as they are loaded.
+		name=$(basename "${ko%.xz}")
+		case $ko in
+		*.xz) xz -dc "$ko" > "$stage/modules/$name" ;;
+		*) cp "$ko" "$stage/modules/" ;;
+		esac
+		echo "$name" >> "$stage/modules.order"
 	done
 fi
 (cd "$stage" && find . | cpio -o -H newc --quiet | gzip -1) > "$initrd"

@@ -4,14 +4,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-apt_dir=$CAMVAULT_CACHE/apt-trixie
-mirror=$(debian_mirror)
-[ -n "$mirror" ] || die "cannot find the Debian mirror in apt's configuration (apt-get update?)"
-mkdir -p "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial" "$apt_dir/etc"
-echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror trixie main" > "$apt_dir/etc/sources.list"
-apt_opts=(-o "Dir::Etc::SourceList=$apt_dir/etc/sources.list" -o Dir::Etc::SourceParts=/dev/null
-	-o "Dir::State::Lists=$apt_dir/lists" -o "Dir::Cache=$apt_dir/cache"
-	-o "Dir::State::status=/dev/null" -o APT::Sandbox::User=root)
+trixie_apt
 
 ver=""
 if [ -f "$apt_dir/version" ] && [ -n "$(find "$apt_dir/version" -mmin -1440)" ]; then
@@ -20,7 +13,7 @@ else
 	apt-get "${apt_opts[@]}" update -q >&2 || true
 	ver=$(apt-cache "${apt_opts[@]}" show linux-source-6.12 2>/dev/null | sed -n 's/^Version: //p' | sort -V | tail -n 1)
 	[ -n "$ver" ] || { [ -f "$apt_dir/version" ] && ver=$(cat "$apt_dir/version"); }
-	[ -n "$ver" ] || die "linux-source-6.12 not found in trixie at $mirror"
+	[ -n "$ver" ] || die "linux-source-6.12 not found in Debian trixie (its mirror: apt-cache policy)"
 	echo "$ver" > "$apt_dir/version"
 fi
 

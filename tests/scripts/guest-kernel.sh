@@ -5,11 +5,12 @@
 # GUEST_ARCH (x86_64, arm64), GUEST_ROOT (the root the guest shares: the host's, or an unpacked arm64 one).
 #   debian61   Debian bookworm's stock kernel (what Debian users run)
 #   pi612      our Pi-profile 6.12 test kernel (no BTF, no BPF LSM, no kprobes; KASAN + lockdep)
+#   debian612  Debian trixie's stock 6.12 kernel (Debian 13: kernel BTF, "bpf" among its LSMs); no headers
 #   arm64      Debian bookworm's stock arm64 6.1 kernel (a Pi's architecture), with an arm64 root
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-# A Debian kernel unpacked at ROOT (fetch-debian61.sh, fetch-arm64.sh), for a guest of ARCH sharing GUEST_ROOT:
+# A Debian kernel unpacked at ROOT (fetch-debian.sh, fetch-arm64.sh), for a guest of ARCH sharing GUEST_ROOT:
 # its headers, where it has them, are the tree modules are built against.
 unpacked() {
 	local root=$1 kver
@@ -29,7 +30,10 @@ unpacked() {
 
 case "${1:-}" in
 debian61)
-	unpacked "$("$(dirname "$0")/fetch-debian61.sh")" x86_64 /
+	unpacked "$("$(dirname "$0")/fetch-debian.sh" bookworm)" x86_64 /
+	;;
+debian612)
+	unpacked "$("$(dirname "$0")/fetch-debian.sh" trixie)" x86_64 /
 	;;
 pi612)
 	build=$("$(dirname "$0")/build-linux612.sh")
@@ -46,6 +50,6 @@ arm64)
 	unpacked "$root" arm64 "$root"
 	;;
 *)
-	die "usage: $0 debian61|pi612|arm64"
+	die "usage: $0 debian61|debian612|pi612|arm64"
 	;;
 esac

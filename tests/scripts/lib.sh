@@ -28,6 +28,20 @@ debian_mirror() {
 	apt-cache policy | awk '$3 ~ /^bookworm\/main$/ && $4 == "amd64" { print $2; exit }'
 }
 
+# Debian trixie through a private apt directory (the host stays on bookworm), on the mirror this machine
+# already uses: sets apt_dir and apt_opts, for apt-get and apt-cache.
+trixie_apt() {
+	local mirror
+	apt_dir=$CAMVAULT_CACHE/apt-trixie
+	mirror=$(debian_mirror)
+	[ -n "$mirror" ] || die "cannot find the Debian mirror in apt's configuration (apt-get update?)"
+	mkdir -p "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial" "$apt_dir/etc"
+	echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror trixie main" > "$apt_dir/etc/sources.list"
+	apt_opts=(-o "Dir::Etc::SourceList=$apt_dir/etc/sources.list" -o Dir::Etc::SourceParts=/dev/null
+		-o "Dir::State::Lists=$apt_dir/lists" -o "Dir::Cache=$apt_dir/cache"
+		-o "Dir::State::status=/dev/null" -o APT::Sandbox::User=root)
+}
+
 # The ABI name of Debian's current bookworm kernel (e.g. 6.1.0-56-amd64), from the metapackage,
 # so security updates that bump it are picked up without editing anything.
 debian61_kver() {
