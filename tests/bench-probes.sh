@@ -16,9 +16,10 @@ set -euo pipefail
 # syscall tracepoints (no fentry/LSM, no kprobes); the Debian 6.1 guest allows every tier. "floor-TIER": no
 # agent, do-nothing programs on the hooks TIER runs for the loop (tests/bench/hook-floor.bpf.c), what the
 # kernel's hooks cost before any probe does any work; floor-minimal: the open and last-close LSM hooks alone,
-# the least any record of sessions needs.
+# the least any record of sessions needs; floor-record: the LSM hooks of the open, the read's count and the
+# last close, the open writing a record with the file's path, the least a record of footage costs.
 declare -A tier_list=([host]="tracepoint floor-tracepoint"
-	[guest]="lsm fentry kprobe tracepoint floor-lsm floor-fentry floor-kprobe floor-tracepoint floor-minimal")
+	[guest]="lsm fentry kprobe tracepoint floor-lsm floor-fentry floor-kprobe floor-tracepoint floor-minimal floor-record")
 
 [ $# -eq 2 ] && [ -n "${tier_list[$1]:-}" ] || die "usage: $0 host|guest OUT.tsv"
 where=$1 out=$2
@@ -71,7 +72,8 @@ start_agent() {
 	t0=$(date +%s.%N)
 	: > "$work/agent.err"
 	case $1 in
-	floor-*) "$floor" "$TOP/tests/bench/build/hook-floor.bpf.o" "${1#floor-}" 2> "$work/agent.err" & ;;
+	floor-*) "$floor" "$TOP/tests/bench/build/hook-floor.bpf.o" "${1#floor-}" "$work/footage" \
+		2> "$work/agent.err" & ;;
 	*) CAMVAULT_ETC=$work/etc "$cv" trace --fs "$work/footage" --no-cameras $output_opt \
 		${1:+--tier "$1"} > /dev/null 2> "$work/agent.err" & ;;
 	esac
@@ -97,7 +99,8 @@ start_agent() {
 
 # stop_agent TIER: stops it with SIGINT, as a user would. Sets $stats to "RECORDS LOST_RECORDS LOST_SESSIONS
 # VMHWM VMRSS": what it printed, lost in the ring buffer, lost for a full session table; its peak and current
-# RSS in KiB. (Not a subshell: only this shell can wait for the agent.) hook-floor's (TIER floor-*): "-".
+# RSS in KiB. (Not a subshell: only this shell can wait for the agent.) hook-floor's (TIER floor-*): "-", but
+# for the record set's records and records lost.
 stop_agent() {
 	local rc=0 line mem
 	mem=$(awk '$1 == "VmHWM:" { h = $2 } $1 == "VmRSS:" { r = $2 } END { print h, r }' "/proc/$agent/status")
@@ -107,6 +110,9 @@ stop_agent() {
 	if [ "${1#floor-}" != "$1" ]; then
 		[ $rc -eq 0 ] || die "hook-floor failed (exit $rc): $(cat "$work/agent.err")"
 		stats="- - - - -"
+		line=$(grep -m1 '^hook-floor: [0-9]* records taken' "$work/agent.err" || true)
+		[ -z "$line" ] || stats="$(sed 's/^hook-floor: \([0-9]*\) records taken, \([0-9]*\) did.*/\1 \2 0/' \
+			<<< "$line") - -"
 		return
 	fi
 	# "trace: N records; lost: A records (ring buffer full), B sessions (table full)"
