@@ -719,30 +719,34 @@ static __always_inline int io_done(struct file *rd, struct file *wr, long ret)
  * neither marks nor takes the mark; told by the stack, so a mark whose kretprobe was missed (kretprobes
  * can be: maxactive) is taken over by the next counter, not left to mute the thread.
  */
-static __always_inline int io_nested(__u64 sp)
+static __always_inline int io_nested(struct cv_io *iop, __u64 sp)
 {
-	__u32 tid = cur_tid();
-	struct cv_io *iop = bpf_map_lookup_elem(&inflight, &tid);
-
 	return iop && iop->kind == CV_IO_XFER && sp < iop->sp;
 }
 
+/* The thread's inflight element is looked up once, for io_nested and then io_start_at or io_take_from. */
 static __always_inline int io_begin(struct file *rd, struct file *wr, __u64 sp)
 {
-	struct cv_io io = { .sp = sp };
+	struct cv_io io = { .sp = sp }, *iop;
 
-	if (!cv_nsessions || io_nested(sp) || !io_describe(rd, wr, &io))
+	if (!cv_nsessions)
 		return 0;
-	return io_start(&io);
+	iop = io_slot();
+	if (io_nested(iop, sp) || !io_describe(rd, wr, &io))
+		return 0;
+	return io_start_at(iop, &io);
 }
 
 static __always_inline int io_end(long ret, __u64 sp)
 {
-	struct cv_io io;
+	struct cv_io io, *iop;
 
-	if (!cv_nsessions || io_nested(sp))
+	if (!cv_nsessions)
 		return 0;
-	if (io_take(&io)) {
+	iop = io_slot();
+	if (io_nested(iop, sp))
+		return 0;
+	if (io_take_from(iop, &io)) {
 		io_account(&io, ret);
 		unmarked_settle(io.rd, io.wr);
 	} else {

@@ -995,11 +995,11 @@ static __always_inline void flag_uncounted(__u64 key)
  * (kind 0) and written in place by the next io_start(): only the thread itself touches it. With no
  * room for one more thread (8192 of them touching footage), the I/O is not lost silently: its sessions
  * say their counts are lower bounds, and a close waits in "pending" like one of a shared file.
+ * io_start_at: the same, with the thread's element as io_slot() found it (NULL: none yet).
  */
-static __always_inline int io_start(struct cv_io *io)
+static __always_inline int io_start_at(struct cv_io *iop, struct cv_io *io)
 {
 	__u32 tid = cur_tid();
-	struct cv_io *iop = bpf_map_lookup_elem(&inflight, &tid);
 
 	if (iop) {
 		*iop = *io;
@@ -1014,6 +1014,19 @@ static __always_inline int io_start(struct cv_io *io)
 		flag_uncounted(io->wr);
 	}
 	return 0;
+}
+
+/* This thread's "inflight" element, or NULL. */
+static __always_inline struct cv_io *io_slot(void)
+{
+	__u32 tid = cur_tid();
+
+	return bpf_map_lookup_elem(&inflight, &tid);
+}
+
+static __always_inline int io_start(struct cv_io *io)
+{
+	return io_start_at(io_slot(), io);
 }
 
 /* read-like (into memory) or write-like syscalls on fd. uaddr: sendto/sendmsg's destination. */
@@ -1120,17 +1133,22 @@ static __always_inline void io_account(const struct cv_io *io, long ret)
 	}
 }
 
-/* The end of an I/O that io_start()ed (on this thread): the io it described, taken out, or 0. */
-static __always_inline int io_take(struct cv_io *io)
+/*
+ * The end of an I/O that io_start()ed (on this thread): the io it described, taken out, or 0.
+ * io_take_from: the same from the thread's element as io_slot() found it.
+ */
+static __always_inline int io_take_from(struct cv_io *iop, struct cv_io *io)
 {
-	__u32 tid = cur_tid();
-	struct cv_io *iop = bpf_map_lookup_elem(&inflight, &tid);
-
 	if (!iop || !iop->kind)
 		return 0;
 	*io = *iop;
 	iop->kind = 0;
 	return 1;
+}
+
+static __always_inline int io_take(struct cv_io *io)
+{
+	return io_take_from(io_slot(), io);
 }
 
 #endif /* CAMVAULT_SESSION_BPF_H */
