@@ -9,13 +9,14 @@
 #   kunit        our KUnit suites, loaded in the 6.12 guest, parsed by the kernel's kunit.py
 #   guest-arm64  tests/guest/arm64/* in Debian's stock arm64 6.1 kernel (a Pi's architecture), camvault
 #                cross-built for it
+#   guest-arm64-612  the LSM and fentry tiers on arm64 (BPF trampolines from 6.4): Debian trixie's arm64 6.12
 # A layer that cannot run is a failure under CI=true, a skip otherwise. Exit status 1 on any failure.
 # CAMVAULT_LAYERS="unit kbuild" runs a subset.
 set -uo pipefail
 . "$(dirname "$0")/scripts/lib.sh"
 cd "$TOP"
 
-layers=${CAMVAULT_LAYERS:-unit host-bpf kbuild guest-6.1 guest-6.12 kunit guest-debian612 guest-arm64}
+layers=${CAMVAULT_LAYERS:-unit host-bpf kbuild guest-6.1 guest-6.12 kunit guest-debian612 guest-arm64 guest-arm64-612}
 logdir=$TOP/build/check
 mkdir -p "$logdir"
 declare -A P F S
@@ -58,14 +59,15 @@ guest_layer() {
 	"$TOP/tests/guest/check-guest.sh" "$1"
 }
 
-# The guests run what the host built: the tool, the probes and the probe tests.
+# The guests run what the host built: the tool, the probes and the probe tests; and make bench's tools are
+# built (-Werror) so that they cannot rot between benchmarks.
 build_all() {
-	{ make -s bpf agent && make -s -C tests/host; } > "$logdir/build.log" 2>&1 ||
+	{ make -s bpf agent && make -s -C tests/host && make -s -C tests/bench; } > "$logdir/build.log" 2>&1 ||
 		{ cat "$logdir/build.log"; return 1; }
 }
 
 if ! build_all; then
-	summary+=("build:      building the tool, probes or probe tests failed (log $logdir/build.log)")
+	summary+=("build:      building the tool, probes, probe tests or bench tools failed (log $logdir/build.log)")
 	P[build]=0 F[build]=1 S[build]=0
 fi
 
@@ -79,6 +81,7 @@ for layer in $layers; do
 	kunit) run_layer kunit tests/guest/check-kunit.sh "$TOP/build/pi612/out/kunit.log" ;;
 	guest-debian612) run_layer guest-debian612 guest_layer debian612 ;;
 	guest-arm64) run_layer guest-arm64 guest_layer arm64 ;;
+	guest-arm64-612) run_layer guest-arm64-612 guest_layer arm64-612 ;;
 	*) die "unknown layer $layer" ;;
 	esac
 done

@@ -27,7 +27,7 @@ while [ $# -gt 2 ]; do
 	*) die "unknown option $1" ;;
 	esac
 done
-[ $# -eq 2 ] || die "usage: $0 [--out DIR] [--tpm-state DIR] [--share DIR] [--timeout S] [--show] debian61|pi612|arm64 JOB"
+[ $# -eq 2 ] || die "usage: $0 [--out DIR] [--tpm-state DIR] [--share DIR] [--timeout S] [--show] debian61|debian612|pi612|arm64|arm64-612 JOB"
 kernel=$1 job=$(readlink -f "$2")
 [ -f "$job" ] || die "no job script $2"
 eval "$("$TOP/tests/scripts/guest-kernel.sh" "$kernel")"

@@ -2218,7 +2218,7 @@ static void test_record_or_deny(void **state)
 	const uint32_t page = (uint32_t)sysconf(_SC_PAGESIZE);
 	struct cv_probes_opts opts = { .ringbuf_bytes = 4 * page, .btf_path = needed_btf(),
 				       .tier = CAMVAULT_TIER_LSM, .record_or_deny = true };
-	char file[PATH_MAX], recorder[PATH_MAX], err[512];
+	char file[PATH_MAX], recorder[PATH_MAX], cat[PATH_MAX], err[512];
 	int reads = 0, denied = 0, fd, received;
 	struct cv_probes_loss loss;
 	struct cv_probes *q;
@@ -2261,7 +2261,8 @@ static void test_record_or_deny(void **state)
 	assert_true(fd >= 0);
 	close(fd);
 	path_in(recorder, f->dir, "recorder-cat");
-	run(NULL, false, (char *const[]){ "cp", "/usr/bin/cat", recorder, NULL });
+	exe_path("cat", cat);
+	run(NULL, false, (char *const[]){ "cp", cat, recorder, NULL });
 	assert_int_equal(cv_probes_allow_recorder(q, recorder), 0);
 	run(NULL, false, (char *const[]){ recorder, file, NULL });
 

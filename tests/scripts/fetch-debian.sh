@@ -5,26 +5,28 @@
 #   bookworm  the current 6.1 (Debian 12), with its headers, for camvault.ko
 #   trixie    the current 6.12 (Debian 13), without headers: trixie's build tools need trixie's C library,
 #             which a bookworm host has not (its guest runs the probes)
+#   trixie arm64  trixie's arm64 6.12, for the arm64 guest (its root is fetch-arm64.sh's)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-case ${1:-} in
-bookworm)
+arch=${2:-amd64}
+case ${1:-}/$arch in
+bookworm/amd64)
 	apt_opts=()
 	kver=$(debian61_kver)
 	[ -n "$kver" ] || { apt-get update -q >&2; kver=$(debian61_kver); }
 	;;
-trixie)
-	trixie_apt
+trixie/amd64 | trixie/arm64)
+	trixie_apt "$arch"
 	apt-get "${apt_opts[@]}" update -q >&2 || true
-	kver=$(apt-cache "${apt_opts[@]}" depends linux-image-amd64 2>/dev/null |
-		sed -n 's/.*Depends: linux-image-\(6\.12\.[^ ]*-amd64\)$/\1/p' | head -n 1)
+	kver=$(apt-cache "${apt_opts[@]}" depends "linux-image-$arch" 2>/dev/null |
+		sed -n "s/.*Depends: linux-image-\(6\.12\.[^ ]*-$arch\)\$/\1/p" | head -n 1)
 	;;
 *)
-	die "usage: $0 bookworm|trixie"
+	die "usage: $0 bookworm|trixie [arm64]"
 	;;
 esac
-[ -n "$kver" ] || die "cannot resolve $1's kernel from its linux-image-amd64 metapackage (apt-get update?)"
+[ -n "$kver" ] || die "cannot resolve $1's kernel from its linux-image-$arch metapackage (apt-get update?)"
 root=$CAMVAULT_CACHE/debian-$kver
 if [ -f "$root/.complete" ]; then
 	echo "$root"

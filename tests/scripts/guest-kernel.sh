@@ -7,6 +7,7 @@
 #   pi612      our Pi-profile 6.12 test kernel (no BTF, no BPF LSM, no kprobes; KASAN + lockdep)
 #   debian612  Debian trixie's stock 6.12 kernel (Debian 13: kernel BTF, "bpf" among its LSMs); no headers
 #   arm64      Debian bookworm's stock arm64 6.1 kernel (a Pi's architecture), with an arm64 root
+#   arm64-612  Debian trixie's stock arm64 6.12 kernel (BPF trampolines on arm64 from 6.4), the same root
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -49,7 +50,11 @@ arm64)
 	root=$("$(dirname "$0")/fetch-arm64.sh")
 	unpacked "$root" arm64 "$root"
 	;;
+arm64-612)
+	root=$("$(dirname "$0")/fetch-arm64.sh")
+	unpacked "$("$(dirname "$0")/fetch-debian.sh" trixie arm64)" arm64 "$root"
+	;;
 *)
-	die "usage: $0 debian61|debian612|pi612|arm64"
+	die "usage: $0 debian61|debian612|pi612|arm64|arm64-612"
 	;;
 esac

@@ -29,17 +29,21 @@ debian_mirror() {
 }
 
 # Debian trixie through a private apt directory (the host stays on bookworm), on the mirror this machine
-# already uses: sets apt_dir and apt_opts, for apt-get and apt-cache.
+# already uses, for ARCH (default the host's, amd64; arm64 for the arm64 guest's kernel): sets apt_dir and
+# apt_opts, for apt-get and apt-cache.
 trixie_apt() {
-	local mirror
+	local mirror arch=${1:-amd64}
 	apt_dir=$CAMVAULT_CACHE/apt-trixie
+	[ "$arch" = amd64 ] || apt_dir+=-$arch
 	mirror=$(debian_mirror)
 	[ -n "$mirror" ] || die "cannot find the Debian mirror in apt's configuration (apt-get update?)"
 	mkdir -p "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial" "$apt_dir/etc"
-	echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror trixie main" > "$apt_dir/etc/sources.list"
+	echo "deb [arch=$arch signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror trixie main" \
+		> "$apt_dir/etc/sources.list"
 	apt_opts=(-o "Dir::Etc::SourceList=$apt_dir/etc/sources.list" -o Dir::Etc::SourceParts=/dev/null
 		-o "Dir::State::Lists=$apt_dir/lists" -o "Dir::Cache=$apt_dir/cache"
-		-o "Dir::State::status=/dev/null" -o APT::Sandbox::User=root)
+		-o "Dir::State::status=/dev/null" -o APT::Sandbox::User=root
+		-o "APT::Architecture=$arch" -o "APT::Architectures::=$arch")
 }
 
 # The ABI name of Debian's current bookworm kernel (e.g. 6.1.0-56-amd64), from the metapackage,
