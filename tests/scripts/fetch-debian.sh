@@ -34,8 +34,6 @@ if [ -f "$root/.complete" ]; then
 fi
 
 say "fetching Debian kernel $kver into $root"
-dl=$(mktemp -d)
-trap 'rm -rf "$dl"' EXIT
 pkgs=("linux-image-$kver")
 if [ "$1" = bookworm ]; then
 	deps=$(apt-cache depends "linux-headers-$kver")
@@ -43,7 +41,7 @@ if [ "$1" = bookworm ]; then
 		"$(sed -n 's/.*Depends: \(linux-headers-6\.1\.0-[0-9]*-common\)$/\1/p' <<< "$deps" | head -n 1)"
 		"$(sed -n 's/.*Depends: \(linux-kbuild-6\.1\)$/\1/p' <<< "$deps" | head -n 1)")
 fi
-(cd "$dl" && apt-get "${apt_opts[@]}" download -q "${pkgs[@]}" >&2)
+apt_download "${pkgs[@]}"
 rm -rf "$root"
 mkdir -p "$root/lib"
 for deb in "$dl"/*.deb; do

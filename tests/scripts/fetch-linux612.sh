@@ -23,9 +23,7 @@ if [ -f "$src/.complete" ]; then
 	exit 0
 fi
 say "fetching linux-source-6.12 $ver"
-dl=$(mktemp -d)
-trap 'rm -rf "$dl"' EXIT
-(cd "$dl" && apt-get "${apt_opts[@]}" download -q "linux-source-6.12=$ver" >&2)
+apt_download "linux-source-6.12=$ver"
 dpkg-deb -x "$dl"/linux-source-6.12_*.deb "$dl/x"
 rm -rf "$src"
 mkdir -p "$src/linux"

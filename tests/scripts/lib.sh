@@ -46,6 +46,14 @@ trixie_apt() {
 		-o "APT::Architecture=$arch" -o "APT::Architectures::=$arch")
 }
 
+# apt_download PKG...: downloads the packages (with apt_opts, when set) into a new temporary directory, $dl,
+# removed when the script exits.
+apt_download() {
+	dl=$(mktemp -d)
+	trap 'rm -rf "$dl"' EXIT
+	(cd "$dl" && apt-get ${apt_opts[@]+"${apt_opts[@]}"} download -q "$@" >&2)
+}
+
 # The ABI name of Debian's current bookworm kernel (e.g. 6.1.0-56-amd64), from the metapackage,
 # so security updates that bump it are picked up without editing anything.
 debian61_kver() {
