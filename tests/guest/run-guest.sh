@@ -100,11 +100,15 @@ ENV
 # q35, not the default pc machine: pc's ACPI _PRT is an AML loop that the KASAN-instrumented ACPI
 # interpreter of the 6.12 test kernel runs for ~20 s per PCI device under TCG (q35's is a table).
 # arm64: the virt machine with the Cortex-A72 of a Raspberry Pi 4 (AArch32 at EL0: 32-bit programs run).
+# QEMU from bookworm-backports: bookworm's 7.2 can run stale translations of patched kernel text
+# (tests/scripts/fetch-qemu.sh).
+qemu=$("$TOP/tests/scripts/fetch-qemu.sh")
+export QEMU_MODULE_DIR=$qemu/usr/lib/x86_64-linux-gnu/qemu
 if [ "$GUEST_ARCH" = arm64 ]; then
-	machine=(qemu-system-aarch64 -M virt -cpu cortex-a72) console=ttyAMA0
+	machine=("$qemu/usr/bin/qemu-system-aarch64" -M virt -cpu cortex-a72) console=ttyAMA0
 	tree=(-virtfs local,path="$TOP",mount_tag=tree,security_model=none,readonly=on,multidevs=remap)
 else
-	machine=(qemu-system-x86_64 -M q35) console=ttyS0 tree=()
+	machine=("$qemu/usr/bin/qemu-system-x86_64" -M q35) console=ttyS0 tree=()
 fi
 say "$kernel: booting $KVER (job $(basename "$job"))"
 if [ $show -eq 1 ]; then

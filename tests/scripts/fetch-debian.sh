@@ -17,7 +17,7 @@ bookworm/amd64)
 	[ -n "$kver" ] || { apt-get update -q >&2; kver=$(debian61_kver); }
 	;;
 trixie/amd64 | trixie/arm64)
-	trixie_apt "$arch"
+	suite_apt trixie "$arch"
 	apt-get "${apt_opts[@]}" update -q >&2 || true
 	kver=$(apt-cache "${apt_opts[@]}" depends "linux-image-$arch" 2>/dev/null |
 		sed -n "s/.*Depends: linux-image-\(6\.12\.[^ ]*-$arch\)\$/\1/p" | head -n 1)

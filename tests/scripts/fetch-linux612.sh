@@ -4,7 +4,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-trixie_apt
+suite_apt trixie
 
 ver=""
 if [ -f "$apt_dir/version" ] && [ -n "$(find "$apt_dir/version" -mmin -1440)" ]; then

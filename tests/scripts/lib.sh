@@ -28,17 +28,17 @@ debian_mirror() {
 	apt-cache policy | awk '$3 ~ /^bookworm\/main$/ && $4 == "amd64" { print $2; exit }'
 }
 
-# Debian trixie through a private apt directory (the host stays on bookworm), on the mirror this machine
-# already uses, for ARCH (default the host's, amd64; arm64 for the arm64 guest's kernel): sets apt_dir and
-# apt_opts, for apt-get and apt-cache.
-trixie_apt() {
-	local mirror arch=${1:-amd64}
-	apt_dir=$CAMVAULT_CACHE/apt-trixie
+# A Debian suite the host does not run, through a private apt directory (the host stays on bookworm), on the
+# mirror this machine already uses, for ARCH (default the host's, amd64): sets apt_dir and apt_opts, for
+# apt-get and apt-cache. suite_apt trixie [arm64]: trixie's kernels; suite_apt bookworm-backports: QEMU.
+suite_apt() {
+	local mirror suite=$1 arch=${2:-amd64}
+	apt_dir=$CAMVAULT_CACHE/apt-$suite
 	[ "$arch" = amd64 ] || apt_dir+=-$arch
 	mirror=$(debian_mirror)
 	[ -n "$mirror" ] || die "cannot find the Debian mirror in apt's configuration (apt-get update?)"
 	mkdir -p "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial" "$apt_dir/etc"
-	echo "deb [arch=$arch signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror trixie main" \
+	echo "deb [arch=$arch signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror $suite main" \
 		> "$apt_dir/etc/sources.list"
 	apt_opts=(-o "Dir::Etc::SourceList=$apt_dir/etc/sources.list" -o Dir::Etc::SourceParts=/dev/null
 		-o "Dir::State::Lists=$apt_dir/lists" -o "Dir::Cache=$apt_dir/cache"
