@@ -23,9 +23,9 @@ case $kernel in arm64*) tap_check "camvault and its probes cross-build for arm64
 # arm64: the tiers bookworm's 6.1 has (no BPF trampolines on arm64 before 6.4), then the two trixie's 6.12
 # adds; each with the access workload.
 case $kernel in
-debian612) export CAMVAULT_GUEST_TESTS="40-probes-lsm 40-probes-fentry 40-probes-kprobe 40-probes-tracepoint" ;;
-arm64) export CAMVAULT_GUEST_TESTS="40-probes-kprobe 40-probes-tracepoint 41-access-kprobe 41-access-tracepoint 42-access-tracepoint-nobtf" ;;
-arm64-612) export CAMVAULT_GUEST_TESTS="40-probes-lsm 40-probes-fentry 41-access-lsm" ;;
+debian612) export CAMVAULT_GUEST_TESTS="40-probes-lsm 40-probes-fentry 40-probes-kprobe 40-probes-tracepoint 48-tier-churn" ;;
+arm64) export CAMVAULT_GUEST_TESTS="40-probes-kprobe 40-probes-tracepoint 41-access-kprobe 41-access-tracepoint 42-access-tracepoint-nobtf 48-tier-churn" ;;
+arm64-612) export CAMVAULT_GUEST_TESTS="40-probes-lsm 40-probes-fentry 41-access-lsm 48-tier-churn" ;;
 esac
 
 # The whole suite takes about 6 minutes on 6.1 and 12 on the 6.12 test kernel (KASAN under TCG, with the
