@@ -9,10 +9,10 @@
 # arm64/48-tier-churn.sh.
 . "$TOP/tests/guest/lib.sh"
 export CAMVAULT_BPFFS=/sys/fs/bpf/camvault-t48 CAMVAULT_ETC=/run/noetc
-d=/run/v48 workers="" t1=""
+d=/run/v48 workers="" tracer=""
 cleanup() {
 	local p
-	for p in $workers $t1; do kill -9 "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+	for p in $workers $tracer; do kill -9 "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
 	"$cv" trace --unpin 2>/dev/null || true
 	umount $d 2>/dev/null || true
 	guest_cleanup
@@ -55,11 +55,8 @@ done
 last=${tiers##*,}
 for _ in $(seq $rounds); do
 	for t in ${tiers//,/ }; do
-		"$cv" trace --pin --tier "$t" --fs $d --no-cameras > /dev/null 2> /run/t48.err &
-		t1=$!
-		for _ in $(seq 1200); do grep -q '^trace: ready' /run/t48.err && break; kill -0 $t1 2>/dev/null || break; sleep 0.1; done
-		grep -q '^trace: ready' /run/t48.err || fail "trace --pin --tier $t did not start: $(cat /run/t48.err)"
-		kill -9 $t1; wait $t1 2>/dev/null || true
+		trace_start "$t" --pin --fs $d --no-cameras
+		kill -9 "$tracer"; wait "$tracer" 2>/dev/null || true
 		# Taken up as pinned, nothing loaded; then detached.
 		"$cv" trace --pin --no-cameras --seconds 0.2 > /dev/null 2> /run/t48.err ||
 			fail "the pinned $t probes were not taken up: $(cat /run/t48.err)"

@@ -10,11 +10,8 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 suite_apt bookworm-backports
-ver=$(apt-cache "${apt_opts[@]}" policy qemu-system-x86 2>/dev/null | awk '$1 == "Candidate:" { print $2 }')
-if [ -z "$ver" ] || [ "$ver" = "(none)" ]; then
-	apt-get "${apt_opts[@]}" update -q >&2 || true
-	ver=$(apt-cache "${apt_opts[@]}" policy qemu-system-x86 | awk '$1 == "Candidate:" { print $2 }')
-fi
+apt-get "${apt_opts[@]}" update -q >&2 || true
+ver=$(apt-cache "${apt_opts[@]}" policy qemu-system-x86 | awk '$1 == "Candidate:" { print $2 }')
 [ -n "$ver" ] && [ "$ver" != "(none)" ] || die "no qemu-system-x86 in bookworm-backports (apt-get update?)"
 root=$CAMVAULT_CACHE/qemu-${ver#*:}
 if [ -f "$root/.complete" ]; then
