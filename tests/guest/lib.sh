@@ -43,6 +43,14 @@ expect_fail() {
 	return 0
 }
 
+# assert_no_usable_key DESC_REGEX: no key matching it in /proc/keys, but invalidated ones (flag i), which
+# the kernel lists until its key GC's work item has run.
+assert_no_usable_key() {
+	local live
+	live=$(grep -E "$1" /proc/keys | awk '$2 !~ /i/')
+	[ -z "$live" ] || fail "a camvault key is still usable in a keyring: $live"
+}
+
 # assert_match REGEX TEXT
 assert_match() {
 	grep -qE -- "$1" <<< "$2" || fail "expected /$1/ in: $2"

@@ -12,7 +12,7 @@ trap 'umount /run/cam0 2>/dev/null || true; "$cv" close cam0 >/dev/null 2>&1 || 
 
 # No camvault key in any keyring this boot, no vault device left.
 assert_no_key_left() {
-	grep -q 'logon.*camvault:' /proc/keys && fail "a camvault key stayed in a keyring: $(grep camvault: /proc/keys)"
+	assert_no_usable_key 'logon.*camvault:'
 	dmsetup ls | grep -q camvault && fail "a vault device stayed: $(dmsetup ls)"
 	return 0
 }

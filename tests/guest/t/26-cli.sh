@@ -12,7 +12,7 @@ head -c 64 /dev/urandom > /run/cam0.key
 dev=$("$cv" create cam0 --backing "$img" --key-file /run/cam0.key)
 [ "$dev" = /dev/mapper/cam0 ] || fail "create printed '$dev'"
 [ -b "$dev" ] || fail "$dev is not a block device"
-grep -q 'camvault:cam0' /proc/keys && fail "the key is still in a keyring after create"
+assert_no_usable_key 'camvault:cam0'
 assert_match '^vault cam0 \(dm-[0-9]+, [0-9]+:[0-9]+\) aes-xts-plain64 open, ' "$("$cv" status)"
 losetup -j "$img" | grep -q . || fail "no loop device over the image"
 
