@@ -43,6 +43,7 @@
 #include "btf.h"
 #include "daemon.h"
 #include "dm.h"
+#include "policy.h"
 #include "record.h"
 #include "registry.h"
 #include "vault.h"
@@ -185,12 +186,18 @@ static void agent_check_lost(struct agent *a)
 	a->unlogged = 0;
 }
 
-/* One record into the log (in the batch's transaction when batch): 0, or -1 when the log refused it. */
-static int agent_record(struct agent *a, const struct camvault_rec *r, bool batch)
+/*
+ * One record into the log (in the batch's transaction when batch): 0, or -1 when the log refused it. What the
+ * agent checks of who the process is goes with it (cv_rec_check_host: now, while the file at exe's path is
+ * what it was when the process ran it), so that a report years on judges it as the alert did.
+ */
+static int agent_record(struct agent *a, const struct camvault_rec *probe_rec, bool batch)
 {
+	struct camvault_rec checked = *probe_rec, *r = &checked;
 	char err[CV_ERRLEN];
 	int ret;
 
+	cv_rec_check_host(r, getenv(CV_HOST_PROC_ENV));
 	ret = cv_log_append_rec(&a->log, r, (int64_t)(r->close_ns ? r->close_ns : r->open_ns) + a->offset, err,
 				sizeof(err));
 	if (ret == -1) {
@@ -453,9 +460,12 @@ static int agent_read_log_tail(struct agent *a, bool *clean, char *err, size_t e
 	if (ret != SQLITE_OK)
 		goto fail;
 	while ((ret = sqlite3_step(st)) == SQLITE_ROW) {
-		if (sqlite3_column_bytes(st, 0) != sizeof(struct camvault_rec))
-			continue;	/* another build's records: they cannot come again */
-		if (cv_replay_add(&a->replay, sqlite3_column_blob(st, 0), sizeof(struct camvault_rec))) {
+		struct camvault_rec r;
+
+		if (cv_rec_from_blob(&r, sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0)))
+			continue;	/* not a record: it cannot come again */
+		r.aflags = 0;	/* the agent's: the probes' copy has none */
+		if (cv_replay_add(&a->replay, &r, sizeof(r))) {
 			agent_err(err, errlen, "out of memory");
 			sqlite3_finalize(st);
 			return -1;

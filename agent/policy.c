@@ -10,12 +10,15 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fnmatch.h>
+#include <glob.h>
 #include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include "conf.h"
 #include "policy.h"
@@ -43,6 +46,10 @@ struct cv_policy_rule {
 	uint64_t cgroup_id;
 	char *cgroup_path;		/* relative to the cgroup root, starting with '/'; NULL: none */
 	char vault[128];		/* "": any */
+	/* The last cgroup id cgroup_path was looked up for, and whether it was it: a recorder's records
+	 * come from one cgroup, and cgroup ids are not reused. */
+	uint64_t cg_last_id;
+	bool cg_last_hit;
 };
 
 struct cv_policy {
@@ -392,7 +399,7 @@ static int cv_parse_line(const char *p, size_t n, struct cv_policy_rule *r, char
 	if (!nf)
 		return 0;
 	if (nf == 1) {
-		snprintf(what, wl, "allow without a rule name: write allow NAME op=... and who (exe=, comm=, uid=, "
+		snprintf(what, wl, "allow without a rule name: write allow NAME op=... and who (exe=, uid=, "
 			 "cgroup= or unit=)");
 		return -1;
 	}
@@ -401,9 +408,11 @@ static int cv_parse_line(const char *p, size_t n, struct cv_policy_rule *r, char
 			 "operations are read, write, mmap, stream, open, unlink, rename, truncate and peer", r->name);
 		return -1;
 	}
-	if (!seen[K_EXE] && !seen[K_COMM] && !seen[K_UID] && !seen[K_CGROUP] && !seen[K_UNIT]) {
-		snprintf(what, wl, "rule '%s' does not say who: add exe=, comm=, uid=, cgroup= or unit= (a rule for "
-			 "anyone would expect every access)", r->name);
+	/* comm= is a name any process can give itself (prctl PR_SET_NAME): it narrows a rule, never makes one. */
+	if (!seen[K_EXE] && !seen[K_UID] && !seen[K_CGROUP] && !seen[K_UNIT]) {
+		snprintf(what, wl, "rule '%s' does not say who: add exe=, uid=, cgroup= or unit= (%s)", r->name,
+			 seen[K_COMM] ? "comm= alone is not enough: any process can name itself anything" :
+			 "a rule for anyone would expect every access");
 		return -1;
 	}
 	return 1;
@@ -574,60 +583,110 @@ const struct cv_vault_entry *cv_rec_vault(const struct cv_registry *reg, const s
 	return best;
 }
 
-/* Whether the record's cgroup is the directory rel under the cgroup root (its inode is the cgroup v2 id). */
-static bool cv_cgroup_is(const char *rel, uint64_t cgroup_id)
+/*
+ * Whether the record's cgroup is the directory rel under the cgroup root (its inode is the cgroup v2 id); rel
+ * may be a glob (cgroup=/system.slice/docker-*.scope: any Docker container).
+ */
+static bool cv_cgroup_is(struct cv_policy_rule *rule, uint64_t cgroup_id)
 {
 	const char *root = getenv(CV_POLICY_CGROUP_ENV);
 	char full[PATH_MAX];
 	struct stat st;
+	glob_t g;
+	bool hit = false;
+	size_t i;
 	int n;
 
+	if (rule->cg_last_id && rule->cg_last_id == cgroup_id)
+		return rule->cg_last_hit;
 	if (!root || !*root)
 		root = CV_POLICY_CGROUP_ROOT;
-	n = snprintf(full, sizeof(full), "%s%s", root, rel);
-	if (n < 0 || (size_t)n >= sizeof(full) || stat(full, &st) || !S_ISDIR(st.st_mode))
+	n = snprintf(full, sizeof(full), "%s%s", root, rule->cgroup_path);
+	if (n < 0 || (size_t)n >= sizeof(full))
 		return false;
-	return (uint64_t)st.st_ino == cgroup_id;
+	if (!strpbrk(rule->cgroup_path, "*?[")) {
+		hit = !stat(full, &st) && S_ISDIR(st.st_mode) && (uint64_t)st.st_ino == cgroup_id;
+	} else if (!glob(full, GLOB_NOSORT | GLOB_ONLYDIR, NULL, &g)) {
+		for (i = 0; i < g.gl_pathc && !hit; i++)
+			hit = !stat(g.gl_pathv[i], &st) && S_ISDIR(st.st_mode) && (uint64_t)st.st_ino == cgroup_id;
+		globfree(&g);
+	}
+	/* A miss may be a cgroup made since: only a hit is kept. */
+	if (hit) {
+		rule->cg_last_id = cgroup_id;
+		rule->cg_last_hit = true;
+	}
+	return hit;
 }
 
-static bool cv_rule_matches(const struct cv_policy_rule *rule, const struct camvault_rec *r, unsigned int ops,
-			    const struct cv_vault_entry *vault)
+/* Whether the rule names a container (a cgroup): then it says who, whatever the namespaces. */
+static bool cv_rule_container(const struct cv_policy_rule *rule)
+{
+	return rule->has_cgroup_id || rule->cgroup_path;
+}
+
+/* Whether a record says what the kernel ran and where (it was logged by a camvault that recorded it). */
+static bool cv_rec_knows_who(const struct camvault_rec *r)
+{
+	return r->user_ns || r->mnt_ns || r->exe_ino;
+}
+
+/*
+ * Whether the rule expects r, but for who r's process really is: CV_WHY_* for what the rule saw through
+ * (CV_WHY_NONE: it expects r; -1: it does not, whoever the process is).
+ */
+static int cv_rule_check(struct cv_policy_rule *rule, const struct camvault_rec *r, unsigned int ops,
+			 const struct cv_vault_entry *vault)
 {
 	size_t i;
 
 	if (ops & ~rule->ops)
-		return false;
+		return -1;
 	if (rule->comm[0] && strncmp(rule->comm, r->comm, sizeof(r->comm)))
-		return false;
+		return -1;
 	if (rule->nuids) {
 		for (i = 0; i < rule->nuids; i++)
 			if (rule->uids[i] == r->uid)
 				break;
 		if (i == rule->nuids)
-			return false;
+			return -1;
 	}
 	if (rule->has_cgroup_id && rule->cgroup_id != r->cgroup_id)
-		return false;
+		return -1;
 	if (rule->vault[0] && (!vault || strcmp(rule->vault, vault->name)))
-		return false;
+		return -1;
 	if (rule->exe && fnmatch(rule->exe, r->exe, 0))
-		return false;
+		return -1;
 	if (rule->path && (fnmatch(rule->path, r->path, 0) ||
 			   (r->type == CAMVAULT_REC_RENAME && fnmatch(rule->path, r->path2, 0))))
-		return false;
+		return -1;
 	/* Last: the only test that touches the filesystem. */
-	if (rule->cgroup_path && !cv_cgroup_is(rule->cgroup_path, r->cgroup_id))
-		return false;
-	return true;
+	if (rule->cgroup_path && !cv_cgroup_is(rule, r->cgroup_id))
+		return -1;
+	if (!cv_rec_knows_who(r) || cv_rule_container(rule))
+		return CV_WHY_NONE;
+	/*
+	 * Outside a named container, the process must be the host's: a user namespace it made (unshare -U)
+	 * lets it mount anything over any path; and exe= holds for the file at that path on the NVR, not for
+	 * what a private mount put there.
+	 */
+	if (r->user_ns != CAMVAULT_INIT_USER_NS)
+		return CV_WHY_USER_NS;
+	if (rule->exe && !(r->aflags & CAMVAULT_AF_EXE_HOST))
+		return r->aflags & CAMVAULT_AF_HOST_MNTNS ? CV_WHY_EXE_FILE : CV_WHY_EXE_MNTNS;
+	return CV_WHY_NONE;
 }
 
-const struct cv_policy_rule *cv_policy_match(const struct cv_policy *p, const struct camvault_rec *r,
-					     const struct cv_vault_entry *vault)
+const struct cv_policy_rule *cv_policy_match_why(const struct cv_policy *p, const struct camvault_rec *r,
+						 const struct cv_vault_entry *vault, struct cv_policy_why *why)
 {
 	struct camvault_rec tmp;
 	unsigned int ops;
 	size_t i;
+	int w;
 
+	if (why)
+		*why = (struct cv_policy_why){ 0 };
 	if (!p || !p->n)
 		return NULL;
 	/* fnmatch() and strcmp() need NUL-terminated strings: a malformed record gets them cut, not overrun. */
@@ -641,8 +700,102 @@ const struct cv_policy_rule *cv_policy_match(const struct cv_policy *p, const st
 		r = &tmp;
 	}
 	ops = cv_rec_ops(r);
-	for (i = 0; i < p->n; i++)
-		if (cv_rule_matches(&p->rules[i], r, ops, vault))
+	for (i = 0; i < p->n; i++) {
+		w = cv_rule_check(&p->rules[i], r, ops, vault);
+		if (w == CV_WHY_NONE)
 			return &p->rules[i];
+		if (w > 0 && why && !why->rule) {
+			why->rule = &p->rules[i];
+			why->why = (unsigned int)w;
+		}
+	}
 	return NULL;
+}
+
+const struct cv_policy_rule *cv_policy_match(const struct cv_policy *p, const struct camvault_rec *r,
+					     const struct cv_vault_entry *vault)
+{
+	return cv_policy_match_why(p, r, vault, NULL);
+}
+
+void cv_policy_why_text(const struct cv_policy_why *why, const struct camvault_rec *r, char *buf, size_t len)
+{
+	const char *base;
+
+	if (!why->rule) {
+		snprintf(buf, len, "no rule allows it");
+		return;
+	}
+	base = strrchr(r->exe, '/');
+	base = base ? base + 1 : r->exe;
+	switch (why->why) {
+	case CV_WHY_USER_NS:
+		snprintf(buf, len, "rule %s would allow it, but the process is in a user namespace of its own (%u), "
+			 "and the rule names no container (cgroup= or unit=)", why->rule->name, r->user_ns);
+		break;
+	case CV_WHY_EXE_MNTNS:
+		snprintf(buf, len, "exe %s is not the NVR's %s: other mount namespace (%u); rule %s expects the "
+			 "NVR's file", r->exe, base, r->mnt_ns, why->rule->name);
+		break;
+	default:
+		snprintf(buf, len, "exe %s is not the NVR's %s: not the file at that path (device %u:%u inode %llu); "
+			 "rule %s expects the NVR's file", r->exe, base, (unsigned int)(r->exe_dev >> 20),
+			 (unsigned int)(r->exe_dev & 0xfffff), (unsigned long long)r->exe_ino, why->rule->name);
+		break;
+	}
+}
+
+/*
+ * Whether the file at full (a path under host's root) is the inode ino of the superblock dev. Its superblock's
+ * device is its mount's major:minor in host's mountinfo, not stat()'s st_dev: the two differ on overlayfs
+ * without xino (a file's st_dev is its layer's) and on btrfs subvolumes, and the probes record the former.
+ */
+static bool cv_exe_is(const char *host, const char *full, uint64_t dev, uint64_t ino)
+{
+	unsigned long long id;
+	unsigned int maj, mnr;
+	struct statx stx;
+	char path[PATH_MAX], *line = NULL;
+	size_t cap = 0;
+	bool is = false;
+	FILE *f;
+
+	if (statx(AT_FDCWD, full, 0, STATX_INO | STATX_MNT_ID, &stx) || stx.stx_ino != ino)
+		return false;
+	if (!(stx.stx_mask & STATX_MNT_ID))
+		return camvault_kdev(makedev(stx.stx_dev_major, stx.stx_dev_minor)) == dev;
+	snprintf(path, sizeof(path), "%s/mountinfo", host);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	while (getline(&line, &cap, f) > 0) {
+		if (sscanf(line, "%llu %*u %u:%u", &id, &maj, &mnr) == 3 && id == stx.stx_mnt_id) {
+			is = ((uint64_t)maj << 20 | mnr) == dev;
+			break;
+		}
+	}
+	free(line);
+	fclose(f);
+	return is;
+}
+
+void cv_rec_check_host(struct camvault_rec *r, const char *host)
+{
+	char full[PATH_MAX];
+	struct stat st;
+	int n;
+
+	r->aflags &= ~(CAMVAULT_AF_EXE_HOST | CAMVAULT_AF_HOST_MNTNS);
+	if (!host || !*host)
+		host = CV_HOST_PROC;
+	n = snprintf(full, sizeof(full), "%s/ns/mnt", host);
+	if (n > 0 && (size_t)n < sizeof(full) && !stat(full, &st) && st.st_ino == r->mnt_ns)
+		r->aflags |= CAMVAULT_AF_HOST_MNTNS;
+	if (!r->exe_ino || r->exe[0] != '/' || r->rflags & CAMVAULT_RF_EXE_TAIL ||
+	    !memchr(r->exe, '\0', sizeof(r->exe)))
+		return;
+	/* Through the host process's root: the NVR's file system, whatever mounts the agent itself sees. */
+	n = snprintf(full, sizeof(full), "%s/root%s", host, r->exe);
+	if (n > 0 && (size_t)n < sizeof(full) && cv_exe_is(host, full, r->exe_dev, r->exe_ino))
+		r->aflags |= CAMVAULT_AF_EXE_HOST;
 }

@@ -12,9 +12,11 @@
  * NAME: 1 to 63 of A-Z a-z 0-9 _ . - (reports name the rule that expected an access), unique in the file.
  * Keys (each at most once per rule; a rule expects an access when every key it has matches):
  *	op=OP[,OP...]	required: the operations allowed (below)
- *	exe=GLOB	the executable's path, fnmatch(3) without flags: '*' matches '/' too
+ *	exe=GLOB	the executable's path, fnmatch(3) without flags: '*' matches '/' too; and the file the kernel
+ *			ran must be the file at that path on the NVR (PID 1's mount namespace), unless the rule names
+ *			a container (cgroup=, unit=), whose own paths it then means
  *	comm=NAME	the process name (comm, at most 15 characters), exactly: for scripts, whose exe is the
- *			interpreter's (/usr/bin/python3.11)
+ *			interpreter's (/usr/bin/python3.11). Any process can take any name: comm= only narrows
  *	uid=UID[,UID...]	real uids, numbers or user names (resolved when the file is read)
  *	cgroup=ID	the cgroup v2 id (the container); or cgroup=/PATH, a cgroup directory under
  *			/sys/fs/cgroup ($CAMVAULT_CGROUP_ROOT), looked up at each match so that a restarted service's
@@ -23,8 +25,14 @@
  *	vault=NAME	the access is on that vault (cv_rec_vault())
  *	path=GLOB	the path touched, fnmatch(3) without flags; for a rename the new path must match too (moving
  *			footage out of where a rule allows is not what the rule allows)
- * A rule must say who: at least one of exe, comm, uid, cgroup, unit. Values hold no whitespace (a glob can
- * say '?' for a space).
+ * A rule must say who: at least one of exe, uid, cgroup, unit (comm alone is not who). Values hold no
+ * whitespace (a glob can say '?' for a space). cgroup=/PATH may be a glob (/system.slice/docker-*.scope).
+ *
+ * Who a process is, beyond the keys: outside a rule that names a container, a process in a user namespace
+ * other than the host's (one it made itself: unshare -U) is never expected, and exe= holds only when the
+ * agent found the executable (device, inode) to be the NVR's file at that path (CAMVAULT_AF_EXE_HOST).
+ * Records logged before camvault recorded these (exe_ino, mnt_ns and user_ns all 0) are matched by the keys
+ * alone.
  *
  * Operations, and what of a record makes each:
  *	read	bytes_read > 0 (of a file; a camera's reads are stream)
@@ -95,6 +103,39 @@ const struct cv_vault_entry *cv_rec_vault(const struct cv_registry *reg, const s
 /* The first rule that expects r (on vault, may be NULL), or NULL: unexpected. */
 const struct cv_policy_rule *cv_policy_match(const struct cv_policy *p, const struct camvault_rec *r,
 					     const struct cv_vault_entry *vault);
+
+/* Why a rule that would expect a record does not: who the process is does not hold. */
+enum cv_policy_why_code {
+	CV_WHY_NONE,		/* no such rule */
+	CV_WHY_USER_NS,		/* the process is in a user namespace not the host's, and the rule names no container */
+	CV_WHY_EXE_MNTNS,	/* exe is not the NVR's file at that path: the process sees another mount namespace */
+	CV_WHY_EXE_FILE,	/* exe is not the NVR's file at that path (same namespace: replaced, or a tail) */
+};
+
+struct cv_policy_why {
+	const struct cv_policy_rule *rule;	/* the first rule that would have expected it; NULL: none */
+	unsigned int why;			/* enum cv_policy_why_code */
+};
+
+/* cv_policy_match(), and when it returns NULL, why into *why (may be NULL). */
+const struct cv_policy_rule *cv_policy_match_why(const struct cv_policy *p, const struct camvault_rec *r,
+						 const struct cv_vault_entry *vault, struct cv_policy_why *why);
+
+/*
+ * Why r is unexpected, for people: "exe /usr/local/sbin/nginx is not the NVR's nginx: other mount namespace
+ * (4026532300); rule frigate-serve expects the NVR's file", or "no rule allows it". Raw record strings: the
+ * caller escapes the text as it escapes the record's.
+ */
+void cv_policy_why_text(const struct cv_policy_why *why, const struct camvault_rec *r, char *buf, size_t len);
+
+/*
+ * The agent's checks of who r's process is, when r reaches it (CAMVAULT_AF_* into r->aflags): whether its
+ * mount namespace is host's (a /proc/PID directory: CV_HOST_PROC, PID 1's, when NULL) and whether its exe
+ * (exe_dev, exe_ino) is the file at that path under host's root.
+ */
+#define CV_HOST_PROC		"/proc/1"
+#define CV_HOST_PROC_ENV	"CAMVAULT_HOST_PROC"
+void cv_rec_check_host(struct camvault_rec *r, const char *host);
 
 /* The operations r did (CV_OP_* bits). */
 unsigned int cv_rec_ops(const struct camvault_rec *r);

@@ -97,6 +97,15 @@ int cv_rec_valid(const struct camvault_rec *r)
 	       cv_str_ok(r->path, sizeof(r->path)) && cv_str_ok(r->path2, sizeof(r->path2));
 }
 
+int cv_rec_from_blob(struct camvault_rec *r, const void *blob, size_t len)
+{
+	if (!blob || len < CAMVAULT_REC_SIZE_V1 || len > sizeof(*r))
+		return -1;
+	memset(r, 0, sizeof(*r));
+	memcpy(r, blob, len);
+	return 0;
+}
+
 /* A buffer being appended to; out of room, it keeps counting what it would need. */
 struct cv_out {
 	char *buf;
@@ -290,6 +299,11 @@ int cv_rec_format_json(const struct camvault_rec *r, int64_t offset_ns, char *bu
 	cv_json_str(&o, r->comm);
 	cv_put(&o, ",\"exe\":");
 	cv_json_str(&o, r->exe);
+	cv_put(&o, ",\"exe_dev\":\"%" PRIu64 ":%" PRIu64 "\",\"exe_ino\":%" PRIu64 ",\"exe_is_nvr_file\":%s,\"mnt_ns\":%"
+	       PRIu32 ",\"host_mnt_ns\":%s,\"user_ns\":%" PRIu32 ",\"host_user_ns\":%s", (uint64_t)r->exe_dev >> 20,
+	       (uint64_t)r->exe_dev & 0xfffff, (uint64_t)r->exe_ino, r->aflags & CAMVAULT_AF_EXE_HOST ? "true" : "false",
+	       r->mnt_ns, r->aflags & CAMVAULT_AF_HOST_MNTNS ? "true" : "false", r->user_ns,
+	       r->user_ns == CAMVAULT_INIT_USER_NS ? "true" : "false");
 	cv_put(&o, ",\"cgroup_id\":%" PRIu64 ",\"dev\":\"%" PRIu64 ":%" PRIu64 "\",\"ino\":%" PRIu64
 	       ",\"open_flags\":%" PRIu32, (uint64_t)r->cgroup_id, (uint64_t)r->dev >> 20,
 	       (uint64_t)r->dev & 0xfffff, (uint64_t)r->ino, r->open_flags);

@@ -62,4 +62,10 @@ void cv_json_fputs(FILE *f, const char *s);
 /* Whether r is well-formed enough to format: known type, NUL-terminated strings. */
 int cv_rec_valid(const struct camvault_rec *r);
 
+/*
+ * A logged record's bytes (len of them) into r: a record of this build, or a shorter one of an older build
+ * (CAMVAULT_REC_SIZE_V1 on), whose missing fields read 0. -1 for any other length.
+ */
+int cv_rec_from_blob(struct camvault_rec *r, const void *blob, size_t len);
+
 #endif /* CV_RECORD_H */

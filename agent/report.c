@@ -296,13 +296,10 @@ static int cv_load_rows(struct cv_log *log, const struct cv_policy *pol, const s
 			r->lost_events += (uint64_t)sqlite3_column_int64(st, 4);
 			continue;
 		}
-		if (k != CV_LOG_ACCESS || sqlite3_column_bytes(st, 3) != (int)sizeof(a.rec)) {
-			r->malformed_rows++;
-			continue;
-		}
 		memset(&a, 0, sizeof(a));
-		memcpy(&a.rec, sqlite3_column_blob(st, 3), sizeof(a.rec));
-		if (!cv_rec_valid(&a.rec)) {
+		if (k != CV_LOG_ACCESS ||
+		    cv_rec_from_blob(&a.rec, sqlite3_column_blob(st, 3), (size_t)sqlite3_column_bytes(st, 3)) ||
+		    !cv_rec_valid(&a.rec)) {
 			r->malformed_rows++;
 			continue;
 		}
@@ -321,7 +318,7 @@ static int cv_load_rows(struct cv_log *log, const struct cv_policy *pol, const s
 		r->tiers |= a.rec.tier <= CAMVAULT_TIER_SYSCALL_TP ? 1u << a.rec.tier : 0;
 		a.ops = cv_rec_ops(&a.rec);
 		a.vault = cv_rec_vault(reg, &a.rec);
-		a.rule = cv_policy_match(pol, &a.rec, a.vault);
+		a.rule = cv_policy_match_why(pol, &a.rec, a.vault, &a.why);
 		a.camera = a.rec.rflags & CAMVAULT_RF_CAMERA || !strncmp(a.rec.path, "/dev/video", 10);
 		a.has_clip = cv_clip_parse(a.rec.path, &a.clip);
 		if (o->vault && (!a.vault || strcmp(a.vault->name, o->vault)))

@@ -70,6 +70,7 @@ struct cv_report_access {
 	unsigned int ops;		/* CV_OP_* */
 	const struct cv_vault_entry *vault;
 	const struct cv_policy_rule *rule;	/* NULL: unexpected */
+	struct cv_policy_why why;		/* unexpected: a rule that would expect it but for who did it */
 	bool camera, has_clip;
 	struct cv_clip clip;
 };

@@ -265,6 +265,13 @@ static void cv_row(const struct cv_report_access *a, FILE *out)
 		fprintf(out, " (line %u)", cv_policy_rule_line(a->rule));
 	} else {
 		fputs("UNEXPECTED", out);
+		if (a->why.rule) {
+			char why[CAMVAULT_PATH_LEN * 2 + 256];
+
+			cv_policy_why_text(&a->why, rec, why, sizeof(why));
+			fputs(": ", out);
+			cv_esc(out, why);
+		}
 	}
 	fprintf(out, "</td><td>%s</td></tr>\n", cv_report_tier_name(rec->tier));
 }

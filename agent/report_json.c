@@ -54,6 +54,13 @@ static int cv_json_access(const struct cv_report_access *a, FILE *out)
 		fprintf(out, ",\"rule_line\":%u", cv_policy_rule_line(a->rule));
 	else
 		fputs(",\"rule_line\":null", out);
+	if (!a->rule && a->why.rule) {
+		char why[CAMVAULT_PATH_LEN * 2 + 256];
+
+		cv_policy_why_text(&a->why, &a->rec, why, sizeof(why));
+		fputs(",\"why_unexpected\":", out);
+		cv_json_fputs(out, why);
+	}
 	fputs(",\"vault\":", out);
 	cv_jstr_or_null(out, a->vault ? a->vault->name : NULL);
 	fputs(",\"camera\":", out);

@@ -83,6 +83,8 @@ int cv_report_text(const struct cv_report *r, FILE *out)
 		if (x->rule)
 			snprintf(exp, sizeof(exp), "yes (%s, line %u)", cv_policy_rule_name(x->rule),
 				 cv_policy_rule_line(x->rule));
+		else if (x->why.rule)
+			snprintf(exp, sizeof(exp), "UNEXPECTED (who: see below)");
 		else
 			snprintf(exp, sizeof(exp), "UNEXPECTED");
 		fprintf(out, "%-24s  %-10s  %-40s  %-32s  %s\n", a,
@@ -99,6 +101,12 @@ int cv_report_text(const struct cv_report *r, FILE *out)
 		fprintf(out, "%-24s  by %s, parent %" PRIu32 ", closed %s (%s tier)\n", "",
 			rec->exe[0] ? cv_safe(rec->exe, s2, sizeof(s2)) : "?", rec->ppid, b,
 			cv_report_tier_name(rec->tier));
+		if (!x->rule && x->why.rule) {
+			char why[CAMVAULT_PATH_LEN * 2 + 256], safe[sizeof(why) * 4];
+
+			cv_policy_why_text(&x->why, rec, why, sizeof(why));
+			fprintf(out, "%-24s  why unexpected: %s\n", "", cv_safe(why, safe, sizeof(safe)));
+		}
 	}
 	return ferror(out) ? -1 : 0;
 }

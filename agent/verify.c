@@ -112,12 +112,10 @@ static const char *cv_range(char *buf, size_t len, const char *noun, int64_t a, 
 static void cv_describe(int64_t id, const struct cv_content *c, char *buf, size_t len)
 {
 	char when[32], a[80], b[160];
+	struct camvault_rec r;
 
 	cv_wall_format(c->time, when, sizeof(when));
-	if (c->kind == CV_LOG_ACCESS && c->len == sizeof(struct camvault_rec)) {
-		struct camvault_rec r;
-
-		memcpy(&r, c->rec, sizeof(r));
+	if (c->kind == CV_LOG_ACCESS && !cv_rec_from_blob(&r, c->rec, c->len)) {
 		cv_clean(r.comm, strnlen(r.comm, sizeof(r.comm)), sizeof(r.comm), a, sizeof(a));
 		cv_clean(r.path, strnlen(r.path, sizeof(r.path)), 120, b, sizeof(b));
 		snprintf(buf, len, "row %lld (%s by pid %u %s of %s, %s)", (long long)id,
@@ -186,8 +184,9 @@ static void cv_hash(const uint8_t prev[32], const struct cv_content *c, uint8_t 
 /* Whether the query columns of the current row (from column 5 on) say what its contents say. */
 static void cv_check_columns(struct cv_ver *v, int64_t pos, sqlite3_stmt *st, const struct cv_content *c)
 {
-	const struct camvault_rec *r = (const struct camvault_rec *)c->rec;
-	bool access = c->kind == CV_LOG_ACCESS && c->len == sizeof(*r);
+	struct camvault_rec rec;
+	const struct camvault_rec *r = &rec;
+	bool access = c->kind == CV_LOG_ACCESS && !cv_rec_from_blob(&rec, c->rec, c->len);
 	char desc[512], got[160], want[160];
 	size_t i;
 

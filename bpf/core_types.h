@@ -98,9 +98,23 @@ struct path {
 	struct dentry *dentry;
 } CV_CORE;
 
+/* include/linux/ns_common.h: what /proc/PID/ns/NAME's inode number is. */
+struct ns_common {
+	unsigned int inum;
+} CV_CORE;
+
 /* fs/mount.h */
 struct mnt_namespace {
+	struct ns_common ns;
 	struct mount *root;
+} CV_CORE;
+
+struct user_namespace {
+	struct ns_common ns;
+} CV_CORE;
+
+struct cred {
+	struct user_namespace *user_ns;
 } CV_CORE;
 
 struct nsproxy {
@@ -194,6 +208,7 @@ struct task_struct {
 	struct files_struct *files;
 	struct fs_struct *fs;
 	struct nsproxy *nsproxy;
+	const struct cred *cred;	/* the subjective credentials */
 	struct signal_struct *signal;
 	cv_kuid_t loginuid;	/* CONFIG_AUDIT */
 	unsigned int sessionid;		/* CONFIG_AUDIT */

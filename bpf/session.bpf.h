@@ -242,6 +242,8 @@ struct {
 struct cv_exe_path {
 	__u64 mm;
 	__u64 exe_file;
+	__u64 dev;		/* the executable's superblock and inode */
+	__u64 ino;
 	__u32 tail;
 	__u32 pad;
 	char path[CV_PLEN];
@@ -663,6 +665,9 @@ __noinline int cv_fill_task(__u32 type)
 		}
 		mm = t->mm;
 		exe = mm ? mm->exe_file : NULL;
+		r->mnt_ns = t->nsproxy->mnt_ns->ns.inum;
+		/* cred is __rcu: the verifier types it maybe-NULL; a helper read is as cheap here. */
+		r->user_ns = BPF_CORE_READ(t, cred, user_ns, ns.inum);
 	} else
 #endif
 	{
@@ -675,6 +680,8 @@ __noinline int cv_fill_task(__u32 type)
 		}
 		mm = BPF_CORE_READ(task, mm);
 		exe = BPF_CORE_READ(mm, exe_file);
+		r->mnt_ns = BPF_CORE_READ(task, nsproxy, mnt_ns, ns.inum);
+		r->user_ns = BPF_CORE_READ(task, cred, user_ns, ns.inum);
 	}
 	r->cgroup_id = bpf_get_current_cgroup_id();
 	bpf_get_current_comm(r->comm, sizeof(r->comm));
@@ -684,16 +691,22 @@ __noinline int cv_fill_task(__u32 type)
 	c = bpf_map_lookup_elem(&exe_paths, &tgid);
 	if (!c || c->mm != (__u64)mm || c->exe_file != (__u64)exe) {
 		tail = cv_path((__u64)BPF_CORE_READ(exe, f_path.mnt), (__u64)BPF_CORE_READ(exe, f_path.dentry), 0);
+		r->exe_dev = BPF_CORE_READ(exe, f_inode, i_sb, s_dev);
+		r->exe_ino = BPF_CORE_READ(exe, f_inode, i_ino);
 		/* Filled in place, its pointers last: a thread reading it meanwhile walks on its own. */
 		if (!bpf_map_update_elem(&exe_paths, &tgid, &cv_exe_blank, BPF_ANY) &&
 		    (c = bpf_map_lookup_elem(&exe_paths, &tgid))) {
 			__builtin_memcpy(c->path, r->exe, CV_PLEN);
+			c->dev = r->exe_dev;
+			c->ino = r->exe_ino;
 			c->tail = tail;
 			c->exe_file = (__u64)exe;
 			c->mm = (__u64)mm;
 		}
 	} else {
 		__builtin_memcpy(r->exe, c->path, CV_PLEN);
+		r->exe_dev = c->dev;
+		r->exe_ino = c->ino;
 		tail = c->tail;
 	}
 	if (tail)

@@ -28,6 +28,7 @@
 #include <linux/path.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
+#include <linux/user_namespace.h>
 #include <net/sock.h>
 #include <asm/ptrace.h>
 
@@ -60,6 +61,7 @@ static struct task_struct cv_btf_task_struct __used;
 static struct mm_struct cv_btf_mm_struct __used;
 static struct signal_struct cv_btf_signal_struct __used;
 static struct cred cv_btf_cred __used;
+static struct user_namespace cv_btf_user_namespace __used;
 static struct pt_regs cv_btf_pt_regs __used;
 static struct files_struct cv_btf_files_struct __used;
 static struct fdtable cv_btf_fdtable __used;

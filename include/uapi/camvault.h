@@ -200,7 +200,37 @@ struct camvault_rec {
 	char exe[CAMVAULT_PATH_LEN];	/* the executable's path */
 	char path[CAMVAULT_PATH_LEN];	/* what was touched */
 	char path2[CAMVAULT_PATH_LEN];	/* rename: the new path */
+	/*
+	 * What the kernel ran and in which namespaces: a name (comm) is whatever the process chose, a
+	 * path (exe) is walked in its own mount namespace; these say which file it is and where the
+	 * process stands. Fields added here go at the end: a shorter record (an older log's) reads them
+	 * as 0, "not known".
+	 */
+	__u64 exe_dev;		/* the executable's superblock, as dev */
+	__u64 exe_ino;		/* and its inode: what was exec'd, whatever its path says */
+	__u32 mnt_ns;		/* the process's mount namespace (the inode of /proc/PID/ns/mnt) */
+	__u32 user_ns;		/* its credentials' user namespace; CAMVAULT_INIT_USER_NS: the host's */
+	__u32 aflags;		/* CAMVAULT_AF_*: the agent's, 0 from the probes */
+	__u32 pad2;
 };
+
+/* The size of struct camvault_rec before exe_dev: the shortest a log may hold. */
+#define CAMVAULT_REC_SIZE_V1	__builtin_offsetof(struct camvault_rec, exe_dev)
+
+/*
+ * The initial user namespace's inode number: fixed (include/linux/proc_ns.h, PROC_USER_INIT_INO),
+ * unlike every other namespace's.
+ */
+#define CAMVAULT_INIT_USER_NS	0xEFFFFFFDu
+
+/*
+ * camvault_rec.aflags, set by the agent when the record reaches it, before it is logged:
+ * EXE_HOST  exe_dev/exe_ino were the file at path exe in PID 1's mount namespace (the NVR's own
+ *           file system, not a process's private mounts): exe names what the kernel ran.
+ * HOST_MNTNS  mnt_ns was PID 1's mount namespace.
+ */
+#define CAMVAULT_AF_EXE_HOST	0x01
+#define CAMVAULT_AF_HOST_MNTNS	0x02
 
 /*
  * Key of the watched-inode map "watched"; also the value of "watched_path". A block or char

@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <arpa/inet.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -93,6 +94,7 @@ static void test_errors(void **state)
 	parse_err("allow -bad op=read exe=/x\n", 1, "bad rule name '-bad'");
 	parse_err("allow a exe=/x\n", 1, "rule 'a' has no op=");
 	parse_err("allow a op=read\n", 1, "does not say who");
+	parse_err("allow a op=read comm=ffmpeg\n", 1, "comm= alone is not enough: any process can name itself");
 	parse_err("allow a op=read,fly exe=/x\n", 1, "unknown operation 'fly'");
 	parse_err("allow a op=read exe=x\n", 1, "exe='x' is not an absolute path");
 	parse_err("allow a op=read exe=/x colour=red\n", 1, "unknown key 'colour'");
@@ -128,7 +130,7 @@ static void test_comments_and_empty(void **state)
 	assert_int_equal(cv_policy_count(p), 0);
 	assert_null(cv_policy_match(p, &r, NULL));
 	cv_policy_free(p);
-	p = parse_ok("allow cat-reads op=read exe=/usr/bin/cat # a trailing comment\r\nallow x op=open comm=x");
+	p = parse_ok("allow cat-reads op=read exe=/usr/bin/cat # a trailing comment\r\nallow x op=open comm=x uid=0");
 	assert_int_equal(cv_policy_count(p), 2);
 	r.bytes_read = 10;
 	assert_string_equal(match_name(p, &r, NULL), "cat-reads");
@@ -190,7 +192,7 @@ static void test_every_op(void **state)
 
 static void test_keys(void **state)
 {
-	struct cv_policy *p = parse_ok("allow by-comm op=read comm=frigate.cleanu\n"
+	struct cv_policy *p = parse_ok("allow by-comm op=read comm=frigate.cleanu uid=5\n"
 				       "allow by-uid op=write uid=0,1000\n"
 				       "allow by-cgroup op=mmap cgroup=4242\n"
 				       "allow by-vault op=unlink exe=/usr/bin/rm vault=cam1\n"
@@ -359,37 +361,106 @@ static struct cv_policy *shipped(void)
 	return p;
 }
 
+/*
+ * A cgroup root for the examples: Frigate's Docker container and motionEye's unit, and a user's session;
+ * their ids into the recs made with rec_in().
+ */
+static char cg_root[64];
+static uint64_t cg_frigate, cg_motioneye, cg_user;
+
+static uint64_t cg_mkdir(const char *rel)
+{
+	char dir[512], *s;
+	struct stat st;
+
+	snprintf(dir, sizeof(dir), "%s%s", cg_root, rel);
+	for (s = dir + strlen(cg_root) + 1; (s = strchr(s, '/')); *s++ = '/') {
+		*s = '\0';
+		mkdir(dir, 0755);
+	}
+	assert_int_equal(mkdir(dir, 0755), 0);
+	assert_int_equal(stat(dir, &st), 0);
+	return st.st_ino;
+}
+
+static int cg_setup(void **state)
+{
+	(void)state;
+	snprintf(cg_root, sizeof(cg_root), "/tmp/camvault-unit-cgroup.XXXXXX");
+	assert_non_null(mkdtemp(cg_root));
+	cg_frigate = cg_mkdir("/system.slice/docker-3f1e0c9ab2d4.scope");
+	cg_motioneye = cg_mkdir("/system.slice/motioneye.service");
+	cg_user = cg_mkdir("/user.slice/user-1000.slice/session-4.scope");
+	setenv(CV_POLICY_CGROUP_ENV, cg_root, 1);
+	return 0;
+}
+
+static int cg_teardown(void **state)
+{
+	(void)state;
+	unsetenv(CV_POLICY_CGROUP_ENV);
+	cv_test_rmtree(cg_root);
+	return 0;
+}
+
+/* A record as the agent logs it: the host's user namespace (or user_ns), the agent's checks in aflags. */
+static struct camvault_rec rec_in(const char *exe, const char *comm, uint32_t uid, const char *path, uint64_t cg,
+				  uint32_t user_ns, uint32_t aflags)
+{
+	struct camvault_rec r = rec(exe, comm, uid, path);
+
+	r.cgroup_id = cg;
+	r.exe_dev = 259 << 20 | 2;
+	r.exe_ino = 131077;
+	r.mnt_ns = 4026531841u;
+	r.user_ns = user_ns;
+	r.aflags = aflags;
+	return r;
+}
+
+#define HOST (CAMVAULT_AF_EXE_HOST | CAMVAULT_AF_HOST_MNTNS)
+#define INIT CAMVAULT_INIT_USER_NS
+
 static void test_frigate_example(void **state)
 {
 	struct cv_vault_entry cam0 = { .name = "cam0", .backing = "/var/lib/camvault/cam0.img",
 				       .mountpoint = "/media/frigate" };
 	const char *seg = "/media/frigate/recordings/2026-11-25/10/front_door/05.00.mp4";
+	const char *ff = "/usr/lib/ffmpeg/7.0/bin/ffmpeg";
 	struct cv_policy *p = shipped();
 	struct camvault_rec r;
 
 	(void)state;
-	r = rec("/usr/lib/ffmpeg/7.0/bin/ffmpeg", "ffmpeg", 0, seg);
+	/* In Frigate's container, its own mount namespace: the rules name the container. */
+	r = rec_in(ff, "ffmpeg", 0, seg, cg_frigate, INIT, 0);
 	r.bytes_written = 4 << 20;
 	assert_string_equal(match_name(p, &r, &cam0), "frigate-record");
-	r = rec("/usr/bin/cp", "cp", 1000, seg);
+	r = rec_in("/usr/bin/cp", "cp", 1000, seg, cg_user, INIT, HOST);
 	r.bytes_read = 4 << 20;
 	assert_null(match_name(p, &r, &cam0));
-	r = rec("/usr/local/nginx/sbin/nginx", "nginx", 0, seg);
+	r = rec_in("/usr/local/nginx/sbin/nginx", "nginx", 0, seg, cg_frigate, INIT, 0);
 	r.bytes_read = 4 << 20;
 	assert_string_equal(match_name(p, &r, &cam0), "frigate-serve");
 	set_peer(&r, "192.168.1.20", 51000);
 	assert_string_equal(match_name(p, &r, &cam0), "frigate-serve");	/* serving IS sending to a peer */
-	r = rec("/usr/bin/python3.11", "frigate.record", 0, seg);
+	r = rec_in("/usr/bin/python3.11", "frigate.record", 0, seg, cg_frigate, INIT, 0);
 	r.type = CAMVAULT_REC_UNLINK;
 	assert_string_equal(match_name(p, &r, &cam0), "frigate-retention");
 	r.type = CAMVAULT_REC_SESSION;
 	r.bytes_read = 1;
 	set_peer(&r, "203.0.113.9", 443);
 	assert_null(match_name(p, &r, &cam0));		/* Python shipping footage out: not retention */
-	r = rec("/usr/lib/ffmpeg/7.0/bin/ffmpeg", "ffmpeg", 0, seg);
+	r = rec_in(ff, "ffmpeg", 0, seg, cg_frigate, INIT, 0);
 	r.bytes_read = 1;
 	set_peer(&r, "203.0.113.9", 443);
 	assert_null(match_name(p, &r, &cam0));		/* ffmpeg streaming a clip out */
+	/* A user's own ffmpeg at the same path, or python: not in the container. */
+	r = rec_in(ff, "ffmpeg", 1000, seg, cg_user, INIT, 0);
+	r.bytes_written = 1;
+	assert_null(match_name(p, &r, &cam0));
+	r = rec_in("/usr/bin/python3.11", "python3", 1000, seg, cg_user, INIT, HOST);
+	r.type = CAMVAULT_REC_UNLINK;
+	assert_null(match_name(p, &r, &cam0));
 	cv_policy_free(p);
 }
 
@@ -400,22 +471,25 @@ static void test_motioneye_example(void **state)
 	struct camvault_rec r;
 
 	(void)state;
-	r = rec("/usr/bin/motion", "motion", 115, movie);
+	r = rec_in("/usr/bin/motion", "motion", 115, movie, cg_motioneye, INIT, HOST);
 	r.bytes_written = 1 << 20;
 	assert_string_equal(match_name(p, &r, NULL), "motion-record");
-	r = rec("/usr/bin/motion", "motion", 115, "/dev/video0");
+	r = rec_in("/usr/bin/motion", "motion", 115, "/dev/video0", cg_motioneye, INIT, HOST);
 	r.rflags = CAMVAULT_RF_CAMERA;
 	r.streamons = 1;
 	r.dqbufs = 900;
 	r.mmaps = 4;
 	assert_string_equal(match_name(p, &r, NULL), "motion-camera");
-	r = rec("/usr/bin/python3.11", "meyectl", 0, movie);
+	r = rec_in("/usr/bin/python3.11", "meyectl", 0, movie, cg_motioneye, INIT, HOST);
 	r.bytes_read = 1 << 20;
 	set_peer(&r, "192.168.1.20", 40000);
 	assert_string_equal(match_name(p, &r, NULL), "motioneye-serve");
 	r.rflags = 0;
 	r.type = CAMVAULT_REC_UNLINK;
 	assert_string_equal(match_name(p, &r, NULL), "motioneye-cleanup");
+	/* Any user's python, even as root, outside motionEye's unit: not motionEye. */
+	r.cgroup_id = cg_user;
+	assert_null(match_name(p, &r, NULL));
 	r = rec("/usr/bin/ffmpeg", "ffmpeg", 1000, "/dev/video0");
 	r.rflags = CAMVAULT_RF_CAMERA;
 	r.streamons = 1;
@@ -425,6 +499,99 @@ static void test_motioneye_example(void **state)
 	r.bytes_read = 1 << 20;
 	assert_null(match_name(p, &r, NULL));
 	cv_policy_free(p);
+}
+
+/*
+ * The review's forgeries, as the probes record them: a user's reader named ffmpeg; a reader copied as nginx
+ * under a tmpfs over /usr/local/sbin in a user and mount namespace of its own (unshare -Urm); the same as
+ * root without a user namespace. Unexpected, each with the reason.
+ */
+static void test_forged_who(void **state)
+{
+	struct cv_policy *p = parse_ok("allow recorder exe=/usr/bin/ffmpeg uid=0 comm=ffmpeg op=write,read\n"
+				       "allow serve exe=/usr/*sbin/nginx op=read,peer path=/media/*\n"
+				       "allow frigate cgroup=/system.slice/docker-*.scope exe=/usr/*sbin/nginx op=read\n");
+	const char *clip = "/media/frigate/clips/front-1.mp4";
+	struct cv_policy_why why;
+	struct camvault_rec r;
+	char text[1024];
+
+	(void)state;
+	/* prctl(PR_SET_NAME, "ffmpeg") by uid 1000: its name is not who it is. */
+	r = rec_in("/usr/bin/python3.11", "ffmpeg", 1000, clip, cg_user, INIT, HOST);
+	r.bytes_read = 1;
+	assert_null(cv_policy_match_why(p, &r, NULL, &why));
+	assert_null(why.rule);
+	cv_policy_why_text(&why, &r, text, sizeof(text));
+	assert_string_equal(text, "no rule allows it");
+
+	/* unshare -Urm; tmpfs over /usr/local/sbin; a reader copied there as nginx. */
+	r = rec_in("/usr/local/sbin/nginx", "nginx", 1000, clip, cg_user, 4026532300u, 0);
+	r.mnt_ns = 4026532299u;
+	r.bytes_read = 1;
+	assert_null(cv_policy_match_why(p, &r, NULL, &why));
+	assert_int_equal(why.why, CV_WHY_USER_NS);
+	assert_string_equal(cv_policy_rule_name(why.rule), "serve");
+	cv_policy_why_text(&why, &r, text, sizeof(text));
+	assert_non_null(strstr(text, "user namespace of its own (4026532300)"));
+
+	/* The same by root, in a mount namespace only (unshare -m): the file is not the NVR's nginx. */
+	r.user_ns = INIT;
+	r.uid = 0;
+	assert_null(cv_policy_match_why(p, &r, NULL, &why));
+	assert_int_equal(why.why, CV_WHY_EXE_MNTNS);
+	cv_policy_why_text(&why, &r, text, sizeof(text));
+	assert_non_null(strstr(text, "exe /usr/local/sbin/nginx is not the NVR's nginx: other mount namespace"));
+
+	/* In the host's namespace, but not the file at that path (replaced since, or a bind mount). */
+	r.aflags = CAMVAULT_AF_HOST_MNTNS;
+	assert_null(cv_policy_match_why(p, &r, NULL, &why));
+	assert_int_equal(why.why, CV_WHY_EXE_FILE);
+
+	/* The NVR's own nginx: expected, and the same in Frigate's container. */
+	r.aflags = HOST;
+	assert_string_equal(match_name(p, &r, NULL), "serve");
+	r = rec_in("/usr/local/nginx/sbin/nginx", "nginx", 0, clip, cg_frigate, 4026532300u, 0);
+	r.bytes_read = 1;
+	assert_string_equal(match_name(p, &r, NULL), "frigate");
+
+	/* A record an older camvault logged (no namespaces, no exe identity): the keys alone, as it was. */
+	r = rec("/usr/sbin/nginx", "nginx", 33, clip);
+	r.bytes_read = 1;
+	assert_string_equal(match_name(p, &r, NULL), "serve");
+	cv_policy_free(p);
+}
+
+/* cv_rec_check_host() against this process's own namespace and executable. */
+static void test_check_host(void **state)
+{
+	struct camvault_rec r = rec("", "test", 0, "/x");
+	char exe[4096];
+	struct stat st, ns;
+	ssize_t n;
+
+	(void)state;
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	assert_true(n > 0 && (size_t)n < sizeof(r.exe));
+	exe[n] = '\0';
+	memcpy(r.exe, exe, (size_t)n + 1);
+	assert_int_equal(stat(exe, &st), 0);
+	assert_int_equal(stat("/proc/self/ns/mnt", &ns), 0);
+	r.exe_dev = camvault_kdev(st.st_dev);
+	r.exe_ino = st.st_ino;
+	r.mnt_ns = (uint32_t)ns.st_ino;
+	cv_rec_check_host(&r, "/proc/self");
+	assert_int_equal(r.aflags, CAMVAULT_AF_EXE_HOST | CAMVAULT_AF_HOST_MNTNS);
+	/* Another file at that path, another namespace: neither. */
+	r.exe_ino++;
+	r.mnt_ns++;
+	cv_rec_check_host(&r, "/proc/self");
+	assert_int_equal(r.aflags, 0);
+	/* A tail of a path names no file. */
+	r.exe_ino--;
+	r.rflags = CAMVAULT_RF_EXE_TAIL;
+	cv_rec_check_host(&r, "/proc/self");
+	assert_int_equal(r.aflags, 0);
 }
 
 int main(void)
@@ -438,8 +605,10 @@ int main(void)
 		cmocka_unit_test(test_cgroup_path),
 		cmocka_unit_test(test_rec_vault),
 		cmocka_unit_test(test_load_missing),
-		cmocka_unit_test(test_frigate_example),
-		cmocka_unit_test(test_motioneye_example),
+		cmocka_unit_test_setup_teardown(test_frigate_example, cg_setup, cg_teardown),
+		cmocka_unit_test_setup_teardown(test_motioneye_example, cg_setup, cg_teardown),
+		cmocka_unit_test_setup_teardown(test_forged_who, cg_setup, cg_teardown),
+		cmocka_unit_test(test_check_host),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -137,16 +137,46 @@ static void test_json(void **state)
 	inet_pton(AF_INET6, "2001:db8::1", r.peer_addr);
 	r.peer_port = htons(443);
 	strcpy(r.comm, "a\"b\\c\x01\xff");
+	r.exe_dev = 259 << 20 | 2;
+	r.exe_ino = 131077;
+	r.mnt_ns = 4026531841u;
+	r.user_ns = CAMVAULT_INIT_USER_NS;
+	r.aflags = CAMVAULT_AF_EXE_HOST | CAMVAULT_AF_HOST_MNTNS;
 	n = cv_rec_format_json(&r, offset, buf, sizeof(buf));
 	assert_int_equal(n, (int)strlen(buf));
 	assert_string_equal(buf,
 		"{\"type\":\"session\",\"action\":\"read\",\"tier\":\"syscall-tracepoint\",\"time\":\"2026-11-25T12:00:00.000Z\","
 		"\"close_time\":null,\"path\":\"/media/frigate/recordings/2026-11-25/12/cam0/00.00.mp4\",\"pid\":412,"
 		"\"tid\":412,\"ppid\":1,\"uid\":1000,\"gid\":1000,\"loginuid\":null,\"sessionid\":null,"
-		"\"comm\":\"a\\\"b\\\\c\\u0001\\u00ff\",\"exe\":\"/usr/bin/cat\",\"cgroup_id\":7,\"dev\":\"254:3\",\"ino\":12,"
+		"\"comm\":\"a\\\"b\\\\c\\u0001\\u00ff\",\"exe\":\"/usr/bin/cat\","
+		"\"exe_dev\":\"259:2\",\"exe_ino\":131077,\"exe_is_nvr_file\":true,\"mnt_ns\":4026531841,"
+		"\"host_mnt_ns\":true,\"user_ns\":4026531837,\"host_user_ns\":true,\"cgroup_id\":7,\"dev\":\"254:3\",\"ino\":12,"
 		"\"open_flags\":0,\"bytes_read\":3145728,\"bytes_written\":0,\"mmaps\":0,\"ioctls\":0,\"streamons\":0,"
 		"\"dqbufs\":0,\"peer\":{\"family\":\"ipv6\",\"addr\":\"2001:db8::1\",\"port\":443},"
 		"\"flags\":[\"still_open\",\"peer\"]}");
+}
+
+/* A logged record of an older build, shorter: read, its newer fields 0; other lengths refused. */
+static void test_from_blob(void **state)
+{
+	struct camvault_rec r, got;
+	uint8_t blob[sizeof(r) + 1];
+
+	(void)state;
+	session(&r);
+	r.exe_ino = 99;
+	r.user_ns = CAMVAULT_INIT_USER_NS;
+	memcpy(blob, &r, sizeof(r));
+	assert_int_equal(cv_rec_from_blob(&got, blob, sizeof(r)), 0);
+	assert_memory_equal(&got, &r, sizeof(r));
+	assert_int_equal(cv_rec_from_blob(&got, blob, CAMVAULT_REC_SIZE_V1), 0);
+	assert_string_equal(got.path, r.path);
+	assert_int_equal(got.bytes_read, r.bytes_read);
+	assert_int_equal(got.exe_ino, 0);
+	assert_int_equal(got.user_ns, 0);
+	assert_int_equal(cv_rec_from_blob(&got, blob, CAMVAULT_REC_SIZE_V1 - 1), -1);
+	assert_int_equal(cv_rec_from_blob(&got, blob, sizeof(r) + 1), -1);
+	assert_int_equal(cv_rec_from_blob(&got, NULL, sizeof(r)), -1);
 }
 
 /* Too small a buffer: cut, terminated, and the length needed said, as snprintf does. */
@@ -201,6 +231,7 @@ int main(void)
 		cmocka_unit_test(test_actions),
 		cmocka_unit_test(test_rename_and_camera_text),
 		cmocka_unit_test(test_json),
+		cmocka_unit_test(test_from_blob),
 		cmocka_unit_test(test_short_buffer),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_human_bytes),
