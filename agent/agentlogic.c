@@ -11,6 +11,7 @@
 #include <sodium.h>
 
 #include "agentlogic.h"
+#include "record.h"
 
 #define NS_PER_S 1000000000LL
 
@@ -140,7 +141,21 @@ time_t cv_agent_next_daily(time_t now, int minutes)
 
 int cv_agent_format_line(char *buf, size_t len, int prio, bool journal, const char *msg)
 {
+	int n;
+
 	if (journal)
-		return snprintf(buf, len, "<%d>%s\n", prio, msg);
-	return snprintf(buf, len, "%s: %s\n", prio <= CV_AGENT_ERR ? "camvault" : "agent", msg);
+		n = snprintf(buf, len, "<%d>", prio);
+	else
+		n = snprintf(buf, len, "%s: ", prio <= CV_AGENT_ERR ? "camvault" : "agent");
+	if (n < 0 || (size_t)n + 2 > len)
+		return n;
+	/*
+	 * msg names processes, paths and vaults: raw, a newline in it would start a journal line of the
+	 * priority it chose ("\n<0>..."), an ESC would drive the terminal.
+	 */
+	cv_text_safe(msg, buf + n, len - (size_t)n - 1);
+	n += (int)strlen(buf + n);
+	buf[n++] = '\n';
+	buf[n] = '\0';
+	return n;
 }

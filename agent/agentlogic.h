@@ -84,8 +84,9 @@ time_t cv_agent_next_daily(time_t now, int minutes);
 
 /*
  * One line for stderr, with its newline: "<N>msg" when journal (stderr is the journal's stream: journald
- * reads the priority from the prefix), else "camvault: msg" for errors and "agent: msg" for the rest.
- * Returns the length it needed (like snprintf).
+ * reads the priority from the prefix), else "camvault: msg" for errors and "agent: msg" for the rest. msg
+ * as cv_text_safe() writes it: one line, whatever it holds. Returns the line's length; a short buf cuts msg
+ * (never an escape, nor the newline): 4 * strlen(msg) + 16 bytes hold any line.
  */
 int cv_agent_format_line(char *buf, size_t len, int prio, bool journal, const char *msg);
 

@@ -81,7 +81,7 @@ static int64_t cv_wall_ns(void)
 
 void agent_say(struct agent *a, int prio, bool log_it, const char *fmt, ...)
 {
-	char msg[CV_LOG_TEXT_MAX], line[CV_LOG_TEXT_MAX + 32], err[CV_ERRLEN];
+	char msg[CV_LOG_TEXT_MAX], line[4 * CV_LOG_TEXT_MAX + 16], err[CV_ERRLEN];
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -807,7 +807,7 @@ int cmd_agent(int argc, char **argv)
 			if (!v || cv_agent_parse_hhmm(v) < 0)
 				goto bad_value;
 		} else {
-			fprintf(stderr, "camvault agent: unknown argument '%s': see 'camvault help agent'\n", opt);
+			cv_text_line(stderr, "camvault agent: unknown argument '%s': see 'camvault help agent'", opt);
 			return 1;
 		}
 	}
@@ -839,7 +839,7 @@ int cmd_agent(int argc, char **argv)
 	return ret ? 1 : 0;
 
 bad_value:
-	fprintf(stderr, "camvault agent: %.*s needs a %s: see 'camvault help agent'\n", (int)strcspn(opt, "="), opt,
-		v ? "valid value" : "value");
+	cv_text_line(stderr, "camvault agent: %.*s needs a %s: see 'camvault help agent'", (int)strcspn(opt, "="),
+		     opt, v ? "valid value" : "value");
 	return 1;
 }

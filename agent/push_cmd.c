@@ -88,9 +88,12 @@ static int cv_push_test(const char *only)
 		if (cv_push_send(c, &m, id, cv_wall_ms(), err, sizeof(err))) {
 			size_t idl = strlen(c->id);
 
-			/* The error starts with the channel's name, which the line already has. */
-			printf("%zu %s: %s\n", i + 1, c->id, !strncmp(err, c->id, idl) && !strncmp(err + idl, ": ", 2) ?
-			       err + idl + 2 : err);
+			/*
+			 * The error starts with the channel's name, which the line already has. It may quote the
+			 * server's reply: made safe for the terminal.
+			 */
+			cv_text_line(stdout, "%zu %s: %s", i + 1, c->id, !strncmp(err, c->id, idl) &&
+				     !strncmp(err + idl, ": ", 2) ? err + idl + 2 : err);
 			failed++;
 		} else {
 			printf("%zu %s: ok\n", i + 1, c->id);
@@ -174,8 +177,11 @@ static int cv_push_status(const char *dbpath)
 			printf(", last delivery %s", when);
 		}
 		if (c->last_error_ms > c->last_ok_ms && c->last_error[0]) {
+			char safe[4 * sizeof(c->last_error)];
+
+			/* A server's reply, as the channel kept it: made safe for the terminal. */
 			cv_wall_format(c->last_error_ms * 1000000, when, sizeof(when));
-			printf("\n  last error %s: %s", when, c->last_error);
+			printf("\n  last error %s: %s", when, cv_text_safe(c->last_error, safe, sizeof(safe)));
 		}
 		printf("\n");
 	}

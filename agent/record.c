@@ -106,25 +106,121 @@ int cv_rec_from_blob(struct camvault_rec *r, const void *blob, size_t len)
 	return 0;
 }
 
-/* A buffer being appended to; out of room, it keeps counting what it would need. */
+/*
+ * Where text goes: a buffer, which out of room keeps counting what it would need (cut: a piece that had to
+ * stay whole did not fit, and nothing more is written), or a FILE, which is never short of room.
+ */
 struct cv_out {
 	char *buf;
 	size_t len, used;
+	FILE *f;
+	bool cut;
 };
+
+static size_t cv_room(const struct cv_out *o)
+{
+	return !o->cut && o->used < o->len ? o->len - o->used : 0;
+}
 
 static void cv_put(struct cv_out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void cv_put(struct cv_out *o, const char *fmt, ...)
 {
-	size_t room = o->used < o->len ? o->len - o->used : 0;
+	size_t room = cv_room(o);
 	va_list ap;
 	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(room ? o->buf + o->used : NULL, room, fmt, ap);
+	if (o->f)
+		n = vfprintf(o->f, fmt, ap);
+	else
+		n = vsnprintf(room ? o->buf + o->used : NULL, room, fmt, ap);
 	va_end(ap);
 	if (n > 0)
 		o->used += (size_t)n;
+}
+
+/*
+ * n bytes at s. A whole piece (an escape) goes in entirely or not at all: half of "\x1b" would read as other
+ * text. Text around it may be cut anywhere.
+ */
+static void cv_add(struct cv_out *o, const char *s, size_t n, bool whole)
+{
+	size_t room = cv_room(o), k;
+
+	if (o->f) {
+		fwrite(s, 1, n, o->f);
+	} else if (room && whole && n >= room) {
+		o->cut = true;
+	} else if (room) {
+		k = n < room - 1 ? n : room - 1;
+		memcpy(o->buf + o->used, s, k);
+		o->buf[o->used + k] = '\0';
+	}
+	o->used += n;
+}
+
+/*
+ * s to o, every byte keep() refuses as the escape esc() writes (whole), the others as they are, a run at a
+ * time. The one loop behind the text and JSON escapes.
+ */
+static void cv_escape(struct cv_out *o, const char *s, bool (*keep)(unsigned char c),
+		      int (*esc)(char *buf, size_t len, unsigned char c))
+{
+	char e[8];
+	size_t n;
+
+	while (*s) {
+		for (n = 0; s[n] && keep((unsigned char)s[n]); n++)
+			;
+		if (n) {
+			cv_add(o, s, n, false);
+			s += n;
+			continue;
+		}
+		cv_add(o, e, (size_t)esc(e, sizeof(e), (unsigned char)*s), true);
+		s++;
+	}
+}
+
+/* Printable ASCII: what a terminal shows as itself and what cannot start a journal line's "<N>" on its own. */
+static bool cv_text_keep(unsigned char c)
+{
+	return c >= 0x20 && c < 0x7f;
+}
+
+static int cv_text_esc(char *buf, size_t len, unsigned char c)
+{
+	return snprintf(buf, len, "\\x%02x", c);
+}
+
+/* s for a terminal or the journal: printable ASCII as it is, every other byte as \xNN. */
+static void cv_text_str(struct cv_out *o, const char *s)
+{
+	cv_escape(o, s, cv_text_keep, cv_text_esc);
+}
+
+const char *cv_text_safe(const char *s, char *buf, size_t len)
+{
+	struct cv_out o = { buf, len, 0, NULL, false };
+
+	if (len)
+		buf[0] = '\0';
+	cv_text_str(&o, s);
+	return buf;
+}
+
+void cv_text_line(FILE *f, const char *fmt, ...)
+{
+	struct cv_out o = { NULL, 0, 0, f, false };
+	char msg[CV_TEXT_LINE_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	cv_text_str(&o, msg);
+	cv_add(&o, "\n", 1, false);
 }
 
 void cv_rec_peer(const struct camvault_rec *r, char *buf, size_t len)
@@ -163,96 +259,83 @@ const char *cv_rec_tier_name(unsigned int tier)
 	return tier < sizeof(cv_tier_names) / sizeof(cv_tier_names[0]) ? cv_tier_names[tier] : "?";
 }
 
-int cv_rec_format_text(const struct camvault_rec *r, int64_t offset_ns, char *buf, size_t len)
+/* The record as one line of text (record.h): the strings it did not write itself escaped (cv_text_str). */
+static void cv_rec_text(struct cv_out *o, const struct camvault_rec *r, int64_t offset_ns)
 {
-	struct cv_out o = { buf, len, 0 };
 	char when[32], b1[32], b2[32], peer[64];
 	size_t i;
 
-	if (len)
-		buf[0] = '\0';
 	if (!cv_rec_valid(r)) {
-		cv_put(&o, "malformed record (type %u)", r->type);
-		return (int)o.used;
+		cv_put(o, "malformed record (type %u)", r->type);
+		return;
 	}
 	cv_wall_format((int64_t)r->open_ns + offset_ns, when, sizeof(when));
-	cv_put(&o, "%s %s %s", when, cv_rec_action(r), r->path);
-	if (r->type == CAMVAULT_REC_RENAME)
-		cv_put(&o, " -> %s", r->path2);
-	cv_put(&o, " by pid %" PRIu32 " (%s) %s, parent %" PRIu32 ", uid %" PRIu32, r->pid, r->comm,
-	       r->exe[0] ? r->exe : "?", r->ppid, r->uid);
+	cv_put(o, "%s %s ", when, cv_rec_action(r));
+	cv_text_str(o, r->path);
+	if (r->type == CAMVAULT_REC_RENAME) {
+		cv_put(o, " -> ");
+		cv_text_str(o, r->path2);
+	}
+	cv_put(o, " by pid %" PRIu32 " (", r->pid);
+	cv_text_str(o, r->comm);
+	cv_put(o, ") ");
+	cv_text_str(o, r->exe[0] ? r->exe : "?");
+	cv_put(o, ", parent %" PRIu32 ", uid %" PRIu32, r->ppid, r->uid);
 	if (r->loginuid != CAMVAULT_ID_UNSET)
-		cv_put(&o, ", login uid %" PRIu32, r->loginuid);
-	cv_put(&o, ", cgroup %" PRIu64, (uint64_t)r->cgroup_id);
+		cv_put(o, ", login uid %" PRIu32, r->loginuid);
+	cv_put(o, ", cgroup %" PRIu64, (uint64_t)r->cgroup_id);
 	if (r->type == CAMVAULT_REC_SESSION) {
 		cv_human_bytes(r->bytes_read, b1, sizeof(b1));
 		cv_human_bytes(r->bytes_written, b2, sizeof(b2));
-		cv_put(&o, ": read %s, wrote %s", b1, b2);
+		cv_put(o, ": read %s, wrote %s", b1, b2);
 		if (r->mmaps)
-			cv_put(&o, ", %" PRIu32 " mmap%s", r->mmaps, r->mmaps == 1 ? "" : "s");
+			cv_put(o, ", %" PRIu32 " mmap%s", r->mmaps, r->mmaps == 1 ? "" : "s");
 		if (r->ioctls)
-			cv_put(&o, ", %" PRIu32 " ioctl%s", r->ioctls, r->ioctls == 1 ? "" : "s");
+			cv_put(o, ", %" PRIu32 " ioctl%s", r->ioctls, r->ioctls == 1 ? "" : "s");
 		if (r->rflags & CAMVAULT_RF_CAMERA)
-			cv_put(&o, ", %" PRIu32 " stream start%s, %" PRIu32 " frame%s", r->streamons,
+			cv_put(o, ", %" PRIu32 " stream start%s, %" PRIu32 " frame%s", r->streamons,
 			       r->streamons == 1 ? "" : "s", r->dqbufs, r->dqbufs == 1 ? "" : "s");
 		if (r->rflags & CAMVAULT_RF_PEER) {
 			cv_rec_peer(r, peer, sizeof(peer));
-			cv_put(&o, ", copied to %s", peer);
+			cv_put(o, ", copied to %s", peer);
 		}
 		if (r->close_ns) {
 			cv_wall_format((int64_t)r->close_ns + offset_ns, when, sizeof(when));
-			cv_put(&o, ", closed %s", when);
+			cv_put(o, ", closed %s", when);
 		}
 	}
 	for (i = 0; i < CV_NRFLAGS; i++)
 		if ((r->rflags & cv_rflags[i].flag) && cv_rflags[i].text)
-			cv_put(&o, " [%s]", cv_rflags[i].text);
-	cv_put(&o, " (%s tier)", cv_rec_tier_name(r->tier));
-	return (int)o.used;
+			cv_put(o, " [%s]", cv_rflags[i].text);
+	cv_put(o, " (%s tier)", cv_rec_tier_name(r->tier));
 }
 
-/* Where cv_json_escape() writes its output, a piece (a string) at a time. */
-typedef void (*cv_json_sink)(void *ctx, const char *s);
-
-/* A JSON string, to sink: escaped, and every byte outside printable ASCII as \u00XX. */
-static void cv_json_escape(const char *s, cv_json_sink sink, void *ctx)
+/* Printable ASCII but the two bytes a JSON string escapes. */
+static bool cv_json_keep(unsigned char c)
 {
-	char esc[8];
-
-	sink(ctx, "\"");
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			snprintf(esc, sizeof(esc), "\\%c", c);
-		else if (c < 0x20 || c > 0x7e)
-			snprintf(esc, sizeof(esc), "\\u%04x", c);
-		else
-			snprintf(esc, sizeof(esc), "%c", c);
-		sink(ctx, esc);
-	}
-	sink(ctx, "\"");
+	return cv_text_keep(c) && c != '"' && c != '\\';
 }
 
-/* Into a struct cv_out: truncated and counted as cv_put() does. */
-static void cv_out_sink(void *ctx, const char *s)
+static int cv_json_esc(char *buf, size_t len, unsigned char c)
 {
-	cv_put(ctx, "%s", s);
+	if (c == '"' || c == '\\')
+		return snprintf(buf, len, "\\%c", c);
+	return snprintf(buf, len, "\\u%04x", c);
 }
 
-static void cv_file_sink(void *ctx, const char *s)
-{
-	fputs(s, ctx);
-}
-
+/* s as a JSON string, quoted: escaped, and every byte outside printable ASCII as \u00XX. */
 static void cv_json_str(struct cv_out *o, const char *s)
 {
-	cv_json_escape(s, cv_out_sink, o);
+	cv_add(o, "\"", 1, false);
+	cv_escape(o, s, cv_json_keep, cv_json_esc);
+	cv_add(o, "\"", 1, false);
 }
 
 void cv_json_fputs(FILE *f, const char *s)
 {
-	cv_json_escape(s, cv_file_sink, f);
+	struct cv_out o = { NULL, 0, 0, f, false };
+
+	cv_json_str(&o, s);
 }
 
 static void cv_json_id(struct cv_out *o, const char *key, uint32_t v)
@@ -263,66 +346,95 @@ static void cv_json_id(struct cv_out *o, const char *key, uint32_t v)
 		cv_put(o, ",\"%s\":%" PRIu32, key, v);
 }
 
-int cv_rec_format_json(const struct camvault_rec *r, int64_t offset_ns, char *buf, size_t len)
+/* The record as one JSON object (record.h). */
+static void cv_rec_json(struct cv_out *o, const struct camvault_rec *r, int64_t offset_ns)
 {
-	struct cv_out o = { buf, len, 0 };
 	char when[32], addr[INET6_ADDRSTRLEN];
 	size_t i;
 	int first = 1;
 
-	if (len)
-		buf[0] = '\0';
 	if (!cv_rec_valid(r)) {
-		cv_put(&o, "{\"type\":\"malformed\",\"type_code\":%u}", r->type);
-		return (int)o.used;
+		cv_put(o, "{\"type\":\"malformed\",\"type_code\":%u}", r->type);
+		return;
 	}
 	cv_wall_format((int64_t)r->open_ns + offset_ns, when, sizeof(when));
-	cv_put(&o, "{\"type\":\"%s\",\"action\":\"%s\",\"tier\":\"%s\",\"time\":\"%s\"", cv_rec_type_name(r->type),
+	cv_put(o, "{\"type\":\"%s\",\"action\":\"%s\",\"tier\":\"%s\",\"time\":\"%s\"", cv_rec_type_name(r->type),
 	       cv_rec_action(r), cv_rec_tier_name(r->tier), when);
 	if (r->type == CAMVAULT_REC_SESSION && r->close_ns) {
 		cv_wall_format((int64_t)r->close_ns + offset_ns, when, sizeof(when));
-		cv_put(&o, ",\"close_time\":\"%s\"", when);
+		cv_put(o, ",\"close_time\":\"%s\"", when);
 	} else {
-		cv_put(&o, ",\"close_time\":null");
+		cv_put(o, ",\"close_time\":null");
 	}
-	cv_put(&o, ",\"path\":");
-	cv_json_str(&o, r->path);
+	cv_put(o, ",\"path\":");
+	cv_json_str(o, r->path);
 	if (r->type == CAMVAULT_REC_RENAME) {
-		cv_put(&o, ",\"path2\":");
-		cv_json_str(&o, r->path2);
+		cv_put(o, ",\"path2\":");
+		cv_json_str(o, r->path2);
 	}
-	cv_put(&o, ",\"pid\":%" PRIu32 ",\"tid\":%" PRIu32 ",\"ppid\":%" PRIu32 ",\"uid\":%" PRIu32
+	cv_put(o, ",\"pid\":%" PRIu32 ",\"tid\":%" PRIu32 ",\"ppid\":%" PRIu32 ",\"uid\":%" PRIu32
 	       ",\"gid\":%" PRIu32, r->pid, r->tid, r->ppid, r->uid, r->gid);
-	cv_json_id(&o, "loginuid", r->loginuid);
-	cv_json_id(&o, "sessionid", r->sessionid);
-	cv_put(&o, ",\"comm\":");
-	cv_json_str(&o, r->comm);
-	cv_put(&o, ",\"exe\":");
-	cv_json_str(&o, r->exe);
-	cv_put(&o, ",\"exe_dev\":\"%" PRIu64 ":%" PRIu64 "\",\"exe_ino\":%" PRIu64 ",\"exe_is_nvr_file\":%s,\"mnt_ns\":%"
+	cv_json_id(o, "loginuid", r->loginuid);
+	cv_json_id(o, "sessionid", r->sessionid);
+	cv_put(o, ",\"comm\":");
+	cv_json_str(o, r->comm);
+	cv_put(o, ",\"exe\":");
+	cv_json_str(o, r->exe);
+	cv_put(o, ",\"exe_dev\":\"%" PRIu64 ":%" PRIu64 "\",\"exe_ino\":%" PRIu64 ",\"exe_is_nvr_file\":%s,\"mnt_ns\":%"
 	       PRIu32 ",\"host_mnt_ns\":%s,\"user_ns\":%" PRIu32 ",\"host_user_ns\":%s", (uint64_t)r->exe_dev >> 20,
 	       (uint64_t)r->exe_dev & 0xfffff, (uint64_t)r->exe_ino, r->aflags & CAMVAULT_AF_EXE_HOST ? "true" : "false",
 	       r->mnt_ns, r->aflags & CAMVAULT_AF_HOST_MNTNS ? "true" : "false", r->user_ns,
 	       r->user_ns == CAMVAULT_INIT_USER_NS ? "true" : "false");
-	cv_put(&o, ",\"cgroup_id\":%" PRIu64 ",\"dev\":\"%" PRIu64 ":%" PRIu64 "\",\"ino\":%" PRIu64
+	cv_put(o, ",\"cgroup_id\":%" PRIu64 ",\"dev\":\"%" PRIu64 ":%" PRIu64 "\",\"ino\":%" PRIu64
 	       ",\"open_flags\":%" PRIu32, (uint64_t)r->cgroup_id, (uint64_t)r->dev >> 20,
 	       (uint64_t)r->dev & 0xfffff, (uint64_t)r->ino, r->open_flags);
-	cv_put(&o, ",\"bytes_read\":%" PRIu64 ",\"bytes_written\":%" PRIu64 ",\"mmaps\":%" PRIu32
+	cv_put(o, ",\"bytes_read\":%" PRIu64 ",\"bytes_written\":%" PRIu64 ",\"mmaps\":%" PRIu32
 	       ",\"ioctls\":%" PRIu32 ",\"streamons\":%" PRIu32 ",\"dqbufs\":%" PRIu32, (uint64_t)r->bytes_read,
 	       (uint64_t)r->bytes_written, r->mmaps, r->ioctls, r->streamons, r->dqbufs);
 	if (r->rflags & CAMVAULT_RF_PEER &&
 	    inet_ntop(r->peer_family == AF_INET6 ? AF_INET6 : AF_INET, r->peer_addr, addr, sizeof(addr)))
-		cv_put(&o, ",\"peer\":{\"family\":\"%s\",\"addr\":\"%s\",\"port\":%u}",
+		cv_put(o, ",\"peer\":{\"family\":\"%s\",\"addr\":\"%s\",\"port\":%u}",
 		       r->peer_family == AF_INET6 ? "ipv6" : "ipv4", addr, ntohs(r->peer_port));
 	else
-		cv_put(&o, ",\"peer\":null");
-	cv_put(&o, ",\"flags\":[");
+		cv_put(o, ",\"peer\":null");
+	cv_put(o, ",\"flags\":[");
 	for (i = 0; i < CV_NRFLAGS; i++) {
 		if (r->rflags & cv_rflags[i].flag) {
-			cv_put(&o, "%s\"%s\"", first ? "" : ",", cv_rflags[i].name);
+			cv_put(o, "%s\"%s\"", first ? "" : ",", cv_rflags[i].name);
 			first = 0;
 		}
 	}
-	cv_put(&o, "]}");
+	cv_put(o, "]}");
+}
+
+/* A record's line formatter, to o: cv_rec_text() or cv_rec_json(). */
+typedef void (*cv_rec_fmt)(struct cv_out *o, const struct camvault_rec *r, int64_t offset_ns);
+
+static int cv_rec_format(cv_rec_fmt fmt, const struct camvault_rec *r, int64_t offset_ns, char *buf, size_t len)
+{
+	struct cv_out o = { buf, len, 0, NULL, false };
+
+	if (len)
+		buf[0] = '\0';
+	fmt(&o, r, offset_ns);
 	return (int)o.used;
+}
+
+int cv_rec_format_text(const struct camvault_rec *r, int64_t offset_ns, char *buf, size_t len)
+{
+	return cv_rec_format(cv_rec_text, r, offset_ns, buf, len);
+}
+
+int cv_rec_format_json(const struct camvault_rec *r, int64_t offset_ns, char *buf, size_t len)
+{
+	return cv_rec_format(cv_rec_json, r, offset_ns, buf, len);
+}
+
+int cv_rec_fprint(FILE *f, const struct camvault_rec *r, int64_t offset_ns, bool json)
+{
+	struct cv_out o = { NULL, 0, 0, f, false };
+
+	(json ? cv_rec_json : cv_rec_text)(&o, r, offset_ns);
+	cv_add(&o, "\n", 1, false);
+	return ferror(f) ? -1 : (int)o.used;
 }

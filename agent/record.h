@@ -7,6 +7,7 @@
 #ifndef CV_RECORD_H
 #define CV_RECORD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdint.h>
@@ -35,9 +36,26 @@ int64_t cv_boot_to_wall_offset(void);
 void cv_wall_format(int64_t wall_ns, char *buf, size_t len);
 
 /*
+ * s made safe for a terminal or the journal, into buf: printable ASCII kept, every other byte as \xNN. A name
+ * or path can hold any byte: raw, an ESC would drive the terminal and "\n<0>" forge a journal line of another
+ * priority. An escape that would not fit ends the text (none is cut in half). Returns buf; buf needs
+ * 4 * strlen(s) + 1 bytes for all of s.
+ */
+const char *cv_text_safe(const char *s, char *buf, size_t len);
+
+/* What cv_text_line() writes of a message at the most, before escaping. */
+#define CV_TEXT_LINE_MAX	8192
+
+/*
+ * The message as one line to f, made safe as cv_text_safe() makes a string (the message's own newlines
+ * too), then a newline: for messages that name what they did not write (paths, names, config values).
+ */
+void cv_text_line(FILE *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/*
  * The record as one line (no newline):
  *	2026-11-25T15:04:05.123Z read cam0 /recordings/.../00.00.mp4 by pid 412 (cat) /usr/bin/cat uid 0 ...
- * Returns the length it needed (like snprintf).
+ * its path, path2, comm and exe as cv_text_safe() writes them. Returns the length it needed (like snprintf).
  */
 int cv_rec_format_text(const struct camvault_rec *r, int64_t offset_ns, char *buf, size_t len);
 
@@ -46,6 +64,12 @@ int cv_rec_format_text(const struct camvault_rec *r, int64_t offset_ns, char *bu
  * UTF-8-safe ASCII written as \u00XX. Returns the length it needed (like snprintf).
  */
 int cv_rec_format_json(const struct camvault_rec *r, int64_t offset_ns, char *buf, size_t len);
+
+/*
+ * The record as one line to f, text (cv_rec_format_text()) or JSON, and a newline: written as it is formatted,
+ * never cut however long its escaped strings make it. Returns the bytes written, or -1 when f failed.
+ */
+int cv_rec_fprint(FILE *f, const struct camvault_rec *r, int64_t offset_ns, bool json);
 
 /* A session's socket peer (CAMVAULT_RF_PEER) as "a.b.c.d:port" or "[v6]:port". */
 void cv_rec_peer(const struct camvault_rec *r, char *buf, size_t len);

@@ -12,23 +12,6 @@
 #include "record.h"
 #include "report.h"
 
-/* s made safe for a terminal into buf: printable ASCII kept, anything else \xNN. */
-static const char *cv_safe(const char *s, char *buf, size_t len)
-{
-	size_t o = 0;
-
-	for (; *s && o + 5 < len; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c >= 0x20 && c < 0x7f)
-			buf[o++] = (char)c;
-		else
-			o += (size_t)snprintf(buf + o, len - o, "\\x%02x", c);
-	}
-	buf[o] = '\0';
-	return buf;
-}
-
 int cv_report_text(const struct cv_report *r, FILE *out)
 {
 	char a[40], b[40], line[512], s1[CAMVAULT_PATH_LEN * 4 + 8], s2[CAMVAULT_PATH_LEN * 4 + 8];
@@ -38,7 +21,7 @@ int cv_report_text(const struct cv_report *r, FILE *out)
 	cv_wall_format(r->until_ns, b, sizeof(b));
 	fprintf(out, "camvault report, %s to %s", a, b);
 	if (r->o->vault)
-		fprintf(out, ", vault %s", cv_safe(r->o->vault, s1, sizeof(s1)));
+		fprintf(out, ", vault %s", cv_text_safe(r->o->vault, s1, sizeof(s1)));
 	if (r->o->unexpected_only)
 		fprintf(out, ", unexpected accesses only");
 	fputc('\n', out);
@@ -77,9 +60,9 @@ int cv_report_text(const struct cv_report *r, FILE *out)
 		else
 			snprintf(a, sizeof(a), "(before the probes)");
 		snprintf(who, sizeof(who), "%s pid %" PRIu32 " uid %" PRIu32 " cgroup %" PRIu64,
-			 cv_safe(rec->comm, s1, sizeof(s1)), rec->pid, rec->uid, (uint64_t)rec->cgroup_id);
+			 cv_text_safe(rec->comm, s1, sizeof(s1)), rec->pid, rec->uid, (uint64_t)rec->cgroup_id);
 		cv_report_how(x, line, sizeof(line));
-		cv_safe(line, how, sizeof(how));
+		cv_text_safe(line, how, sizeof(how));
 		if (x->rule)
 			snprintf(exp, sizeof(exp), "yes (%s, line %u)", cv_policy_rule_name(x->rule),
 				 cv_policy_rule_line(x->rule));
@@ -88,24 +71,25 @@ int cv_report_text(const struct cv_report *r, FILE *out)
 		else
 			snprintf(exp, sizeof(exp), "UNEXPECTED");
 		fprintf(out, "%-24s  %-10s  %-40s  %-32s  %s\n", a,
-			x->vault ? cv_safe(x->vault->name, s2, sizeof(s2)) : x->camera ? "(camera)" : "-", who, how,
-			exp);
-		fprintf(out, "%-24s  %s", "", cv_safe(rec->path, s1, sizeof(s1)));
+			x->vault ? cv_text_safe(x->vault->name, s2, sizeof(s2)) : x->camera ? "(camera)" : "-", who,
+			how, exp);
+		fprintf(out, "%-24s  %s", "", cv_text_safe(rec->path, s1, sizeof(s1)));
 		if (x->has_clip)
-			fprintf(out, " (camera %s, clip of %s)", cv_safe(x->clip.camera, s2, sizeof(s2)), x->clip.time);
+			fprintf(out, " (camera %s, clip of %s)", cv_text_safe(x->clip.camera, s2, sizeof(s2)),
+				x->clip.time);
 		fputc('\n', out);
 		if (x->close_ns)
 			cv_wall_format(x->close_ns, b, sizeof(b));
 		else
 			snprintf(b, sizeof(b), "still open");
 		fprintf(out, "%-24s  by %s, parent %" PRIu32 ", closed %s (%s tier)\n", "",
-			rec->exe[0] ? cv_safe(rec->exe, s2, sizeof(s2)) : "?", rec->ppid, b,
+			rec->exe[0] ? cv_text_safe(rec->exe, s2, sizeof(s2)) : "?", rec->ppid, b,
 			cv_report_tier_name(rec->tier));
 		if (!x->rule && x->why.rule) {
 			char why[CAMVAULT_PATH_LEN * 2 + 256], safe[sizeof(why) * 4];
 
 			cv_policy_why_text(&x->why, rec, why, sizeof(why));
-			fprintf(out, "%-24s  why unexpected: %s\n", "", cv_safe(why, safe, sizeof(safe)));
+			fprintf(out, "%-24s  why unexpected: %s\n", "", cv_text_safe(why, safe, sizeof(safe)));
 		}
 	}
 	return ferror(out) ? -1 : 0;

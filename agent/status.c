@@ -51,9 +51,12 @@ static void cv_status_usage(FILE *f)
 void cv_probes_status(int ret, const struct cv_probes_pinned *info, const char *dir, const char *why, char *buf,
 		      size_t len)
 {
-	char since[32], waiting[32], size[32];
+	char since[32], waiting[32], size[32], sdir[4 * PATH_MAX], swhy[4 * CV_ERRLEN];
 	int n;
 
+	/* Paths from the environment, errors naming them: made safe here, as this text has a newline of its own. */
+	dir = cv_text_safe(dir, sdir, sizeof(sdir));
+	why = cv_text_safe(why, swhy, sizeof(swhy));
 	if (ret == -ENOENT) {
 		snprintf(buf, len, "probes: not running (no agent)");
 		return;
@@ -360,36 +363,37 @@ int cmd_status(int argc, char **argv)
 		if (ret == -ENOENT)
 			printf("module: not loaded (no generic netlink family '%s')\n", CAMVAULT_GENL_NAME);
 		else if (ret < 0)
-			printf("module: unavailable (%s)\n", module_err);
+			cv_text_line(stdout, "module: unavailable (%s)", module_err);
 		else
 			printf("module: camvault %s\nvaults: %u\n", st.version, st.num_vaults);
 		cv_probes_status(probes_ret, &probes, probes_dir, probes_err, line, sizeof(line));
 		printf("%s\n", line);
 		if (tpm_ret)
-			printf("TPM: none found (%s)\n", tpm_err);
+			cv_text_line(stdout, "TPM: none found (%s)", tpm_err);
 		else
-			printf("TPM: present (manufacturer %s, firmware %u.%u)\n", tpm.manufacturer,
-			       tpm.firmware1 >> 16, tpm.firmware1 & 0xffff);
+			cv_text_line(stdout, "TPM: present (manufacturer %s, firmware %u.%u)", tpm.manufacturer,
+				     tpm.firmware1 >> 16, tpm.firmware1 & 0xffff);
+		/* Paths, names and errors from the log, the kernel and vaults.conf: one safe line each. */
 		cv_agent_info(&agent);
 		cv_agent_status_line(&agent, line, sizeof(line));
-		printf("%s\n", line);
+		cv_text_line(stdout, "%s", line);
 		for (i = 0; i < n; i++) {
 			cv_vault_line(&vaults[i], line, sizeof(line));
-			printf("%s\n", line);
+			cv_text_line(stdout, "%s", line);
 		}
 		if (!reg)
-			printf("registry: unreadable (%s)\n", reg_err);
+			cv_text_line(stdout, "registry: unreadable (%s)", reg_err);
 		for (i = 0; reg && i < nreg; i++) {
 			cv_registered_line(&reg[i].e, reg[i].have_header ? &reg[i].h : NULL, reg[i].why, reg[i].nv,
 					   reg[i].state, line, sizeof(line));
-			printf("%s\n", line);
+			cv_text_line(stdout, "%s", line);
 		}
 	}
 	free(reg);
 	fflush(stdout);
 	free(vaults);
 	if (ret) {
-		fprintf(stderr, "camvault: %s\n", module_err);
+		cv_text_line(stderr, "camvault: %s", module_err);
 		return 1;
 	}
 	return 0;

@@ -16,6 +16,10 @@
  *
  * --binary writes the records as they are (struct camvault_rec, include/uapi/camvault.h, native byte
  * order, back to back) for a program to read: formatting text is most of what a record costs the agent.
+ *
+ * Names and paths come from whoever named the file or the process: the lines escape them (cv_text_safe(),
+ * JSON's \u00XX), so that none drives the terminal or starts a line of its own, and a record's line is
+ * written whole however long its escapes make it (cv_rec_fprint()).
  */
 #define _DEFAULT_SOURCE
 #include <errno.h>
@@ -55,7 +59,6 @@ struct cv_trace {
 static void cv_trace_print(const struct camvault_rec *r, void *ctx)
 {
 	struct cv_trace *t = ctx;
-	char line[4096];
 
 	/* Unprinted, a record taken from pinned probes would be lost to the next reader too. */
 	if (t->max && t->count >= t->max && !t->keep_all)
@@ -63,11 +66,8 @@ static void cv_trace_print(const struct camvault_rec *r, void *ctx)
 	if (t->binary) {
 		fwrite(r, sizeof(*r), 1, stdout);
 	} else {
-		if (t->json)
-			cv_rec_format_json(r, t->offset, line, sizeof(line));
-		else
-			cv_rec_format_text(r, t->offset, line, sizeof(line));
-		printf("%s\n", line);
+		/* Straight to stdout: no buffer to cut a line whose escaped strings are long. */
+		cv_rec_fprint(stdout, r, t->offset, t->json);
 	}
 	/*
 	 * Pinned, the probes forget a record once this callback returns: it must be out before. Else a
@@ -113,14 +113,14 @@ static int cv_trace_unpin(void)
 	int e = cv_probes_unpin(dir, err, sizeof(err));
 
 	if (e == -ENOENT) {
-		fprintf(stderr, "trace: %s: nothing to unpin\n", err);
+		cv_text_line(stderr, "trace: %s: nothing to unpin", err);
 		return 0;
 	}
 	if (e) {
-		fprintf(stderr, "camvault: %s\n", err);
+		cv_text_line(stderr, "camvault: %s", err);
 		return 1;
 	}
-	fprintf(stderr, "trace: unpinned the probes in %s: detached\n", dir);
+	cv_text_line(stderr, "trace: unpinned the probes in %s: detached", dir);
 	return 0;
 }
 
@@ -130,10 +130,10 @@ static int cv_trace_vault(struct cv_probes *p, const struct cv_vault_entry *e)
 	char desc[3 * PATH_MAX + 64], err[CV_ERRLEN];
 
 	if (cv_watch_vault(p, e, NULL, desc, sizeof(desc), err, sizeof(err))) {
-		fprintf(stderr, "camvault: %s\n", err);
+		cv_text_line(stderr, "camvault: %s", err);
 		return -1;
 	}
-	fprintf(stderr, "trace: vault %s: %s\n", e->name, desc);
+	cv_text_line(stderr, "trace: vault %s: %s", e->name, desc);
 	return 0;
 }
 
@@ -212,7 +212,7 @@ int cmd_trace(int argc, char **argv)
 				goto bad_value;
 			list[(*n)++] = v;
 		} else {
-			fprintf(stderr, "camvault trace: unknown argument '%s': see 'camvault help trace'\n", opt);
+			cv_text_line(stderr, "camvault trace: unknown argument '%s': see 'camvault help trace'", opt);
 			return 1;
 		}
 	}
@@ -234,12 +234,13 @@ int cmd_trace(int argc, char **argv)
 	}
 
 	if (!cv_registry_path(path, sizeof(path)) || cv_registry_load(path, &reg, err, sizeof(err))) {
-		fprintf(stderr, "camvault: %s\n", err);
+		cv_text_line(stderr, "camvault: %s", err);
 		return 1;
 	}
 	for (i = 0; i < nv; i++) {
 		if (!cv_registry_find(&reg, vaults[i])) {
-			fprintf(stderr, "camvault: no vault %s in %s: 'camvault status' lists them\n", vaults[i], path);
+			cv_text_line(stderr, "camvault: no vault %s in %s: 'camvault status' lists them", vaults[i],
+				     path);
 			goto out_reg;
 		}
 	}
@@ -247,28 +248,28 @@ int cmd_trace(int argc, char **argv)
 	errno = 0;
 	opts.btf_path = cv_btf_path(btf, sizeof(btf));
 	if (!opts.btf_path && errno) {
-		fprintf(stderr, "camvault: %s\n", btf);
+		cv_text_line(stderr, "camvault: %s", btf);
 		goto out_reg;
 	}
 	p = cv_probes_open_opts(&opts, err, sizeof(err));
 	if (!p) {
-		fprintf(stderr, "camvault: %s\n", err);
+		cv_text_line(stderr, "camvault: %s", err);
 		goto out_reg;
 	}
-	fprintf(stderr, "trace: probes at the %s tier%s%s\n", cv_probes_tier_name(cv_probes_tier(p)),
-		opts.btf_path ? ", BTF from " : "", opts.btf_path ? opts.btf_path : "");
+	cv_text_line(stderr, "trace: probes at the %s tier%s%s", cv_probes_tier_name(cv_probes_tier(p)),
+		     opts.btf_path ? ", BTF from " : "", opts.btf_path ? opts.btf_path : "");
 	if (*cv_probes_fallback(p))
-		fprintf(stderr, "trace: better tiers not available: %s\n", cv_probes_fallback(p));
+		cv_text_line(stderr, "trace: better tiers not available: %s", cv_probes_fallback(p));
 	if (*cv_probes_pin_note(p))
-		fprintf(stderr, "trace: %s\n", cv_probes_pin_note(p));
+		cv_text_line(stderr, "trace: %s", cv_probes_pin_note(p));
 	for (i = 0; i < nrec; i++) {
 		int r = cv_probes_allow_recorder(p, recorders[i]);
 
 		if (r) {
-			fprintf(stderr, "camvault: cannot allow recorder %s: %s\n", recorders[i], strerror(-r));
+			cv_text_line(stderr, "camvault: cannot allow recorder %s: %s", recorders[i], strerror(-r));
 			goto out;
 		}
-		fprintf(stderr, "trace: recorder %s (never refused)\n", recorders[i]);
+		cv_text_line(stderr, "trace: recorder %s (never refused)", recorders[i]);
 	}
 	for (i = 0; i < reg.n; i++) {
 		size_t k;
@@ -281,17 +282,18 @@ int cmd_trace(int argc, char **argv)
 	}
 	for (i = 0; i < nf; i++) {
 		if (cv_probes_watch_file(p, files[i])) {
-			fprintf(stderr, "camvault: cannot watch %s: %s\n", files[i], strerror(errno));
+			cv_text_line(stderr, "camvault: cannot watch %s: %s", files[i], strerror(errno));
 			goto out;
 		}
-		fprintf(stderr, "trace: file %s\n", files[i]);
+		cv_text_line(stderr, "trace: file %s", files[i]);
 	}
 	for (i = 0; i < nfs; i++) {
 		if (cv_probes_watch_fs(p, fss[i])) {
-			fprintf(stderr, "camvault: cannot watch the filesystem of %s: %s\n", fss[i], strerror(errno));
+			cv_text_line(stderr, "camvault: cannot watch the filesystem of %s: %s", fss[i],
+				     strerror(errno));
 			goto out;
 		}
-		fprintf(stderr, "trace: files on the filesystem of %s\n", fss[i]);
+		cv_text_line(stderr, "trace: files on the filesystem of %s", fss[i]);
 	}
 	if (cameras && !cv_probes_watch_major(p, CV_PROBES_VIDEO_MAJOR))
 		fprintf(stderr, "trace: cameras (char major %u)\n", CV_PROBES_VIDEO_MAJOR);
@@ -329,7 +331,7 @@ out_reg:
 	return ret;
 
 bad_value:
-	fprintf(stderr, "camvault trace: %.*s needs a %s: see 'camvault help trace'\n", (int)strcspn(opt, "="), opt,
-		v ? "valid value" : "value");
+	cv_text_line(stderr, "camvault trace: %.*s needs a %s: see 'camvault help trace'", (int)strcspn(opt, "="),
+		     opt, v ? "valid value" : "value");
 	return 1;
 }

@@ -217,6 +217,38 @@ static void test_format_line(void **state)
 	assert_string_equal(buf, "camvault: x failed: do y\n");
 }
 
+/*
+ * A record as --verbose puts it in the journal: a comm of "x\n<0>FAKE" would have been a second journal line
+ * of priority 0 (journald reads "<N>" at a line's start), the ESC of exe and path sequences for the terminal.
+ * One line, of printable ASCII; and a message naming such a comm itself (an error) is one line too.
+ */
+static void test_format_line_injection(void **state)
+{
+	struct camvault_rec r = { 0 };
+	char rec[4096], line[4 * sizeof(rec) + 16];
+	size_t i, n;
+
+	(void)state;
+	r.type = CAMVAULT_REC_SESSION;
+	r.loginuid = CAMVAULT_ID_UNSET;
+	strcpy(r.comm, "x\n<0>FAKE");
+	strcpy(r.exe, "/usr/bin/\x1b[31mcat");
+	strcpy(r.path, "/media/\x1b[31m.mp4");
+	cv_rec_format_text(&r, 0, rec, sizeof(rec));
+	n = (size_t)cv_agent_format_line(line, sizeof(line), CV_AGENT_DEBUG, true, rec);
+	assert_int_equal(n, strlen(line));
+	assert_memory_equal(line, "<7>", 3);
+	assert_int_equal(line[n - 1], '\n');
+	for (i = 0; i + 1 < n; i++)
+		assert_true(line[i] >= 0x20 && line[i] < 0x7f);
+	assert_non_null(strstr(line, "(x\\x0a<0>FAKE) /usr/bin/\\x1b[31mcat"));
+	cv_agent_format_line(line, sizeof(line), CV_AGENT_ERR, true, "cannot watch /x\x1b[31m\n<0>FAKE");
+	assert_string_equal(line, "<3>cannot watch /x\\x1b[31m\\x0a<0>FAKE\n");
+	/* Short, it cuts the message between escapes and keeps the newline. */
+	cv_agent_format_line(line, 12, CV_AGENT_ERR, true, "ab\x1b\x1b");
+	assert_string_equal(line, "<3>ab\\x1b\n");
+}
+
 /* An event as camvault.ko multicasts it. */
 static struct nl_msg *event_msg(uint32_t event, const char *name, bool count, uint64_t errors)
 {
@@ -402,6 +434,7 @@ int main(void)
 		cmocka_unit_test(test_parse_hhmm),
 		cmocka_unit_test(test_next_daily),
 		cmocka_unit_test(test_format_line),
+		cmocka_unit_test(test_format_line_injection),
 		cmocka_unit_test(test_events),
 		cmocka_unit_test(test_agent_info),
 	};

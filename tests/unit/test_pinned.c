@@ -77,6 +77,23 @@ static void test_lines_running(void **state)
 			    "sessions open: 5; waiting: 0 B of 256.0 KiB");
 }
 
+/*
+ * The directory comes from $CAMVAULT_BPFFS and the error names it: a newline or ESC in them is escaped, and the
+ * status text keeps its own newline, one between its two lines.
+ */
+static void test_lines_escaped(void **state)
+{
+	char line[1024];
+
+	(void)state;
+	cv_probes_status(-EACCES, NULL, "/x\n<0>y", "/x\n<0>y\x1b[31m: EACCES", line, sizeof(line));
+	assert_string_equal(line, "probes: unknown (/x\\x0a<0>y\\x1b[31m: EACCES)");
+	cv_probes_status(0, &running, "/sys/fs/bpf/\x1b[2Jcv", "", line, sizeof(line));
+	assert_non_null(strstr(line, "pinned in /sys/fs/bpf/\\x1b[2Jcv since"));
+	assert_ptr_equal(strchr(line, '\n'), strrchr(line, '\n'));
+	assert_null(strchr(line, '\x1b'));
+}
+
 /* A short buffer: cut, terminated, never overrun (ASan watches). */
 static void test_lines_short_buffer(void **state)
 {
@@ -155,6 +172,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_line_not_running),
 		cmocka_unit_test(test_lines_running),
+		cmocka_unit_test(test_lines_escaped),
 		cmocka_unit_test(test_lines_short_buffer),
 		cmocka_unit_test(test_pinned_info_nothing),
 		cmocka_unit_test(test_pin_dir),

@@ -1225,6 +1225,17 @@ static void test_push_command(void **state)
 		assert_non_null(strstr(r.out, "home: 0 waiting, last delivery "));
 		assert_non_null(strstr(r.out, ": 1 waiting, next try in "));
 		assert_non_null(strstr(r.out, "  last error "));
+
+		/* A server's reply kept as the last error: on the terminal, escaped, within its line. */
+		db = db_open(dbpath);
+		assert_int_equal(sqlite3_exec(db, "UPDATE outbox_channels SET last_error = '502 ' || char(27) || "
+					      "'[2J' || char(10) || 'x', last_error_ms = 9e12", NULL, NULL, NULL),
+				 SQLITE_OK);
+		sqlite3_close(db);
+		cv_run(&r, cmd_push, "push", "status", "--db", dbpath, NULL);
+		assert_int_equal(r.rc, 0);
+		assert_non_null(strstr(r.out, ": 502 \\x1b[2J\\x0ax\n"));
+		assert_null(strchr(r.out, '\x1b'));
 	}
 	stop(pid);
 	assert_int_equal(count_requests(out), 3);

@@ -8,11 +8,15 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 
 #include <cmocka.h>
 
+#include "helpers.h"
 #include "record.h"
 
 /* 2026-11-25T12:00:00Z is this many ns after the epoch; the records' clock starts at 1000 s of boot. */
@@ -213,6 +217,124 @@ static void test_malformed(void **state)
 	assert_false(cv_rec_valid(&r));
 }
 
+/* What cv_rec_fprint() writes of r, as trace prints it: a malloc()ed string. */
+static char *fprinted(const struct camvault_rec *r, bool json)
+{
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+
+	assert_non_null(f);
+	assert_true(cv_rec_fprint(f, r, offset, json) > 0);
+	assert_int_equal(fclose(f), 0);
+	return out;
+}
+
+/* Whether s is one line: a newline at its end, and no other byte outside printable ASCII. */
+static void assert_one_safe_line(const char *s)
+{
+	size_t i, n = strlen(s);
+
+	assert_true(n > 1);
+	assert_int_equal(s[n - 1], '\n');
+	for (i = 0; i + 1 < n; i++)
+		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] >= 0x7f)
+			fail_msg("byte 0x%02x at %zu of: %s", (unsigned char)s[i], i, s);
+}
+
+/*
+ * A comm that forges a journal line ("<0>" at a line's start is a priority for journald) and ESC sequences in
+ * exe and path: trace and --verbose print one line, the bytes escaped as the report escapes them.
+ */
+static void test_text_injection(void **state)
+{
+	struct camvault_rec r;
+	char buf[1024], *line;
+
+	(void)state;
+	session(&r);
+	strcpy(r.comm, "x\n<0>FAKE");
+	strcpy(r.exe, "/usr/bin/\x1b[31mcat");
+	strcpy(r.path, "/media/\x1b[31m\x1b]0;owned\x07.mp4");
+	r.type = CAMVAULT_REC_RENAME;
+	strcpy(r.path2, "/media/\r\x1b[2K.mp4");
+	line = fprinted(&r, false);
+	assert_one_safe_line(line);
+	assert_non_null(strstr(line, "(x\\x0a<0>FAKE) /usr/bin/\\x1b[31mcat,"));
+	assert_non_null(strstr(line, " /media/\\x1b[31m\\x1b]0;owned\\x07.mp4 -> /media/\\x0d\\x1b[2K.mp4 by "));
+	/* The buffer form, which the agent's --verbose uses, writes the same line. */
+	assert_int_equal(cv_rec_format_text(&r, offset, buf, sizeof(buf)), (int)strlen(line) - 1);
+	assert_memory_equal(buf, line, strlen(line) - 1);
+	free(line);
+}
+
+/* s (NUL-terminated) through python3's json.loads(), checked by the expression check of o: its exit status. */
+static int python_json(const char *s, const char *check)
+{
+	char cmd[512];
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd), "python3 -c 'import json, sys; o = json.loads(sys.stdin.read()); "
+		 "sys.exit(0 if %s else 3)'", check);
+	p = popen(cmd, "w");
+	assert_non_null(p);
+	fputs(s, p);
+	return pclose(p);
+}
+
+/*
+ * The worst record for JSON: every string as long as it can be, of bytes written as \u0001 (6 bytes each).
+ * trace --json cut its lines at 4096 bytes, mid-escape: the line must come out whole, and parse.
+ */
+static void test_json_worst_case(void **state)
+{
+	struct camvault_rec r;
+	char *line;
+	int need;
+
+	(void)state;
+	if (!cv_in_path("python3"))
+		skip();
+	session(&r);
+	r.type = CAMVAULT_REC_RENAME;
+	memset(r.comm, 1, sizeof(r.comm) - 1);
+	r.comm[sizeof(r.comm) - 1] = '\0';
+	memset(r.exe, 1, sizeof(r.exe) - 1);
+	r.exe[sizeof(r.exe) - 1] = '\0';
+	memset(r.path, 1, sizeof(r.path) - 1);
+	r.path[sizeof(r.path) - 1] = '\0';
+	memset(r.path2, 1, sizeof(r.path2) - 1);
+	r.path2[sizeof(r.path2) - 1] = '\0';
+	line = fprinted(&r, true);
+	assert_one_safe_line(line);
+	assert_int_equal(python_json(line, "o[\"path\"] == o[\"path2\"] == o[\"exe\"] == \"\\x01\" * 255 and "
+				     "o[\"comm\"] == \"\\x01\" * 15"), 0);
+	/* The whole of it, as the buffer form counts it: more than the 4096 bytes trace had. */
+	need = cv_rec_format_json(&r, offset, NULL, 0);
+	assert_int_equal(strlen(line), (size_t)need + 1);
+	assert_true(need > 4096);
+	free(line);
+}
+
+/* A buffer too short for the escapes: cut between two, never inside one; and the line helper's one line. */
+static void test_text_safe(void **state)
+{
+	char buf[10], *out = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	(void)state;
+	assert_string_equal(cv_text_safe("a\x1b[0m\tb", buf, sizeof(buf)), "a\\x1b[0m");
+	assert_string_equal(cv_text_safe("ab\x1b", buf, 6), "ab");
+	assert_string_equal(cv_text_safe("abcdefghij", buf, sizeof(buf)), "abcdefghi");
+	f = open_memstream(&out, &len);
+	assert_non_null(f);
+	cv_text_line(f, "trace: vault %s: %s", "v\n<0>FAKE", "store /x\x1b[31m");
+	assert_int_equal(fclose(f), 0);
+	assert_string_equal(out, "trace: vault v\\x0a<0>FAKE: store /x\\x1b[31m\n");
+	free(out);
+}
+
 static void test_human_bytes(void **state)
 {
 	char buf[32];
@@ -235,6 +357,9 @@ int main(void)
 		cmocka_unit_test(test_short_buffer),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_human_bytes),
+		cmocka_unit_test(test_text_injection),
+		cmocka_unit_test(test_json_worst_case),
+		cmocka_unit_test(test_text_safe),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
