@@ -16,11 +16,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <fcntl.h>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
 
 #include "conf.h"
+#include "mountinfo.h"
 #include "policy.h"
 
 #define CV_POLICY_LINE_MAX	4096
@@ -745,43 +744,10 @@ void cv_policy_why_text(const struct cv_policy_why *why, const struct camvault_r
 	}
 }
 
-/*
- * Whether the file at full (a path under host's root) is the inode ino of the superblock dev. Its superblock's
- * device is its mount's major:minor in host's mountinfo, not stat()'s st_dev: the two differ on overlayfs
- * without xino (a file's st_dev is its layer's) and on btrfs subvolumes, and the probes record the former.
- */
-static bool cv_exe_is(const char *host, const char *full, uint64_t dev, uint64_t ino)
-{
-	unsigned long long id;
-	unsigned int maj, mnr;
-	struct statx stx;
-	char path[PATH_MAX], *line = NULL;
-	size_t cap = 0;
-	bool is = false;
-	FILE *f;
-
-	if (statx(AT_FDCWD, full, 0, STATX_INO | STATX_MNT_ID, &stx) || stx.stx_ino != ino)
-		return false;
-	if (!(stx.stx_mask & STATX_MNT_ID))
-		return camvault_kdev(makedev(stx.stx_dev_major, stx.stx_dev_minor)) == dev;
-	snprintf(path, sizeof(path), "%s/mountinfo", host);
-	f = fopen(path, "re");
-	if (!f)
-		return false;
-	while (getline(&line, &cap, f) > 0) {
-		if (sscanf(line, "%llu %*u %u:%u", &id, &maj, &mnr) == 3 && id == stx.stx_mnt_id) {
-			is = ((uint64_t)maj << 20 | mnr) == dev;
-			break;
-		}
-	}
-	free(line);
-	fclose(f);
-	return is;
-}
-
 void cv_rec_check_host(struct camvault_rec *r, const char *host)
 {
-	char full[PATH_MAX];
+	char full[PATH_MAX], mountinfo[PATH_MAX];
+	uint64_t dev, ino;
 	struct stat st;
 	int n;
 
@@ -796,6 +762,10 @@ void cv_rec_check_host(struct camvault_rec *r, const char *host)
 		return;
 	/* Through the host process's root: the NVR's file system, whatever mounts the agent itself sees. */
 	n = snprintf(full, sizeof(full), "%s/root%s", host, r->exe);
-	if (n > 0 && (size_t)n < sizeof(full) && cv_exe_is(host, full, r->exe_dev, r->exe_ino))
+	if (n <= 0 || (size_t)n >= sizeof(full))
+		return;
+	n = snprintf(mountinfo, sizeof(mountinfo), "%s/mountinfo", host);
+	if (n > 0 && (size_t)n < sizeof(mountinfo) && !cv_mountinfo_sb(mountinfo, full, &dev, &ino) &&
+	    dev == r->exe_dev && ino == r->exe_ino)
 		r->aflags |= CAMVAULT_AF_EXE_HOST;
 }

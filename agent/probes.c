@@ -1545,14 +1545,37 @@ static int set_mountpoints(struct cv_probes *p, dev_t st_dev, bool watch)
 }
 
 /*
+ * On overlayfs, the file in each of its layers too: read by its layer's path (the lower layer of Raspberry
+ * Pi OS's read-only root is mounted at /media/root-ro), it is another file to the kernel. Best effort: a
+ * layer that cannot be watched leaves the overlay's own door watched.
+ */
+static void set_layer_watches(struct cv_probes *p, const char *path, bool watch)
+{
+	char layers[4][PATH_MAX];
+	struct camvault_file_key key = { 0 };
+	const uint8_t one = 1;
+	struct stat st;
+	int i, n = cv_mountinfo_overlay_layers(path, layers, 4);
+
+	for (i = 0; i < n; i++) {
+		if (stat(layers[i], &st))
+			continue;
+		key.dev = camvault_kdev(st.st_dev);
+		key.ino = st.st_ino;
+		map_set(p->m.watched, &key, &one, watch);
+	}
+}
+
+/*
  * Add (watch) or remove the key of path: for a file its {dev, ino} in "watched" and its real path in
  * "watched_path"; for a device {rdev, 0}; for a filesystem (fs) its dev in "watched_sb" and its
  * mountpoints in "watched_path".
  */
 static int set_watch(struct cv_probes *p, const char *path, bool fs, bool watch)
 {
-	struct camvault_file_key key;
+	struct camvault_file_key key, sb_key = { 0 };
 	struct camvault_path_key pkey;
+	uint64_t sb_dev, sb_ino;
 	const uint8_t one = 1;
 	char real[PATH_MAX];
 	struct stat st;
@@ -1582,15 +1605,32 @@ static int set_watch(struct cv_probes *p, const char *path, bool fs, bool watch)
 	e = map_set(p->m.watched, &key, &one, watch);
 	if (e)
 		return e;
+	/*
+	 * And as the kernel sees it through its mount, when that differs: on overlayfs without xino, stat()
+	 * says the file's layer (which a read of the layer's own path, or a mapping, carries), while a struct
+	 * file opened through the overlay carries the overlay's superblock. Both are this file.
+	 */
+	if (!cv_mountinfo_sb("/proc/self/mountinfo", path, &sb_dev, &sb_ino) &&
+	    (sb_dev != key.dev || sb_ino != key.ino)) {
+		sb_key.dev = sb_dev;
+		sb_key.ino = sb_ino;
+		e = map_set(p->m.watched, &sb_key, &one, watch);
+		if (e && watch) {
+			map_set(p->m.watched, &key, NULL, false);
+			return e;
+		}
+	}
 	/* The path too, when it fits: unlink and rename by path are seen only through it. */
 	if (realpath(path, real) && path_key(&pkey, real, true) == 0) {
 		int r = map_set(p->m.watched_path, &pkey, &key, watch);
 
 		if (r && watch) {
 			map_set(p->m.watched, &key, NULL, false);
+			map_set(p->m.watched, &sb_key, NULL, false);
 			return r;
 		}
 	}
+	set_layer_watches(p, path, watch);
 	return 0;
 }
 

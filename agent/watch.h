@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Watching a vault with the access probes: what "camvault trace" and the agent both do for each vault of the
- * registry. A vault is three things one can read footage through: its backing store (image or disk), its
- * device-mapper device, and the filesystem mounted from it; each is watched.
+ * registry. A vault is four things one can read footage through: its backing store (image or disk), the block
+ * devices its table stacks on (the loop device an image is attached to: dd if=/dev/loop0 reads the same
+ * ciphertext as the image), its device-mapper device, and the filesystem mounted from it; each is watched.
  */
 #ifndef CV_WATCH_H
 #define CV_WATCH_H
@@ -13,11 +14,15 @@
 #include "probes.h"
 #include "registry.h"
 
+#define CV_WATCH_LOWER 4
+
 /* What was watched for one vault, so that it can be unwatched exactly (the mount may move meanwhile). */
 struct cv_watch {
 	char name[128];
 	char backing[PATH_MAX];
 	char dev[PATH_MAX];		/* "" when the device was not there (vault closed) */
+	/* The block devices its table stacks on (the loop device over an image, the disk), "" after the last */
+	char lower[CV_WATCH_LOWER][64];
 	char fs[PATH_MAX];		/* where it was mounted, "" when it was not */
 };
 

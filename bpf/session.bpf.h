@@ -628,6 +628,37 @@ __noinline int cv_path(__u64 mnt, __u64 dentry, __u32 which)
 	return s->tail;
 }
 
+/*
+ * The process's mount and user namespaces into the scratch record. Apart from cv_fill_task, whose frame
+ * already holds the most of any call chain's (the syscall-tracepoint tier's limit is 512 bytes for all).
+ */
+__noinline int cv_fill_ns(void)
+{
+	struct cv_scratch *s = scratch();
+	struct task_struct *task = cur_task();
+
+	if (!s)
+		return 0;
+	s->s.rec.mnt_ns = BPF_CORE_READ(task, nsproxy, mnt_ns, ns.inum);
+	s->s.rec.user_ns = BPF_CORE_READ(task, cred, user_ns, ns.inum);
+	return 0;
+}
+
+/* The executable's superblock and inode (exe a struct file *) into the scratch record. */
+__noinline int cv_fill_exe_id(__u64 exe_addr)
+{
+	struct cv_scratch *s = scratch();
+	struct file *exe = (struct file *)exe_addr;
+	struct inode *inode;
+
+	if (!s)
+		return 0;
+	inode = BPF_CORE_READ(exe, f_inode);
+	s->s.rec.exe_dev = BPF_CORE_READ(inode, i_sb, s_dev);
+	s->s.rec.exe_ino = BPF_CORE_READ(inode, i_ino);
+	return 0;
+}
+
 /* Who is doing it, into the scratch record (zeroed first). */
 __noinline int cv_fill_task(__u32 type)
 {
@@ -665,9 +696,6 @@ __noinline int cv_fill_task(__u32 type)
 		}
 		mm = t->mm;
 		exe = mm ? mm->exe_file : NULL;
-		r->mnt_ns = t->nsproxy->mnt_ns->ns.inum;
-		/* cred is __rcu: the verifier types it maybe-NULL; a helper read is as cheap here. */
-		r->user_ns = BPF_CORE_READ(t, cred, user_ns, ns.inum);
 	} else
 #endif
 	{
@@ -680,9 +708,8 @@ __noinline int cv_fill_task(__u32 type)
 		}
 		mm = BPF_CORE_READ(task, mm);
 		exe = BPF_CORE_READ(mm, exe_file);
-		r->mnt_ns = BPF_CORE_READ(task, nsproxy, mnt_ns, ns.inum);
-		r->user_ns = BPF_CORE_READ(task, cred, user_ns, ns.inum);
 	}
+	cv_fill_ns();
 	r->cgroup_id = bpf_get_current_cgroup_id();
 	bpf_get_current_comm(r->comm, sizeof(r->comm));
 	if (!exe)
@@ -691,8 +718,7 @@ __noinline int cv_fill_task(__u32 type)
 	c = bpf_map_lookup_elem(&exe_paths, &tgid);
 	if (!c || c->mm != (__u64)mm || c->exe_file != (__u64)exe) {
 		tail = cv_path((__u64)BPF_CORE_READ(exe, f_path.mnt), (__u64)BPF_CORE_READ(exe, f_path.dentry), 0);
-		r->exe_dev = BPF_CORE_READ(exe, f_inode, i_sb, s_dev);
-		r->exe_ino = BPF_CORE_READ(exe, f_inode, i_ino);
+		cv_fill_exe_id((__u64)exe);
 		/* Filled in place, its pointers last: a thread reading it meanwhile walks on its own. */
 		if (!bpf_map_update_elem(&exe_paths, &tgid, &cv_exe_blank, BPF_ANY) &&
 		    (c = bpf_map_lookup_elem(&exe_paths, &tgid))) {

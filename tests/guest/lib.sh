@@ -47,7 +47,7 @@ expect_fail() {
 # the kernel lists until its key GC's work item has run.
 assert_no_usable_key() {
 	local live
-	live=$(grep -E "$1" /proc/keys | awk '$2 !~ /i/')
+	live=$(awk -v re="$1" '$0 ~ re && $2 !~ /i/' /proc/keys)
 	[ -z "$live" ] || fail "a camvault key is still usable in a keyring: $live"
 }
 

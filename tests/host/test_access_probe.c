@@ -591,6 +591,65 @@ static void test_unwatch_file(void **state)
 }
 
 /*
+ * A store on overlayfs without xino (Raspberry Pi OS's read-only root, a container's overlay): stat() says
+ * the layer's device, a file opened through the overlay carries the overlay's. Watched by its merged path,
+ * it is recorded read through the overlay and read through its layer's own path; unwatched, neither.
+ */
+static void test_overlay_store(void **state)
+{
+	struct fixture *f = *state;
+	struct cv_probes *p = need_probes(f);
+	char base[PATH_MAX], lower[PATH_MAX], up[PATH_MAX], merged[PATH_MAX], opts[4 * PATH_MAX];
+	char in_lower[PATH_MAX], in_merged[PATH_MAX];
+	struct gathered g;
+	struct stat st;
+	pid_t pid;
+
+	path_in(base, f->dir, "ovl");
+	path_in(lower, base, "lower");
+	path_in(up, base, "up");
+	path_in(merged, base, "merged");
+	assert_int_equal(mkdir(base, 0755), 0);
+	assert_int_equal(mkdir(lower, 0755) | mkdir(up, 0755) | mkdir(merged, 0755), 0);
+	/* Two filesystems, so that the overlay is not "samefs" and st_dev is the layer's. */
+	assert_int_equal(mount("tmpfs", lower, "tmpfs", 0, "mode=0755"), 0);
+	assert_int_equal(mount("tmpfs", up, "tmpfs", 0, "mode=0755"), 0);
+	snprintf(opts, sizeof(opts), "%s/upper", up);
+	assert_int_equal(mkdir(opts, 0755), 0);
+	snprintf(opts, sizeof(opts), "%s/work", up);
+	assert_int_equal(mkdir(opts, 0755), 0);
+	path_in(in_lower, lower, "drive.mp4");
+	make_sized(in_lower, CLIP_SIZE);
+	snprintf(opts, sizeof(opts), "lowerdir=%s,upperdir=%s/upper,workdir=%s/work,xino=off", lower, up, up);
+	if (mount("overlay", merged, "overlay", 0, opts)) {
+		print_message("# overlayfs: %s\n", strerror(errno));
+		umount2(lower, MNT_DETACH);
+		umount2(up, MNT_DETACH);
+		skip();
+	}
+	path_in(in_merged, merged, "drive.mp4");
+	stat_path(in_merged, &st);
+	assert_int_equal(cv_probes_watch_file(p, in_merged), 0);
+	for (int i = 0; i < 2; i++) {
+		const char *path = i ? in_lower : in_merged;
+
+		pid = run(NULL, false, (char *const[]){ "cat", (char *)path, NULL });
+		collect_n(p, pid, &g, 1);
+		if (g.n != 1)
+			fail_msg("read of %s: %d records", path, g.n);
+		assert_int_equal(g.recs[0].bytes_read, CLIP_SIZE);
+		assert_int_equal(g.recs[0].ino, st.st_ino);
+	}
+	assert_int_equal(cv_probes_unwatch_file(p, in_merged), 0);
+	pid = run(NULL, false, (char *const[]){ "cat", in_merged, NULL });
+	collect(p, pid, &g);
+	assert_int_equal(g.n, 0);
+	umount2(merged, MNT_DETACH);
+	umount2(lower, MNT_DETACH);
+	umount2(up, MNT_DETACH);
+}
+
+/*
  * Two files watched on one filesystem share their bit of the watch filter: unwatching one leaves the
  * other recorded (the filter is rebuilt, not cleared), and unwatching both stops the records.
  */
@@ -2489,6 +2548,7 @@ int main(void)
 		cmocka_unit_test(test_open_unseen),
 		cmocka_unit_test(test_long_paths),
 		cmocka_unit_test(test_chroot_path),
+		cmocka_unit_test(test_overlay_store),
 		cmocka_unit_test(test_forged_who),
 		cmocka_unit_test(test_threads_share_file),
 		cmocka_unit_test(test_full_inflight_counted),
