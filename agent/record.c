@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -118,6 +119,99 @@ static void cv_put(struct cv_out *o, const char *fmt, ...)
 		o->used += (size_t)n;
 }
 
+size_t cv_utf8_len(const unsigned char *s, size_t n)
+{
+	size_t len, i;
+	unsigned int cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		len = 2, cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		len = 3, cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		len = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	/* Overlong forms, surrogates, beyond U+10FFFF. */
+	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
+/*
+ * Whether the character at s (k bytes of valid UTF-8) must be escaped: a control character, or one that
+ * moves or hides what follows it when shown (U+061C, U+200E, U+200F, U+2028 to U+202E, U+2066 to U+2069), with
+ * which a name could pass for another.
+ */
+static bool cv_esc_char(const unsigned char *s, size_t k, unsigned int flags)
+{
+	unsigned int cp;
+
+	if (k == 1)
+		return (s[0] < 0x20 && !((flags & CV_ESC_LINES) && (s[0] == '\n' || s[0] == '\t'))) || s[0] == 0x7f;
+	if (k == 2)
+		return (s[0] == 0xc2 && s[1] < 0xa0) || (s[0] == 0xd8 && s[1] == 0x9c);
+	if (k != 3)
+		return false;
+	cp = (s[0] & 0x0fu) << 12 | (s[1] & 0x3fu) << 6 | (s[2] & 0x3fu);
+	return cp == 0x200e || cp == 0x200f || (cp >= 0x2028 && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
+size_t cv_text_escape(const char *s, unsigned int flags, char *buf, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s), need = 0, wrote = 0, k, pl, i;
+	bool full = false;
+
+	while (n) {
+		char piece[4 * 4 + 1];	/* a character of up to 4 bytes, each as \xNN */
+
+		k = cv_utf8_len(p, n);
+		if (k && !cv_esc_char(p, k, flags)) {
+			bool twice = *p == '\\' && (flags & CV_ESC_BACKSLASH);
+
+			pl = twice ? 2 : k;
+			memcpy(piece, twice ? "\\\\" : (const char *)p, pl);
+		} else {
+			k = k ? k : 1;
+			for (i = 0; i < k; i++)
+				snprintf(piece + 4 * i, 5, "\\x%02x", p[i]);
+			pl = 4 * k;
+		}
+		/* Whole pieces only: a cut escape or character would be what this is here to prevent. */
+		full = full || wrote + pl >= len;
+		if (!full) {
+			memcpy(buf + wrote, piece, pl);
+			wrote += pl;
+		}
+		need += pl;
+		p += k;
+		n -= k;
+	}
+	if (len)
+		buf[wrote] = '\0';
+	return need;
+}
+
+/* A record's name, escaped (cv_text_escape()), appended. */
+static void cv_put_name(struct cv_out *o, const char *s)
+{
+	char safe[CAMVAULT_PATH_LEN * 4];	/* every byte of a name as \xNN, and its NUL */
+
+	cv_text_escape(s, CV_ESC_BACKSLASH, safe, sizeof(safe));
+	cv_put(o, "%s", safe);
+}
+
 void cv_rec_peer(const struct camvault_rec *r, char *buf, size_t len)
 {
 	char addr[INET6_ADDRSTRLEN] = "?";
@@ -167,11 +261,17 @@ int cv_rec_format_text(const struct camvault_rec *r, int64_t offset_ns, char *bu
 		return (int)o.used;
 	}
 	cv_wall_format((int64_t)r->open_ns + offset_ns, when, sizeof(when));
-	cv_put(&o, "%s %s %s", when, cv_rec_action(r), r->path);
-	if (r->type == CAMVAULT_REC_RENAME)
-		cv_put(&o, " -> %s", r->path2);
-	cv_put(&o, " by pid %" PRIu32 " (%s) %s, parent %" PRIu32 ", uid %" PRIu32, r->pid, r->comm,
-	       r->exe[0] ? r->exe : "?", r->ppid, r->uid);
+	cv_put(&o, "%s %s ", when, cv_rec_action(r));
+	cv_put_name(&o, r->path);
+	if (r->type == CAMVAULT_REC_RENAME) {
+		cv_put(&o, " -> ");
+		cv_put_name(&o, r->path2);
+	}
+	cv_put(&o, " by pid %" PRIu32 " (", r->pid);
+	cv_put_name(&o, r->comm);
+	cv_put(&o, ") ");
+	cv_put_name(&o, r->exe[0] ? r->exe : "?");
+	cv_put(&o, ", parent %" PRIu32 ", uid %" PRIu32, r->ppid, r->uid);
 	if (r->loginuid != CAMVAULT_ID_UNSET)
 		cv_put(&o, ", login uid %" PRIu32, r->loginuid);
 	cv_put(&o, ", cgroup %" PRIu64, (uint64_t)r->cgroup_id);

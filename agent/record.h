@@ -37,7 +37,8 @@ void cv_wall_format(int64_t wall_ns, char *buf, size_t len);
 /*
  * The record as one line (no newline):
  *	2026-11-25T15:04:05.123Z read cam0 /recordings/.../00.00.mp4 by pid 412 (cat) /usr/bin/cat uid 0 ...
- * Returns the length it needed (like snprintf).
+ * Its names (paths, comm, exe) escaped by cv_text_escape() with CV_ESC_BACKSLASH: a crafted name can neither
+ * forge a line nor send bytes a receiver refuses. Returns the length it needed (like snprintf).
  */
 int cv_rec_format_text(const struct camvault_rec *r, int64_t offset_ns, char *buf, size_t len);
 
@@ -58,6 +59,24 @@ const char *cv_rec_tier_name(unsigned int tier);
  * records' strings are bytes, not always UTF-8: nothing is lost, and the output is ASCII).
  */
 void cv_json_fputs(FILE *f, const char *s);
+
+/* The length of the valid UTF-8 sequence at s (n bytes left, n >= 1), or 0 when it is not one. */
+size_t cv_utf8_len(const unsigned char *s, size_t n);
+
+/* cv_text_escape()'s flags. */
+#define CV_ESC_LINES		1u	/* keep newlines and tabs: a text of several lines */
+#define CV_ESC_BACKSLASH	2u	/* a backslash doubled: a name whose escapes must read back unambiguously */
+
+/*
+ * s made safe to show, in a terminal, a log or a push message, into buf (len bytes; NUL-terminated when len
+ * is not 0; never cut inside an escape or a character): valid UTF-8 is kept, so names in any script stay
+ * readable, and every other byte is written as \xNN, as is every byte of a control character (C0 and DEL,
+ * newline and tab included unless CV_ESC_LINES; the C1 controls; the line separators and bidirectional
+ * formatting characters, which move or hide what follows them). The result is valid UTF-8 without control
+ * characters (but the kept newlines and tabs); escaping it again without CV_ESC_BACKSLASH changes nothing.
+ * Returns the length it needed (like snprintf).
+ */
+size_t cv_text_escape(const char *s, unsigned int flags, char *buf, size_t len);
 
 /* Whether r is well-formed enough to format: known type, NUL-terminated strings. */
 int cv_rec_valid(const struct camvault_rec *r);
