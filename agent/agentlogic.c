@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The agent's pure decisions (agentlogic.h): replays, loss deltas, timer deadlines, the daily digest's
- * time, log line prefixes. No I/O here: tests/unit/test_agent.c checks each.
+ * time, log line prefixes, alert storms. No I/O here: tests/unit/test_agent.c checks each.
  */
 #define _DEFAULT_SOURCE
+#include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -153,9 +155,109 @@ int cv_agent_format_line(char *buf, size_t len, int prio, bool journal, const ch
 	 * msg names processes, paths and vaults: raw, a newline in it would start a journal line of the
 	 * priority it chose ("\n<0>..."), an ESC would drive the terminal.
 	 */
-	cv_text_safe(msg, buf + n, len - (size_t)n - 1);
+	cv_text_escape(msg, 0, buf + n, len - (size_t)n - 1);
 	n += (int)strlen(buf + n);
 	buf[n++] = '\n';
 	buf[n] = '\0';
 	return n;
+}
+
+bool cv_storm_over(const struct cv_storm *s, int64_t now_ns)
+{
+	return s->window_ns && now_ns - s->window_ns >= CV_STORM_WINDOW_NS;
+}
+
+/* Counts a held access against its actor: the same executable, uid and cgroup. */
+static void cv_storm_count(struct cv_storm *s, const struct camvault_rec *r)
+{
+	struct cv_storm_actor *a;
+	size_t i;
+
+	for (i = 0; i < s->nactors; i++) {
+		a = &s->actor[i];
+		if (a->uid == r->uid && a->cgroup_id == r->cgroup_id && !strncmp(a->exe, r->exe, sizeof(a->exe))) {
+			a->held++;
+			return;
+		}
+	}
+	if (s->nactors == CV_STORM_ACTORS) {
+		s->uncounted++;
+		return;
+	}
+	a = &s->actor[s->nactors++];
+	snprintf(a->exe, sizeof(a->exe), "%.*s", (int)sizeof(r->exe), r->exe);
+	a->uid = r->uid;
+	a->cgroup_id = r->cgroup_id;
+	a->held = 1;
+}
+
+bool cv_storm_admit(struct cv_storm *s, const struct camvault_rec *r, const char *vault, int64_t now_ns)
+{
+	if (!s->window_ns) {
+		s->window_ns = now_ns;
+		s->sent = 0;
+	}
+	if (s->sent < CV_STORM_BURST) {
+		s->sent++;
+		return true;
+	}
+	s->held++;
+	snprintf(s->vault, sizeof(s->vault), "%s", vault ? vault : "");
+	cv_storm_count(s, r);
+	return false;
+}
+
+/* The actors' indexes, fewest accesses first, the first seen first among equals: the odd one out on top. */
+static void cv_storm_order(const struct cv_storm *s, size_t *order)
+{
+	size_t i, j;
+
+	for (i = 0; i < s->nactors; i++) {
+		for (j = i; j > 0 && s->actor[order[j - 1]].held > s->actor[i].held; j--)
+			order[j] = order[j - 1];
+		order[j] = i;
+	}
+}
+
+bool cv_storm_summary(struct cv_storm *s, char *title, size_t tlen, char *text, size_t len)
+{
+	size_t order[CV_STORM_ACTORS], i, shown;
+	uint64_t rest = 0;
+	FILE *f;
+
+	if (!s->held) {
+		s->window_ns = 0;
+		return false;
+	}
+	shown = s->nactors < CV_STORM_LIST ? s->nactors : CV_STORM_LIST;
+	snprintf(title, tlen, "camvault: %" PRIu64 " more unexpected accesses by %s%zu actor%s", s->held,
+		 s->uncounted ? "more than " : "", s->nactors, s->nactors == 1 && !s->uncounted ? "" : "s");
+	cv_storm_order(s, order);
+	f = len ? fmemopen(text, len, "w") : NULL;
+	if (f) {
+		fprintf(f, "%" PRIu64 " more unexpected accesses to footage in the minute after the last alert, by:\n",
+			s->held);
+		for (i = 0; i < shown; i++) {
+			const struct cv_storm_actor *a = &s->actor[order[i]];
+			char exe[CAMVAULT_PATH_LEN * 4];
+
+			cv_text_escape(a->exe[0] ? a->exe : "?", CV_ESC_BACKSLASH, exe, sizeof(exe));
+			fprintf(f, "%" PRIu64 " by %s uid %" PRIu32 " cgroup %" PRIu64 "\n", a->held, exe, a->uid,
+				a->cgroup_id);
+		}
+		for (i = shown; i < s->nactors; i++)
+			rest += s->actor[order[i]].held;
+		if (shown < s->nactors)
+			fprintf(f, "and %zu other actor%s (%" PRIu64 " accesses)\n", s->nactors - shown,
+				s->nactors - shown == 1 ? "" : "s", rest);
+		if (s->uncounted)
+			fprintf(f, "and more actors, not counted apart (%" PRIu64 " accesses)\n", s->uncounted);
+		fprintf(f, "See them with: camvault report --unexpected --since 1h");
+		fclose(f);
+		text[len - 1] = '\0';
+	}
+	memset(s, 0, offsetof(struct cv_storm, actor));
+	s->nactors = 0;
+	s->uncounted = 0;
+	return true;
 }

@@ -76,6 +76,53 @@ int cv_agent_parse_hhmm(const char *s);
  */
 time_t cv_agent_next_daily(time_t now, int minutes);
 
+/*
+ * Alert storms: a copy of a whole day of footage is thousands of unexpected accesses. The first
+ * CV_STORM_BURST of a minute are alerts of their own; the rest of that minute are held, and one summary says
+ * how many there were and by whom: each distinct actor (executable, uid, cgroup, which is the container) with
+ * its count, the fewest first, so that a flood of decoy reads by one program cannot hide the read of another.
+ * At most CV_STORM_LIST are named, then how many other actors there were; beyond CV_STORM_ACTORS actors,
+ * the rest are counted together.
+ */
+#define CV_STORM_BURST		5
+#define CV_STORM_WINDOW_NS	(60 * 1000000000LL)
+#define CV_STORM_LIST		8
+#define CV_STORM_ACTORS		64
+#define CV_STORM_TEXT_MAX	10240	/* holds a summary whole, every name escaped at its longest */
+
+struct cv_storm_actor {
+	char exe[CAMVAULT_PATH_LEN];
+	uint32_t uid;
+	uint64_t cgroup_id;
+	uint64_t held;			/* its accesses held in the minute */
+};
+
+struct cv_storm {
+	int64_t window_ns;		/* CLOCK_MONOTONIC start of the current minute; 0: none */
+	unsigned int sent;		/* alerts of their own in it */
+	uint64_t held;			/* accesses held in it */
+	char vault[CAMVAULT_NAME_MAXLEN];	/* the vault of the last one held ("" for a camera or none) */
+	struct cv_storm_actor actor[CV_STORM_ACTORS];
+	size_t nactors;
+	uint64_t uncounted;		/* held accesses of actors beyond CV_STORM_ACTORS */
+};
+
+/* Whether the minute of alerts that s counts is over at now_ns: its summary is then due. */
+bool cv_storm_over(const struct cv_storm *s, int64_t now_ns);
+
+/*
+ * An unexpected access r, on vault (NULL or "": none), at now_ns (CLOCK_MONOTONIC): true to alert on it on its
+ * own, false when it is held for the minute's summary. Starts a minute when none runs.
+ */
+bool cv_storm_admit(struct cv_storm *s, const struct camvault_rec *r, const char *vault, int64_t now_ns);
+
+/*
+ * The summary of the accesses held, into title (tlen bytes) and text (len bytes; CV_STORM_TEXT_MAX holds it
+ * whole), the executables' names escaped by record.h's cv_text_escape(); it ends the minute. Returns false,
+ * writing nothing, when none were held.
+ */
+bool cv_storm_summary(struct cv_storm *s, char *title, size_t tlen, char *text, size_t len);
+
 /* Syslog priorities used by the agent's log lines (what sd-daemon's "<N>" prefixes carry). */
 #define CV_AGENT_ERR	3
 #define CV_AGENT_WARNING 4

@@ -8,9 +8,13 @@
  * seconds under a copy of the whole store). One run at a time; the thread ends with the run, so an idle agent
  * has none. Once a day the digest: the last 24 hours' report, as text, through the channels that take it.
  *
- * Alert storms: a copy of a whole day of footage is thousands of unexpected accesses. The first
- * CV_ALERTS_BURST of a minute go out one by one; the rest of that minute are counted, and one alert says how
- * many more there were ("camvault report --unexpected" lists them; the digest counts them all).
+ * Alert storms (agentlogic.h): the first CV_STORM_BURST unexpected accesses of a minute go out one by one;
+ * the rest of that minute are held, and one alert says how many more there were and which actors (executable,
+ * uid, cgroup) made them, so that decoys cannot hide another reader ("camvault report --unexpected" lists
+ * them; the digest counts them all).
+ *
+ * Names in titles and texts are escaped (record.h's cv_text_escape()): a process or file name is the
+ * attacker's to choose, and neither a receiver nor the owner's terminal must take it for anything but text.
  */
 #define _DEFAULT_SOURCE
 #include <pthread.h>
@@ -23,6 +27,7 @@
 
 #include <sqlite3.h>
 
+#include "agentlogic.h"
 #include "daemon.h"
 #include "outbox.h"
 #include "policy.h"
@@ -31,18 +36,13 @@
 #include "registry.h"
 #include "report.h"
 
-#define CV_ALERTS_BURST		5
-#define CV_ALERTS_WINDOW_NS	(60 * 1000000000LL)
 #define CV_DAY_NS		(24 * 3600 * 1000000000LL)
 
 struct cv_alerts {
 	struct cv_policy *policy;
 	struct cv_registry reg;
 	struct cv_push *push;
-	int64_t window_ns;	/* CLOCK_MONOTONIC start of the current minute of alerts; 0: none */
-	unsigned int sent;	/* alerts queued in it */
-	unsigned int held;	/* unexpected accesses beyond CV_ALERTS_BURST in it */
-	char held_vault[128];	/* the vault of the last one held ("" for a camera or none) */
+	struct cv_storm storm;	/* the current minute of alerts */
 };
 
 /* A delivery run in its thread: what it needs, and what it found. */
@@ -130,27 +130,34 @@ static void cv_alerts_queue(struct agent *a, const struct cv_push_msg *m)
 		cv_alerts_kick(a);
 }
 
-/* "and N more" for the minute that ended. */
+/* "N more, by these actors" for the minute that ended; the minute ends with it. */
 static void cv_alerts_flush_held(struct agent *a)
 {
 	struct cv_alerts *al = a->alerts;
-	char title[256], text[512];
+	char title[256], text[CV_STORM_TEXT_MAX], vault[sizeof(al->storm.vault)];
 
-	if (!al->held)
+	memcpy(vault, al->storm.vault, sizeof(vault));
+	if (!cv_storm_summary(&al->storm, title, sizeof(title), text, sizeof(text)))
 		return;
-	snprintf(title, sizeof(title), "camvault: %u more unexpected accesses", al->held);
-	snprintf(text, sizeof(text), "%u more unexpected accesses to footage in the minute after the last alert. "
-		 "See them with: camvault report --unexpected --since 1h", al->held);
-	cv_alerts_queue(a, &(struct cv_push_msg){ .kind = CV_PUSH_ALERT, .vault = al->held_vault[0] ?
-						  al->held_vault : NULL, .title = title, .text = text });
-	al->held = 0;
+	cv_alerts_queue(a, &(struct cv_push_msg){ .kind = CV_PUSH_ALERT, .vault = vault[0] ? vault : NULL,
+						  .title = title, .text = text });
+}
+
+/* The minute's summary is due when it ends: the timer wakes the loop then. */
+static void cv_alerts_due_held(struct agent *a)
+{
+	struct cv_alerts *al = a->alerts;
+	int64_t end = al->storm.window_ns + CV_STORM_WINDOW_NS;
+
+	if (al->storm.held && (!a->due.retry_ns || a->due.retry_ns > end))
+		a->due.retry_ns = end;
 }
 
 void agent_on_record(struct agent *a, const struct camvault_rec *r, int64_t rowid)
 {
 	struct cv_alerts *al = a->alerts;
 	const struct cv_vault_entry *v;
-	char title[512], text[8192], json[16384];
+	char title[768], text[8192], json[16384], comm[CAMVAULT_COMM_LEN * 4], vault[CAMVAULT_NAME_MAXLEN * 4];
 	int64_t now;
 
 	(void)rowid;
@@ -160,23 +167,17 @@ void agent_on_record(struct agent *a, const struct camvault_rec *r, int64_t rowi
 	if (cv_policy_match(al->policy, r, v))
 		return;
 	now = cv_now_ns(CLOCK_MONOTONIC);
-	if (!al->window_ns || now - al->window_ns >= CV_ALERTS_WINDOW_NS) {
+	if (cv_storm_over(&al->storm, now))
 		cv_alerts_flush_held(a);
-		al->window_ns = now;
-		al->sent = 0;
-	}
-	if (al->sent >= CV_ALERTS_BURST) {
-		al->held++;
-		snprintf(al->held_vault, sizeof(al->held_vault), "%s", v ? v->name : "");
-		/* The "N more" goes out when the minute ends. */
-		if (!a->due.retry_ns || a->due.retry_ns > al->window_ns + CV_ALERTS_WINDOW_NS)
-			a->due.retry_ns = al->window_ns + CV_ALERTS_WINDOW_NS;
+	if (!cv_storm_admit(&al->storm, r, v ? v->name : NULL, now)) {
+		cv_alerts_due_held(a);
 		return;
 	}
-	al->sent++;
-	snprintf(title, sizeof(title), "camvault: unexpected access to %s: %.*s (uid %u) %s",
-		 v ? v->name : (strncmp(r->path, "/dev/video", 10) ? "footage" : "a camera"),
-		 (int)sizeof(r->comm), r->comm, r->uid, cv_rec_action(r));
+	cv_text_escape(v ? v->name : (strncmp(r->path, "/dev/video", 10) ? "footage" : "a camera"),
+		       CV_ESC_BACKSLASH, vault, sizeof(vault));
+	cv_text_escape(r->comm, CV_ESC_BACKSLASH, comm, sizeof(comm));
+	snprintf(title, sizeof(title), "camvault: unexpected access to %s: %s (uid %u) %s", vault, comm, r->uid,
+		 cv_rec_action(r));
 	cv_rec_format_text(r, a->offset, text, sizeof(text));
 	json[0] = '[';
 	cv_rec_format_json(r, a->offset, json + 1, sizeof(json) - 2);
@@ -232,12 +233,9 @@ void agent_on_idle_due(struct agent *a)
 	if (!al)
 		return;
 	now = cv_now_ns(CLOCK_MONOTONIC);
-	if (al->window_ns && now - al->window_ns >= CV_ALERTS_WINDOW_NS) {
+	if (cv_storm_over(&al->storm, now))
 		cv_alerts_flush_held(a);
-		al->window_ns = 0;
-	}
-	if (al->held && (!a->due.retry_ns || a->due.retry_ns > al->window_ns + CV_ALERTS_WINDOW_NS))
-		a->due.retry_ns = al->window_ns + CV_ALERTS_WINDOW_NS;
+	cv_alerts_due_held(a);
 	if (!al->push->n)
 		return;
 	if (cv_delivery.running) {
@@ -252,7 +250,7 @@ void agent_on_idle_due(struct agent *a)
 	e = pthread_create(&cv_delivery.thread, NULL, cv_delivery_run, &cv_delivery);
 	if (e) {
 		agent_say(a, CV_AGENT_ERR, false, "cannot start a delivery: %s (trying again in a minute)", strerror(e));
-		a->due.retry_ns = now + CV_ALERTS_WINDOW_NS;
+		a->due.retry_ns = now + CV_STORM_WINDOW_NS;
 		return;
 	}
 	cv_delivery.running = true;
@@ -264,7 +262,8 @@ void agent_on_delivered(struct agent *a)
 	int64_t next = cv_delivery.next_ms;
 
 	cv_delivery_join(a);
-	if (next < -1)
+	/* A database error, or messages a server refused and the outbox dropped: either is the owner's to know. */
+	if (next < -1 || cv_delivery.err[0])
 		agent_say(a, CV_AGENT_ERR, false, "the outbox: %s", cv_delivery.err);
 	else if (next >= 0 && (!a->due.retry_ns || a->due.retry_ns > cv_now_ns(CLOCK_MONOTONIC) + next * 1000000))
 		a->due.retry_ns = cv_now_ns(CLOCK_MONOTONIC) + next * 1000000;
@@ -307,10 +306,7 @@ int agent_on_reload(struct agent *a, char *summary, size_t len)
 		return -1;
 	if (old) {
 		/* The minute of alerts goes on. */
-		al->window_ns = old->window_ns;
-		al->sent = old->sent;
-		al->held = old->held;
-		memcpy(al->held_vault, old->held_vault, sizeof(al->held_vault));
+		al->storm = old->storm;
 	}
 	a->alerts = al;
 	/* A delivery run in progress keeps the old configuration until it ends. */

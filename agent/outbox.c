@@ -231,28 +231,36 @@ static int cv_claim(struct sqlite3 *db, int64_t id, int64_t now, struct cv_row *
 	return 1;
 }
 
-static int cv_mark_failed(struct sqlite3 *db, const struct cv_row *r, const char *error, int64_t next)
+/* Runs sql, an UPDATE of one row with ?1 its id, ?2 a time and ?3 an error: 0, or -1. */
+static int cv_row_set(struct sqlite3 *db, const char *sql, int64_t id, int64_t when, const char *error)
 {
 	sqlite3_stmt *st;
 	int rc;
 
-	if (sqlite3_prepare_v2(db, "UPDATE outbox SET tries = tries + 1, next_ms = ?2, last_error = ?3, "
-			       "claim_until = 0 WHERE id = ?1",
-			       -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
 		return -1;
-	sqlite3_bind_int64(st, 1, r->id);
-	sqlite3_bind_int64(st, 2, next);
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, when);
 	sqlite3_bind_text(st, 3, error, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
-/* The channels that failed in this run, and when they are retried. */
+static int cv_mark_failed(struct sqlite3 *db, const struct cv_row *r, const char *error, int64_t next)
+{
+	return cv_row_set(db, "UPDATE outbox SET tries = tries + 1, next_ms = ?2, last_error = ?3, claim_until = 0 "
+			  "WHERE id = ?1", r->id, next, error);
+}
+
+/* This run's failures: the channels that failed and when they are retried, and the messages refused. */
 struct cv_failed {
 	const char **channel;
 	int64_t *next;
 	size_t n;
+	size_t refused;
+	char *err;		/* the caller's: says the last message refused */
+	size_t errlen;
 };
 
 static int64_t cv_failed_next(const struct cv_failed *f, const char *channel)
@@ -265,6 +273,43 @@ static int64_t cv_failed_next(const struct cv_failed *f, const char *channel)
 	return 0;
 }
 
+/* The channel failed: its other messages due in this run wait for the same retry. */
+static void cv_failed_add(struct cv_failed *f, const char *channel, int64_t next)
+{
+	const char **fc = realloc(f->channel, (f->n + 1) * sizeof(*fc));
+	int64_t *fn;
+
+	if (fc)
+		f->channel = fc;
+	fn = fc ? realloc(f->next, (f->n + 1) * sizeof(*fn)) : NULL;
+	if (fn) {
+		f->next = fn;
+		f->channel[f->n] = channel;
+		f->next[f->n++] = next;
+	}
+	/* Out of memory only costs the shortcut. */
+}
+
+/*
+ * The server refused this message itself (CV_PUSH_REFUSED): another try would be refused the same, so it is
+ * dropped now, alone, and the channel's other messages go on. Its access stays in the log. 0, or -1.
+ */
+static int cv_refused(struct sqlite3 *db, const struct cv_row *r, const char *error, int64_t now,
+		      struct cv_failed *f)
+{
+	static const char drop[] = "UPDATE outbox SET state = 'dropped', done_ms = ?2, tries = tries + 1, "
+				   "last_error = 'refused by the server, dropped: ' || ?3, claim_until = 0 "
+				   "WHERE id = ?1";
+
+	if (cv_row_set(db, drop, r->id, now, error) || cv_channel_note(db, r->channel, error, now))
+		return -1;
+	f->refused++;
+	snprintf(f->err, f->errlen, "%zu message%s refused by the server and dropped (the channel's other messages "
+		 "go on; the accesses stay in the log: camvault report --unexpected lists them); the last: %s",
+		 f->refused, f->refused == 1 ? "" : "s", error);
+	return 0;
+}
+
 /* Delivers one claimed row; 0 done (either way), -1 database error. */
 static int cv_deliver(struct sqlite3 *db, const struct cv_push *push, struct cv_row *r, int64_t now,
 		      struct cv_failed *failed)
@@ -274,8 +319,7 @@ static int cv_deliver(struct sqlite3 *db, const struct cv_push *push, struct cv_
 				 .text = r->text, .json = r->json };
 	int64_t later = c ? cv_failed_next(failed, c->id) : 0, next;
 	char error[1024];
-	const char **fc;
-	int64_t *fn;
+	int rc = CV_PUSH_RETRY;
 
 	if (later)	/* its channel just failed: wait with it, without counting a try */
 		return cv_exec3(db, "UPDATE outbox SET next_ms = ?2, claim_until = 0 WHERE id = ?1", r->id, later,
@@ -284,27 +328,22 @@ static int cv_deliver(struct sqlite3 *db, const struct cv_push *push, struct cv_
 		snprintf(error, sizeof(error), "channel '%s' is no longer in push.conf: put it back (or fix its "
 			 "name=) to deliver, else its messages are dropped after %lld days", r->channel,
 			 (long long)(CV_OUTBOX_MAX_AGE_MS / 86400000));
-	else if (!cv_push_send(c, &m, r->uid, now, error, sizeof(error))) {
+	else
+		rc = cv_push_send(c, &m, r->uid, now, error, sizeof(error));
+	if (!rc) {
 		if (cv_exec3(db, "UPDATE outbox SET state = 'sent', done_ms = ?2, tries = tries + 1, "
 			     "last_error = NULL, claim_until = 0 WHERE id = ?1", r->id, now, 0) < 0)
 			return -1;
 		return cv_channel_note(db, c->id, NULL, now);
 	}
+	if (rc == CV_PUSH_REFUSED)
+		return cv_refused(db, r, error, now, failed);
 	next = now + cv_outbox_backoff_ms(r->id, r->tries + 1);
 	if (cv_mark_failed(db, r, error, next) || cv_channel_note(db, r->channel, error, now))
 		return -1;
-	if (!c)
-		return 0;
-	fc = realloc(failed->channel, (failed->n + 1) * sizeof(*fc));
-	if (fc)
-		failed->channel = fc;
-	fn = fc ? realloc(failed->next, (failed->n + 1) * sizeof(*fn)) : NULL;
-	if (fn) {
-		failed->next = fn;
-		failed->channel[failed->n] = c->id;
-		failed->next[failed->n++] = next;
-	}
-	return 0;	/* out of memory above only costs the shortcut */
+	if (c)
+		cv_failed_add(failed, c->id, next);
+	return 0;
 }
 
 /* The ids of the rows due at now, oldest first. */
@@ -342,7 +381,7 @@ static int cv_due(struct sqlite3 *db, int64_t now, int64_t **ids, size_t *n)
 int64_t cv_outbox_run(struct sqlite3 *db, const struct cv_push *push, int64_t now_ms, char *err, size_t errlen)
 {
 	static const struct cv_push none = { 0 };
-	struct cv_failed failed = { 0 };
+	struct cv_failed failed = { .err = err, .errlen = errlen };
 	int64_t *ids = NULL, next = -1;
 	sqlite3_stmt *st;
 	size_t n = 0, i;
@@ -350,6 +389,8 @@ int64_t cv_outbox_run(struct sqlite3 *db, const struct cv_push *push, int64_t no
 
 	if (!push)
 		push = &none;
+	if (errlen)
+		err[0] = '\0';
 	if (cv_outbox_schema_create(db, err, errlen))
 		return -2;
 	/* Too old to matter any more: dropped, and the reason kept in the row. */

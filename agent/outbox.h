@@ -15,9 +15,13 @@
  * Retries: a failed delivery is retried after 10 s, doubling up to 1 h, plus up to a fifth more (spread per
  * message, so that a queue does not hit a server that comes back all at once). Once one delivery to a channel
  * fails, the channel's other due messages wait for the same retry, so a dead server costs one timeout per run,
- * not one per message. A message still undelivered CV_OUTBOX_MAX_AGE_MS after it was queued is dropped: its
- * row stays, state 'dropped' and the reason in last_error, and status counts it (never silent). Sent and
- * dropped rows are removed CV_OUTBOX_KEEP_MS after they were done.
+ * not one per message. A message the server refused itself (cv_push_send()'s CV_PUSH_REFUSED: an HTTP 4xx
+ * that is not about the token, the URL or the rate) fails alone: another try would be refused the same, so it
+ * is dropped at once (state 'dropped', "refused by the server" and the error in last_error) and never holds
+ * up the channel's other messages, which a message built to be refused could otherwise delay for days.
+ * A message still undelivered CV_OUTBOX_MAX_AGE_MS after it was queued is dropped: its row stays, state
+ * 'dropped' and the reason in last_error, and status counts it (never silent). Sent and dropped rows are
+ * removed CV_OUTBOX_KEEP_MS after they were done.
  *
  * A channel removed from push.conf while messages wait for it: they are kept (a channel put back, or a name=
  * fixed, gets them), retried like a failure with the error "no longer in push.conf", and dropped at the max
@@ -56,7 +60,8 @@ int cv_outbox_add(struct sqlite3 *db, const struct cv_push *push, const struct c
 /*
  * Tries every delivery due at now_ms (CLOCK_REALTIME ms). Call it outside any transaction: it sends over the
  * network between its statements. Returns ms until the next retry is due (0: due now), -1 when nothing
- * waits, or < -1 on a database error (err says which).
+ * waits, or < -1 on a database error (err says which). Otherwise err is empty, or says that messages were
+ * refused by their server and dropped, naming the channel, the answer and the fix: for the caller to log.
  */
 int64_t cv_outbox_run(struct sqlite3 *db, const struct cv_push *push, int64_t now_ms, char *err, size_t errlen);
 

@@ -120,9 +120,19 @@ const char *cv_push_type_name(enum cv_push_type type);
  * names this message for the receiver's duplicate check (webhook X-Camvault-Delivery, e-mail Message-ID, the
  * MQTT event's "id"): the same for every retry of one message. Blocks at most about 30 s (libcurl: connect
  * 10 s, total 30 s; MQTT likewise). The channel's library (libcurl, or libmosquitto for MQTT) is loaded on
- * first use (dlib.h); one that cannot be is this delivery's error, naming the package to install. Returns 0
- * when the server took it, -1 with err "<channel>: <what>: <fix>".
+ * first use (dlib.h); one that cannot be is this delivery's error, naming the package to install.
+ *
+ * What goes out is m's title and text escaped by record.h's cv_text_escape() (the text keeps its lines):
+ * valid UTF-8 without control characters, whatever the record's names held, so that no receiver refuses a
+ * message for its bytes (ntfy takes a body that is not UTF-8 for an attachment, which a self-hosted server
+ * refuses).
+ *
+ * Returns 0 when the server took it, else CV_PUSH_RETRY or CV_PUSH_REFUSED with err "<channel>: <what>: <fix>".
  */
+/* cv_push_send()'s failures. */
+#define CV_PUSH_RETRY	(-1)	/* the network, the server or the channel's settings: a later try may do */
+#define CV_PUSH_REFUSED	(-2)	/* the server refused this message itself: a later try would be too */
+
 int cv_push_send(const struct cv_push_channel *c, const struct cv_push_msg *m, const char *delivery_id,
 		 int64_t now_ms, char *err, size_t errlen);
 

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The channels' senders, one file each (push_http.c: ntfy, Gotify, webhook; push_smtp.c; push_mqtt.c), which
- * cv_push_send() (push_http.c) dispatches to. Same contract as cv_push_send(): 0, or -1 with err.
+ * cv_push_send() (push_http.c) dispatches to, with the message already escaped. Same contract as
+ * cv_push_send(): 0, or CV_PUSH_RETRY or CV_PUSH_REFUSED with err.
  */
 #ifndef CV_PUSH_CHAN_H
 #define CV_PUSH_CHAN_H

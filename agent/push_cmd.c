@@ -195,7 +195,7 @@ static int cv_push_flush(const char *dbpath)
 {
 	struct cv_push *push;
 	struct sqlite3 *db = NULL;
-	char err[1024];
+	char err[1024] = "";
 	int64_t next;
 
 	if (cv_load(&push))
@@ -211,7 +211,8 @@ static int cv_push_flush(const char *dbpath)
 		next = -2;
 	} else {
 		next = cv_outbox_run(db, push, cv_wall_ms(), err, sizeof(err));
-		if (next < -1)
+		/* A database error, or messages their server refused, which were dropped: said either way. */
+		if (next < -1 || err[0])
 			fprintf(stderr, "camvault: %s\n", err);
 	}
 	sqlite3_close(db);
@@ -220,6 +221,10 @@ static int cv_push_flush(const char *dbpath)
 		return 1;
 	if (next >= 0) {
 		printf("some messages are still waiting: 'camvault push status' says why\n");
+		return 1;
+	}
+	if (err[0]) {
+		printf("outbox empty, but messages were refused and dropped (above)\n");
 		return 1;
 	}
 	printf("outbox empty: everything delivered\n");

@@ -16,11 +16,14 @@
  *
  * Every request: connect within 10 s, done within 30 s, no redirects, http and https only, the peer's
  * certificate verified (against cafile= when set). A 2xx answer is a delivery; anything else is an error that
- * quotes the start of the server's answer.
+ * quotes the start of the server's answer, CV_PUSH_REFUSED when the status refuses the message itself
+ * (cv_http_refused()), else CV_PUSH_RETRY.
  */
 #define _GNU_SOURCE
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <curl/curl.h>
@@ -32,6 +35,7 @@
 #include "push.h"
 #include "push_chan.h"
 #include "push_text.h"
+#include "record.h"	/* cv_text_escape() */
 
 #define CV_UA		"camvault/0.1.0"
 #define CV_ANSWER_MAX	200
@@ -108,7 +112,19 @@ static void cv_answer_clean(struct cv_answer *a)
 			a->text[i] = ' ';
 }
 
-/* POSTs body to url with headers (a curl_slist, freed here). 0 on a 2xx answer. */
+/*
+ * Whether an HTTP status refuses the message itself rather than the channel: a 4xx, but those saying that the
+ * token or secret is wrong (401, 403), the URL is (404) or a proxy wants a login (407), which refuse every
+ * message until push.conf is fixed, and those saying that a later try may do (408, 425, 429). A 5xx is the
+ * server's trouble, retried.
+ */
+static bool cv_http_refused(long status)
+{
+	return status >= 400 && status <= 499 && status != 401 && status != 403 && status != 404 && status != 407 &&
+	       status != 408 && status != 425 && status != 429;
+}
+
+/* POSTs body to url with headers (a curl_slist, freed here). 0 on a 2xx answer, else cv_push_send()'s codes. */
 static int cv_http_post(const struct cv_push_channel *c, const char *url, struct curl_slist *headers,
 			const char *body, size_t len, char *err, size_t errlen)
 {
@@ -159,8 +175,9 @@ static int cv_http_post(const struct cv_push_channel *c, const char *url, struct
 			 answer.len ? " (\"" : "", answer.text, answer.len ? "\")" : "",
 			 status == 401 || status == 403 ? "check the token or secret in push.conf" :
 			 status == 404 ? "check the URL's path in push.conf" :
-			 "check the server");
-		return -1;
+			 cv_http_refused(status) ? "the server refuses this message itself, so another try would not "
+			 "do: its log says why" : "check the server");
+		return cv_http_refused(status) ? CV_PUSH_REFUSED : CV_PUSH_RETRY;
 	}
 	return 0;
 }
@@ -282,11 +299,20 @@ static int cv_push_lib(const struct cv_push_channel *c, char *err, size_t errlen
 	return rc;
 }
 
-int cv_push_send(const struct cv_push_channel *c, const struct cv_push_msg *m, const char *delivery_id,
-		 int64_t now_ms, char *err, size_t errlen)
+/* s escaped as record.h says, malloc'd; NULL when memory ran out. */
+static char *cv_push_escape(const char *s, unsigned int flags)
 {
-	if (c->type >= CV_PUSH_NTFY && c->type <= CV_PUSH_MQTT && cv_push_lib(c, err, errlen))
-		return -1;
+	size_t len = cv_text_escape(s, flags, NULL, 0) + 1;
+	char *out = malloc(len);
+
+	if (out)
+		cv_text_escape(s, flags, out, len);
+	return out;
+}
+
+static int cv_push_dispatch(const struct cv_push_channel *c, const struct cv_push_msg *m, const char *delivery_id,
+			    int64_t now_ms, char *err, size_t errlen)
+{
 	switch (c->type) {
 	case CV_PUSH_NTFY:
 		return cv_send_ntfy(c, m, err, errlen);
@@ -300,5 +326,29 @@ int cv_push_send(const struct cv_push_channel *c, const struct cv_push_msg *m, c
 		return cv_push_send_mqtt(c, m, delivery_id, now_ms, err, errlen);
 	}
 	snprintf(err, errlen, "%s: unknown channel type: fix push.conf", c->id);
-	return -1;
+	return CV_PUSH_RETRY;
+}
+
+int cv_push_send(const struct cv_push_channel *c, const struct cv_push_msg *m, const char *delivery_id,
+		 int64_t now_ms, char *err, size_t errlen)
+{
+	/*
+	 * Here, for every channel and every message: the record's names are escaped when the alert is made,
+	 * but a digest, a message queued by an older camvault or a text cut in the middle of a character
+	 * reach this point too.
+	 */
+	struct cv_push_msg safe = *m;
+	char *title = cv_push_escape(m->title, 0), *text = cv_push_escape(m->text, CV_ESC_LINES);
+	int ret = CV_PUSH_RETRY;
+
+	if (!title || !text)
+		snprintf(err, errlen, "%s: out of memory", c->id);
+	else if (c->type < CV_PUSH_NTFY || c->type > CV_PUSH_MQTT || !cv_push_lib(c, err, errlen)) {
+		safe.title = title;
+		safe.text = text;
+		ret = cv_push_dispatch(c, &safe, delivery_id, now_ms, err, errlen);
+	}
+	free(title);
+	free(text);
+	return ret;
 }

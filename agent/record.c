@@ -6,7 +6,9 @@
 #include <arpa/inet.h>
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -183,30 +185,125 @@ static void cv_escape(struct cv_out *o, const char *s, bool (*keep)(unsigned cha
 	}
 }
 
-/* Printable ASCII: what a terminal shows as itself and what cannot start a journal line's "<N>" on its own. */
-static bool cv_text_keep(unsigned char c)
+size_t cv_utf8_len(const unsigned char *s, size_t n)
 {
-	return c >= 0x20 && c < 0x7f;
+	size_t len, i;
+	unsigned int cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		len = 2, cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		len = 3, cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		len = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	/* Overlong forms, surrogates, beyond U+10FFFF. */
+	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
 }
 
-static int cv_text_esc(char *buf, size_t len, unsigned char c)
+/*
+ * Whether the character at s (k bytes of valid UTF-8) must be escaped: a control character, or one that
+ * moves or hides what follows it when shown (U+061C, U+200E, U+200F, U+2028 to U+202E, U+2066 to U+2069), with
+ * which a name could pass for another.
+ */
+static bool cv_esc_char(const unsigned char *s, size_t k, unsigned int flags)
 {
-	return snprintf(buf, len, "\\x%02x", c);
+	unsigned int cp;
+
+	if (k == 1)
+		return (s[0] < 0x20 && !((flags & CV_ESC_LINES) && (s[0] == '\n' || s[0] == '\t'))) || s[0] == 0x7f;
+	if (k == 2)
+		return (s[0] == 0xc2 && s[1] < 0xa0) || (s[0] == 0xd8 && s[1] == 0x9c);
+	if (k != 3)
+		return false;
+	cp = (s[0] & 0x0fu) << 12 | (s[1] & 0x3fu) << 6 | (s[2] & 0x3fu);
+	return cp == 0x200e || cp == 0x200f || (cp >= 0x2028 && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
 }
 
-/* s for a terminal or the journal: printable ASCII as it is, every other byte as \xNN. */
+size_t cv_text_escape(const char *s, unsigned int flags, char *buf, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s), need = 0, wrote = 0, k, pl, i;
+	bool full = false;
+
+	while (n) {
+		char piece[4 * 4 + 1];	/* a character of up to 4 bytes, each as \xNN */
+
+		k = cv_utf8_len(p, n);
+		if (k && !cv_esc_char(p, k, flags)) {
+			bool twice = *p == '\\' && (flags & CV_ESC_BACKSLASH);
+
+			pl = twice ? 2 : k;
+			memcpy(piece, twice ? "\\\\" : (const char *)p, pl);
+		} else {
+			k = k ? k : 1;
+			for (i = 0; i < k; i++)
+				snprintf(piece + 4 * i, 5, "\\x%02x", p[i]);
+			pl = 4 * k;
+		}
+		/* Whole pieces only: a cut escape or character would be what this is here to prevent. */
+		full = full || wrote + pl >= len;
+		if (!full) {
+			memcpy(buf + wrote, piece, pl);
+			wrote += pl;
+		}
+		need += pl;
+		p += k;
+		n -= k;
+	}
+	if (len)
+		buf[wrote] = '\0';
+	return need;
+}
+
+/*
+ * s to o as cv_text_escape() writes it: into a buffer, never cut inside an escape. A name (CV_ESC_BACKSLASH:
+ * its escapes read back unambiguously); a message, whose names are escaped already (0: again, it is the same).
+ */
+static void cv_text_flags(struct cv_out *o, const char *s, unsigned int flags)
+{
+	size_t room = cv_room(o), need;
+	char *buf;
+
+	if (!o->f) {
+		need = cv_text_escape(s, flags, room ? o->buf + o->used : NULL, room);
+		if (room && need >= room)
+			o->cut = true;
+		o->used += need;
+		return;
+	}
+	need = cv_text_escape(s, flags, NULL, 0) + 1;
+	buf = malloc(need);
+	if (!buf) {
+		cv_add(o, "(out of memory)", 15, true);
+		return;
+	}
+	cv_text_escape(s, flags, buf, need);
+	cv_add(o, buf, need - 1, false);
+	free(buf);
+}
+
 static void cv_text_str(struct cv_out *o, const char *s)
 {
-	cv_escape(o, s, cv_text_keep, cv_text_esc);
+	cv_text_flags(o, s, CV_ESC_BACKSLASH);
 }
 
 const char *cv_text_safe(const char *s, char *buf, size_t len)
 {
-	struct cv_out o = { buf, len, 0, NULL, false };
-
-	if (len)
-		buf[0] = '\0';
-	cv_text_str(&o, s);
+	cv_text_escape(s, CV_ESC_BACKSLASH, buf, len);
 	return buf;
 }
 
@@ -219,7 +316,7 @@ void cv_text_line(FILE *f, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	cv_text_str(&o, msg);
+	cv_text_flags(&o, msg, 0);
 	cv_add(&o, "\n", 1, false);
 }
 
@@ -313,7 +410,7 @@ static void cv_rec_text(struct cv_out *o, const struct camvault_rec *r, int64_t 
 /* Printable ASCII but the two bytes a JSON string escapes. */
 static bool cv_json_keep(unsigned char c)
 {
-	return cv_text_keep(c) && c != '"' && c != '\\';
+	return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
 }
 
 static int cv_json_esc(char *buf, size_t len, unsigned char c)

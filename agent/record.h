@@ -36,10 +36,9 @@ int64_t cv_boot_to_wall_offset(void);
 void cv_wall_format(int64_t wall_ns, char *buf, size_t len);
 
 /*
- * s made safe for a terminal or the journal, into buf: printable ASCII kept, every other byte as \xNN. A name
- * or path can hold any byte: raw, an ESC would drive the terminal and "\n<0>" forge a journal line of another
- * priority. An escape that would not fit ends the text (none is cut in half). Returns buf; buf needs
- * 4 * strlen(s) + 1 bytes for all of s.
+ * A name or path made safe for a terminal, the journal or a push message, into buf: cv_text_escape() with
+ * CV_ESC_BACKSLASH (below). Raw, an ESC would drive the terminal and "\n<0>" forge a journal line of another
+ * priority. Returns buf; buf needs 4 * strlen(s) + 1 bytes for all of s.
  */
 const char *cv_text_safe(const char *s, char *buf, size_t len);
 
@@ -47,15 +46,17 @@ const char *cv_text_safe(const char *s, char *buf, size_t len);
 #define CV_TEXT_LINE_MAX	8192
 
 /*
- * The message as one line to f, made safe as cv_text_safe() makes a string (the message's own newlines
- * too), then a newline: for messages that name what they did not write (paths, names, config values).
+ * The message as one line to f, made safe by cv_text_escape() without CV_ESC_BACKSLASH (the message's own
+ * newlines too; escapes already in it stay as they are), then a newline: for messages that name what they did
+ * not write (paths, names, config values).
  */
 void cv_text_line(FILE *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /*
  * The record as one line (no newline):
  *	2026-11-25T15:04:05.123Z read cam0 /recordings/.../00.00.mp4 by pid 412 (cat) /usr/bin/cat uid 0 ...
- * its path, path2, comm and exe as cv_text_safe() writes them. Returns the length it needed (like snprintf).
+ * Its names (paths, comm, exe) escaped by cv_text_escape() with CV_ESC_BACKSLASH: a crafted name can neither
+ * forge a line nor send bytes a receiver refuses. Returns the length it needed (like snprintf).
  */
 int cv_rec_format_text(const struct camvault_rec *r, int64_t offset_ns, char *buf, size_t len);
 
@@ -82,6 +83,24 @@ const char *cv_rec_tier_name(unsigned int tier);
  * records' strings are bytes, not always UTF-8: nothing is lost, and the output is ASCII).
  */
 void cv_json_fputs(FILE *f, const char *s);
+
+/* The length of the valid UTF-8 sequence at s (n bytes left, n >= 1), or 0 when it is not one. */
+size_t cv_utf8_len(const unsigned char *s, size_t n);
+
+/* cv_text_escape()'s flags. */
+#define CV_ESC_LINES		1u	/* keep newlines and tabs: a text of several lines */
+#define CV_ESC_BACKSLASH	2u	/* a backslash doubled: a name whose escapes must read back unambiguously */
+
+/*
+ * s made safe to show, in a terminal, a log or a push message, into buf (len bytes; NUL-terminated when len
+ * is not 0; never cut inside an escape or a character): valid UTF-8 is kept, so names in any script stay
+ * readable, and every other byte is written as \xNN, as is every byte of a control character (C0 and DEL,
+ * newline and tab included unless CV_ESC_LINES; the C1 controls; the line separators and bidirectional
+ * formatting characters, which move or hide what follows them). The result is valid UTF-8 without control
+ * characters (but the kept newlines and tabs); escaping it again without CV_ESC_BACKSLASH changes nothing.
+ * Returns the length it needed (like snprintf).
+ */
+size_t cv_text_escape(const char *s, unsigned int flags, char *buf, size_t len);
 
 /* Whether r is well-formed enough to format: known type, NUL-terminated strings. */
 int cv_rec_valid(const struct camvault_rec *r);

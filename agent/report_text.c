@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * camvault report's text: for a terminal, a summary header, the agent's gaps, then one block per access with
- * aligned columns. Strings from the log (paths, names) can hold anything a file name can: every byte outside
- * printable ASCII is written as \xNN, so a crafted file name cannot move the cursor or forge a line.
+ * aligned columns. Strings from the log (paths, names) can hold anything a file name can: they are escaped as
+ * record.h's cv_text_escape() says (valid UTF-8 kept, other bytes and control characters as \xNN, a
+ * backslash doubled), so a crafted file name cannot move the cursor or forge a line.
  */
 #define _DEFAULT_SOURCE
 #include <inttypes.h>
@@ -53,14 +54,14 @@ int cv_report_text(const struct cv_report *r, FILE *out)
 	for (i = 0; i < r->n; i++) {
 		const struct cv_report_access *x = &r->a[i];
 		const struct camvault_rec *rec = &x->rec;
-		char who[128], how[CAMVAULT_PATH_LEN * 4 + 64], exp[96];
+		char who[128], how[CAMVAULT_PATH_LEN * 4 + 64], exp[96], comm[CAMVAULT_COMM_LEN * 4];
 
 		if (x->open_ns)
 			cv_wall_format(x->open_ns, a, sizeof(a));
 		else
 			snprintf(a, sizeof(a), "(before the probes)");
 		snprintf(who, sizeof(who), "%s pid %" PRIu32 " uid %" PRIu32 " cgroup %" PRIu64,
-			 cv_text_safe(rec->comm, s1, sizeof(s1)), rec->pid, rec->uid, (uint64_t)rec->cgroup_id);
+			 cv_text_safe(rec->comm, comm, sizeof(comm)), rec->pid, rec->uid, (uint64_t)rec->cgroup_id);
 		cv_report_how(x, line, sizeof(line));
 		cv_text_safe(line, how, sizeof(how));
 		if (x->rule)

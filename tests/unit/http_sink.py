@@ -2,17 +2,19 @@
 # SPDX-License-Identifier: GPL-2.0
 # A local HTTP server for test_push: records every request, exactly as it came, for the test to check.
 #
-#   http_sink.py PORT DIR [STATUS]
+#   http_sink.py PORT DIR [STATUS [CODE:TEXT]]
 #
 # Listens on 127.0.0.1:PORT; request N (from 1) goes to DIR/req-N.head ("METHOD PATH" then "Name: value"
 # lines, as received) and DIR/req-N.body (the body's bytes), the .head written last so that its presence
-# means the request is whole. Answers STATUS (default 200) with "ok".
+# means the request is whole. Answers STATUS (default 200) with "ok"; with CODE:TEXT, a request whose body
+# holds TEXT gets CODE instead (a server refusing one message, not the others).
 import http.server
 import os
 import sys
 
 port, outdir = int(sys.argv[1]), sys.argv[2]
 status = int(sys.argv[3]) if len(sys.argv) > 3 else 200
+refuse_code, _, refuse_text = sys.argv[4].partition(":") if len(sys.argv) > 4 else ("", "", "")
 count = 0
 
 
@@ -31,8 +33,11 @@ class Sink(http.server.BaseHTTPRequestHandler):
         with open(base + ".tmp", "w") as f:
             f.write(head)
         os.rename(base + ".tmp", base + ".head")
-        answer = b"ok" if status < 300 else b"denied by the test"
-        self.send_response(status)
+        code = status
+        if refuse_text and refuse_text.encode() in body:
+            code = int(refuse_code)
+        answer = b"ok" if code < 300 else b"denied by the test"
+        self.send_response(code)
         self.send_header("Content-Length", str(len(answer)))
         self.end_headers()
         self.wfile.write(answer)

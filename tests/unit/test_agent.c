@@ -2,7 +2,8 @@
 /*
  * The agent's decisions without a kernel (agent/agentlogic.c): the replayed record skipped at a restart, the
  * loss deltas, the timer deadlines that keep an idle agent asleep, the daily digest's time across DST, the
- * journal's priority prefixes; and the kernel's event messages it logs (agent/ipc.c: cv_parse_event).
+ * journal's priority prefixes, the alert storm's summary and the actors it names; and the kernel's event
+ * messages it logs (agent/ipc.c: cv_parse_event).
  */
 #define _DEFAULT_SOURCE
 #include <setjmp.h>
@@ -276,6 +277,85 @@ static int parse_event(struct nl_msg *msg, struct cv_event *e)
 	return ret;
 }
 
+/* An unexpected read of /media/frigate/N.mp4 by exe with uid and cgroup. */
+static void storm_rec(struct camvault_rec *r, const char *exe, uint32_t uid, uint64_t cgroup, int i)
+{
+	rec_n(r, i);
+	snprintf(r->exe, sizeof(r->exe), "%s", exe);
+	snprintf(r->comm, sizeof(r->comm), "cat");
+	r->uid = uid;
+	r->cgroup_id = cgroup;
+}
+
+/*
+ * An alert storm: 5 alerts a minute on their own, then held. A flood of decoy reads by one program, and among
+ * them one read by another program and user: the summary names both actors with their counts, the odd one
+ * first, its name escaped. Past 8 actors it says how many others; a new minute alerts again.
+ */
+static void test_storm(void **state)
+{
+	struct cv_storm *s = calloc(1, sizeof(*s));
+	struct camvault_rec r;
+	char title[256], text[CV_STORM_TEXT_MAX];
+	int64_t t0 = 1000 * 1000000000LL;	/* CLOCK_MONOTONIC at 1000 s */
+	int i;
+
+	(void)state;
+	assert_non_null(s);
+	assert_false(cv_storm_summary(s, title, sizeof(title), text, sizeof(text)));
+	for (i = 0; i < CV_STORM_BURST; i++) {
+		storm_rec(&r, "/usr/bin/cat", 1000, 77, i);
+		assert_true(cv_storm_admit(s, &r, "cam0", t0 + i));
+	}
+	for (i = 0; i < 20; i++) {
+		storm_rec(&r, "/usr/bin/cat", 1000, 77, 100 + i);
+		assert_false(cv_storm_admit(s, &r, "cam0", t0 + 100 + i));
+		if (i == 10) {
+			storm_rec(&r, "/tmp/.x/\x1b[8mrsync\xff", 0, 4242, 999);
+			assert_false(cv_storm_admit(s, &r, "cam0", t0 + 200));
+		}
+	}
+	assert_false(cv_storm_over(s, t0 + CV_STORM_WINDOW_NS - 1));
+	assert_true(cv_storm_over(s, t0 + CV_STORM_WINDOW_NS));
+	assert_true(cv_storm_summary(s, title, sizeof(title), text, sizeof(text)));
+	assert_string_equal(title, "camvault: 21 more unexpected accesses by 2 actors");
+	assert_string_equal(text, "21 more unexpected accesses to footage in the minute after the last alert, by:\n"
+			    "1 by /tmp/.x/\\x1b[8mrsync\\xff uid 0 cgroup 4242\n"
+			    "20 by /usr/bin/cat uid 1000 cgroup 77\n"
+			    "See them with: camvault report --unexpected --since 1h");
+	/* The minute ended with its summary: the next access is an alert of its own again. */
+	assert_false(cv_storm_over(s, t0 + 2 * CV_STORM_WINDOW_NS));
+	storm_rec(&r, "/usr/bin/cat", 1000, 77, 500);
+	assert_true(cv_storm_admit(s, &r, NULL, t0 + 2 * CV_STORM_WINDOW_NS));
+
+	/* Twelve actors, the same program in twelve containers: eight named, then the four others counted. */
+	for (i = 1; i < CV_STORM_BURST; i++)
+		assert_true(cv_storm_admit(s, &r, NULL, t0 + 2 * CV_STORM_WINDOW_NS + i));
+	for (i = 0; i < 12; i++) {
+		storm_rec(&r, "/usr/bin/cp", 0, 100 + (uint64_t)i, i);
+		assert_false(cv_storm_admit(s, &r, NULL, t0 + 2 * CV_STORM_WINDOW_NS + 10 + i));
+	}
+	assert_true(cv_storm_summary(s, title, sizeof(title), text, sizeof(text)));
+	assert_string_equal(title, "camvault: 12 more unexpected accesses by 12 actors");
+	assert_non_null(strstr(text, "\n1 by /usr/bin/cp uid 0 cgroup 100\n"));
+	assert_non_null(strstr(text, "\n1 by /usr/bin/cp uid 0 cgroup 107\n"));
+	assert_null(strstr(text, "cgroup 108"));
+	assert_non_null(strstr(text, "\nand 4 other actors (4 accesses)\n"));
+
+	/* Beyond the actors counted apart: counted together, and the title says "more than". */
+	for (i = 0; i < CV_STORM_BURST; i++)
+		assert_true(cv_storm_admit(s, &r, NULL, t0 + 4 * CV_STORM_WINDOW_NS + i));
+	for (i = 0; i < CV_STORM_ACTORS + 3; i++) {
+		storm_rec(&r, "/usr/bin/cp", (uint32_t)i, 1, i);
+		assert_false(cv_storm_admit(s, &r, NULL, t0 + 4 * CV_STORM_WINDOW_NS + 10 + i));
+	}
+	assert_true(cv_storm_summary(s, title, sizeof(title), text, sizeof(text)));
+	assert_string_equal(title, "camvault: 67 more unexpected accesses by more than 64 actors");
+	assert_non_null(strstr(text, "\nand 56 other actors (56 accesses)\nand more actors, not counted apart "
+			       "(3 accesses)\n"));
+	free(s);
+}
+
 static void test_events(void **state)
 {
 	struct cv_event e, sentinel;
@@ -435,6 +515,7 @@ int main(void)
 		cmocka_unit_test(test_next_daily),
 		cmocka_unit_test(test_format_line),
 		cmocka_unit_test(test_format_line_injection),
+		cmocka_unit_test(test_storm),
 		cmocka_unit_test(test_events),
 		cmocka_unit_test(test_agent_info),
 	};

@@ -6,7 +6,9 @@
  * certificate made by openssl at test time), and refused by camvault when the server offers no STARTTLS;
  * MQTT through mosquitto with a libmosquitto subscriber (the retained Home Assistant discovery config and the
  * event); the outbox queueing while the server is down, backing off, surviving a reopened database, then
- * delivering exactly once; a channel removed from push.conf, and a message too old, dropped and counted.
+ * delivering exactly once; a channel removed from push.conf, and a message too old, dropped and counted; a
+ * message the server refuses (HTTP 400) dropped alone while the next goes out in the same run. Names built to
+ * break a receiver (not UTF-8, ESC sequences, newlines) reaching ntfy and the webhook as escaped UTF-8 text.
  * libcurl loaded only when a channel first sends, and a channel whose library cannot be loaded failing with
  * the package to install.
  *
@@ -45,6 +47,7 @@
 #include "helpers.h"
 #include "outbox.h"
 #include "push.h"
+#include "record.h"
 
 int cmd_push(int argc, char **argv);
 
@@ -242,8 +245,12 @@ static int64_t wall_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* An HTTP sink on a free port recording into a new directory dir/name; returns its pid. */
-static pid_t http_sink(const char *name, int *port, char *out, size_t outlen, const char *status)
+/*
+ * An HTTP sink on a free port recording into a new directory dir/name; returns its pid. It answers status
+ * (NULL: 200), and refuse ("CODE:TEXT", or NULL) to a request whose body holds TEXT.
+ */
+static pid_t http_sink_refusing(const char *name, int *port, char *out, size_t outlen, const char *status,
+				const char *refuse)
 {
 	char script[4200], portbuf[16];
 	pid_t pid;
@@ -254,9 +261,15 @@ static pid_t http_sink(const char *name, int *port, char *out, size_t outlen, co
 		*port = cv_closed_port();
 	snprintf(portbuf, sizeof(portbuf), "%d", *port);
 	snprintf(script, sizeof(script), "%s/http_sink.py", here);
-	pid = spawn(name, (char *const[]){ CV_PYTHON, script, portbuf, out, (char *)status, NULL });
+	pid = spawn(name, (char *const[]){ CV_PYTHON, script, portbuf, out, (char *)(status ? status : "200"),
+					   (char *)refuse, NULL });
 	wait_port(*port, pid, name);
 	return pid;
+}
+
+static pid_t http_sink(const char *name, int *port, char *out, size_t outlen, const char *status)
+{
+	return http_sink_refusing(name, port, out, outlen, status, NULL);
 }
 
 static const struct cv_push_msg alert = {
@@ -705,6 +718,125 @@ static void test_http_errors(void **state)
 	cv_push_free(p);
 }
 
+/*
+ * Whether s (n bytes) is valid UTF-8 (RFC 3629: no overlong forms, no surrogates, nothing past U+10FFFF), by
+ * this test's own reading rather than the agent's.
+ */
+static int utf8_valid(const unsigned char *s, size_t n)
+{
+	size_t i = 0, k, j;
+	unsigned int cp, min;
+
+	while (i < n) {
+		if (s[i] < 0x80) {
+			i++;
+			continue;
+		}
+		if ((s[i] & 0xe0) == 0xc0)
+			k = 2, cp = s[i] & 0x1f, min = 0x80;
+		else if ((s[i] & 0xf0) == 0xe0)
+			k = 3, cp = s[i] & 0x0f, min = 0x800;
+		else if ((s[i] & 0xf8) == 0xf0)
+			k = 4, cp = s[i] & 0x07, min = 0x10000;
+		else
+			return 0;
+		if (i + k > n)
+			return 0;
+		for (j = 1; j < k; j++) {
+			if ((s[i + j] & 0xc0) != 0x80)
+				return 0;
+			cp = cp << 6 | (s[i + j] & 0x3f);
+		}
+		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return 0;
+		i += k;
+	}
+	return 1;
+}
+
+/* Whether s (n bytes) holds a control character other than the newlines and tabs in keep. */
+static int has_control(const char *s, size_t n, const char *keep)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (((unsigned char)s[i] < 0x20 || s[i] == 0x7f) && !strchr(keep, s[i]))
+			return 1;
+	return 0;
+}
+
+/*
+ * A process and a file named to break the receiver: ESC sequences, a newline, bytes that are not UTF-8. The
+ * alert's text as the agent makes it (cv_rec_format_text()) and a line of raw bytes (a digest, or a message an
+ * older camvault queued) reach ntfy as valid UTF-8 with every such byte escaped, readable names kept; and
+ * the webhook's JSON carries the same escapes, not U+FFFD or a \u001b its receiver would turn back into ESC.
+ */
+static void test_hostile_names(void **state)
+{
+	static const char raw_line[] = "Überwachung \x1b[31mred\x1b[0m \xff\xfe tail \xe2\x80";
+	static const char raw_line_safe[] = "Überwachung \\x1b[31mred\\x1b[0m \\xff\\xfe tail \\xe2\\x80";
+	char out[512], path[600], conf[1024], err[1024] = "", v[512], text[8192];
+	struct camvault_rec r = { .type = CAMVAULT_REC_SESSION, .pid = 77, .uid = 1000, .cgroup_id = 9,
+				  .bytes_read = 10, .loginuid = CAMVAULT_ID_UNSET, .tier = CAMVAULT_TIER_LSM };
+	struct cv_push_msg m = { .kind = CV_PUSH_ALERT, .vault = "cam0", .json = "[]" };
+	struct cv_push *p;
+	size_t blen;
+	int port = 0;
+	char *head, *body;
+	pid_t pid;
+
+	(void)state;
+	strcpy(r.comm, "cat\x1b]2;x\x07\xff");
+	strcpy(r.exe, "/usr/bin/k\xc3\xa4t\xc3");
+	strcpy(r.path, "/media/frigate/a\nforged line\xfe.mp4");
+	cv_rec_format_text(&r, 0, text, sizeof(text) - sizeof(raw_line) - 1);
+	strcat(text, "\n");
+	strcat(text, raw_line);
+	m.text = text;
+	m.title = "unexpected access: cat\x1b]2;x\x07\xff read \xc3";
+
+	pid = http_sink("hostile", &port, out, sizeof(out), NULL);
+	snprintf(conf, sizeof(conf), "ntfy http://127.0.0.1:%d/t\nwebhook http://127.0.0.1:%d/h secret=s\n", port,
+		 port);
+	p = load_conf("hostile-conf", conf);
+	if (cv_push_send(&p->ch[0], &m, "id1", wall_ms(), err, sizeof(err)))
+		fail_msg("ntfy: %s", err);
+	if (cv_push_send(&p->ch[1], &m, "id2", wall_ms(), err, sizeof(err)))
+		fail_msg("webhook: %s", err);
+	stop(pid);
+
+	/* ntfy: the body is text it takes as a message, one line per line of the text, no forged line. */
+	snprintf(path, sizeof(path), "%s/req-1.body", out);
+	body = slurp(path, &blen);
+	assert_non_null(body);
+	if (!utf8_valid((unsigned char *)body, blen) || has_control(body, blen, "\n"))
+		fail_msg("ntfy's body is not UTF-8 text without control characters: %s", body);
+	assert_non_null(strstr(body, " (cat\\x1b]2;x\\x07\\xff) /usr/bin/k\xc3\xa4t\\xc3, "));
+	assert_non_null(strstr(body, " /media/frigate/a\\x0aforged line\\xfe.mp4 by pid 77 "));
+	assert_non_null(strstr(body, "\n" "Überwachung \\x1b[31mred"));
+	assert_string_equal(strchr(body, '\n') + 1, raw_line_safe);
+	free(body);
+	/* The title escaped the same way: printable ASCII here, so sent as it is. */
+	snprintf(path, sizeof(path), "%s/req-1.head", out);
+	head = slurp(path, NULL);
+	assert_non_null(head);
+	assert_string_equal(header(head, "Title", v, sizeof(v)),
+			    "unexpected access: cat\\x1b]2;x\\x07\\xff read \\xc3");
+	free(head);
+
+	/* The webhook: the escapes as JSON strings (a backslash doubled), the readable name as it is. */
+	snprintf(path, sizeof(path), "%s/req-2.body", out);
+	body = slurp(path, &blen);
+	assert_non_null(body);
+	assert_true(utf8_valid((unsigned char *)body, blen));
+	assert_null(strstr(body, "\\u001b"));
+	assert_null(strstr(body, "\\ufffd"));
+	assert_non_null(strstr(body, "\"title\":\"unexpected access: cat\\\\x1b]2;x\\\\x07\\\\xff read \\\\xc3\""));
+	assert_non_null(strstr(body, "\\nÜberwachung \\\\x1b[31mred\\\\x1b[0m \\\\xff\\\\xfe tail \\\\xe2\\\\x80\""));
+	free(body);
+	cv_push_free(p);
+}
+
 /* --- e-mail --- */
 
 static void make_cert(char *cert, char *key, size_t len)
@@ -1108,6 +1240,94 @@ static void test_outbox_retry_restart(void **state)
 	cv_push_free(p);
 }
 
+/*
+ * One message the server refuses (HTTP 400, what ntfy answered a body that was not UTF-8) fails alone: dropped
+ * at once, its channel, status and fix in the error the run returns, while the next message of the same
+ * channel goes out in the same run. A refusal that a later try may not meet (429, too many requests) keeps
+ * the retry, and the channel's other messages wait with it as before.
+ */
+static void test_outbox_refused(void **state)
+{
+	char out[512], conf[1024], dbpath[512], err[1024] = "", path[600];
+	struct cv_push_msg bad = alert, good = alert;
+	struct cv_outbox_status st;
+	struct cv_push *p;
+	struct cv_run r;
+	int port = 0;
+	int64_t now;
+	sqlite3 *db;
+	char *body;
+	pid_t pid;
+
+	(void)state;
+	bad.text = "REFUSE-ME: the server takes this one for an attachment";
+	good.text = "the alert that must not wait";
+	pid = http_sink_refusing("refuse-sink", &port, out, sizeof(out), NULL, "400:REFUSE-ME");
+	snprintf(conf, sizeof(conf), "ntfy http://127.0.0.1:%d/t name=phone\n", port);
+	p = load_conf("refuse-conf", conf);
+	snprintf(dbpath, sizeof(dbpath), "%s/refuse.db", dir);
+	db = db_open(dbpath);
+	assert_int_equal(cv_outbox_add(db, p, &bad, err, sizeof(err)), 0);
+	assert_int_equal(cv_outbox_add(db, p, &good, err, sizeof(err)), 0);
+
+	now = wall_ms();
+	assert_int_equal(cv_outbox_run(db, p, now, err, sizeof(err)), -1);	/* nothing left waiting */
+	assert_int_equal(count_requests(out), 2);
+	snprintf(path, sizeof(path), "%s/req-2.body", out);
+	body = slurp(path, NULL);
+	assert_string_equal(body, good.text);
+	free(body);
+	assert_int_equal(db_int(db, "SELECT count(*) FROM outbox WHERE state = 'sent' AND text = 'the alert that must "
+				"not wait'"), 1);
+	assert_int_equal(db_int(db, "SELECT count(*) FROM outbox WHERE state = 'dropped' AND text LIKE 'REFUSE-ME%' "
+				"AND last_error LIKE 'refused by the server, dropped: phone: the server answered HTTP "
+				"400%'"), 1);
+	if (!strstr(err, "1 message refused by the server and dropped") || !strstr(err, "phone: the server answered "
+	    "HTTP 400 (\"denied by the test\"): the server refuses this message itself"))
+		fail_msg("the run's error: %s", err);
+	assert_int_equal(cv_outbox_status(db, p, &st, err, sizeof(err)), 0);
+	assert_int_equal(st.dropped, 1);
+	assert_int_equal(st.sent, 1);
+	assert_int_equal(st.waiting, 0);
+	cv_outbox_status_free(&st);
+	/* Not tried again: it is gone for good. */
+	assert_int_equal(cv_outbox_run(db, p, now + CV_OUTBOX_MAX_RETRY_MS * 2, err, sizeof(err)), -1);
+	assert_string_equal(err, "");
+	stop(pid);
+	assert_int_equal(count_requests(out), 2);
+
+	/* 429: the server may take it later; retried, and the channel's next message waits with it. */
+	pid = http_sink_refusing("busy-sink", &port, out, sizeof(out), NULL, "429:REFUSE-ME");
+	assert_int_equal(cv_outbox_add(db, p, &bad, err, sizeof(err)), 0);
+	assert_int_equal(cv_outbox_add(db, p, &good, err, sizeof(err)), 0);
+	now = wall_ms();
+	assert_true(cv_outbox_run(db, p, now, err, sizeof(err)) >= CV_OUTBOX_FIRST_RETRY_MS);
+	stop(pid);
+	assert_string_equal(err, "");
+	assert_int_equal(count_requests(out), 1);
+	assert_int_equal(db_int(db, "SELECT count(*) FROM outbox WHERE state = 'queued'"), 2);
+	assert_int_equal(db_int(db, "SELECT count(*) FROM outbox WHERE state = 'queued' AND tries = 1 AND last_error "
+				"LIKE '%HTTP 429%'"), 1);
+	sqlite3_close(db);
+
+	/* "push flush" against a server that refuses it: the other goes out, and the refusal is said, status 1. */
+	pid = http_sink_refusing("flush-sink", &port, out, sizeof(out), NULL, "400:REFUSE-ME");
+	snprintf(path, sizeof(path), "%s/refuse-conf", dir);
+	assert_int_equal(setenv("CAMVAULT_ETC", path, 1), 0);
+	cv_run(&r, cmd_push, "push", "flush", "--db", dbpath, NULL);
+	unsetenv("CAMVAULT_ETC");
+	stop(pid);
+	assert_int_equal(r.rc, 1);
+	assert_string_equal(r.out, "outbox empty, but messages were refused and dropped (above)\n");
+	assert_non_null(strstr(r.err, "1 message refused by the server and dropped"));
+	assert_int_equal(count_requests(out), 2);
+	db = db_open(dbpath);
+	assert_int_equal(db_int(db, "SELECT count(*) FROM outbox WHERE state = 'dropped'"), 2);
+	assert_int_equal(db_int(db, "SELECT count(*) FROM outbox WHERE state = 'sent'"), 2);
+	sqlite3_close(db);
+	cv_push_free(p);
+}
+
 static void test_outbox_orphan_and_drop(void **state)
 {
 	char conf[1024], dbpath[512], err[1024] = "";
@@ -1256,10 +1476,12 @@ int main(void)
 		cmocka_unit_test(test_gotify),
 		cmocka_unit_test(test_webhook),
 		cmocka_unit_test(test_http_errors),
+		cmocka_unit_test(test_hostile_names),
 		cmocka_unit_test(test_smtp_starttls),
 		cmocka_unit_test(test_smtp_no_starttls),
 		cmocka_unit_test(test_mqtt),
 		cmocka_unit_test(test_outbox_retry_restart),
+		cmocka_unit_test(test_outbox_refused),
 		cmocka_unit_test(test_outbox_orphan_and_drop),
 		cmocka_unit_test(test_push_command),
 	};

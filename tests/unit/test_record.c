@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * record.c: an access record as text and as JSON, exactly.
+ * record.c: an access record as text and as JSON, exactly; names escaped for people and receivers.
  */
 #define _DEFAULT_SOURCE
 #include <arpa/inet.h>
@@ -335,6 +335,59 @@ static void test_text_safe(void **state)
 	free(out);
 }
 
+/*
+ * Names as people and receivers get them (cv_text_escape()): names in other scripts kept; what is not UTF-8,
+ * control characters (ESC, newline, C1) and the characters that reorder what follows them as \xNN; a backslash
+ * doubled; lines kept when asked; the output never cut inside an escape; escaping it again a no-op.
+ */
+static void test_escape(void **state)
+{
+	static const char hostile[] = "Kamera-Überwachung камера \x1b[2J\n\t\x7f \xff\xc0\xaf \xed\xa0\x80 "
+				      "\xc2\x9b \xe2\x80\xaegnp.exe \\x41 \xf0\x9f\x93\xb7 \xe2\x82";
+	static const char safe[] = "Kamera-Überwachung камера \\x1b[2J\\x0a\\x09\\x7f \\xff\\xc0\\xaf "
+				   "\\xed\\xa0\\x80 \\xc2\\x9b \\xe2\\x80\\xaegnp.exe \\\\x41 "
+				   "\xf0\x9f\x93\xb7 \\xe2\\x82";
+	char buf[512], again[512], small[18];
+	size_t n;
+
+	(void)state;
+	n = cv_text_escape(hostile, CV_ESC_BACKSLASH, buf, sizeof(buf));
+	assert_string_equal(buf, safe);
+	assert_int_equal(n, strlen(safe));
+	/* Already safe: the same again (without doubling backslashes, which a second pass must not do). */
+	cv_text_escape(buf, 0, again, sizeof(again));
+	assert_string_equal(again, safe);
+	/* The backslash alone without CV_ESC_BACKSLASH; lines and tabs kept with CV_ESC_LINES, CR still escaped. */
+	cv_text_escape("a\\b\r\nc\td\x1b", CV_ESC_LINES, buf, sizeof(buf));
+	assert_string_equal(buf, "a\\b\\x0d\nc\td\\x1b");
+	/* Cut at the room left, never inside an escape or a character; the length needed still returned. */
+	n = cv_text_escape("abcdefghijklmn\x1b", 0, small, sizeof(small));
+	assert_string_equal(small, "abcdefghijklmn");
+	assert_int_equal(n, 18);
+	n = cv_text_escape("abcdefghijklmnopq\xc3\xa4", 0, small, sizeof(small));
+	assert_string_equal(small, "abcdefghijklmnopq");
+	assert_int_equal(n, 19);
+	assert_int_equal(cv_text_escape("\x01", 0, NULL, 0), 4);
+}
+
+/* A record's names escaped in its line of text: a crafted name cannot forge a second line or drive a terminal. */
+static void test_text_hostile_names(void **state)
+{
+	struct camvault_rec r;
+	char buf[2048];
+
+	(void)state;
+	session(&r);
+	strcpy(r.comm, "x\x1b[8m\xff");
+	strcpy(r.exe, "/tmp/\xe2\x80\xae" "4pm.exe");
+	strcpy(r.path, "/media/frigate/a.mp4\n2026-11-25T12:00:00.000Z read /x by pid 1 (ok)");
+	cv_rec_format_text(&r, offset, buf, sizeof(buf));
+	assert_string_equal(buf, "2026-11-25T12:00:00.000Z read /media/frigate/a.mp4\\x0a2026-11-25T12:00:00.000Z read "
+			    "/x by pid 1 (ok) by pid 412 (x\\x1b[8m\\xff) /tmp/\\xe2\\x80\\xae4pm.exe, parent 1, uid "
+			    "1000, cgroup 7: read 3.0 MiB, wrote 0 B, closed 2026-11-25T12:00:02.500Z "
+			    "(syscall-tracepoint tier)");
+}
+
 static void test_human_bytes(void **state)
 {
 	char buf[32];
@@ -360,6 +413,8 @@ int main(void)
 		cmocka_unit_test(test_text_injection),
 		cmocka_unit_test(test_json_worst_case),
 		cmocka_unit_test(test_text_safe),
+		cmocka_unit_test(test_escape),
+		cmocka_unit_test(test_text_hostile_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
