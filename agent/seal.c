@@ -452,7 +452,7 @@ static int cv_random_fill(struct cv_tpm *tpm, unsigned char *buf, size_t len, ch
 		size_t i;
 
 		rc = Esys_GetRandom(tpm->esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, (UINT16)want, &rnd);
-		cv_tpm_scrub(tpm);
+		cv_tpm_scrub(tpm, rc);
 		if (rc != TSS2_RC_SUCCESS)
 			return cv_tpm_error(err, errlen, "reading the TPM's random generator (TPM2_GetRandom)", rc);
 		if (!rnd->size || rnd->size > want) {
@@ -562,7 +562,7 @@ static int cv_seal_object(struct cv_tpm *tpm, ESYS_TR primary, ESYS_TR session, 
 		goto out;
 	rc = Esys_Create(tpm->esys, primary, session, ESYS_TR_NONE, ESYS_TR_NONE, &sens, &in_pub, &outside, &pcrs,
 			 &priv, &pub, NULL, NULL, NULL);
-	cv_tpm_scrub(tpm);	/* ESAPI encrypted M on the stack */
+	cv_tpm_scrub(tpm, rc);	/* ESAPI encrypted M on the stack */
 	if (rc != TSS2_RC_SUCCESS) {
 		ret = cv_tpm_error(err, errlen, "sealing the master secret (TPM2_Create)", rc);
 		goto out;
@@ -598,7 +598,7 @@ static int cv_nv_write(struct cv_tpm *tpm, ESYS_TR nv, ESYS_TR session, const st
 		return ret;
 	memcpy(data.buffer, n->buf, n->len);
 	rc = Esys_NV_Write(tpm->esys, nv, nv, session, ESYS_TR_NONE, ESYS_TR_NONE, &data, 0);
-	cv_tpm_scrub(tpm);	/* ESAPI encrypted N on the stack */
+	cv_tpm_scrub(tpm, rc);	/* ESAPI encrypted N on the stack */
 	explicit_bzero(&data, sizeof(data));
 	if (rc != TSS2_RC_SUCCESS)
 		return cv_tpm_error(err, errlen, "writing the vault's NV index (TPM2_NV_Write)", rc);
@@ -805,7 +805,7 @@ static int cv_unseal_object(struct cv_tpm *tpm, const struct cv_header *h, ESYS_
 		if (ret)
 			goto out;
 		rc = Esys_Unseal(tpm->esys, obj, auth, ESYS_TR_NONE, ESYS_TR_NONE, &out);
-		cv_tpm_scrub(tpm);
+		cv_tpm_scrub(tpm, rc);
 	}
 	if (rc != TSS2_RC_SUCCESS) {
 		TSS2_RC base = cv_rc(rc);
@@ -859,7 +859,7 @@ static int cv_nv_read(struct cv_tpm *tpm, const struct cv_header *h, ESYS_TR ses
 	if (ret)
 		goto out;
 	rc = Esys_NV_Read(tpm->esys, nv, nv, session, ESYS_TR_NONE, ESYS_TR_NONE, CV_NV_BYTES, 0, &data);
-	cv_tpm_scrub(tpm);
+	cv_tpm_scrub(tpm, rc);
 	switch (cv_rc(rc)) {
 	case TSS2_RC_SUCCESS:
 		break;

@@ -73,25 +73,26 @@ static __attribute__((noinline)) void cv_burn_stack(void)
 	__asm__ __volatile__("" : : "r"(burn) : "memory");
 }
 
-void cv_tpm_scrub(struct cv_tpm *tpm)
+void cv_tpm_scrub(struct cv_tpm *tpm, TSS2_RC rc)
 {
 	TSS2_SYS_CONTEXT *sys = NULL;
 	const uint8_t *p = NULL;
 	size_t len = 0;
 
 	/*
-	 * The response's parameter area (SAPI hands it out read-only, but it is the context's own heap buffer).
-	 * Only after a command that succeeded: a failed one returned no parameters.
+	 * The response's parameter area: SAPI hands it out read-only, but it is the context's own heap buffer.
+	 * Only after a command that succeeded: a failed one returned no parameters, and SAPI computes the area
+	 * of an error response (a bare header) as if it had them. A successful response was unmarshalled
+	 * whole, so its parameters lie within the buffer, whose size is the largest command's.
 	 */
-	if (tpm->esys && Esys_GetSysContext(tpm->esys, &sys) == TSS2_RC_SUCCESS && sys &&
-	    Tss2_Sys_GetRpBuffer(sys, &len, &p) == TSS2_RC_SUCCESS && p)
+	if (rc == TSS2_RC_SUCCESS && tpm->esys && Esys_GetSysContext(tpm->esys, &sys) == TSS2_RC_SUCCESS && sys &&
+	    Tss2_Sys_GetRpBuffer(sys, &len, &p) == TSS2_RC_SUCCESS && p && len <= TPM2_MAX_COMMAND_SIZE)
 		explicit_bzero((void *)(uintptr_t)p, len);
 	cv_burn_stack();
 }
 
 void cv_tpm_close(struct cv_tpm *tpm)
 {
-	cv_tpm_scrub(tpm);
 	if (tpm->esys)
 		Esys_Finalize(&tpm->esys);
 	if (tpm->tcti)
