@@ -46,6 +46,7 @@
 #include "policy.h"
 #include "record.h"
 #include "registry.h"
+#include "secret.h"
 #include "vault.h"
 
 #define CAMVAULT_AGENT_VERSION	"0.1.0"
@@ -812,6 +813,12 @@ int cmd_agent(int argc, char **argv)
 		}
 	}
 
+	/*
+	 * Undumpable for its whole life, before anything else: it unseals vault keys and the log's signing key,
+	 * and keeps the TPM context (and so tpm2-tss's buffers) open; no core file or ptrace of its user must
+	 * show them.
+	 */
+	cv_secret_undumpable();
 	a = calloc(1, sizeof(*a));
 	if (!a) {
 		fprintf(stderr, "camvault: out of memory\n");

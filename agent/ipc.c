@@ -348,10 +348,16 @@ int cv_ipc_events_open(struct cv_ipc *ipc, char *err, size_t errlen)
 		goto err;
 	}
 	ret = nl_socket_add_membership(ipc->sk, grp);
-	if (ret < 0) {
-		snprintf(err, errlen, "cannot join camvault.ko's event group '%s' (%s): run as root",
-			 CAMVAULT_MCGRP_EVENTS, nl_geterror(ret));
+	if (ret == -NLE_PERM) {
+		snprintf(err, errlen, "camvault.ko's event group '%s' needs root (CAP_SYS_ADMIN and CAP_NET_ADMIN): "
+			 "run with sudo (the agent runs as root under systemd)", CAMVAULT_MCGRP_EVENTS);
 		ret = -EPERM;
+		goto err;
+	}
+	if (ret < 0) {
+		snprintf(err, errlen, "cannot join camvault.ko's event group '%s' (%s)", CAMVAULT_MCGRP_EVENTS,
+			 nl_geterror(ret));
+		ret = -EIO;
 		goto err;
 	}
 	/* A failure leaves the default size, which only drops events sooner (and says so). */
@@ -560,8 +566,9 @@ static int cv_call(struct cv_ipc *ipc, struct cv_call *call, char *err, size_t e
 	while (ret >= 0 && !call->done);
 
 	if (call->kernel_errno == EPERM || call->kernel_errno == EACCES) {
-		snprintf(err, errlen, "camvault.ko refused %s (%s): run camvault as root", call->cmd_name,
-			 strerror(call->kernel_errno));
+		/* Every command of the family, reading ones too, as device-mapper's status (uapi/camvault.h). */
+		snprintf(err, errlen, "camvault.ko refused %s (%s): it needs root (CAP_SYS_ADMIN and CAP_NET_ADMIN), "
+			 "as device-mapper does: run it with sudo", call->cmd_name, strerror(call->kernel_errno));
 		ret = -call->kernel_errno;
 	} else if (call->kernel_errno == EOPNOTSUPP) {
 		snprintf(err, errlen, "camvault.ko does not know %s: the module is older than the tool, install "
@@ -616,7 +623,14 @@ int cv_ipc_get_status(struct cv_ipc *ipc, struct cv_status *out, char *err, size
 		.want_reply = true, .on_reply = cv_status_reply, .arg = out,
 	};
 
-	return cv_call(ipc, &call, err, errlen);
+	int ret = cv_call(ipc, &call, err, errlen);
+
+	if (ret == -EPERM || ret == -EACCES) {
+		snprintf(err, errlen, "camvault.ko's status (vaults, their states and byte counts) needs root "
+			 "(CAP_SYS_ADMIN and CAP_NET_ADMIN), as 'dmsetup status' does: run with sudo");
+		ret = -EPERM;
+	}
+	return ret;
 }
 
 struct cv_vault_list {

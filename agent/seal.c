@@ -5,8 +5,11 @@
  *
  * M, N and the PIN live in struct cv_secret or in the caller's string; every other copy this file makes (TPM2B
  * structures on the stack, what ESAPI returns, ESAPI's copy of the PIN) is wiped with explicit_bzero() before
- * it goes. Out of reach are ESAPI's internal buffers: it marshals commands and decrypts responses in buffers it
- * reuses and frees without wiping. Parameter encryption protects the bus, not this process's heap.
+ * it goes. ESAPI's own buffers are not ours to free: it unmarshals and decrypts responses in a buffer it reuses
+ * and frees without wiping, and on the stack; cv_tpm_scrub() wipes both after every command that carried a
+ * secret. Parameter encryption protects the bus, not this process's memory. A process that ever held a
+ * secret is not dumpable (cv_secret_alloc(), cv_unseal()): no core file, no ptrace or /proc/PID/mem by its
+ * user.
  */
 #define _DEFAULT_SOURCE
 #include <errno.h>
@@ -449,11 +452,13 @@ static int cv_random_fill(struct cv_tpm *tpm, unsigned char *buf, size_t len, ch
 		size_t i;
 
 		rc = Esys_GetRandom(tpm->esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, (UINT16)want, &rnd);
+		cv_tpm_scrub(tpm, rc);
 		if (rc != TSS2_RC_SUCCESS)
 			return cv_tpm_error(err, errlen, "reading the TPM's random generator (TPM2_GetRandom)", rc);
 		if (!rnd->size || rnd->size > want) {
 			snprintf(err, errlen, "the TPM's random generator returned %u bytes for %zu: the TPM is "
 				 "faulty; replace it, or check it with 'tpm2_selftest --fulltest'", rnd->size, want);
+			explicit_bzero(rnd, sizeof(*rnd));
 			Esys_Free(rnd);
 			return CV_SEAL_EFAIL;
 		}
@@ -557,6 +562,7 @@ static int cv_seal_object(struct cv_tpm *tpm, ESYS_TR primary, ESYS_TR session, 
 		goto out;
 	rc = Esys_Create(tpm->esys, primary, session, ESYS_TR_NONE, ESYS_TR_NONE, &sens, &in_pub, &outside, &pcrs,
 			 &priv, &pub, NULL, NULL, NULL);
+	cv_tpm_scrub(tpm, rc);	/* ESAPI encrypted M on the stack */
 	if (rc != TSS2_RC_SUCCESS) {
 		ret = cv_tpm_error(err, errlen, "sealing the master secret (TPM2_Create)", rc);
 		goto out;
@@ -592,6 +598,7 @@ static int cv_nv_write(struct cv_tpm *tpm, ESYS_TR nv, ESYS_TR session, const st
 		return ret;
 	memcpy(data.buffer, n->buf, n->len);
 	rc = Esys_NV_Write(tpm->esys, nv, nv, session, ESYS_TR_NONE, ESYS_TR_NONE, &data, 0);
+	cv_tpm_scrub(tpm, rc);	/* ESAPI encrypted N on the stack */
 	explicit_bzero(&data, sizeof(data));
 	if (rc != TSS2_RC_SUCCESS)
 		return cv_tpm_error(err, errlen, "writing the vault's NV index (TPM2_NV_Write)", rc);
@@ -798,6 +805,7 @@ static int cv_unseal_object(struct cv_tpm *tpm, const struct cv_header *h, ESYS_
 		if (ret)
 			goto out;
 		rc = Esys_Unseal(tpm->esys, obj, auth, ESYS_TR_NONE, ESYS_TR_NONE, &out);
+		cv_tpm_scrub(tpm, rc);
 	}
 	if (rc != TSS2_RC_SUCCESS) {
 		TSS2_RC base = cv_rc(rc);
@@ -851,6 +859,7 @@ static int cv_nv_read(struct cv_tpm *tpm, const struct cv_header *h, ESYS_TR ses
 	if (ret)
 		goto out;
 	rc = Esys_NV_Read(tpm->esys, nv, nv, session, ESYS_TR_NONE, ESYS_TR_NONE, CV_NV_BYTES, 0, &data);
+	cv_tpm_scrub(tpm, rc);
 	switch (cv_rc(rc)) {
 	case TSS2_RC_SUCCESS:
 		break;
@@ -900,6 +909,8 @@ int cv_unseal(struct cv_tpm *tpm, const struct cv_header *h, const char *pin, st
 
 	memset(m, 0, sizeof(*m));
 	memset(n, 0, sizeof(*n));
+	/* Before ESAPI holds any of it (cv_secret_alloc() says why). */
+	cv_secret_undumpable();
 	if (!(h->flags & CV_HDR_F_TPM) || !h->pub_len || !h->priv_len) {
 		snprintf(err, errlen, "the vault has no TPM slot: %s", CV_RECOVERY_HINT);
 		return CV_SEAL_EFAIL;

@@ -7,16 +7,27 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <keyutils.h>
 
 #include "secret.h"
 
+void cv_secret_undumpable(void)
+{
+	/*
+	 * MADV_DONTDUMP keeps the secret's own pages out of a core file, but not the copies the TPM stack, libc
+	 * or the kernel keyring's caller leave elsewhere, and does nothing against ptrace. Cannot fail for 0.
+	 */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+}
+
 int cv_secret_alloc(struct cv_secret *s, size_t len, char *err, size_t errlen)
 {
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 
+	cv_secret_undumpable();
 	memset(s, 0, sizeof(*s));
 	s->size = (len + page - 1) / page * page;
 	if (!s->size)

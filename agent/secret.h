@@ -18,8 +18,17 @@ struct cv_secret {
 };
 
 /*
+ * Makes this process undumpable for the rest of its life (prctl PR_SET_DUMPABLE 0): no core file, and no
+ * ptrace, /proc/PID/mem or process_vm_readv by processes of its user that lack CAP_SYS_PTRACE. Called before
+ * any secret enters the process; never undone, since copies a library made (and this process cannot know
+ * of) may outlive the secret.
+ */
+void cv_secret_undumpable(void);
+
+/*
  * Maps a zeroed, mlock'd buffer of at least len bytes (whole pages), excluded from core dumps, and sets
- * s->len = len. Returns 0 or -1 (s then holds nothing).
+ * s->len = len; the process is undumpable from then on (cv_secret_undumpable()). Returns 0 or -1 (s then
+ * holds nothing).
  */
 int cv_secret_alloc(struct cv_secret *s, size_t len, char *err, size_t errlen);
 

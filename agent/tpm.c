@@ -3,11 +3,13 @@
  * The TPM, through tpm2-tss's ESAPI and TCTI loader.
  */
 #define _DEFAULT_SOURCE
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <tss2/tss2_rc.h>
+#include <tss2/tss2_sys.h>
 #include <tss2/tss2_tctildr.h>
 
 #include "tpm.h"
@@ -55,6 +57,38 @@ int cv_tpm_open(struct cv_tpm *tpm, char *err, size_t errlen)
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * Wipes the stack below its caller, where the functions it called (ESAPI's, OpenSSL's) left their locals: a
+ * response parameter ESAPI decrypted, the session key it derived for it. Not inlined, so that its array lies
+ * below the caller's frame; deeper than ESAPI goes.
+ */
+#define CV_STACK_BURN 32768
+static __attribute__((noinline)) void cv_burn_stack(void)
+{
+	unsigned char burn[CV_STACK_BURN];
+
+	explicit_bzero(burn, sizeof(burn));
+	__asm__ __volatile__("" : : "r"(burn) : "memory");
+}
+
+void cv_tpm_scrub(struct cv_tpm *tpm, TSS2_RC rc)
+{
+	TSS2_SYS_CONTEXT *sys = NULL;
+	const uint8_t *p = NULL;
+	size_t len = 0;
+
+	/*
+	 * The response's parameter area: SAPI hands it out read-only, but it is the context's own heap buffer.
+	 * Only after a command that succeeded: a failed one returned no parameters, and SAPI computes the area
+	 * of an error response (a bare header) as if it had them. A successful response was unmarshalled
+	 * whole, so its parameters lie within the buffer, whose size is the largest command's.
+	 */
+	if (rc == TSS2_RC_SUCCESS && tpm->esys && Esys_GetSysContext(tpm->esys, &sys) == TSS2_RC_SUCCESS && sys &&
+	    Tss2_Sys_GetRpBuffer(sys, &len, &p) == TSS2_RC_SUCCESS && p && len <= TPM2_MAX_COMMAND_SIZE)
+		explicit_bzero((void *)(uintptr_t)p, len);
+	cv_burn_stack();
 }
 
 void cv_tpm_close(struct cv_tpm *tpm)

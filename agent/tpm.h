@@ -36,6 +36,16 @@ void cv_tpm_close(struct cv_tpm *tpm);
 /* Reads the manufacturer and the firmware version. Returns 0 or -1. */
 int cv_tpm_get_info(struct cv_tpm *tpm, struct cv_tpm_info *info, char *err, size_t errlen);
 
+/*
+ * Wipes what tpm2-tss keeps of the last command and its response: call it right after a command whose
+ * parameters were secret (TPM2_Unseal, TPM2_NV_Read of a vault's N, TPM2_GetRandom of key material), with
+ * what that command returned. ESAPI unmarshals every response (decrypted in place when the session encrypts
+ * it) in its SAPI context's one buffer, which it reuses and at last frees without wiping, and decrypts on the
+ * stack first. This wipes the response's parameters in that buffer (when rc is success: a failed command
+ * returned none), and the stack below the caller.
+ */
+void cv_tpm_scrub(struct cv_tpm *tpm, TSS2_RC rc);
+
 /* cv_tpm_open(), cv_tpm_get_info(), cv_tpm_close(): what "camvault status" shows. Returns 0 or -1. */
 int cv_tpm_probe(struct cv_tpm_info *info, char *err, size_t errlen);
 

@@ -30,17 +30,49 @@ const struct nla_policy cv_genl_policy[CAMVAULT_A_MAX + 1] = {
 };
 EXPORT_SYMBOL_CV_KUNIT(cv_genl_policy);
 
+/*
+ * Only a process with CAP_NET_ADMIN and CAP_SYS_ADMIN may join "events" (see the uapi header).
+ * The group flags came with 6.7 and were backported to 6.1.y (Debian's 6.1 has them); they are
+ * macros, so their presence is the probe. A kernel without them lets any socket join and has no
+ * per-family bind hook to refuse with: there the module sends no events at all (fail closed).
+ */
+#ifdef GENL_MCAST_CAP_SYS_ADMIN
+#define CV_EVENTS_RESTRICTED true
+#define CV_EVENTS_FLAGS (GENL_MCAST_CAP_NET_ADMIN | GENL_MCAST_CAP_SYS_ADMIN)
+#else
+#define CV_EVENTS_RESTRICTED false
+#define CV_EVENTS_FLAGS 0
+#endif
+
 static const struct genl_multicast_group cv_genl_mcgrps[] = {
-	{ .name = CAMVAULT_MCGRP_EVENTS },
+	{ .name = CAMVAULT_MCGRP_EVENTS, .flags = CV_EVENTS_FLAGS },
 };
 
 static struct genl_family cv_genl_family;
+
+/*
+ * Every command needs CAP_SYS_ADMIN, like device-mapper's control device (dmsetup status and ls
+ * included), on top of the CAP_NET_ADMIN that GENL_ADMIN_PERM makes genetlink check: vault names,
+ * locked states and byte counters (which show when footage is watched) are not for every user.
+ * Checked against the socket's opener, as GENL_ADMIN_PERM is.
+ */
+static int cv_check_admin(const struct sk_buff *skb, struct netlink_ext_ack *extack)
+{
+	if (!netlink_capable(skb, CAP_SYS_ADMIN)) {
+		NL_SET_ERR_MSG(extack, "camvault commands need CAP_SYS_ADMIN");
+		return -EPERM;
+	}
+	return 0;
+}
 
 static int cv_get_status(struct sk_buff *skb, struct genl_info *info)
 {
 	struct sk_buff *msg;
 	void *hdr;
+	int ret = cv_check_admin(skb, info->extack);
 
+	if (ret)
+		return ret;
 	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
 	if (!msg)
 		return -ENOMEM;
@@ -84,6 +116,12 @@ static int cv_put_vault(struct sk_buff *skb, struct netlink_callback *cb,
 	return 0;
 }
 
+/* Checked before the dump starts, so that a refusal is an NLMSG_ERROR, not an empty dump. */
+static int cv_get_vaults_start(struct netlink_callback *cb)
+{
+	return cv_check_admin(cb->skb, cb->extack);
+}
+
 /* One message per vault; cb->args[0] is the index of the next vault to send. */
 static int cv_get_vaults(struct sk_buff *skb, struct netlink_callback *cb)
 {
@@ -97,16 +135,13 @@ static int cv_get_vaults(struct sk_buff *skb, struct netlink_callback *cb)
 	return skb->len;
 }
 
-/*
- * What every state-changing command checks first. Device-mapper's own ioctls need CAP_SYS_ADMIN;
- * GENL_ADMIN_PERM only checks CAP_NET_ADMIN.
- */
+/* What every command on one vault checks first. */
 static int cv_admin_vault_cmd(struct sk_buff *skb, struct genl_info *info)
 {
-	if (!netlink_capable(skb, CAP_SYS_ADMIN)) {
-		NL_SET_ERR_MSG(info->extack, "changing a vault needs CAP_SYS_ADMIN");
-		return -EPERM;
-	}
+	int ret = cv_check_admin(skb, info->extack);
+
+	if (ret)
+		return ret;
 	if (GENL_REQ_ATTR_CHECK(info, CAMVAULT_A_VAULT_NAME)) {
 		NL_SET_ERR_MSG(info->extack,
 			       "the vault's name (CAMVAULT_A_VAULT_NAME) is required");
@@ -163,14 +198,18 @@ static struct notifier_block cv_netlink_nb = {
 	.notifier_call = cv_netlink_notify,
 };
 
-static const struct genl_small_ops cv_genl_ops[] = {
+/* genl_ops, not genl_small_ops: GET_VAULTS needs a start callback. */
+static const struct genl_ops cv_genl_ops[] = {
 	{
 		.cmd = CAMVAULT_CMD_GET_STATUS,
 		.doit = cv_get_status,
+		.flags = GENL_ADMIN_PERM,
 	},
 	{
 		.cmd = CAMVAULT_CMD_GET_VAULTS,
+		.start = cv_get_vaults_start,
 		.dumpit = cv_get_vaults,
+		.flags = GENL_ADMIN_PERM,
 	},
 	{
 		.cmd = CAMVAULT_CMD_LOCK,
@@ -190,8 +229,8 @@ static struct genl_family cv_genl_family __ro_after_init = {
 	.maxattr = CAMVAULT_A_MAX,
 	.policy = cv_genl_policy,
 	.module = THIS_MODULE,
-	.small_ops = cv_genl_ops,
-	.n_small_ops = ARRAY_SIZE(cv_genl_ops),
+	.ops = cv_genl_ops,
+	.n_ops = ARRAY_SIZE(cv_genl_ops),
 	.mcgrps = cv_genl_mcgrps,
 	.n_mcgrps = ARRAY_SIZE(cv_genl_mcgrps),
 };
@@ -202,6 +241,8 @@ void cv_genl_event(enum camvault_event event, const char *name, u64 io_errors)
 	struct sk_buff *msg;
 	void *hdr;
 
+	if (!CV_EVENTS_RESTRICTED)
+		return;
 	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
 	if (!msg)
 		return;
@@ -224,9 +265,14 @@ int __init cv_genl_init(void)
 	if (ret)
 		return ret;
 	ret = genl_register_family(&cv_genl_family);
-	if (ret)
+	if (ret) {
 		netlink_unregister_notifier(&cv_netlink_nb);
-	return ret;
+		return ret;
+	}
+	if (!CV_EVENTS_RESTRICTED)
+		pr_warn("camvault: this kernel cannot restrict netlink multicast groups: no '%s' events are sent\n",
+			CAMVAULT_MCGRP_EVENTS);
+	return 0;
 }
 
 void cv_genl_exit(void)

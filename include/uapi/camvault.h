@@ -6,10 +6,22 @@
  * Like WireGuard's, the family is the only control interface of the module; everything
  * in this file is ABI: append to enums, never renumber.
  *
+ * Privilege: every command, and joining CAMVAULT_MCGRP_EVENTS, needs CAP_SYS_ADMIN and
+ * CAP_NET_ADMIN (root has both); others get EPERM. CAP_SYS_ADMIN because that is what
+ * device-mapper's control device (/dev/mapper/control) demands for every ioctl, its status and
+ * device list included: the family tells no more to no more users than dmsetup does. Vault
+ * names, locked states and byte counters (which show when footage is being watched) are not for
+ * every user. CAP_NET_ADMIN because that is what generic netlink itself checks for a restricted
+ * command (GENL_ADMIN_PERM) or multicast group. Commands check the capabilities of the socket's
+ * opener; joining the group, those of the joining process. The module sends no events on a kernel
+ * whose generic netlink cannot restrict a multicast group (GENL_MCAST_CAP_*: 6.7, backported to
+ * 6.1.y, Debian 12's kernels have it).
+ *
  * CAMVAULT_CMD_GET_STATUS
  *   request:  no attributes.
  *   reply:    CAMVAULT_A_VERSION     NUL-terminated string, the module's version
  *             CAMVAULT_A_NUM_VAULTS  u32, number of camvault targets currently constructed
+ *   Errors: EPERM.
  *
  * CAMVAULT_CMD_GET_VAULTS (NLM_F_DUMP)
  *   request:  no attributes.
@@ -21,14 +33,15 @@
  *             CAMVAULT_A_VAULT_BYTES_READ     u64, bytes read and decrypted
  *             CAMVAULT_A_VAULT_BYTES_WRITTEN  u64, bytes encrypted and written
  *             CAMVAULT_A_VAULT_IO_ERRORS      u64, bios failed (backing errors, locked vault)
+ *   Errors: EPERM (an NLMSG_ERROR, before any vault).
  *
- * CAMVAULT_CMD_LOCK (CAP_SYS_ADMIN)
+ * CAMVAULT_CMD_LOCK
  *   request:  CAMVAULT_A_VAULT_NAME
  *   Wipes the vault's key from kernel memory; every later I/O fails with EIO until the table is
  *   reloaded with the key. Same as the device-mapper message "key wipe". Errors: ENODEV (no such
  *   vault), EPERM.
  *
- * CAMVAULT_CMD_ARM (CAP_SYS_ADMIN): the dead-man lock.
+ * CAMVAULT_CMD_ARM: the dead-man lock.
  *   request:  CAMVAULT_A_VAULT_NAME, CAMVAULT_A_GRACE_MS (u32; 0 disarms)
  *   Binds the vault to the requesting netlink socket: when that socket goes away (the agent died)
  *   and no socket arms the vault again within the grace period, the vault locks itself. A new arm
@@ -40,6 +53,8 @@
  *   CAMVAULT_A_VAULT_NAME  the vault's device-mapper name when the event happened
  *   CAMVAULT_A_VAULT_IO_ERRORS  u64, the vault's error count (CAMVAULT_EVENT_IO_ERROR only)
  * I/O error events are rate-limited (at most one per second per vault); the count says how many.
+ * Joining the group without the privilege above fails with EPERM (setsockopt
+ * NETLINK_ADD_MEMBERSHIP, or bind with nl_groups).
  */
 #ifndef _UAPI_CAMVAULT_H
 #define _UAPI_CAMVAULT_H

@@ -75,7 +75,9 @@ class Genl:
                     tlv = attrs(data[off + 36:off + length])
                     return err, tlv.get(NLMSGERR_ATTR_MSG, b"").rstrip(b"\0").decode(), replies
                 if kind == NLMSG_DONE:
-                    return 0, "", replies
+                    # A dump that failed after it started carries its errno here.
+                    err = -struct.unpack_from("i", data, off + 16)[0] if length >= 20 else 0
+                    return err, "", replies
                 replies.append(data[off + 16:off + length])
                 off += (length + 3) & ~3
 
@@ -94,6 +96,14 @@ class Genl:
 
     def join(self, group):
         self.sock.setsockopt(SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, self.groups[group])
+
+    def try_join(self, group):
+        """0, or the errno of joining group."""
+        try:
+            self.join(group)
+        except OSError as e:
+            return e.errno
+        return 0
 
     def close(self):
         self.sock.close()

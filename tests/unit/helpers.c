@@ -354,3 +354,81 @@ void cv_run(struct cv_run *r, int (*fn)(int argc, char **argv), const char *arg0
 	cv_slurp(out, r->out, sizeof(r->out));
 	cv_slurp(err, r->err, sizeof(r->err));
 }
+
+/* Whether buf[0..len) holds the complement of inv at off. */
+static int cv_inverted_at(const uint8_t *buf, size_t off, const uint8_t *inv, size_t len)
+{
+	size_t k;
+
+	for (k = 0; k < len; k++)
+		if ((buf[off + k] ^ inv[k]) != 0xff)
+			return 0;
+	return 1;
+}
+
+#define CV_SCAN_CHUNK (1u << 20)
+#define CV_SCAN_MAX_MAPPING (1ull << 30)	/* larger: a sanitizer's shadow, mostly never touched */
+
+int cv_mem_find_inverted(const uint8_t *inv, size_t len, char *where, size_t wherelen)
+{
+	static uint8_t buf[CV_SCAN_CHUNK + 256];
+	char line[512];
+	FILE *maps;
+	int mem, found = 0;
+
+	if (!len || len > 256) {
+		snprintf(where, wherelen, "needle of %zu bytes", len);
+		return -1;
+	}
+	maps = fopen("/proc/self/maps", "re");
+	mem = open("/proc/self/mem", O_RDONLY | O_CLOEXEC);
+	if (!maps || mem < 0) {
+		snprintf(where, wherelen, "cannot open /proc/self/maps or mem: %s", strerror(errno));
+		if (maps)
+			fclose(maps);
+		if (mem >= 0)
+			close(mem);
+		return -1;
+	}
+	while (!found && fgets(line, sizeof(line), maps)) {
+		unsigned long long start, end, at;
+		char perms[8], name[256] = "";
+		size_t carry = 0;
+
+		if (sscanf(line, "%llx-%llx %7s %*s %*s %*s %255[^\n]", &start, &end, perms, name) < 3)
+			continue;
+		if (perms[0] != 'r' || end - start > CV_SCAN_MAX_MAPPING || !strcmp(name, "[vvar]") ||
+		    !strcmp(name, "[vsyscall]") || !strcmp(name, "[vvar_vclock]"))
+			continue;
+		/* Chunks, each starting with the previous one's last len - 1 bytes. */
+		for (at = start; !found && at < end;) {
+			size_t want = end - at < CV_SCAN_CHUNK ? end - at : CV_SCAN_CHUNK, total, i;
+			ssize_t got = pread(mem, buf + carry, want, (off_t)at);
+			const int first = inv[0] ^ 0xff;
+
+			if (got <= 0)
+				break;	/* unreadable (a guard page, I/O memory): the mapping's rest */
+			total = carry + (size_t)got;
+			for (i = 0; i + len <= total; i++) {
+				const uint8_t *p = memchr(buf + i, first, total - len + 1 - i);
+
+				if (!p)
+					break;
+				i = (size_t)(p - buf);
+				if (cv_inverted_at(buf, i, inv, len)) {
+					snprintf(where, wherelen, "%s %s +0x%llx", name[0] ? name : "[anon]", perms,
+						 at - carry + i - start);
+					found = 1;
+					break;
+				}
+			}
+			at += (unsigned long long)got;
+			carry = total < len - 1 ? total : len - 1;
+			memmove(buf, buf + total - carry, carry);
+		}
+	}
+	explicit_bzero(buf, sizeof(buf));
+	fclose(maps);
+	close(mem);
+	return found;
+}

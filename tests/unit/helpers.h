@@ -101,4 +101,13 @@ struct cv_run {
 /* Runs fn(argc, argv) for the NULL-terminated arguments, with stdout and stderr captured into r. */
 void cv_run(struct cv_run *r, int (*fn)(int argc, char **argv), const char *arg0, ...);
 
+/*
+ * Searches every readable mapping of this process (heap, stacks, anonymous and library data; not the
+ * huge sanitizer shadows) for the len bytes whose complements are inv[]: a test keeps a secret it looks
+ * for only inverted, so that its own copy is not found. Read through /proc/self/mem, which neither
+ * faults nor trips AddressSanitizer on poisoned (freed) memory. Returns 1 when found, with where
+ * ("[heap] +0x1234") written, 0 when not, -1 when the memory could not be read (where says why).
+ */
+int cv_mem_find_inverted(const uint8_t *inv, size_t len, char *where, size_t wherelen);
+
 #endif /* CV_TEST_HELPERS_H */

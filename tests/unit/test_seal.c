@@ -12,7 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/random.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -744,6 +746,130 @@ static void test_bus_encrypted(void **state)
 	cv_secret_free(&n2);
 }
 
+/* Reads exactly len bytes from fd. */
+static void read_all(int fd, void *buf, size_t len)
+{
+	size_t off = 0;
+
+	while (off < len) {
+		ssize_t n = read(fd, (char *)buf + off, len - off);
+
+		assert_true(n > 0);
+		off += (size_t)n;
+	}
+}
+
+/*
+ * A vault sealed in a child process (so that sealing leaves nothing in this one): its header, and its M and N
+ * complemented, which is how this process keeps them.
+ */
+static void seal_in_child(struct cv_header *h, uint8_t m_inv[CV_MASTER_BYTES], uint8_t n_inv[CV_NV_BYTES])
+{
+	int fds[2], status;
+	pid_t pid;
+
+	assert_int_equal(pipe(fds), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (!pid) {
+		const struct cv_seal_opts opts = { 0 };
+		struct cv_secret m, n;
+		struct cv_tpm tpm;
+		size_t i;
+
+		close(fds[0]);
+		tpm_open(&tpm);
+		seal_new(&tpm, h, &opts, &m, &n);
+		for (i = 0; i < m.len; i++)
+			m.buf[i] ^= 0xff;
+		for (i = 0; i < n.len; i++)
+			n.buf[i] ^= 0xff;
+		if (write(fds[1], h, sizeof(*h)) != (ssize_t)sizeof(*h) ||
+		    write(fds[1], m.buf, CV_MASTER_BYTES) != CV_MASTER_BYTES ||
+		    write(fds[1], n.buf, CV_NV_BYTES) != CV_NV_BYTES)
+			_exit(1);
+		_exit(0);
+	}
+	close(fds[1]);
+	read_all(fds[0], h, sizeof(*h));
+	read_all(fds[0], m_inv, CV_MASTER_BYTES);
+	read_all(fds[0], n_inv, CV_NV_BYTES);
+	close(fds[0]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+/* Whether s holds the complement of inv. */
+static int secret_is_inverted(const struct cv_secret *s, const uint8_t *inv, size_t len)
+{
+	size_t i;
+
+	if (s->len != len)
+		return 0;
+	for (i = 0; i < len; i++)
+		if ((s->buf[i] ^ inv[i]) != 0xff)
+			return 0;
+	return 1;
+}
+
+static void assert_not_in_memory(const uint8_t *inv, size_t len, const char *what)
+{
+	char where[512] = "";
+	int ret = cv_mem_find_inverted(inv, len, where, sizeof(where));
+
+	if (ret < 0)
+		fail_msg("cannot scan this process's memory: %s", where);
+	if (ret)
+		fail_msg("%s is still in this process's memory after the unseal: %s", what, where);
+}
+
+/*
+ * After an unseal, once the caller freed M and N: the process cannot be dumped (nor ptraced by its user),
+ * and neither M nor N is left anywhere in its memory, heap (freed or not), stack or tpm2-tss's buffers,
+ * with the TPM context still open (as the agent keeps it) and after it is closed.
+ */
+static void test_unseal_leaves_nothing(void **state)
+{
+	uint8_t m_inv[CV_MASTER_BYTES], n_inv[CV_NV_BYTES];
+	struct cv_secret m, n;
+	struct cv_header h;
+	struct cv_tpm tpm;
+	char err[512] = "";
+	int ret;
+
+	(void)state;
+	cv_swtpm_require();
+	seal_in_child(&h, m_inv, n_inv);
+	/* The scan finds what is there: a copy of N made here is found. */
+	assert_int_equal(cv_secret_alloc(&n, CV_NV_BYTES, err, sizeof(err)), 0);
+	for (ret = 0; ret < CV_NV_BYTES; ret++)
+		n.buf[ret] = n_inv[ret] ^ 0xff;
+	assert_int_equal(cv_mem_find_inverted(n_inv, CV_NV_BYTES, err, sizeof(err)), 1);
+	cv_secret_free(&n);
+	assert_not_in_memory(n_inv, CV_NV_BYTES, "a freed cv_secret's N");
+
+	/* Dumpable until a secret comes in (earlier tests of this process held some). */
+	assert_int_equal(prctl(PR_SET_DUMPABLE, 1, 0, 0, 0), 0);
+	assert_int_equal(prctl(PR_GET_DUMPABLE, 0, 0, 0, 0), 1);
+	tpm_open(&tpm);
+	ret = cv_unseal(&tpm, &h, NULL, &m, &n, err, sizeof(err));
+	if (ret)
+		fail_msg("cv_unseal: %d %s", ret, err);
+	assert_int_equal(prctl(PR_GET_DUMPABLE, 0, 0, 0, 0), 0);
+	assert_true(secret_is_inverted(&m, m_inv, CV_MASTER_BYTES));
+	assert_true(secret_is_inverted(&n, n_inv, CV_NV_BYTES));
+	cv_secret_free(&m);
+	cv_secret_free(&n);
+	assert_not_in_memory(n_inv, CV_NV_BYTES, "the NV secret N (TPM context open)");
+	assert_not_in_memory(m_inv, CV_MASTER_BYTES, "the sealed secret M (TPM context open)");
+	assert_int_equal(cv_nv_destroy(&tpm, &h, err, sizeof(err)), 0);
+	cv_tpm_close(&tpm);
+	assert_not_in_memory(n_inv, CV_NV_BYTES, "the NV secret N (TPM context closed)");
+	assert_not_in_memory(m_inv, CV_MASTER_BYTES, "the sealed secret M (TPM context closed)");
+	/* Still not dumpable: remnants the process cannot know of (a library's copies) may be left. */
+	assert_int_equal(prctl(PR_GET_DUMPABLE, 0, 0, 0, 0), 0);
+}
+
 static void test_no_tpm_slot(void **state)
 {
 	struct cv_header h;
@@ -776,6 +902,7 @@ int main(void)
 		cmocka_unit_test(test_lockout),
 		cmocka_unit_test(test_power_cuts),
 		cmocka_unit_test(test_bus_encrypted),
+		cmocka_unit_test(test_unseal_leaves_nothing),
 		cmocka_unit_test(test_no_tpm_slot),
 	};
 
