@@ -158,13 +158,16 @@ void agent_on_record(struct agent *a, const struct camvault_rec *r, int64_t rowi
 	struct cv_alerts *al = a->alerts;
 	const struct cv_vault_entry *v;
 	char title[768], text[8192], json[16384], comm[CAMVAULT_COMM_LEN * 4], vault[CAMVAULT_NAME_MAXLEN * 4];
+	char esc[(CAMVAULT_PATH_LEN * 2 + 256) * 4];
+	struct cv_policy_why why;
 	int64_t now;
+	int n;
 
 	(void)rowid;
 	if (!al)
 		return;
 	v = cv_rec_vault(&al->reg, r);
-	if (cv_policy_match(al->policy, r, v))
+	if (cv_policy_match_why(al->policy, r, v, &why))
 		return;
 	now = cv_now_ns(CLOCK_MONOTONIC);
 	if (cv_storm_over(&al->storm, now))
@@ -178,7 +181,15 @@ void agent_on_record(struct agent *a, const struct camvault_rec *r, int64_t rowi
 	cv_text_escape(r->comm, CV_ESC_BACKSLASH, comm, sizeof(comm));
 	snprintf(title, sizeof(title), "camvault: unexpected access to %s: %s (uid %u) %s", vault, comm, r->uid,
 		 cv_rec_action(r));
-	cv_rec_format_text(r, a->offset, text, sizeof(text));
+	n = cv_rec_format_text(r, a->offset, text, sizeof(text));
+	/* A rule that would have allowed it but for who did it: say so (someone passing as the NVR). */
+	if (why.rule && n > 0 && (size_t)n < sizeof(text)) {
+		char reason[CAMVAULT_PATH_LEN * 2 + 256];
+
+		cv_policy_why_text(&why, r, reason, sizeof(reason));
+		cv_text_escape(reason, CV_ESC_BACKSLASH, esc, sizeof(esc));
+		snprintf(text + n, sizeof(text) - (size_t)n, "\nWhy unexpected: %s", esc);
+	}
 	json[0] = '[';
 	cv_rec_format_json(r, a->offset, json + 1, sizeof(json) - 2);
 	strcat(json, "]");
