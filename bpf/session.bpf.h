@@ -644,16 +644,14 @@ __noinline int cv_fill_ns(void)
 	return 0;
 }
 
-/* The executable's superblock and inode (exe a struct file *) into the scratch record. */
-__noinline int cv_fill_exe_id(__u64 exe_addr)
+/* The executable's superblock and inode number (inode_addr its struct inode *) into the scratch record. */
+__noinline int cv_fill_exe_id(__u64 inode_addr)
 {
 	struct cv_scratch *s = scratch();
-	struct file *exe = (struct file *)exe_addr;
-	struct inode *inode;
+	struct inode *inode = (struct inode *)inode_addr;
 
 	if (!s)
 		return 0;
-	inode = BPF_CORE_READ(exe, f_inode);
 	s->s.rec.exe_dev = BPF_CORE_READ(inode, i_sb, s_dev);
 	s->s.rec.exe_ino = BPF_CORE_READ(inode, i_ino);
 	return 0;
@@ -718,7 +716,7 @@ __noinline int cv_fill_task(__u32 type)
 	c = bpf_map_lookup_elem(&exe_paths, &tgid);
 	if (!c || c->mm != (__u64)mm || c->exe_file != (__u64)exe) {
 		tail = cv_path((__u64)BPF_CORE_READ(exe, f_path.mnt), (__u64)BPF_CORE_READ(exe, f_path.dentry), 0);
-		cv_fill_exe_id((__u64)exe);
+		cv_fill_exe_id((__u64)BPF_CORE_READ(exe, f_inode));	/* read: a scalar, as a global function takes */
 		/* Filled in place, its pointers last: a thread reading it meanwhile walks on its own. */
 		if (!bpf_map_update_elem(&exe_paths, &tgid, &cv_exe_blank, BPF_ANY) &&
 		    (c = bpf_map_lookup_elem(&exe_paths, &tgid))) {
