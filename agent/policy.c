@@ -8,6 +8,7 @@
  * key must not silently widen a rule.
  */
 #define _GNU_SOURCE
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fnmatch.h>
 #include <glob.h>
@@ -16,18 +17,32 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include "conf.h"
 #include "mountinfo.h"
 #include "policy.h"
+#include "record.h"
 
 #define CV_POLICY_LINE_MAX	4096
 #define CV_POLICY_FILE_MAX	(1 << 20)
 #define CV_RULE_NAME_MAX	63
 #define CV_MAX_UIDS		16
+#define CV_MAX_PEERS		32
 #define CV_QUOTE		64
 #define CV_WHAT			768
+
+/*
+ * A peer= prefix. IPv4 in the first 4 bytes; an IPv6 prefix within ::ffff:0:0/96 is kept as the IPv4 prefix
+ * it is, as an IPv4-mapped peer is matched as the IPv4 address it is.
+ */
+struct cv_peer {
+	uint8_t addr[16];
+	bool v6;
+	uint8_t len;			/* prefix length: the bits of addr that count */
+	uint16_t port;			/* host order; 0: any */
+};
 
 /* printf arguments quoting n bytes at p, with "..." when cut: use with "%.*s%s". */
 #define CV_Q(p, n)		(int)((n) > CV_QUOTE ? CV_QUOTE : (n)), (p), ((n) > CV_QUOTE ? "..." : "")
@@ -45,6 +60,9 @@ struct cv_policy_rule {
 	uint64_t cgroup_id;
 	char *cgroup_path;		/* relative to the cgroup root, starting with '/'; NULL: none */
 	char vault[128];		/* "": any */
+	struct cv_peer peers[CV_MAX_PEERS];
+	size_t npeers;			/* 0: any (op= says whether a peer at all) */
+	char *peer_text;		/* peer= as written, for the reasons */
 	/* The last cgroup id cgroup_path was looked up for, and whether it was it: a recorder's records
 	 * come from one cgroup, and cgroup ids are not reused. */
 	uint64_t cg_last_id;
@@ -108,6 +126,7 @@ static void cv_rule_clear(struct cv_policy_rule *r)
 	free(r->exe);
 	free(r->path);
 	free(r->cgroup_path);
+	free(r->peer_text);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -197,7 +216,10 @@ static int cv_parse_uid(const char *p, size_t n, uint32_t *uid, char *what, size
 	return 0;
 }
 
-static int cv_parse_uids(const char *p, size_t n, struct cv_policy_rule *r, char *what, size_t wl)
+typedef int cv_item_fn(const char *p, size_t n, struct cv_policy_rule *r, char *what, size_t wl);
+
+/* Each item of a comma-separated list (n bytes at p) into r by fn. */
+static int cv_parse_list(const char *p, size_t n, struct cv_policy_rule *r, cv_item_fn *fn, char *what, size_t wl)
 {
 	size_t i = 0;
 
@@ -205,17 +227,24 @@ static int cv_parse_uids(const char *p, size_t n, struct cv_policy_rule *r, char
 		const char *o = p + i, *comma = memchr(o, ',', n - i);
 		size_t on = comma ? (size_t)(comma - o) : n - i;
 
-		if (r->nuids == CV_MAX_UIDS) {
-			snprintf(what, wl, "more than %d uids: split the rule in two", CV_MAX_UIDS);
+		if (fn(o, on, r, what, wl))
 			return -1;
-		}
-		if (cv_parse_uid(o, on, &r->uids[r->nuids], what, wl))
-			return -1;
-		r->nuids++;
 		if (!comma)
 			return 0;
 		i += on + 1;
 	}
+}
+
+static int cv_parse_uid_item(const char *p, size_t n, struct cv_policy_rule *r, char *what, size_t wl)
+{
+	if (r->nuids == CV_MAX_UIDS) {
+		snprintf(what, wl, "more than %d uids: split the rule in two", CV_MAX_UIDS);
+		return -1;
+	}
+	if (cv_parse_uid(p, n, &r->uids[r->nuids], what, wl))
+		return -1;
+	r->nuids++;
+	return 0;
 }
 
 /* A glob or a path value: no control characters (the line has none), not empty, absolute. */
@@ -300,8 +329,149 @@ static int cv_parse_name(const char *p, size_t n, char *out, const char *kind, s
 	return 0;
 }
 
-enum cv_key { K_OP, K_EXE, K_COMM, K_UID, K_CGROUP, K_UNIT, K_VAULT, K_PATH, K_NKEYS };
-static const char *const cv_keys[K_NKEYS] = { "op", "exe", "comm", "uid", "cgroup", "unit", "vault", "path" };
+/* The peer= keywords: what each stands for. */
+static const struct {
+	const char *name;
+	const char *prefixes;
+} cv_peer_words[] = {
+	/* RFC 1918, link-local, loopback; IPv6 unique local (fc00::/7), link-local and loopback. */
+	{ "lan", "10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,169.254.0.0/16,127.0.0.0/8,fc00::/7,fe80::/10,::1" },
+	{ "loopback", "127.0.0.0/8,::1" },
+};
+
+static const uint8_t cv_v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+/* Whether the first len bits of a and b are the same. */
+static bool cv_bits_eq(const uint8_t *a, const uint8_t *b, unsigned int len)
+{
+	unsigned int whole = len / 8, rest = len % 8;
+	uint8_t mask = (uint8_t)(0xff << (8 - rest));
+
+	return !memcmp(a, b, whole) && (!rest || !((a[whole] ^ b[whole]) & mask));
+}
+
+/* A port: 1 to 65535, digits only. */
+static int cv_parse_port(const char *p, size_t n, uint16_t *port)
+{
+	unsigned long v = 0;
+	size_t i;
+
+	for (i = 0; i < n && i < 5 && p[i] >= '0' && p[i] <= '9'; i++)
+		v = v * 10 + (unsigned int)(p[i] - '0');
+	if (!n || i < n || !v || v > 65535)
+		return -1;
+	*port = (uint16_t)v;
+	return 0;
+}
+
+static int cv_parse_peer_item(const char *p, size_t n, struct cv_policy_rule *r, char *what, size_t wl);
+
+static int cv_bad_peer(const char *p, size_t n, char *what, size_t wl)
+{
+	snprintf(what, wl, "bad peer '%.*s%s': give an IPv4 or IPv6 address with an optional /len (192.168.0.0/16, "
+		 "fd00::/8, 127.0.0.1), lan or loopback; a port after an IPv4 address or a keyword as 10.0.0.5:443, "
+		 "after an IPv6 one in brackets as [2001:db8::5]:443", CV_Q(p, n));
+	return -1;
+}
+
+/* ADDR[/LEN] (n bytes at p, no port) with port into r, or a keyword's prefixes. */
+static int cv_parse_prefix(const char *p, size_t n, uint16_t port, struct cv_policy_rule *r, char *what, size_t wl)
+{
+	const char *slash = memchr(p, '/', n);
+	size_t an = slash ? (size_t)(slash - p) : n, i;
+	char addr[INET6_ADDRSTRLEN], fix[INET6_ADDRSTRLEN];
+	unsigned int len = 0, max;
+	struct cv_peer pf = { .port = port };
+	uint8_t orig[16];
+
+	for (i = 0; i < sizeof(cv_peer_words) / sizeof(cv_peer_words[0]); i++) {
+		size_t first = r->npeers;
+
+		if (slash || strlen(cv_peer_words[i].name) != n || memcmp(p, cv_peer_words[i].name, n))
+			continue;
+		if (cv_parse_list(cv_peer_words[i].prefixes, strlen(cv_peer_words[i].prefixes), r, cv_parse_peer_item,
+				  what, wl))
+			return -1;
+		for (; first < r->npeers; first++)
+			r->peers[first].port = port;
+		return 0;
+	}
+	if (!an || an >= sizeof(addr))
+		goto bad;
+	memcpy(addr, p, an);
+	addr[an] = '\0';
+	pf.v6 = memchr(addr, ':', an) != NULL;
+	if (inet_pton(pf.v6 ? AF_INET6 : AF_INET, addr, pf.addr) != 1)
+		goto bad;
+	max = pf.v6 ? 128 : 32;
+	if (slash) {
+		for (i = an + 1; i < n && i < an + 4 && p[i] >= '0' && p[i] <= '9'; i++)
+			len = len * 10 + (unsigned int)(p[i] - '0');
+		if (i == an + 1 || i < n)
+			goto bad;
+		if (len > max) {
+			snprintf(what, wl, "peer '%.*s%s': an %s prefix is /0 to /%u: give the length of the network "
+				 "(/24 for 192.168.1.0 to 192.168.1.255)", CV_Q(p, n), pf.v6 ? "IPv6" : "IPv4", max);
+			return -1;
+		}
+	} else {
+		len = max;
+	}
+	pf.len = (uint8_t)len;
+	/* Bits past the length: a typo for another length, or for another network. */
+	memcpy(orig, pf.addr, sizeof(orig));
+	for (i = len / 8; i < max / 8; i++)
+		pf.addr[i] &= i == len / 8 ? (uint8_t)(0xff << (8 - len % 8)) : 0;
+	if (memcmp(orig, pf.addr, sizeof(orig))) {
+		inet_ntop(pf.v6 ? AF_INET6 : AF_INET, pf.addr, fix, sizeof(fix));
+		snprintf(what, wl, "peer '%.*s%s' has bits set past /%u: write %s/%u for the network, or the "
+			 "address alone for that one address", CV_Q(p, n), len, fix, len);
+		return -1;
+	}
+	if (pf.v6 && len >= 96 && !memcmp(pf.addr, cv_v4mapped, sizeof(cv_v4mapped))) {
+		memmove(pf.addr, pf.addr + 12, 4);
+		memset(pf.addr + 4, 0, 12);
+		pf.v6 = false;
+		pf.len = (uint8_t)(len - 96);
+	}
+	if (r->npeers == CV_MAX_PEERS) {
+		snprintf(what, wl, "more than %d peer prefixes (lan is 8): split the rule in two", CV_MAX_PEERS);
+		return -1;
+	}
+	r->peers[r->npeers++] = pf;
+	return 0;
+bad:
+	return cv_bad_peer(p, n, what, wl);
+}
+
+/* One peer= item: PREFIX, IPV4-OR-KEYWORD:PORT or [PREFIX]:PORT. */
+static int cv_parse_peer_item(const char *p, size_t n, struct cv_policy_rule *r, char *what, size_t wl)
+{
+	const char *colon = memchr(p, ':', n), *close;
+	uint16_t port = 0;
+	size_t an = n;
+
+	if (n && p[0] == '[') {
+		close = memchr(p, ']', n);
+		if (!close || (close + 1 < p + n && (close[1] != ':' ||
+						     cv_parse_port(close + 2, (size_t)(p + n - close - 2), &port))))
+			goto bad;
+		return cv_parse_prefix(p + 1, (size_t)(close - p - 1), port, r, what, wl);
+	}
+	/* One colon is a port (IPv6 has at least two, and its port needs brackets). */
+	if (colon && !memchr(colon + 1, ':', (size_t)(p + n - colon - 1))) {
+		an = (size_t)(colon - p);
+		if (cv_parse_port(colon + 1, n - an - 1, &port))
+			goto bad;
+	}
+	return cv_parse_prefix(p, an, port, r, what, wl);
+bad:
+	return cv_bad_peer(p, n, what, wl);
+}
+
+enum cv_key { K_OP, K_EXE, K_COMM, K_UID, K_CGROUP, K_UNIT, K_VAULT, K_PATH, K_PEER, K_NKEYS };
+static const char *const cv_keys[K_NKEYS] = { "op", "exe", "comm", "uid", "cgroup", "unit", "vault", "path",
+					      "peer" };
 
 /* One key=value field (n bytes at p) into r; seen[] catches keys given twice. */
 static int cv_parse_kv(const char *p, size_t n, struct cv_policy_rule *r, bool seen[K_NKEYS], char *what,
@@ -312,8 +482,8 @@ static int cv_parse_kv(const char *p, size_t n, struct cv_policy_rule *r, bool s
 	int k;
 
 	if (!eq) {
-		snprintf(what, wl, "'%.*s%s' is not KEY=VALUE: the keys are op, exe, comm, uid, cgroup, unit, vault "
-			 "and path (allow NAME op=read exe=/usr/sbin/nginx)", CV_Q(p, n));
+		snprintf(what, wl, "'%.*s%s' is not KEY=VALUE: the keys are op, exe, comm, uid, cgroup, unit, vault, "
+			 "path and peer (allow NAME op=read exe=/usr/sbin/nginx)", CV_Q(p, n));
 		return -1;
 	}
 	kn = (size_t)(eq - p);
@@ -323,8 +493,8 @@ static int cv_parse_kv(const char *p, size_t n, struct cv_policy_rule *r, bool s
 		if (strlen(cv_keys[k]) == kn && !memcmp(p, cv_keys[k], kn))
 			break;
 	if (k == K_NKEYS) {
-		snprintf(what, wl, "unknown key '%.*s%s': the keys are op, exe, comm, uid, cgroup, unit, vault and "
-			 "path", CV_Q(p, kn));
+		snprintf(what, wl, "unknown key '%.*s%s': the keys are op, exe, comm, uid, cgroup, unit, vault, "
+			 "path and peer", CV_Q(p, kn));
 		return -1;
 	}
 	/* unit= is a cgroup path: one of the two. */
@@ -356,9 +526,16 @@ static int cv_parse_kv(const char *p, size_t n, struct cv_policy_rule *r, bool s
 		r->comm[vn] = '\0';
 		return 0;
 	case K_UID:
-		return cv_parse_uids(v, vn, r, what, wl);
+		return cv_parse_list(v, vn, r, cv_parse_uid_item, what, wl);
 	case K_CGROUP:
 		return cv_parse_cgroup(v, vn, r, what, wl);
+	case K_PEER:
+		r->peer_text = cv_strndup(v, vn);
+		if (!r->peer_text) {
+			snprintf(what, wl, "out of memory");
+			return -1;
+		}
+		return cv_parse_list(v, vn, r, cv_parse_peer_item, what, wl);
 	case K_UNIT:
 		return cv_parse_unit(v, vn, r, what, wl);
 	default:
@@ -405,6 +582,11 @@ static int cv_parse_line(const char *p, size_t n, struct cv_policy_rule *r, char
 	if (!seen[K_OP]) {
 		snprintf(what, wl, "rule '%s' has no op=: say which operations it allows (op=read,peer); the "
 			 "operations are read, write, mmap, stream, open, unlink, rename, truncate and peer", r->name);
+		return -1;
+	}
+	if (seen[K_PEER] && !(r->ops & CV_OP_PEER)) {
+		snprintf(what, wl, "rule '%s' has peer= but its op= does not allow peer: peer= says to which "
+			 "addresses what was read may go; add peer to op= (op=read,peer)", r->name);
 		return -1;
 	}
 	/* comm= is a name any process can give itself (prctl PR_SET_NAME): it narrows a rule, never makes one. */
@@ -631,13 +813,60 @@ static bool cv_rec_knows_who(const struct camvault_rec *r)
 }
 
 /*
- * Whether the rule expects r, but for who r's process really is: CV_WHY_* for what the rule saw through
- * (CV_WHY_NONE: it expects r; -1: it does not, whoever the process is).
+ * Whether r's peer is in one of the rule's prefixes (and ports): an IPv4-mapped IPv6 peer as the IPv4 address
+ * it is; a peer of another family (none recorded) in none.
+ */
+static bool cv_peer_in(const struct cv_policy_rule *rule, const struct camvault_rec *r)
+{
+	const uint8_t *a = r->peer_addr;
+	uint16_t port = ntohs(r->peer_port);
+	bool v6;
+	size_t i;
+
+	if (r->peer_family == AF_INET) {
+		v6 = false;
+	} else if (r->peer_family == AF_INET6) {
+		v6 = memcmp(a, cv_v4mapped, sizeof(cv_v4mapped)) != 0;
+		if (!v6)
+			a += sizeof(cv_v4mapped);
+	} else {
+		return false;
+	}
+	for (i = 0; i < rule->npeers; i++) {
+		const struct cv_peer *pf = &rule->peers[i];
+
+		if (pf->v6 == v6 && (!pf->port || pf->port == port) && cv_bits_eq(pf->addr, a, pf->len))
+			return true;
+	}
+	return false;
+}
+
+/* Who r's process is, for a rule that otherwise expects r: CV_WHY_NONE, or what does not hold. */
+static int cv_rule_who(const struct cv_policy_rule *rule, const struct camvault_rec *r)
+{
+	if (!cv_rec_knows_who(r) || cv_rule_container(rule))
+		return CV_WHY_NONE;
+	/*
+	 * Outside a named container, the process must be the host's: a user namespace it made (unshare -U)
+	 * lets it mount anything over any path; and exe= holds for the file at that path on the NVR, not for
+	 * what a private mount put there.
+	 */
+	if (r->user_ns != CAMVAULT_INIT_USER_NS)
+		return CV_WHY_USER_NS;
+	if (rule->exe && !(r->aflags & CAMVAULT_AF_EXE_HOST))
+		return r->aflags & CAMVAULT_AF_HOST_MNTNS ? CV_WHY_EXE_FILE : CV_WHY_EXE_MNTNS;
+	return CV_WHY_NONE;
+}
+
+/*
+ * Whether the rule expects r, but for who r's process really is and where its data went: CV_WHY_* for what
+ * the rule saw through (CV_WHY_NONE: it expects r; -1: it does not, whoever the process is).
  */
 static int cv_rule_check(struct cv_policy_rule *rule, const struct camvault_rec *r, unsigned int ops,
 			 const struct cv_vault_entry *vault)
 {
 	size_t i;
+	int w;
 
 	if (ops & ~rule->ops)
 		return -1;
@@ -662,18 +891,11 @@ static int cv_rule_check(struct cv_policy_rule *rule, const struct camvault_rec 
 	/* Last: the only test that touches the filesystem. */
 	if (rule->cgroup_path && !cv_cgroup_is(rule, r->cgroup_id))
 		return -1;
-	if (!cv_rec_knows_who(r) || cv_rule_container(rule))
-		return CV_WHY_NONE;
-	/*
-	 * Outside a named container, the process must be the host's: a user namespace it made (unshare -U)
-	 * lets it mount anything over any path; and exe= holds for the file at that path on the NVR, not for
-	 * what a private mount put there.
-	 */
-	if (r->user_ns != CAMVAULT_INIT_USER_NS)
-		return CV_WHY_USER_NS;
-	if (rule->exe && !(r->aflags & CAMVAULT_AF_EXE_HOST))
-		return r->aflags & CAMVAULT_AF_HOST_MNTNS ? CV_WHY_EXE_FILE : CV_WHY_EXE_MNTNS;
-	return CV_WHY_NONE;
+	w = cv_rule_who(rule, r);
+	/* Where the data went, once who sent it holds: a peer outside peer= is the reason then. */
+	if (w == CV_WHY_NONE && rule->npeers && r->rflags & CAMVAULT_RF_PEER && !cv_peer_in(rule, r))
+		return CV_WHY_PEER;
+	return w;
 }
 
 const struct cv_policy_rule *cv_policy_match_why(const struct cv_policy *p, const struct camvault_rec *r,
@@ -719,6 +941,7 @@ const struct cv_policy_rule *cv_policy_match(const struct cv_policy *p, const st
 
 void cv_policy_why_text(const struct cv_policy_why *why, const struct camvault_rec *r, char *buf, size_t len)
 {
+	char peer[INET6_ADDRSTRLEN + 8];
 	const char *base;
 
 	if (!why->rule) {
@@ -731,6 +954,11 @@ void cv_policy_why_text(const struct cv_policy_why *why, const struct camvault_r
 	case CV_WHY_USER_NS:
 		snprintf(buf, len, "rule %s would allow it, but the process is in a user namespace of its own (%u), "
 			 "and the rule names no container (cgroup= or unit=)", why->rule->name, r->user_ns);
+		break;
+	case CV_WHY_PEER:
+		cv_rec_peer(r, peer, sizeof(peer));
+		snprintf(buf, len, "rule %s would allow it, but the peer %s is not in its peer=%.*s%s", why->rule->name,
+			 peer, CV_Q(why->rule->peer_text, strlen(why->rule->peer_text)));
 		break;
 	case CV_WHY_EXE_MNTNS:
 		snprintf(buf, len, "exe %s is not the NVR's %s: other mount namespace (%u); rule %s expects the "

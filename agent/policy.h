@@ -25,6 +25,21 @@
  *	vault=NAME	the access is on that vault (cv_rec_vault())
  *	path=GLOB	the path touched, fnmatch(3) without flags; for a rename the new path must match too (moving
  *			footage out of where a rule allows is not what the rule allows)
+ *	peer=PREFIX[,PREFIX...]	where what was read may go, for a rule with op=...,peer (an error without):
+ *			a record with CAMVAULT_RF_PEER is expected only when its peer is in one of the prefixes; a
+ *			record without it is not restricted (op= says whether a peer at all). PREFIX is
+ *			  an IPv4 or IPv6 address with an optional /len: 192.168.0.0/16, 10.0.0.0/8, fd00::/8,
+ *			  127.0.0.1 (no /len: that address); bits set past /len are an error (a typo);
+ *			  lan: 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, 169.254.0.0/16, 127.0.0.0/8, fc00::/7,
+ *			  fe80::/10 and ::1 (RFC 1918, link-local, unique local, loopback);
+ *			  loopback: 127.0.0.0/8 and ::1;
+ *			and a port, the peer's, after it: after an IPv4 prefix or a keyword 10.0.0.5:443, lan:8080;
+ *			after an IPv6 one in brackets [2001:db8::5]:443, [2001:db8::/32]:443 (an IPv6 prefix has
+ *			at least two colons; one colon is a port). Without a port, any. A peer the agent serves is
+ *			a client on an ephemeral port: ports are for the peers a process connects to.
+ *			An IPv4-mapped IPv6 peer (::ffff:a.b.c.d, a dual-stack socket's IPv4 client) is matched as
+ *			the IPv4 address it is, and ::ffff:a.b.c.d/len (len >= 96) is the IPv4 prefix a.b.c.d/len-96;
+ *			other IPv6 prefixes (::/0) do not hold IPv4 peers. At most 32 prefixes (lan is 8).
  * A rule must say who: at least one of exe, uid, cgroup, unit (comm alone is not who). Values hold no
  * whitespace (a glob can say '?' for a space). cgroup=/PATH may be a glob (/system.slice/docker-*.scope).
  *
@@ -45,7 +60,8 @@
  * A rule expects a record when it allows EVERY operation the record did: a web server allowed to read does
  * not also get to send what it read to a socket unless the rule says op=read,peer (nginx's sendfile() to a
  * client IS peer: a rule for a web server serving clips must allow it). open is implied by read, write, mmap
- * and stream (each needs an open); nothing implies peer, unlink, rename or truncate.
+ * and stream (each needs an open); nothing implies peer, unlink, rename or truncate. A rule that would expect
+ * a record but for its peer (outside peer=) gives that reason (CV_WHY_PEER), once who the process is holds.
  *
  * Errors: "<path> line N: <what is wrong>: <fix>". Lines over 4096 bytes, files over 1 MiB, NUL bytes and
  * control characters are errors.
@@ -104,12 +120,13 @@ const struct cv_vault_entry *cv_rec_vault(const struct cv_registry *reg, const s
 const struct cv_policy_rule *cv_policy_match(const struct cv_policy *p, const struct camvault_rec *r,
 					     const struct cv_vault_entry *vault);
 
-/* Why a rule that would expect a record does not: who the process is does not hold. */
+/* Why a rule that would expect a record does not: who the process is, or where its data went, does not hold. */
 enum cv_policy_why_code {
 	CV_WHY_NONE,		/* no such rule */
 	CV_WHY_USER_NS,		/* the process is in a user namespace not the host's, and the rule names no container */
 	CV_WHY_EXE_MNTNS,	/* exe is not the NVR's file at that path: the process sees another mount namespace */
 	CV_WHY_EXE_FILE,	/* exe is not the NVR's file at that path (same namespace: replaced, or a tail) */
+	CV_WHY_PEER,		/* who holds, but the peer is outside the rule's peer= */
 };
 
 struct cv_policy_why {

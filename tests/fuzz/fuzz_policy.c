@@ -2,8 +2,9 @@
 /*
  * libFuzzer target for cv_policy_parse(): any bytes, as a hand-edited (or damaged) policy.conf. It must never
  * crash; an error must name the file and a line and leave no policy; what parses must classify records (a
- * session, a camera stream with a peer, a rename) without crashing, and every rule it returns must allow
- * every operation of the record it matched, with a name and a line within the file.
+ * session, one sent to a LAN peer, a camera stream to an IPv4-mapped peer, a rename) without crashing, and
+ * every rule it returns must allow every operation of the record it matched, with a name and a line within
+ * the file.
  * Built by tests/unit/Makefile with clang -fsanitize=fuzzer,address,undefined; run by tests/unit/run.sh on
  * the seeds that seeds_policy writes.
  */
@@ -12,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "policy.h"
 
@@ -59,7 +61,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	snprintf(r.comm, sizeof(r.comm), "nginx");
 	snprintf(r.path, sizeof(r.path), "/media/frigate/recordings/2026-11-25/10/front/00.00.mp4");
 	check(p, &r, &cam0, lines);
+	/* Sent to a LAN address; then a camera's frames to an IPv4-mapped internet one. */
+	r.rflags = CAMVAULT_RF_PEER;
+	r.peer_family = AF_INET;
+	memcpy(r.peer_addr, (const uint8_t[]){ 192, 168, 1, 20 }, 4);
+	check(p, &r, &cam0, lines);
 	r.rflags = CAMVAULT_RF_CAMERA | CAMVAULT_RF_PEER;
+	r.peer_family = AF_INET6;
+	memcpy(r.peer_addr, (const uint8_t[]){ 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 203, 0, 113, 9 }, 16);
 	r.dqbufs = 3;
 	r.uid = 1000;
 	snprintf(r.path, sizeof(r.path), "/dev/video0");

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Writes the seed corpus of fuzz_policy into the directory given: the shipped examples' kind of rules, every
- * key and operation, and near misses.
+ * key and operation, peer= prefixes, ports and keywords, and near misses.
  */
 #define _DEFAULT_SOURCE
 #include <stddef.h>
@@ -16,6 +16,12 @@ static const struct cv_seed seeds[] = {
 	  "allow meye comm=meyectl op=read,peer,unlink vault=cam0\n", 0 },
 	{ "allow a op=read,write,mmap,stream,open,unlink,rename,truncate,peer uid=0,1000,root cgroup=4242\n", 0 },
 	{ "allow a op=open unit=frigate.service\nallow b op=read cgroup=/system.slice/docker-1.scope\n", 0 },
+	{ "allow frigate-serve cgroup=/system.slice/docker-*.scope exe=/usr/*sbin/nginx op=read,mmap,peer peer=lan "
+	  "path=/media/frigate/*\nallow lo uid=0 op=read,peer peer=loopback:8080,::ffff:100.64.0.0/106\n", 0 },
+	{ "allow push exe=/usr/bin/push op=read,peer peer=192.168.0.0/16,10.0.0.1:443,[2001:db8::/32]:443,"
+	  "fd00::/8,0.0.0.0/0,::/0,[::1]\n", 0 },
+	{ "allow a op=read exe=/x peer=lan\nallow b op=peer exe=/x peer=10.0.0.0/33,192.168.1.20/16,[fe80::1,"
+	  "1.2.3.4:0,fd00::/129\n", 0 },
 	{ "allow a op=read\n", 0 },
 	{ "allow a op=read exe=/x exe=/y\n", 0 },
 	{ "allow a op=read exe=/x\nallow a op=read exe=/x\n", 0 },

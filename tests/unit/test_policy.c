@@ -4,7 +4,8 @@
  * nothing else; a record's operations come from its fields and a rule must allow every one of them; the
  * vault of a record; and the shipped etc/policy.conf, its Frigate and motionEye examples uncommented, parses
  * and tells realistic records apart (ffmpeg writing a segment: expected; cp by uid 1000: unexpected; nginx
- * serving: expected; a record the rule does not cover in full: unexpected).
+ * serving to the LAN: expected, to the internet: unexpected; a record the rule does not cover in full:
+ * unexpected); peer= prefixes, ports and keywords, IPv6 and IPv4-mapped peers.
  */
 #define _DEFAULT_SOURCE
 #include <setjmp.h>
@@ -70,12 +71,14 @@ static struct camvault_rec rec(const char *exe, const char *comm, uint32_t uid, 
 	return r;
 }
 
+/* The record's data went to ip (IPv4, or IPv6 when it has a ':'), port. */
 static void set_peer(struct camvault_rec *r, const char *ip, uint16_t port)
 {
 	r->rflags |= CAMVAULT_RF_PEER;
-	r->peer_family = AF_INET;
+	r->peer_family = strchr(ip, ':') ? AF_INET6 : AF_INET;
 	r->peer_port = htons(port);
-	assert_int_equal(inet_pton(AF_INET, ip, r->peer_addr), 1);
+	memset(r->peer_addr, 0, sizeof(r->peer_addr));
+	assert_int_equal(inet_pton(r->peer_family, ip, r->peer_addr), 1);
 }
 
 static const char *match_name(const struct cv_policy *p, const struct camvault_rec *r,
@@ -110,6 +113,37 @@ static void test_errors(void **state)
 	parse_err("allow a op=read exe=/x\n\nallow a op=write exe=/y\n", 3, "rule 'a' is already on line 1");
 	parse_err("allow a op=read exe=/x nonsense\n", 1, "is not KEY=VALUE");
 	parse_err("allow a op=read exe=/x\x01\n", 1, "control character 0x01");
+	/* peer= */
+	parse_err("allow a op=read exe=/x peer=lan\n", 1,
+		  "rule 'a' has peer= but its op= does not allow peer: peer= says to which addresses what was read "
+		  "may go; add peer to op= (op=read,peer)");
+	parse_err("allow a peer=10.0.0.0/8 exe=/x op=read,write\n", 1, "add peer to op=");
+	parse_err("allow a op=read,peer exe=/x peer=10.0.0.0/33\n", 1,
+		  "peer '10.0.0.0/33': an IPv4 prefix is /0 to /32: give the length of the network");
+	parse_err("allow a op=read,peer exe=/x peer=fd00::/129\n", 1, "an IPv6 prefix is /0 to /128");
+	parse_err("allow a op=read,peer exe=/x peer=lan,10.0.0.256\n", 1,
+		  "bad peer '10.0.0.256': give an IPv4 or IPv6 address with an optional /len");
+	parse_err("allow a op=read,peer exe=/x peer=10.0.0/8\n", 1, "bad peer '10.0.0/8'");
+	parse_err("allow a op=read,peer exe=/x peer=10.0.0.0/\n", 1, "bad peer '10.0.0.0/'");
+	parse_err("allow a op=read,peer exe=/x peer=10.0.0.0/+8\n", 1, "bad peer '10.0.0.0/+8'");
+	parse_err("allow a op=read,peer exe=/x peer=10.0.0.0/0008\n", 1, "bad peer '10.0.0.0/0008'");
+	parse_err("allow a op=read,peer exe=/x peer=internet\n", 1, "bad peer 'internet'");
+	parse_err("allow a op=read,peer exe=/x peer=lan/8\n", 1, "bad peer 'lan/8'");
+	parse_err("allow a op=read,peer exe=/x peer=10.0.0.1,\n", 1, "bad peer ''");
+	parse_err("allow a op=read,peer exe=/x peer=10.0.0.1:0\n", 1, "bad peer '10.0.0.1:0'");
+	parse_err("allow a op=read,peer exe=/x peer=10.0.0.1:65536\n", 1, "bad peer '10.0.0.1:65536'");
+	parse_err("allow a op=read,peer exe=/x peer=10.0.0.1:\n", 1, "bad peer '10.0.0.1:'");
+	parse_err("allow a op=read,peer exe=/x peer=[2001:db8::1]443\n", 1, "bad peer '[2001:db8::1]443'");
+	parse_err("allow a op=read,peer exe=/x peer=[2001:db8::1\n", 1, "bad peer '[2001:db8::1'");
+	parse_err("allow a op=read,peer exe=/x peer=2001:db8::1:443:1:2:3:4\n", 1, "bad peer");
+	parse_err("allow a op=read,peer exe=/x peer=192.168.1.20/16\n", 1,
+		  "peer '192.168.1.20/16' has bits set past /16: write 192.168.0.0/16 for the network, or the address "
+		  "alone for that one address");
+	parse_err("allow a op=read,peer exe=/x peer=fd12:3456::/8\n", 1, "has bits set past /8: write fd00::/8");
+	parse_err("allow a op=read,peer exe=/x peer=lan,lan,lan,lan,10.0.0.1\n", 1,
+		  "more than 32 peer prefixes (lan is 8): split the rule in two");
+	parse_err("allow a op=read,peer exe=/x peer=lan peer=10.0.0.1\n", 1, "peer= is given twice");
+	parse_err("allow a op=read,peer exe=/x peer=\n", 1, "peer= has no value");
 	{
 		static const char nul[] = "allow a op=read exe=/x\nallow b\0 op=read exe=/x\n";
 		struct cv_policy *p;
@@ -428,7 +462,9 @@ static void test_frigate_example(void **state)
 	const char *seg = "/media/frigate/recordings/2026-11-25/10/front_door/05.00.mp4";
 	const char *ff = "/usr/lib/ffmpeg/7.0/bin/ffmpeg";
 	struct cv_policy *p = shipped();
+	struct cv_policy_why why;
 	struct camvault_rec r;
+	char text[1024];
 
 	(void)state;
 	/* In Frigate's container, its own mount namespace: the rules name the container. */
@@ -443,6 +479,21 @@ static void test_frigate_example(void **state)
 	assert_string_equal(match_name(p, &r, &cam0), "frigate-serve");
 	set_peer(&r, "192.168.1.20", 51000);
 	assert_string_equal(match_name(p, &r, &cam0), "frigate-serve");	/* serving IS sending to a peer */
+	set_peer(&r, "fd7a:115c:a1e0::1", 51000);
+	assert_string_equal(match_name(p, &r, &cam0), "frigate-serve");	/* on the LAN, over IPv6 */
+	set_peer(&r, "::ffff:192.168.1.20", 51000);
+	assert_string_equal(match_name(p, &r, &cam0), "frigate-serve");	/* a dual-stack socket's IPv4 peer */
+	/* The same nginx serving the same clip to the internet: unexpected, and why. */
+	set_peer(&r, "203.0.113.9", 443);
+	assert_null(cv_policy_match_why(p, &r, &cam0, &why));
+	assert_int_equal(why.why, CV_WHY_PEER);
+	cv_policy_why_text(&why, &r, text, sizeof(text));
+	assert_string_equal(text, "rule frigate-serve would allow it, but the peer 203.0.113.9:443 is not in its "
+			    "peer=lan");
+	set_peer(&r, "::ffff:203.0.113.9", 443);
+	assert_null(match_name(p, &r, &cam0));
+	set_peer(&r, "2001:db8::9", 443);
+	assert_null(match_name(p, &r, &cam0));
 	r = rec_in("/usr/bin/python3.11", "frigate.record", 0, seg, cg_frigate, INIT, 0);
 	r.type = CAMVAULT_REC_UNLINK;
 	assert_string_equal(match_name(p, &r, &cam0), "frigate-retention");
@@ -484,6 +535,12 @@ static void test_motioneye_example(void **state)
 	r.bytes_read = 1 << 20;
 	set_peer(&r, "192.168.1.20", 40000);
 	assert_string_equal(match_name(p, &r, NULL), "motioneye-serve");
+	set_peer(&r, "fe80::1c2b:3aff:fe4d:5e6f", 40000);
+	assert_string_equal(match_name(p, &r, NULL), "motioneye-serve");
+	set_peer(&r, "203.0.113.9", 40000);
+	assert_null(match_name(p, &r, NULL));				/* to the internet: unexpected now */
+	set_peer(&r, "2001:db8::9", 40000);
+	assert_null(match_name(p, &r, NULL));
 	r.rflags = 0;
 	r.type = CAMVAULT_REC_UNLINK;
 	assert_string_equal(match_name(p, &r, NULL), "motioneye-cleanup");
@@ -562,6 +619,117 @@ static void test_forged_who(void **state)
 	cv_policy_free(p);
 }
 
+/* peer=: where what was read may go, for records that sent it to a socket. */
+static void test_peer(void **state)
+{
+	struct cv_policy *p = parse_ok("allow lan exe=/usr/sbin/nginx op=read,peer peer=lan\n"
+				       "allow lo exe=/usr/bin/lo op=read,peer peer=loopback\n"
+				       "allow push exe=/usr/bin/push op=read,peer "
+				       "peer=203.0.113.5:443,[2001:db8::5]:8443,198.51.100.0/24,2001:db8:1::/48\n"
+				       "allow map exe=/usr/bin/map op=read,peer peer=::ffff:100.64.0.0/106,lan:8080\n"
+				       "allow any4 exe=/usr/bin/any4 op=read,peer peer=0.0.0.0/0\n"
+				       "allow any exe=/usr/bin/any op=read,peer\n");
+	struct camvault_rec r = rec("/usr/sbin/nginx", "nginx", 33, "/media/frigate/a.mp4");
+	static const char *const lan_in[] = { "10.1.2.3", "172.16.0.1", "172.31.255.255", "192.168.1.20",
+					      "169.254.9.9", "127.0.0.1", "fd00::1", "fc00::1", "fe80::1", "::1",
+					      "::ffff:192.168.1.20", "::ffff:10.0.0.1", "::ffff:127.0.0.1" };
+	static const char *const lan_out[] = { "203.0.113.9", "172.32.0.1", "172.15.255.255", "192.169.0.1",
+					       "11.0.0.1", "100.64.0.1", "2001:db8::1", "fe00::1", "::2", "::",
+					       "::ffff:203.0.113.9", "::ffff:c0a8:114:0", "::192.168.1.20",
+					       "64:ff9b::192.168.1.20" };
+	/* A record of exe sent to ip, port: the rule that expects it (NULL: none). */
+	static const struct {
+		const char *exe, *ip;
+		uint16_t port;
+		const char *want;
+	} cases[] = {
+		{ "/usr/bin/lo", "127.0.0.53", 1, "lo" },
+		{ "/usr/bin/lo", "::1", 1, "lo" },
+		{ "/usr/bin/lo", "192.168.1.20", 1, NULL },
+		/* Ports only where given; an IPv6 prefix holds IPv6 peers, not IPv4 ones. */
+		{ "/usr/bin/push", "203.0.113.5", 443, "push" },
+		{ "/usr/bin/push", "::ffff:203.0.113.5", 443, "push" },
+		{ "/usr/bin/push", "203.0.113.5", 80, NULL },
+		{ "/usr/bin/push", "203.0.113.6", 443, NULL },
+		{ "/usr/bin/push", "2001:db8::5", 8443, "push" },
+		{ "/usr/bin/push", "2001:db8::5", 443, NULL },
+		{ "/usr/bin/push", "198.51.100.255", 1, "push" },
+		{ "/usr/bin/push", "198.51.101.0", 1, NULL },
+		{ "/usr/bin/push", "2001:db8:1:ffff::1", 1, "push" },
+		{ "/usr/bin/push", "2001:db8:2::1", 1, NULL },
+		/* ::ffff:100.64.0.0/106 is 100.64.0.0/10; a keyword with a port gives each prefix the port. */
+		{ "/usr/bin/map", "100.127.255.255", 1, "map" },
+		{ "/usr/bin/map", "::ffff:100.64.0.1", 1, "map" },
+		{ "/usr/bin/map", "100.128.0.0", 1, NULL },
+		{ "/usr/bin/map", "fd00::1", 8080, "map" },
+		{ "/usr/bin/map", "10.0.0.1", 8081, NULL },
+		/* 0.0.0.0/0: every IPv4 peer, mapped ones too, no IPv6 one; no peer=: any. */
+		{ "/usr/bin/any4", "203.0.113.9", 1, "any4" },
+		{ "/usr/bin/any4", "::ffff:203.0.113.9", 1, "any4" },
+		{ "/usr/bin/any4", "2001:db8::1", 1, NULL },
+		{ "/usr/bin/any", "2001:db8::1", 1, "any" },
+	};
+	struct cv_policy_why why;
+	char text[1024];
+	size_t i;
+
+	(void)state;
+	assert_int_equal(cv_policy_count(p), 6);
+	/* Not sent anywhere: peer= does not restrict it (op= says whether a peer at all). */
+	r.bytes_read = 1;
+	assert_string_equal(match_name(p, &r, NULL), "lan");
+	for (i = 0; i < sizeof(lan_in) / sizeof(lan_in[0]); i++) {
+		set_peer(&r, lan_in[i], 51000);
+		if (!match_name(p, &r, NULL))
+			fail_msg("peer %s is not in lan", lan_in[i]);
+	}
+	for (i = 0; i < sizeof(lan_out) / sizeof(lan_out[0]); i++) {
+		set_peer(&r, lan_out[i], 51000);
+		if (match_name(p, &r, NULL))
+			fail_msg("peer %s is in lan", lan_out[i]);
+		assert_null(cv_policy_match_why(p, &r, NULL, &why));
+		assert_int_equal(why.why, CV_WHY_PEER);
+		assert_string_equal(cv_policy_rule_name(why.rule), "lan");
+	}
+	set_peer(&r, "203.0.113.9", 443);
+	cv_policy_why_text(&why, &r, text, sizeof(text));
+	assert_string_equal(text, "rule lan would allow it, but the peer 203.0.113.9:443 is not in its peer=lan");
+	set_peer(&r, "2001:db8::1", 443);
+	assert_null(cv_policy_match_why(p, &r, NULL, &why));
+	cv_policy_why_text(&why, &r, text, sizeof(text));
+	assert_string_equal(text, "rule lan would allow it, but the peer [2001:db8::1]:443 is not in its peer=lan");
+	/* A peer the probes could not name (no IP family): in no prefix. */
+	r.peer_family = 0;
+	assert_null(match_name(p, &r, NULL));
+	/* Who fails first: that is the reason, not the peer. */
+	r = rec_in("/usr/sbin/nginx", "nginx", 33, "/media/frigate/a.mp4", 0, INIT, CAMVAULT_AF_HOST_MNTNS);
+	r.bytes_read = 1;
+	set_peer(&r, "203.0.113.9", 443);
+	assert_null(cv_policy_match_why(p, &r, NULL, &why));
+	assert_int_equal(why.why, CV_WHY_EXE_FILE);
+	r.aflags = HOST;
+	assert_null(cv_policy_match_why(p, &r, NULL, &why));
+	assert_int_equal(why.why, CV_WHY_PEER);
+	set_peer(&r, "192.168.1.20", 443);
+	assert_string_equal(match_name(p, &r, NULL), "lan");
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *got;
+
+		r = rec(cases[i].exe, "x", 0, "/x");
+		r.bytes_read = 1;
+		set_peer(&r, cases[i].ip, cases[i].port);
+		got = match_name(p, &r, NULL);
+		if (cases[i].want ? !got || strcmp(got, cases[i].want) : got != NULL)
+			fail_msg("%s to %s port %u: rule %s, not %s", cases[i].exe, cases[i].ip, cases[i].port,
+				 got ? got : "none", cases[i].want ? cases[i].want : "none");
+	}
+	/* The last case's record (any): a peer of no family is within a rule without peer=. */
+	r.peer_family = 0;
+	assert_string_equal(match_name(p, &r, NULL), "any");
+	cv_policy_free(p);
+}
+
 /* cv_rec_check_host() against this process's own namespace and executable. */
 static void test_check_host(void **state)
 {
@@ -609,6 +777,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_motioneye_example, cg_setup, cg_teardown),
 		cmocka_unit_test_setup_teardown(test_forged_who, cg_setup, cg_teardown),
 		cmocka_unit_test(test_check_host),
+		cmocka_unit_test(test_peer),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
