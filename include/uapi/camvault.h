@@ -216,15 +216,15 @@ struct camvault_rec {
 	char path[CAMVAULT_PATH_LEN];	/* what was touched */
 	char path2[CAMVAULT_PATH_LEN];	/* rename: the new path */
 	/*
-	 * What the kernel ran and in which namespaces: a name (comm) is whatever the process chose, a
-	 * path (exe) is walked in its own mount namespace; these say which file it is and where the
-	 * process stands. Fields added here go at the end: a shorter record (an older log's) reads them
-	 * as 0, "not known".
+	 * What the kernel ran and in which namespaces: a name (comm) is whatever the process
+	 * chose, a path (exe) is walked in its own mount namespace; these say which file it is
+	 * and where the process stands. Fields added here go at the end: a shorter record (an
+	 * older log's) reads them as 0, "not known".
 	 */
 	__u64 exe_dev;		/* the executable's superblock, as dev */
 	__u64 exe_ino;		/* and its inode: what was exec'd, whatever its path says */
-	__u32 mnt_ns;		/* the process's mount namespace (the inode of /proc/PID/ns/mnt) */
-	__u32 user_ns;		/* its credentials' user namespace; CAMVAULT_INIT_USER_NS: the host's */
+	__u32 mnt_ns;		/* the mount namespace (the inode of /proc/PID/ns/mnt) */
+	__u32 user_ns;		/* the creds' user namespace; CAMVAULT_INIT_USER_NS: the host's */
 	__u32 aflags;		/* CAMVAULT_AF_*: the agent's, 0 from the probes */
 	__u32 pad2;
 };
