@@ -639,7 +639,7 @@ static void test_overlay_store(void **state)
 		collect_n(p, pid, &g, 1);
 		/*
 		 * At the hook tiers the overlay's own open of its layer's file (under the overlay's path) is a
-		 * second session of the same read: one or two, one of them with every byte.
+		 * second session of the same read, its bytes counted too: one or two, each with every byte.
 		 */
 		if (g.n < 1 || g.n > 2 - i)
 			fail_msg("read of %s: %d records", path, g.n);
@@ -647,7 +647,7 @@ static void test_overlay_store(void **state)
 			assert_int_equal(g.recs[k].ino, st.st_ino);
 			whole += g.recs[k].bytes_read == CLIP_SIZE;
 		}
-		assert_int_equal(whole, 1);
+		assert_int_equal(whole, g.n);
 	}
 	assert_int_equal(cv_probes_unwatch_file(p, in_merged), 0);
 	pid = run(NULL, false, (char *const[]){ "cat", in_merged, NULL });
