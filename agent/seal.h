@@ -10,8 +10,12 @@
  *   userWithAuth with an empty authValue and TPMA_OBJECT_NODA (power cuts never push the TPM into lockout).
  *   With --pin: authPolicy includes PolicyAuthValue, authValue = the PIN, DA-protected (no NODA). With --pcrs:
  *   authPolicy includes PolicyPCR over the SHA-256 bank. Either way userWithAuth is clear.
- * - NV index: CV_NV_BYTES, TPMA_NV_AUTHREAD|AUTHWRITE|NO_DA, empty auth,
- *   chosen in 0x01800000..0x01bfffff from the vault's uuid, the first free one from there.
+ * - NV index: CV_NV_BYTES, TPMA_NV_AUTHREAD|POLICYWRITE|NO_DA, authPolicy = PolicyAuthValue, authValue =
+ *   BLAKE2b-256 keyed with M over ("camvault-v1-nv-auth" || uuid): only whoever unsealed M reads or writes N,
+ *   not anyone who merely reaches the TPM. Vaults sealed before had AUTHREAD|AUTHWRITE|NO_DA with an empty
+ *   authValue (writable by anyone with TPM access): still accepted, and cv_nv_weak() tells them.
+ *   Chosen in 0x01800000..0x01bfffff from the vault's uuid, the first free one from there. Undefining it
+ *   still takes only the owner authorization, which camvault assumes empty.
  * - Every command carrying M or N runs in a session salted with the primary key and with parameter encryption
  *   (AES-128-CFB), so M and N never cross the bus (SPI on a Pi) in clear.
  *
@@ -76,6 +80,12 @@ int cv_nv_destroy(struct cv_tpm *tpm, const struct cv_header *h, char *err, size
 
 /* Whether h's NV index exists in this TPM: 1, 0, or CV_SEAL_EFAIL. */
 int cv_nv_exists(struct cv_tpm *tpm, const struct cv_header *h, char *err, size_t errlen);
+
+/*
+ * Whether h's NV index is of the old kind, writable by anyone with TPM access (empty authValue): 1, 0, or a
+ * CV_SEAL_E* code.
+ */
+int cv_nv_weak(struct cv_tpm *tpm, const struct cv_header *h, char *err, size_t errlen);
 
 /* The dictionary-attack state: failed tries so far, the maximum, and the recovery time in seconds. */
 int cv_tpm_da_state(struct cv_tpm *tpm, uint32_t *failed, uint32_t *max, uint32_t *recovery_s, char *err,
