@@ -14,6 +14,7 @@
 #define _DEFAULT_SOURCE
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 
@@ -784,6 +785,115 @@ static int cv_pcr_changed(struct cv_tpm *tpm, const struct cv_header *h, char *e
 	return CV_SEAL_EPCR;
 }
 
+const char *cv_lockout_path(char *buf, size_t len)
+{
+	const char *dir = getenv(CV_LOCKOUT_ENV);
+	int n;
+
+	if (!dir || !*dir)
+		dir = CV_LOCKOUT_DIR;
+	n = snprintf(buf, len, "%s/%s", dir, CV_LOCKOUT_FILE);
+	if (n < 0 || (size_t)n >= len)
+		return NULL;
+	return buf;
+}
+
+const char *cv_lockout_where(char *buf, size_t len)
+{
+	char path[CV_LOCKOUT_WHERE / 2];
+
+	snprintf(buf, len, "'camvault init --pin' set it when the TPM had none, and printed it with the recovery "
+		 "key, or kept it in %s when made with --no-recovery",
+		 cv_lockout_path(path, sizeof(path)) ? path : CV_LOCKOUT_DIR "/" CV_LOCKOUT_FILE);
+	return buf;
+}
+
+int cv_tpm_lockout_auth_set(struct cv_tpm *tpm, int *set, char *err, size_t errlen)
+{
+	TPMS_CAPABILITY_DATA *cap = NULL;
+	TPMI_YES_NO more;
+	TSS2_RC rc;
+	UINT32 i;
+	int seen = 0;
+
+	rc = Esys_GetCapability(tpm->esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, TPM2_CAP_TPM_PROPERTIES,
+				TPM2_PT_PERMANENT, 1, &more, &cap);
+	if (rc != TSS2_RC_SUCCESS)
+		return cv_tpm_error(err, errlen, "reading the TPM's permanent flags (TPM2_GetCapability)", rc);
+	for (i = 0; i < cap->data.tpmProperties.count; i++)
+		if (cap->data.tpmProperties.tpmProperty[i].property == TPM2_PT_PERMANENT) {
+			*set = !!(cap->data.tpmProperties.tpmProperty[i].value & TPMA_PERMANENT_LOCKOUTAUTHSET);
+			seen = 1;
+		}
+	Esys_Free(cap);
+	if (!seen) {
+		snprintf(err, errlen, "the TPM does not report TPM2_PT_PERMANENT: it is not a TPM 2.0 following the "
+			 "specification");
+		return CV_SEAL_EFAIL;
+	}
+	return CV_SEAL_OK;
+}
+
+int cv_tpm_lockout_take(struct cv_tpm *tpm, char text[CV_LOCKOUT_TEXT], char *err, size_t errlen)
+{
+	static const char hex[] = "0123456789abcdef";
+	ESYS_TR primary = ESYS_TR_NONE, session = ESYS_TR_NONE;
+	TPM2B_AUTH auth = { .size = CV_LOCKOUT_TEXT - 1 }, none = { .size = 0 };
+	unsigned char raw[(CV_LOCKOUT_TEXT - 1) / 2];
+	uint16_t alg;
+	TSS2_RC rc;
+	size_t i;
+	int ret;
+
+	text[0] = '\0';
+	ret = cv_random_fill(tpm, raw, sizeof(raw), err, errlen);
+	if (ret)
+		goto out;
+	/* The authValue is the text itself, so that 'tpm2_dictionarylockout -c -p <text>' takes it as typed. */
+	for (i = 0; i < sizeof(raw); i++) {
+		auth.buffer[2 * i] = (BYTE)hex[raw[i] >> 4];
+		auth.buffer[2 * i + 1] = (BYTE)hex[raw[i] & 15];
+	}
+	/* The new authValue crosses the bus encrypted, in a session salted with the storage primary. */
+	ret = cv_primary_new(tpm, &primary, &alg, err, errlen);
+	if (!ret)
+		ret = cv_session(tpm, primary, TPM2_SE_HMAC, &session, err, errlen);
+	if (!ret)
+		ret = cv_session_crypt(tpm, session, TPMA_SESSION_DECRYPT, err, errlen);
+	if (ret)
+		goto out;
+	rc = Esys_HierarchyChangeAuth(tpm->esys, ESYS_TR_RH_LOCKOUT, session, ESYS_TR_NONE, ESYS_TR_NONE, &auth);
+	cv_tpm_scrub(tpm, rc);
+	Esys_TR_SetAuth(tpm->esys, ESYS_TR_RH_LOCKOUT, &none);	/* ESAPI keeps the new one otherwise */
+	switch (cv_rc(rc)) {
+	case TSS2_RC_SUCCESS:
+		memcpy(text, auth.buffer, auth.size);
+		text[auth.size] = '\0';
+		break;
+	case TPM2_RC_AUTH_FAIL:
+	case TPM2_RC_BAD_AUTH:
+		snprintf(err, errlen, "the TPM refuses to set its lockout authorization: someone set one meanwhile; "
+			 "whoever did keeps it");
+		ret = CV_SEAL_EFAIL;
+		break;
+	case TPM2_RC_LOCKOUT:
+		snprintf(err, errlen, "the TPM refuses to set its lockout authorization: the lockout hierarchy is "
+			 "itself locked out after a wrong lockout authorization; wait its lockout recovery time (or "
+			 "reboot) and run 'camvault init --pin' again for another vault");
+		ret = CV_SEAL_EFAIL;
+		break;
+	default:
+		ret = cv_tpm_error(err, errlen, "setting the TPM's lockout authorization (TPM2_HierarchyChangeAuth)",
+				   rc);
+	}
+out:
+	explicit_bzero(raw, sizeof(raw));
+	explicit_bzero(&auth, sizeof(auth));
+	cv_flush(tpm, &session);
+	cv_flush(tpm, &primary);
+	return ret;
+}
+
 /* After TPM2_RC_AUTH_FAIL: the wrong PIN, and how many tries are left before lockout. */
 static int cv_wrong_pin(struct cv_tpm *tpm, char *err, size_t errlen)
 {
@@ -797,9 +907,11 @@ static int cv_wrong_pin(struct cv_tpm *tpm, char *err, size_t errlen)
 		snprintf(err, errlen, "wrong PIN (TPM lockout in %u %s): type it again, or %s", max - failed,
 			 max - failed == 1 ? "try" : "tries", CV_RECOVERY_HINT);
 	} else {
+		char where[CV_LOCKOUT_WHERE];
+
 		snprintf(err, errlen, "wrong PIN (no tries left: the TPM is now in dictionary-attack lockout): wait "
-			 "%u s, clear it with the lockout authorization (tpm2_dictionarylockout -c), or %s", recovery,
-			 CV_RECOVERY_HINT);
+			 "%u s, clear it with the TPM's lockout authorization ('tpm2_dictionarylockout -c -p <it>'; %s), "
+			 "or %s", recovery, cv_lockout_where(where, sizeof(where)), CV_RECOVERY_HINT);
 	}
 	return CV_SEAL_EPIN;
 }
@@ -807,15 +919,17 @@ static int cv_wrong_pin(struct cv_tpm *tpm, char *err, size_t errlen)
 static int cv_lockout(struct cv_tpm *tpm, char *err, size_t errlen)
 {
 	uint32_t failed, max, recovery;
-	char why[256];
+	char why[256], where[CV_LOCKOUT_WHERE];
 
+	cv_lockout_where(where, sizeof(where));
 	if (cv_tpm_da_state(tpm, &failed, &max, &recovery, why, sizeof(why)))
 		snprintf(err, errlen, "the TPM is in dictionary-attack lockout after too many wrong PINs: wait, or "
-			 "clear it with the lockout authorization (tpm2_dictionarylockout -c)");
+			 "clear it with the TPM's lockout authorization ('tpm2_dictionarylockout -c -p <it>'; %s)",
+			 where);
 	else
 		snprintf(err, errlen, "the TPM is in dictionary-attack lockout after %u wrong PINs or unclean "
-			 "shutdowns: wait %u s, or clear it with the lockout authorization (tpm2_dictionarylockout -c)",
-			 failed, recovery);
+			 "shutdowns: wait %u s, or clear it with the TPM's lockout authorization "
+			 "('tpm2_dictionarylockout -c -p <it>'; %s)", failed, recovery, where);
 	return CV_SEAL_ELOCKOUT;
 }
 

@@ -92,6 +92,32 @@ int cv_tpm_da_state(struct cv_tpm *tpm, uint32_t *failed, uint32_t *max, uint32_
 		    size_t errlen);
 
 /*
+ * The TPM's lockout authorization, which clears a dictionary-attack lockout (TPM2_DictionaryAttackLockReset)
+ * and so decides how many PINs can be tried. TPMs come with it empty: anyone with TPM access may clear the
+ * lockout and keep guessing. 'camvault init --pin' sets a random one when it is still empty: CV_LOCKOUT_TEXT - 1
+ * hex characters, the authValue being those characters (tpm2_dictionarylockout -c -p <text> takes it as typed).
+ * It prints it with the recovery key, or, with --no-recovery, keeps it in cv_lockout_path() (0600): root-only,
+ * which stops the tss group but not root.
+ */
+#define CV_LOCKOUT_TEXT		33		/* 32 hex characters (128 bits) and a NUL */
+#define CV_LOCKOUT_ENV		"CAMVAULT_ETC"
+#define CV_LOCKOUT_DIR		"/etc/camvault"
+#define CV_LOCKOUT_FILE		"tpm-lockout-auth"
+#define CV_LOCKOUT_WHERE	1024		/* cv_lockout_where()'s buffer */
+
+/* $CAMVAULT_ETC/tpm-lockout-auth or /etc/camvault/tpm-lockout-auth into buf; NULL if too long. */
+const char *cv_lockout_path(char *buf, size_t len);
+
+/* Where the lockout authorization camvault sets is kept, as a clause for messages, into buf. */
+const char *cv_lockout_where(char *buf, size_t len);
+
+/* Whether the TPM's lockout authorization is set (TPMA_PERMANENT_LOCKOUTAUTHSET): *set 1 or 0. */
+int cv_tpm_lockout_auth_set(struct cv_tpm *tpm, int *set, char *err, size_t errlen);
+
+/* Sets a random lockout authorization (the TPM's must be empty) and returns it as text. */
+int cv_tpm_lockout_take(struct cv_tpm *tpm, char text[CV_LOCKOUT_TEXT], char *err, size_t errlen);
+
+/*
  * Shared with the access log's TPM key and counter (logkey.c), so that both use the same storage key and the
  * same error wording.
  */

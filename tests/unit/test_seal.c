@@ -603,11 +603,15 @@ static void test_lockout(void **state)
 			assert_non_null(strstr(err, want));
 		} else {
 			assert_non_null(strstr(err, "no tries left"));
+			assert_non_null(strstr(err, "tpm-lockout-auth when made with --no-recovery"));
 		}
 	}
 	unseal_fails(&tpm, &h, "8642", CV_SEAL_ELOCKOUT, err, sizeof(err));
 	assert_non_null(strstr(err, "dictionary-attack lockout"));
 	assert_non_null(strstr(err, "tpm2_dictionarylockout -c"));
+	/* Where the lockout authorization camvault sets is kept. */
+	assert_non_null(strstr(err, "printed it with the recovery key"));
+	assert_non_null(strstr(err, "/tpm-lockout-auth when made with --no-recovery"));
 	if (max == 3 && recovery == 1000)	/* libtpms' defaults */
 		assert_non_null(strstr(err, "wait 1000 s"));
 	unseal_ok(&tpm, &h2, NULL, &m2, &n2);
