@@ -216,6 +216,14 @@ int cv_lognv_increment(struct cv_tpm *tpm, uint32_t index, const uint8_t *auth, 
 
 	if (ret)
 		return ret;
+	if (weak && auth_len) {
+		/* Only a new definition changes the attributes: the owner authorization (empty) allows that. */
+		snprintf(err, errlen, "the log's NV counter 0x%08x is of the old kind, with an empty authorization, "
+			 "but the log was made with one: the counter was undefined and replaced; move the log away "
+			 "(keep it as evidence) and let camvault start a new one", index);
+		ret = CV_SEAL_EFAIL;
+		goto out;
+	}
 	if (!weak && !auth_len) {
 		snprintf(err, errlen, "the log's NV counter 0x%08x needs its authorization and the log's database "
 			 "has none (meta 'nv_auth'): the database is damaged or not the one that made the counter; "

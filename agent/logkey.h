@@ -74,7 +74,7 @@ int cv_lognv_read(struct cv_tpm *tpm, uint32_t index, uint64_t *value, char *err
 
 /*
  * Adds one to the counter at index (TPM2_NV_Increment) with its authValue (auth_len 0: none, for a counter of
- * the old kind).
+ * the old kind; a counter of the old kind with an authValue given is refused: it replaced the log's own).
  */
 int cv_lognv_increment(struct cv_tpm *tpm, uint32_t index, const uint8_t *auth, size_t auth_len, char *err,
 		       size_t errlen);

@@ -581,7 +581,11 @@ static void cv_counter_check(struct cv_ver *v, const struct cv_ckpt *last, char 
 		goto out;
 	}
 	ret = cv_lognv_read(&tpm, last->nv_index, &now, err, sizeof(err));
-	if (ret == CV_SEAL_ENO_NV) {
+	if (!ret && v->log.nv_auth_len && cv_lognv_weak(&tpm, last->nv_index, err, sizeof(err)) == 1) {
+		cv_find(v, INT64_MAX, CV_VERIFY_TRUNCATED, "the TPM counter 0x%08x is of the old kind that anyone with "
+			"TPM access can increment, but the log was made with a protected one: the counter was undefined "
+			"and replaced, so whether the log was truncated cannot be told", last->nv_index);
+	} else if (ret == CV_SEAL_ENO_NV) {
 		cv_find(v, INT64_MAX, CV_VERIFY_TRUNCATED, "%s: the log's TPM counter is gone (%s), on the TPM that "
 			"holds the log's key: it was removed, which hides whether the log was truncated", desc, err);
 	} else if (ret) {

@@ -574,6 +574,54 @@ static void test_counter_write_protected(void **state)
 	verify_expect(path, CV_VERIFY_OK, "verifies: 30 rows", "matches the last checkpoint", NULL);
 }
 
+/*
+ * The owner authorization (empty) lets someone with TPM access undefine the log's counter and define one of the
+ * old kind in its place, which they can increment: the agent refuses it and verify says it was replaced.
+ */
+static void test_counter_replaced(void **state)
+{
+	const TPM2B_AUTH none = { .size = 0 };
+	struct cv_log log;
+	struct cv_tpm tpm;
+	char path[300], err[768] = "";
+	uint32_t idx;
+	ESYS_TR nv = ESYS_TR_NONE;
+
+	(void)state;
+	open_new(&log, &tpm, "replaced", 10, path);
+	append_rows(&log, 1, 10);
+	idx = log.nv_index;
+	assert_int_equal(cv_lognv_undefine(&tpm, idx, err, sizeof(err)), 0);
+	{
+		TPM2B_NV_PUBLIC pub = {
+			.nvPublic = {
+				.nvIndex = idx,
+				.nameAlg = TPM2_ALG_SHA256,
+				.attributes = TPMA_NV_AUTHREAD | TPMA_NV_AUTHWRITE | TPMA_NV_NO_DA |
+					      (TPM2_NT_COUNTER << TPMA_NV_TPM2_NT_SHIFT),
+				.dataSize = 8,
+			},
+		};
+
+		assert_int_equal(Esys_NV_DefineSpace(tpm.esys, ESYS_TR_RH_OWNER, ESYS_TR_PASSWORD, ESYS_TR_NONE,
+						     ESYS_TR_NONE, &none, &pub, &nv), TSS2_RC_SUCCESS);
+	}
+	assert_int_equal(Esys_NV_Increment(tpm.esys, nv, nv, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE),
+			 TSS2_RC_SUCCESS);
+	Esys_TR_Close(tpm.esys, &nv);
+	assert_int_equal(cv_lognv_increment(&tpm, idx, log.nv_auth, log.nv_auth_len, err, sizeof(err)),
+			 CV_SEAL_EFAIL);
+	assert_non_null(strstr(err, "undefined and replaced"));
+	/* The close's checkpoint fails the same way. */
+	append_rows(&log, 11, 15);
+	assert_int_equal(cv_log_close(&log, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "undefined and replaced"));
+	verify_expect(path, CV_VERIFY_TRUNCATED, "is of the old kind that anyone with TPM access can increment, but "
+		      "the log was made with a protected one", NULL);
+	assert_int_equal(cv_lognv_undefine(&tpm, idx, err, sizeof(err)), 0);
+	cv_tpm_close(&tpm);
+}
+
 /* A counter of the old kind (AUTHREAD|AUTHWRITE, empty authValue) still reads and increments, and is weak. */
 static void test_counter_old_kind(void **state)
 {
@@ -634,6 +682,7 @@ int main(void)
 		cmocka_unit_test(test_usage),
 		cmocka_unit_test(test_counter_write_protected),
 		cmocka_unit_test(test_counter_old_kind),
+		cmocka_unit_test(test_counter_replaced),
 	};
 
 	return cmocka_run_group_tests(tests, log_setup, log_teardown);
