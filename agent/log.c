@@ -13,6 +13,7 @@
  */
 #define _DEFAULT_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,7 @@
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <sodium.h>
 #include <sqlite3.h>
@@ -542,12 +544,21 @@ static int cv_log_create(struct cv_log *log, char *err, size_t errlen)
 int cv_log_open(struct cv_log *log, const char *path, struct cv_tpm *tpm, const struct cv_log_opts *opts,
 		char *err, size_t errlen)
 {
-	int version = 0;
+	int version = 0, fd;
 	int64_t id, rows;
 	uint64_t counter;
 
-	if (cv_mkdir_for(path ? path : cv_log_path(), err, errlen) ||
-	    cv_log_sqlite_open(log, path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, err, errlen))
+	if (cv_mkdir_for(path ? path : cv_log_path(), err, errlen))
+		return -1;
+	/*
+	 * A new log is made 0600 (SQLite would make it 0644 less the umask; its -wal and -shm files take the
+	 * database's mode): it holds the counter's authorization (meta 'nv_auth'), also where $CAMVAULT_DB puts it
+	 * outside the 0700 directory.
+	 */
+	fd = open(path ? path : cv_log_path(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd >= 0)
+		close(fd);
+	if (cv_log_sqlite_open(log, path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, err, errlen))
 		return -1;
 	log->tpm = tpm;
 	if (opts)

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -527,6 +528,13 @@ static void test_counter_write_protected(void **state)
 	(void)state;
 	open_new(&log, &tpm, "guarded", 10, path);
 	assert_int_equal(log.nv_auth_len, CV_LOGNV_AUTH_BYTES);
+	/* The database holds the authorization: root's alone, also outside its 0700 directory. */
+	{
+		struct stat sb;
+
+		assert_int_equal(stat(path, &sb), 0);
+		assert_int_equal(sb.st_mode & 0777, 0600);
+	}
 	assert_int_equal(cv_lognv_weak(&tpm, log.nv_index, err, sizeof(err)), 0);
 	append_rows(&log, 1, 10);
 	before = counter_value(&tpm, log.nv_index);
