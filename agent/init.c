@@ -363,11 +363,109 @@ static int cv_init_mkfs(const char *name, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * With --pin: the TPM's lockout authorization, which clears a dictionary-attack lockout and so decides how many
+ * PINs can be tried (seal.h). When it is still empty, sets a random one into text: printed with the recovery
+ * key by the caller, or, with --no-recovery, kept in the root-only file path (written before the TPM takes it,
+ * removed again when it does not). Returns 1 when set here, 0 when the TPM had one already (left alone), -1 on
+ * failure (err says why).
+ */
+static int cv_init_lockout(struct cv_tpm *tpm, bool in_file, char text[CV_LOCKOUT_TEXT], char *path,
+			   size_t pathlen, char *err, size_t errlen)
+{
+	char tmp[PATH_MAX];
+	int set, ok, fd = -1;
+	ssize_t n;
+
+	if (cv_tpm_lockout_auth_set(tpm, &set, err, errlen))
+		return -1;
+	if (set)
+		return 0;
+	if (cv_tpm_lockout_take(tpm, text, err, errlen))
+		return -1;
+	if (!in_file)
+		return 1;
+	if (!cv_lockout_path(path, pathlen) || snprintf(tmp, sizeof(tmp), "%s.new", path) >= (int)sizeof(tmp)) {
+		snprintf(err, errlen, "the lockout authorization file's path is too long: shorten %s", CV_LOCKOUT_ENV);
+		goto undo;
+	}
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0 || fchmod(fd, 0600)) {
+		snprintf(err, errlen, "cannot write %.400s (%s): check that its directory exists and is root's", tmp,
+			 strerror(errno));
+		goto undo;
+	}
+	errno = 0;
+	n = write(fd, text, strlen(text));
+	ok = n == (ssize_t)strlen(text) && write(fd, "\n", 1) == 1 && !fsync(fd);
+	if (close(fd))
+		ok = 0;
+	fd = -1;
+	if (!ok || rename(tmp, path)) {
+		snprintf(err, errlen, "cannot write %.400s (%s): check the free space of its filesystem", path,
+			 strerror(errno ? errno : EIO));
+		goto undo;
+	}
+	return 1;
+undo:
+	if (fd >= 0)
+		close(fd);
+	unlink(tmp);
+	{
+		/* The TPM holds a value kept nowhere: give it back its empty one. */
+		TPM2B_AUTH old = { .size = (UINT16)strlen(text) }, none = { .size = 0 };
+		TSS2_RC rc;
+
+		memcpy(old.buffer, text, old.size);
+		Esys_TR_SetAuth(tpm->esys, ESYS_TR_RH_LOCKOUT, &old);
+		rc = Esys_HierarchyChangeAuth(tpm->esys, ESYS_TR_RH_LOCKOUT, ESYS_TR_PASSWORD, ESYS_TR_NONE,
+					      ESYS_TR_NONE, &none);
+		Esys_TR_SetAuth(tpm->esys, ESYS_TR_RH_LOCKOUT, &none);
+		explicit_bzero(&old, sizeof(old));
+		if (rc != TSS2_RC_SUCCESS) {
+			size_t len = strlen(err);
+
+			/* The value is lost with this process unless told: say it, as the recovery key would be. */
+			snprintf(err + len, errlen - len, "; and the TPM's lockout authorization, set to %s, could "
+				 "not be emptied again: write it down", text);
+			return -1;
+		}
+	}
+	sodium_memzero(text, CV_LOCKOUT_TEXT);
+	return -1;
+}
+
+/* What cv_init_lockout() did, for the user; wipes text. */
+static void cv_init_lockout_print(int set, char text[CV_LOCKOUT_TEXT], const char *path)
+{
+	char where[PATH_MAX];
+
+	if (set == 0) {
+		printf("The TPM's lockout authorization, which clears a dictionary-attack lockout after wrong PINs, "
+		       "was set\nbefore (by an earlier 'camvault init --pin', which printed it with that vault's "
+		       "recovery key or\nkept it in %s, or by the TPM's owner): it is left as it is.\n\n",
+		       cv_lockout_path(where, sizeof(where)) ? where : CV_LOCKOUT_DIR "/" CV_LOCKOUT_FILE);
+	} else if (set > 0 && path[0]) {
+		printf("The TPM had no lockout authorization: camvault set one and keeps it in %s (root only: there\n"
+		       "is no recovery key to keep it with). It clears a dictionary-attack lockout\n"
+		       "('tpm2_dictionarylockout -c -p \"$(cat %s)\"'), so whoever has it can try more PINs: move "
+		       "it off\nthis device to keep root from that.\n\n", path, path);
+	} else if (set > 0) {
+		printf("TPM lockout authorization, shown this once. The TPM had none, so camvault set this one: it "
+		       "clears\nthe TPM's dictionary-attack lockout ('tpm2_dictionarylockout -c -p <it>'), so "
+		       "whoever has it can try\nmore PINs. Keep it with the recovery key, away from this device.\n\n"
+		       "    %s\n\n", text);
+	}
+	sodium_memzero(text, CV_LOCKOUT_TEXT);
+}
+
 int cmd_init(int argc, char **argv)
 {
 	struct cv_secret m = { 0 }, n = { 0 }, k = { 0 }, r = { 0 }, pin = { 0 };
 	struct cv_vault_entry e = { 0 };
-	char err[CV_ERRLEN], path[PATH_MAX], text[CV_RECOVERY_TEXT], uuid[37];
+	char err[CV_ERRLEN], path[PATH_MAX], text[CV_RECOVERY_TEXT], uuid[37], lockout[CV_LOCKOUT_TEXT] = "";
+	char lockout_path[PATH_MAX] = "";
+	int lockout_set = 0;
 	struct cv_seal_opts opts = { 0 };
 	struct cv_registry reg = { 0 };
 	bool sealed = false, header = false, made = false;
@@ -446,6 +544,14 @@ int cmd_init(int argc, char **argv)
 	e.pin = a.pin;
 	if (cv_registry_add(path, &e, err, sizeof(err)))
 		goto fail;
+	if (a.pin) {
+		lockout_set = cv_init_lockout(&tpm, a.no_recovery, lockout, lockout_path, sizeof(lockout_path), err,
+					      sizeof(err));
+		/* The vault itself is whole: a PIN without a lockout authorization is what it was before. */
+		if (lockout_set < 0)
+			fprintf(stderr, "camvault: warning: %s; the vault itself was made, but anyone with TPM access "
+				"can clear the TPM's dictionary-attack lockout and keep trying PINs\n", err);
+	}
 
 	if (a.mkfs) {
 		if (cv_vault_activate(&e, &h, &k, err, sizeof(err)))
@@ -473,6 +579,7 @@ int cmd_init(int argc, char **argv)
 		       "    %s\n\n", a.name, a.name, text);
 		sodium_memzero(text, sizeof(text));
 	}
+	cv_init_lockout_print(lockout_set, lockout, lockout_path);
 	if (a.mkfs)
 		printf("open: %s/%s%s%s\n", CV_DM_DIR, a.name, a.mount ? ", mounted on " : "", a.mount ? a.mount : "");
 	else
@@ -488,6 +595,7 @@ fail_registered:
 		printf("Recovery key of vault %s (shown once):\n\n    %s\n\n", a.name, text);
 		sodium_memzero(text, sizeof(text));
 	}
+	cv_init_lockout_print(lockout_set, lockout, lockout_path);
 	cv_secret_free(&r);
 	cv_secret_free(&k);
 	cv_tpm_close(&tpm);

@@ -13,6 +13,7 @@
  */
 #define _DEFAULT_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,7 @@
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <sodium.h>
 #include <sqlite3.h>
@@ -418,6 +420,11 @@ static int cv_log_load_meta(struct cv_log *log, char *err, size_t errlen)
 		n = cv_meta_get(log, "nv_index", b, 4, err, errlen);
 	if (n == 4)
 		log->nv_index = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+	/* None in a log made before the counter had an authValue (cv_lognv_weak()). */
+	if (n >= 0)
+		n = cv_meta_get(log, "nv_auth", log->nv_auth, sizeof(log->nv_auth), err, errlen);
+	if (n >= 0)
+		log->nv_auth_len = (size_t)n;
 	return n < 0 ? -1 : 0;
 }
 
@@ -470,6 +477,8 @@ static void cv_log_db_close(struct cv_log *log)
 	cv_head_forget(log);
 	sqlite3_close(log->db);
 	log->db = NULL;
+	explicit_bzero(log->nv_auth, sizeof(log->nv_auth));
+	log->nv_auth_len = 0;
 }
 
 /* Closes a log that failed to open: -1, for the caller to return. */
@@ -508,8 +517,9 @@ static int cv_log_create(struct cv_log *log, char *err, size_t errlen)
 		snprintf(err, errlen, "the kernel's random generator fails (getrandom: %s)", strerror(errno));
 		return -1;
 	}
-	if (cv_logkey_create(log->tpm, &log->key, err, errlen) || cv_lognv_define(log->tpm, &log->nv_index, err,
-										   errlen))
+	log->nv_auth_len = CV_LOGNV_AUTH_BYTES;
+	if (cv_logkey_create(log->tpm, &log->key, err, errlen) || cv_lognv_define(log->tpm, &log->nv_index, log->nv_auth,
+										   err, errlen))
 		return -1;
 	b[0] = (uint8_t)(log->key.srk_alg >> 8);
 	b[1] = (uint8_t)log->key.srk_alg;
@@ -520,6 +530,7 @@ static int cv_log_create(struct cv_log *log, char *err, size_t errlen)
 	    cv_meta_put(log, "key_pub", log->key.pub, log->key.pub_len, err, errlen) ||
 	    cv_meta_put(log, "key_priv", log->key.priv, log->key.priv_len, err, errlen) ||
 	    (cv_be(b, log->nv_index, 4), cv_meta_put(log, "nv_index", b, 4, err, errlen)) ||
+	    cv_meta_put(log, "nv_auth", log->nv_auth, log->nv_auth_len, err, errlen) ||
 	    cv_exec(log, "COMMIT", "creating the log", err, errlen)) {
 		char why[256];
 
@@ -533,12 +544,21 @@ static int cv_log_create(struct cv_log *log, char *err, size_t errlen)
 int cv_log_open(struct cv_log *log, const char *path, struct cv_tpm *tpm, const struct cv_log_opts *opts,
 		char *err, size_t errlen)
 {
-	int version = 0;
+	int version = 0, fd;
 	int64_t id, rows;
 	uint64_t counter;
 
-	if (cv_mkdir_for(path ? path : cv_log_path(), err, errlen) ||
-	    cv_log_sqlite_open(log, path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, err, errlen))
+	if (cv_mkdir_for(path ? path : cv_log_path(), err, errlen))
+		return -1;
+	/*
+	 * A new log is made 0600 (SQLite would make it 0644 less the umask; its -wal and -shm files take the
+	 * database's mode): it holds the counter's authorization (meta 'nv_auth'), also where $CAMVAULT_DB puts it
+	 * outside the 0700 directory.
+	 */
+	fd = open(path ? path : cv_log_path(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd >= 0)
+		close(fd);
+	if (cv_log_sqlite_open(log, path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, err, errlen))
 		return -1;
 	log->tpm = tpm;
 	if (opts)
@@ -771,7 +791,7 @@ int cv_log_checkpoint(struct cv_log *log, char *err, size_t errlen)
 		goto fail;
 	/* The repair of a crash between the last checkpoint's commit and its increment. */
 	if (last_id && now + 1 == last_counter) {
-		if (cv_lognv_increment(log->tpm, log->nv_index, err, errlen))
+		if (cv_lognv_increment(log->tpm, log->nv_index, log->nv_auth, log->nv_auth_len, err, errlen))
 			goto fail;
 		now++;
 	}
@@ -809,7 +829,7 @@ int cv_log_checkpoint(struct cv_log *log, char *err, size_t errlen)
 	log->ckpt_rows = c.row_count;
 	log->ckpt_mono_s = cv_mono_s();
 	/* Committed first: a crash here leaves the counter one behind, which the next open repairs. */
-	return cv_lognv_increment(log->tpm, log->nv_index, err, errlen) ? -1 : 0;
+	return cv_lognv_increment(log->tpm, log->nv_index, log->nv_auth, log->nv_auth_len, err, errlen) ? -1 : 0;
 fail:
 	cv_rollback(log);
 	return -1;

@@ -8,7 +8,8 @@
  *
  * Schema (PRAGMA user_version = CV_LOG_SCHEMA):
  *	meta(name TEXT PRIMARY KEY, value BLOB)	log_id (16 random bytes), key_srk_alg, key_pub, key_priv (the
- *						TPM signing key's blobs), nv_index (the counter)
+ *						TPM signing key's blobs), nv_index (the counter), nv_auth (its
+ *						authValue, 32 bytes; missing in logs made before it had one)
  *	records(id INTEGER PRIMARY KEY, kind, time, <the record's fields>, text, lost, rec BLOB, link BLOB)
  *	checkpoints(id INTEGER PRIMARY KEY, row_count, head, time, nv_index, nv_counter, key_fpr, signature)
  * Row ids are 1, 2, 3... with no gaps; kind is 'access' (rec holds the exact bytes of struct camvault_rec),
@@ -75,6 +76,8 @@ struct cv_log {
 	uint8_t log_id[16];
 	struct cv_logkey key;
 	uint32_t nv_index;
+	uint8_t nv_auth[CV_LOGNV_AUTH_BYTES];	/* the counter's authValue (meta 'nv_auth'), wiped at the close */
+	size_t nv_auth_len;		/* 0: a counter of the old kind, with none */
 	int64_t ckpt_rows;		/* rows the last checkpoint covers */
 	int64_t ckpt_mono_s;		/* CLOCK_MONOTONIC seconds of the last checkpoint (or of the open) */
 	char path[PATH_MAX];

@@ -5,8 +5,10 @@
  * public. The counter's value is read through a salted session all the same, for the integrity of the answer.
  */
 #define _DEFAULT_SOURCE
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include <tss2/tss2_mu.h>
 #include <tss2/tss2_rc.h>
@@ -15,8 +17,17 @@
 #include "logsig.h"
 #include "seal.h"
 
-#define CV_LOGNV_ATTRS	(TPMA_NV_AUTHREAD | TPMA_NV_AUTHWRITE | TPMA_NV_NO_DA | \
+/*
+ * The counter: incremented with its random authValue, which the log's database keeps (meta 'nv_auth', in the
+ * root-only /var/lib/camvault), so that whoever merely reaches the TPM (the tss group) cannot bump it and make
+ * an intact log verify as truncated; read with the owner authorization (empty, as camvault assumes), so that
+ * verifying needs no secret. Counters defined before had CV_LOGNV_ATTRS_V1 and an empty authValue, which
+ * anyone with TPM access can increment: still accepted, and cv_lognv_weak() tells them.
+ */
+#define CV_LOGNV_ATTRS	(TPMA_NV_OWNERREAD | TPMA_NV_AUTHWRITE | TPMA_NV_NO_DA | \
 			 (TPM2_NT_COUNTER << TPMA_NV_TPM2_NT_SHIFT))
+#define CV_LOGNV_ATTRS_V1 (TPMA_NV_AUTHREAD | TPMA_NV_AUTHWRITE | TPMA_NV_NO_DA | \
+			   (TPM2_NT_COUNTER << TPMA_NV_TPM2_NT_SHIFT))
 #define CV_LOGNV_PROBES	1024
 #define CV_OWNER_AUTH_HINT "its owner hierarchy has a password and camvault needs it empty (remove it with " \
 			   "'tpm2_changeauth -c owner -p <password>')"
@@ -143,13 +154,15 @@ out:
  * An ESYS_TR for the camvault counter at index: CV_SEAL_ENO_NV when there is none, or when what is there is not
  * a camvault counter (err says which). The caller closes *nv with Esys_TR_Close().
  */
-static int cv_lognv_open(struct cv_tpm *tpm, uint32_t index, ESYS_TR *nv, char *err, size_t errlen)
+static int cv_lognv_open(struct cv_tpm *tpm, uint32_t index, ESYS_TR *nv, int *weak, char *err, size_t errlen)
 {
 	TPM2B_NV_PUBLIC *pub = NULL;
+	TPMA_NV attrs = 0;
 	TSS2_RC rc;
 	int ret = CV_SEAL_OK;
 
 	*nv = ESYS_TR_NONE;
+	*weak = 0;
 	if (index < 0x01000000u || index > CV_LOGNV_LAST) {
 		snprintf(err, errlen, "0x%08x is not an NV index in the owner's range: the log is damaged", index);
 		return CV_SEAL_EFAIL;
@@ -167,7 +180,8 @@ static int cv_lognv_open(struct cv_tpm *tpm, uint32_t index, ESYS_TR *nv, char *
 	rc = Esys_NV_ReadPublic(tpm->esys, *nv, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &pub, NULL);
 	if (rc != TSS2_RC_SUCCESS) {
 		ret = cv_tpm_error(err, errlen, "reading the log's NV counter's attributes (TPM2_NV_ReadPublic)", rc);
-	} else if ((pub->nvPublic.attributes & ~TPMA_NV_WRITTEN) != CV_LOGNV_ATTRS || pub->nvPublic.dataSize != 8) {
+	} else if (((attrs = pub->nvPublic.attributes & ~TPMA_NV_WRITTEN) != CV_LOGNV_ATTRS &&
+		    attrs != CV_LOGNV_ATTRS_V1) || pub->nvPublic.dataSize != 8) {
 		snprintf(err, errlen, "NV index 0x%08x is not a camvault counter (attributes 0x%08x, %u bytes): it was "
 			 "undefined and replaced", index, pub->nvPublic.attributes, pub->nvPublic.dataSize);
 		ret = CV_SEAL_ENO_NV;
@@ -175,18 +189,74 @@ static int cv_lognv_open(struct cv_tpm *tpm, uint32_t index, ESYS_TR *nv, char *
 	Esys_Free(pub);
 	if (ret)
 		Esys_TR_Close(tpm->esys, nv);
+	else
+		*weak = attrs == CV_LOGNV_ATTRS_V1;
 	return ret;
 }
 
-int cv_lognv_increment(struct cv_tpm *tpm, uint32_t index, char *err, size_t errlen)
+int cv_lognv_weak(struct cv_tpm *tpm, uint32_t index, char *err, size_t errlen)
 {
 	ESYS_TR nv;
-	TSS2_RC rc;
-	int ret = cv_lognv_open(tpm, index, &nv, err, errlen);
+	int weak, ret = cv_lognv_open(tpm, index, &nv, &weak, err, errlen);
 
 	if (ret)
 		return ret;
-	rc = Esys_NV_Increment(tpm->esys, nv, nv, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE);
+	Esys_TR_Close(tpm->esys, &nv);
+	return weak;
+}
+
+int cv_lognv_increment(struct cv_tpm *tpm, uint32_t index, const uint8_t *auth, size_t auth_len, char *err,
+		       size_t errlen)
+{
+	ESYS_TR nv, primary = ESYS_TR_NONE, session = ESYS_TR_PASSWORD;
+	TPM2B_AUTH a = { .size = 0 };
+	uint16_t alg;
+	TSS2_RC rc;
+	int weak, ret = cv_lognv_open(tpm, index, &nv, &weak, err, errlen);
+
+	if (ret)
+		return ret;
+	if (weak && auth_len) {
+		/* Only a new definition changes the attributes: the owner authorization (empty) allows that. */
+		snprintf(err, errlen, "the log's NV counter 0x%08x is of the old kind, with an empty authorization, "
+			 "but the log was made with one: the counter was undefined and replaced; move the log away "
+			 "(keep it as evidence) and let camvault start a new one", index);
+		ret = CV_SEAL_EFAIL;
+		goto out;
+	}
+	if (!weak && !auth_len) {
+		snprintf(err, errlen, "the log's NV counter 0x%08x needs its authorization and the log's database "
+			 "has none (meta 'nv_auth'): the database is damaged or not the one that made the counter; "
+			 "move it away (keep it as evidence) and let camvault start a new one", index);
+		ret = CV_SEAL_EFAIL;
+		goto out;
+	}
+	if (!weak) {
+		if (auth_len > sizeof(a.buffer)) {
+			snprintf(err, errlen, "the log's counter authorization has %zu bytes, at most %zu are valid: "
+				 "the database is damaged", auth_len, sizeof(a.buffer));
+			ret = CV_SEAL_EFAIL;
+			goto out;
+		}
+		/* A salted HMAC session: the authValue never crosses the bus. */
+		ret = cv_primary_new(tpm, &primary, &alg, err, errlen);
+		if (!ret)
+			ret = cv_session(tpm, primary, TPM2_SE_HMAC, &session, err, errlen);
+		if (ret) {
+			session = ESYS_TR_NONE;
+			goto out;
+		}
+		a.size = (UINT16)auth_len;
+		memcpy(a.buffer, auth, auth_len);
+		rc = Esys_TR_SetAuth(tpm->esys, nv, &a);
+		explicit_bzero(&a, sizeof(a));
+		if (rc != TSS2_RC_SUCCESS) {
+			ret = cv_tpm_error(err, errlen, "giving the counter's authorization to ESAPI (Esys_TR_SetAuth)",
+					   rc);
+			goto out;
+		}
+	}
+	rc = Esys_NV_Increment(tpm->esys, nv, nv, session, ESYS_TR_NONE, ESYS_TR_NONE);
 	switch (cv_rc(rc)) {
 	case TSS2_RC_SUCCESS:
 		break;
@@ -195,9 +265,20 @@ int cv_lognv_increment(struct cv_tpm *tpm, uint32_t index, char *err, size_t err
 			 "checkpoints less often (more rows or minutes between them)");
 		ret = CV_SEAL_EFAIL;
 		break;
+	case TPM2_RC_AUTH_FAIL:
+	case TPM2_RC_BAD_AUTH:
+		snprintf(err, errlen, "the TPM refuses the log's authorization for its NV counter 0x%08x: the "
+			 "database is not the one that made the counter, or the counter was replaced", index);
+		ret = CV_SEAL_EFAIL;
+		break;
 	default:
 		ret = cv_tpm_error(err, errlen, "incrementing the log's NV counter (TPM2_NV_Increment)", rc);
 	}
+out:
+	Esys_TR_SetAuth(tpm->esys, nv, &a);	/* overwrites ESAPI's copy (a is empty) */
+	if (session != ESYS_TR_PASSWORD)
+		cv_flush(tpm, &session);
+	cv_flush(tpm, &primary);
 	Esys_TR_Close(tpm->esys, &nv);
 	return ret;
 }
@@ -208,9 +289,9 @@ int cv_lognv_read(struct cv_tpm *tpm, uint32_t index, uint64_t *value, char *err
 	TPM2B_MAX_NV_BUFFER *data = NULL;
 	uint16_t alg;
 	TSS2_RC rc;
-	int ret, i;
+	int ret, i, weak;
 
-	ret = cv_lognv_open(tpm, index, &nv, err, errlen);
+	ret = cv_lognv_open(tpm, index, &nv, &weak, err, errlen);
 	if (ret)
 		return ret;
 	ret = cv_primary_new(tpm, &primary, &alg, err, errlen);
@@ -218,7 +299,9 @@ int cv_lognv_read(struct cv_tpm *tpm, uint32_t index, uint64_t *value, char *err
 		ret = cv_session(tpm, primary, TPM2_SE_HMAC, &session, err, errlen);
 	if (ret)
 		goto out;
-	rc = Esys_NV_Read(tpm->esys, nv, nv, session, ESYS_TR_NONE, ESYS_TR_NONE, 8, 0, &data);
+	/* The old kind reads with its own (empty) authValue, the new one with the owner's (empty too). */
+	rc = Esys_NV_Read(tpm->esys, weak ? nv : ESYS_TR_RH_OWNER, nv, session, ESYS_TR_NONE, ESYS_TR_NONE, 8, 0,
+			  &data);
 	if (cv_rc(rc) == TPM2_RC_NV_UNINITIALIZED) {
 		snprintf(err, errlen, "the log's NV counter 0x%08x was never incremented: the log's creation was "
 			 "interrupted", index);
@@ -246,9 +329,56 @@ out:
 	return ret;
 }
 
-int cv_lognv_define(struct cv_tpm *tpm, uint32_t *index, char *err, size_t errlen)
+static int cv_lognv_define_in(struct cv_tpm *tpm, ESYS_TR session, const TPM2B_AUTH *auth, uint32_t *index,
+			      char *err, size_t errlen);
+
+int cv_lognv_define(struct cv_tpm *tpm, uint32_t *index, uint8_t auth_out[CV_LOGNV_AUTH_BYTES], char *err,
+		    size_t errlen)
 {
-	const TPM2B_AUTH auth = { .size = 0 };
+	ESYS_TR primary = ESYS_TR_NONE, session = ESYS_TR_NONE;
+	TPM2B_AUTH auth = { .size = CV_LOGNV_AUTH_BYTES };
+	size_t off = 0;
+	uint32_t idx = 0;
+	uint16_t alg;
+	int ret;
+
+	while (off < CV_LOGNV_AUTH_BYTES) {
+		ssize_t got = getrandom(auth.buffer + off, CV_LOGNV_AUTH_BYTES - off, 0);
+
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			snprintf(err, errlen, "the kernel's random generator fails (getrandom: %s)", strerror(errno));
+			return CV_SEAL_EFAIL;
+		}
+		off += (size_t)got;
+	}
+	/* The authValue goes to the TPM encrypted, in a session salted with the storage primary. */
+	ret = cv_primary_new(tpm, &primary, &alg, err, errlen);
+	if (!ret)
+		ret = cv_session(tpm, primary, TPM2_SE_HMAC, &session, err, errlen);
+	if (!ret)
+		ret = cv_lognv_define_in(tpm, session, &auth, &idx, err, errlen);
+	cv_flush(tpm, &session);
+	cv_flush(tpm, &primary);
+	if (!ret) {
+		/* A counter has no value until its first increment (TPM2_RC_NV_UNINITIALIZED). */
+		ret = cv_lognv_increment(tpm, idx, auth.buffer, auth.size, err, errlen);
+		if (ret)
+			cv_lognv_undefine(tpm, idx, err + strlen(err), errlen - strlen(err));
+	}
+	if (!ret) {
+		memcpy(auth_out, auth.buffer, CV_LOGNV_AUTH_BYTES);
+		*index = idx;
+	}
+	explicit_bzero(&auth, sizeof(auth));
+	return ret;
+}
+
+/* Defines the counter at the first free index, with authValue auth sent encrypted in session. */
+static int cv_lognv_define_in(struct cv_tpm *tpm, ESYS_TR session, const TPM2B_AUTH *auth, uint32_t *index,
+			      char *err, size_t errlen)
+{
 	uint32_t idx;
 	unsigned int i;
 
@@ -264,14 +394,17 @@ int cv_lognv_define(struct cv_tpm *tpm, uint32_t *index, char *err, size_t errle
 		ESYS_TR nv = ESYS_TR_NONE;
 		int used = cv_nv_defined(tpm, idx, err, errlen);
 		TSS2_RC rc;
-		int ret;
 
 		if (used < 0)
 			return used;
 		if (used)
 			continue;
-		rc = Esys_NV_DefineSpace(tpm->esys, ESYS_TR_RH_OWNER, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE,
-					 &auth, &pub, &nv);
+		rc = Esys_TRSess_SetAttributes(tpm->esys, session, TPMA_SESSION_CONTINUESESSION |
+					       TPMA_SESSION_DECRYPT, 0xff);
+		if (rc == TSS2_RC_SUCCESS)
+			rc = Esys_NV_DefineSpace(tpm->esys, ESYS_TR_RH_OWNER, session, ESYS_TR_NONE, ESYS_TR_NONE,
+						 auth, &pub, &nv);
+		cv_tpm_scrub(tpm, rc);
 		switch (cv_rc(rc)) {
 		case TSS2_RC_SUCCESS:
 			break;
@@ -288,13 +421,8 @@ int cv_lognv_define(struct cv_tpm *tpm, uint32_t *index, char *err, size_t errle
 		default:
 			return cv_tpm_error(err, errlen, "defining the log's NV counter (TPM2_NV_DefineSpace)", rc);
 		}
+		Esys_TR_SetAuth(tpm->esys, nv, &(const TPM2B_AUTH){ .size = 0 });	/* ESAPI's copy */
 		Esys_TR_Close(tpm->esys, &nv);
-		/* A counter has no value until its first increment (TPM2_RC_NV_UNINITIALIZED). */
-		ret = cv_lognv_increment(tpm, idx, err, errlen);
-		if (ret) {
-			cv_lognv_undefine(tpm, idx, err + strlen(err), errlen - strlen(err));
-			return ret;
-		}
 		*index = idx;
 		return CV_SEAL_OK;
 	}
@@ -307,7 +435,7 @@ int cv_lognv_undefine(struct cv_tpm *tpm, uint32_t index, char *err, size_t errl
 {
 	ESYS_TR nv;
 	TSS2_RC rc;
-	int ret = cv_lognv_open(tpm, index, &nv, err, errlen);
+	int weak, ret = cv_lognv_open(tpm, index, &nv, &weak, err, errlen);
 
 	if (ret)
 		return ret;

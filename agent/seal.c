@@ -14,9 +14,11 @@
 #define _DEFAULT_SOURCE
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 
+#include <sodium.h>
 #include <tss2/tss2_mu.h>
 #include <tss2/tss2_rc.h>
 
@@ -27,8 +29,20 @@
 #define CV_NV_PROBES	1024		/* far more than a TPM has NV indices */
 #define CV_PIN_MAX	32		/* an authValue is at most its object's nameAlg digest: SHA-256 */
 #define CV_PCR_ALL	((1u << CV_HDR_PCRS) - 1)
-#define CV_NV_ATTRS	(TPMA_NV_AUTHREAD | TPMA_NV_AUTHWRITE | TPMA_NV_NO_DA | \
+/*
+ * The NV index holding N. Writes need its authValue through PolicyAuthValue (POLICYWRITE, no AUTHWRITE), reads
+ * need it as a plain authorization (AUTHREAD); the authValue is derived from M (cv_nv_auth()), so only whoever
+ * unsealed M writes or reads N: the tss group, which reaches /dev/tpmrm0 but cannot unseal a PIN- or PCR-bound
+ * M, can neither overwrite N (the vault's footage gone for good without its recovery key) nor read it. N read
+ * alone tells nothing either: the vault key is a hash keyed with N over M (keys.h), and M is the sealed part.
+ * Vaults sealed before had CV_NV_ATTRS_V1 with an empty authValue, which anyone with TPM access can write
+ * (and read): still opened and shredded, and reported as the weaker kind (cv_nv_weak()).
+ */
+#define CV_NV_ATTRS	(TPMA_NV_AUTHREAD | TPMA_NV_POLICYWRITE | TPMA_NV_NO_DA | \
 			 (TPM2_NT_ORDINARY << TPMA_NV_TPM2_NT_SHIFT))
+#define CV_NV_ATTRS_V1	(TPMA_NV_AUTHREAD | TPMA_NV_AUTHWRITE | TPMA_NV_NO_DA | \
+			 (TPM2_NT_ORDINARY << TPMA_NV_TPM2_NT_SHIFT))
+#define CV_NV_AUTH_CTX	"camvault-v1-nv-auth"
 #define CV_RECOVERY_HINT "open it with its recovery key ('camvault open --recovery')"
 
 /* The TCG storage root key templates (TCG TPM v2.0 Provisioning Guidance), with an empty unique. */
@@ -372,16 +386,52 @@ int cv_nv_defined(struct cv_tpm *tpm, uint32_t index, char *err, size_t errlen)
 	return found;
 }
 
+/* The NV index's authValue: BLAKE2b-256 keyed with M over (CV_NV_AUTH_CTX || uuid). Wiped by the caller. */
+static int cv_nv_auth(const struct cv_secret *m, const uint8_t uuid[16], TPM2B_AUTH *auth, char *err,
+		      size_t errlen)
+{
+	uint8_t in[sizeof(CV_NV_AUTH_CTX) - 1 + 16];
+
+	memcpy(in, CV_NV_AUTH_CTX, sizeof(CV_NV_AUTH_CTX) - 1);
+	memcpy(in + sizeof(CV_NV_AUTH_CTX) - 1, uuid, 16);
+	auth->size = 32;
+	if (!m->buf || m->len != CV_MASTER_BYTES ||
+	    crypto_generichash(auth->buffer, 32, in, sizeof(in), m->buf, m->len)) {
+		auth->size = 0;
+		snprintf(err, errlen, "cannot derive the NV index's authorization from the master secret: this is a "
+			 "bug in camvault");
+		return CV_SEAL_EFAIL;
+	}
+	return CV_SEAL_OK;
+}
+
+/* The policy digest of a lone TPM2_PolicyAuthValue: SHA-256(32 zero bytes || TPM2_CC_PolicyAuthValue). */
+static void cv_policy_authvalue(TPM2B_DIGEST *digest)
+{
+	uint8_t in[32 + 4] = { 0 };
+
+	in[32] = (uint8_t)(TPM2_CC_PolicyAuthValue >> 24);
+	in[33] = (uint8_t)(TPM2_CC_PolicyAuthValue >> 16);
+	in[34] = (uint8_t)(TPM2_CC_PolicyAuthValue >> 8);
+	in[35] = (uint8_t)TPM2_CC_PolicyAuthValue;
+	digest->size = 32;
+	crypto_hash_sha256(digest->buffer, in, sizeof(in));
+}
+
 /*
  * Defines the NV index for uuid: the first free one in the owner range from a place the uuid picks, so that
- * vaults do not all compete for the same few indices.
+ * vaults do not all compete for the same few indices. auth: its authValue (cv_nv_auth()), sent encrypted
+ * in session (salted: a bus sniffer does not learn it).
  */
-static int cv_nv_define(struct cv_tpm *tpm, const uint8_t uuid[16], ESYS_TR *nv, uint32_t *index, char *err,
-			size_t errlen)
+static int cv_nv_define(struct cv_tpm *tpm, ESYS_TR session, const uint8_t uuid[16], const TPM2B_AUTH *auth,
+			ESYS_TR *nv, uint32_t *index, char *err, size_t errlen)
 {
 	uint32_t start = ((uint32_t)uuid[0] << 16 | (uint32_t)uuid[1] << 8 | uuid[2]) & (CV_NV_SPAN - 1);
-	const TPM2B_AUTH auth = { .size = 0 };
+	TPM2B_DIGEST policy;
 	unsigned int i;
+	int ret;
+
+	cv_policy_authvalue(&policy);
 
 	for (i = 0; i < CV_NV_PROBES; i++) {
 		uint32_t idx = CV_NV_FIRST + ((start + i) & (CV_NV_SPAN - 1));
@@ -390,6 +440,7 @@ static int cv_nv_define(struct cv_tpm *tpm, const uint8_t uuid[16], ESYS_TR *nv,
 				.nvIndex = idx,
 				.nameAlg = TPM2_ALG_SHA256,
 				.attributes = CV_NV_ATTRS,
+				.authPolicy = policy,
 				.dataSize = CV_NV_BYTES,
 			},
 		};
@@ -400,8 +451,12 @@ static int cv_nv_define(struct cv_tpm *tpm, const uint8_t uuid[16], ESYS_TR *nv,
 			return used;
 		if (used)
 			continue;
-		rc = Esys_NV_DefineSpace(tpm->esys, ESYS_TR_RH_OWNER, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE,
-					 &auth, &pub, nv);
+		ret = cv_session_crypt(tpm, session, TPMA_SESSION_DECRYPT, err, errlen);
+		if (ret)
+			return ret;
+		rc = Esys_NV_DefineSpace(tpm->esys, ESYS_TR_RH_OWNER, session, ESYS_TR_NONE, ESYS_TR_NONE, auth,
+					 &pub, nv);
+		cv_tpm_scrub(tpm, rc);
 		if (cv_rc(rc) == TPM2_RC_NV_DEFINED)	/* someone else took it meanwhile */
 			continue;
 		switch (cv_rc(rc)) {
@@ -585,24 +640,48 @@ out:
 	return ret;
 }
 
-/* Writes n into the NV index nv through the encrypted session. */
-static int cv_nv_write(struct cv_tpm *tpm, ESYS_TR nv, ESYS_TR session, const struct cv_secret *n, char *err,
+/*
+ * Writes n into the NV index nv (whose authValue ESAPI holds) through a policy session salted with primary:
+ * PolicyAuthValue, what the index's POLICYWRITE asks for. The session encrypts n.
+ */
+static int cv_nv_write(struct cv_tpm *tpm, ESYS_TR primary, ESYS_TR nv, const struct cv_secret *n, char *err,
 		       size_t errlen)
 {
 	TPM2B_MAX_NV_BUFFER data = { .size = (UINT16)n->len };
+	ESYS_TR policy = ESYS_TR_NONE;
 	TSS2_RC rc;
 	int ret;
 
-	ret = cv_session_crypt(tpm, session, TPMA_SESSION_DECRYPT, err, errlen);
+	ret = cv_session(tpm, primary, TPM2_SE_POLICY, &policy, err, errlen);
 	if (ret)
 		return ret;
+	rc = Esys_PolicyAuthValue(tpm->esys, policy, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE);
+	if (rc != TSS2_RC_SUCCESS) {
+		cv_flush(tpm, &policy);
+		return cv_tpm_error(err, errlen, "starting the vault's NV write policy (TPM2_PolicyAuthValue)", rc);
+	}
+	ret = cv_session_crypt(tpm, policy, TPMA_SESSION_DECRYPT, err, errlen);
+	if (ret) {
+		cv_flush(tpm, &policy);
+		return ret;
+	}
 	memcpy(data.buffer, n->buf, n->len);
-	rc = Esys_NV_Write(tpm->esys, nv, nv, session, ESYS_TR_NONE, ESYS_TR_NONE, &data, 0);
+	rc = Esys_NV_Write(tpm->esys, nv, nv, policy, ESYS_TR_NONE, ESYS_TR_NONE, &data, 0);
 	cv_tpm_scrub(tpm, rc);	/* ESAPI encrypted N on the stack */
 	explicit_bzero(&data, sizeof(data));
+	cv_flush(tpm, &policy);
 	if (rc != TSS2_RC_SUCCESS)
 		return cv_tpm_error(err, errlen, "writing the vault's NV index (TPM2_NV_Write)", rc);
 	return CV_SEAL_OK;
+}
+
+/* Overwrites ESAPI's copy of nv's authValue with an empty one, before the ESYS_TR goes. */
+static void cv_nv_forget_auth(struct cv_tpm *tpm, ESYS_TR nv)
+{
+	const TPM2B_AUTH none = { .size = 0 };
+
+	if (nv != ESYS_TR_NONE)
+		Esys_TR_SetAuth(tpm->esys, nv, &none);
 }
 
 int cv_seal(struct cv_tpm *tpm, struct cv_header *h, const struct cv_seal_opts *opts, const struct cv_secret *m,
@@ -610,6 +689,7 @@ int cv_seal(struct cv_tpm *tpm, struct cv_header *h, const struct cv_seal_opts *
 {
 	ESYS_TR primary = ESYS_TR_NONE, session = ESYS_TR_NONE, nv = ESYS_TR_NONE;
 	TPM2B_DIGEST policy = { .size = 0 };
+	TPM2B_AUTH nv_auth = { .size = 0 };
 	uint32_t index = 0;
 	uint16_t alg;
 	int ret;
@@ -634,9 +714,13 @@ int cv_seal(struct cv_tpm *tpm, struct cv_header *h, const struct cv_seal_opts *
 		ret = cv_seal_object(tpm, primary, session, h, opts, &policy, m, err, errlen);
 	/* The NV index last: before it, a failure leaves nothing in the TPM. */
 	if (!ret)
-		ret = cv_nv_define(tpm, h->uuid, &nv, &index, err, errlen);
+		ret = cv_nv_auth(m, h->uuid, &nv_auth, err, errlen);
+	if (!ret)
+		ret = cv_nv_define(tpm, session, h->uuid, &nv_auth, &nv, &index, err, errlen);
+	/* ESAPI keeps the authValue given at definition for the new index's ESYS_TR. */
+	explicit_bzero(&nv_auth, sizeof(nv_auth));
 	if (!ret) {
-		ret = cv_nv_write(tpm, nv, session, n, err, errlen);
+		ret = cv_nv_write(tpm, primary, nv, n, err, errlen);
 		/* Nothing stays defined: the header that would name the index is not written. */
 		if (ret && Esys_NV_UndefineSpace(tpm->esys, ESYS_TR_RH_OWNER, nv, ESYS_TR_PASSWORD, ESYS_TR_NONE,
 						 ESYS_TR_NONE) == TSS2_RC_SUCCESS)
@@ -646,8 +730,10 @@ int cv_seal(struct cv_tpm *tpm, struct cv_header *h, const struct cv_seal_opts *
 				 "either: remove it with 'tpm2_nvundefine 0x%08x', then check the TPM ('tpm2_selftest "
 				 "--fulltest')", index, index);
 	}
-	if (nv != ESYS_TR_NONE)
+	if (nv != ESYS_TR_NONE) {
+		cv_nv_forget_auth(tpm, nv);
 		Esys_TR_Close(tpm->esys, &nv);
+	}
 	cv_flush(tpm, &session);
 	cv_flush(tpm, &primary);
 	if (ret) {
@@ -699,6 +785,115 @@ static int cv_pcr_changed(struct cv_tpm *tpm, const struct cv_header *h, char *e
 	return CV_SEAL_EPCR;
 }
 
+const char *cv_lockout_path(char *buf, size_t len)
+{
+	const char *dir = getenv(CV_LOCKOUT_ENV);
+	int n;
+
+	if (!dir || !*dir)
+		dir = CV_LOCKOUT_DIR;
+	n = snprintf(buf, len, "%s/%s", dir, CV_LOCKOUT_FILE);
+	if (n < 0 || (size_t)n >= len)
+		return NULL;
+	return buf;
+}
+
+const char *cv_lockout_where(char *buf, size_t len)
+{
+	char path[CV_LOCKOUT_WHERE / 2];
+
+	snprintf(buf, len, "'camvault init --pin' set it when the TPM had none, and printed it with the recovery "
+		 "key, or kept it in %s when made with --no-recovery",
+		 cv_lockout_path(path, sizeof(path)) ? path : CV_LOCKOUT_DIR "/" CV_LOCKOUT_FILE);
+	return buf;
+}
+
+int cv_tpm_lockout_auth_set(struct cv_tpm *tpm, int *set, char *err, size_t errlen)
+{
+	TPMS_CAPABILITY_DATA *cap = NULL;
+	TPMI_YES_NO more;
+	TSS2_RC rc;
+	UINT32 i;
+	int seen = 0;
+
+	rc = Esys_GetCapability(tpm->esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, TPM2_CAP_TPM_PROPERTIES,
+				TPM2_PT_PERMANENT, 1, &more, &cap);
+	if (rc != TSS2_RC_SUCCESS)
+		return cv_tpm_error(err, errlen, "reading the TPM's permanent flags (TPM2_GetCapability)", rc);
+	for (i = 0; i < cap->data.tpmProperties.count; i++)
+		if (cap->data.tpmProperties.tpmProperty[i].property == TPM2_PT_PERMANENT) {
+			*set = !!(cap->data.tpmProperties.tpmProperty[i].value & TPMA_PERMANENT_LOCKOUTAUTHSET);
+			seen = 1;
+		}
+	Esys_Free(cap);
+	if (!seen) {
+		snprintf(err, errlen, "the TPM does not report TPM2_PT_PERMANENT: it is not a TPM 2.0 following the "
+			 "specification");
+		return CV_SEAL_EFAIL;
+	}
+	return CV_SEAL_OK;
+}
+
+int cv_tpm_lockout_take(struct cv_tpm *tpm, char text[CV_LOCKOUT_TEXT], char *err, size_t errlen)
+{
+	static const char hex[] = "0123456789abcdef";
+	ESYS_TR primary = ESYS_TR_NONE, session = ESYS_TR_NONE;
+	TPM2B_AUTH auth = { .size = CV_LOCKOUT_TEXT - 1 }, none = { .size = 0 };
+	unsigned char raw[(CV_LOCKOUT_TEXT - 1) / 2];
+	uint16_t alg;
+	TSS2_RC rc;
+	size_t i;
+	int ret;
+
+	text[0] = '\0';
+	ret = cv_random_fill(tpm, raw, sizeof(raw), err, errlen);
+	if (ret)
+		goto out;
+	/* The authValue is the text itself, so that 'tpm2_dictionarylockout -c -p <text>' takes it as typed. */
+	for (i = 0; i < sizeof(raw); i++) {
+		auth.buffer[2 * i] = (BYTE)hex[raw[i] >> 4];
+		auth.buffer[2 * i + 1] = (BYTE)hex[raw[i] & 15];
+	}
+	/* The new authValue crosses the bus encrypted, in a session salted with the storage primary. */
+	ret = cv_primary_new(tpm, &primary, &alg, err, errlen);
+	if (!ret)
+		ret = cv_session(tpm, primary, TPM2_SE_HMAC, &session, err, errlen);
+	if (!ret)
+		ret = cv_session_crypt(tpm, session, TPMA_SESSION_DECRYPT, err, errlen);
+	if (ret)
+		goto out;
+	rc = Esys_HierarchyChangeAuth(tpm->esys, ESYS_TR_RH_LOCKOUT, session, ESYS_TR_NONE, ESYS_TR_NONE, &auth);
+	cv_tpm_scrub(tpm, rc);
+	Esys_TR_SetAuth(tpm->esys, ESYS_TR_RH_LOCKOUT, &none);	/* ESAPI keeps the new one otherwise */
+	switch (cv_rc(rc)) {
+	case TSS2_RC_SUCCESS:
+		memcpy(text, auth.buffer, auth.size);
+		text[auth.size] = '\0';
+		break;
+	case TPM2_RC_AUTH_FAIL:
+	case TPM2_RC_BAD_AUTH:
+		snprintf(err, errlen, "the TPM refuses to set its lockout authorization: someone set one meanwhile; "
+			 "whoever did keeps it");
+		ret = CV_SEAL_EFAIL;
+		break;
+	case TPM2_RC_LOCKOUT:
+		snprintf(err, errlen, "the TPM refuses to set its lockout authorization: the lockout hierarchy is "
+			 "itself locked out after a wrong lockout authorization; wait its lockout recovery time (or "
+			 "reboot) and run 'camvault init --pin' again for another vault");
+		ret = CV_SEAL_EFAIL;
+		break;
+	default:
+		ret = cv_tpm_error(err, errlen, "setting the TPM's lockout authorization (TPM2_HierarchyChangeAuth)",
+				   rc);
+	}
+out:
+	explicit_bzero(raw, sizeof(raw));
+	explicit_bzero(&auth, sizeof(auth));
+	cv_flush(tpm, &session);
+	cv_flush(tpm, &primary);
+	return ret;
+}
+
 /* After TPM2_RC_AUTH_FAIL: the wrong PIN, and how many tries are left before lockout. */
 static int cv_wrong_pin(struct cv_tpm *tpm, char *err, size_t errlen)
 {
@@ -712,9 +907,11 @@ static int cv_wrong_pin(struct cv_tpm *tpm, char *err, size_t errlen)
 		snprintf(err, errlen, "wrong PIN (TPM lockout in %u %s): type it again, or %s", max - failed,
 			 max - failed == 1 ? "try" : "tries", CV_RECOVERY_HINT);
 	} else {
+		char where[CV_LOCKOUT_WHERE];
+
 		snprintf(err, errlen, "wrong PIN (no tries left: the TPM is now in dictionary-attack lockout): wait "
-			 "%u s, clear it with the lockout authorization (tpm2_dictionarylockout -c), or %s", recovery,
-			 CV_RECOVERY_HINT);
+			 "%u s, clear it with the TPM's lockout authorization ('tpm2_dictionarylockout -c -p <it>'; %s), "
+			 "or %s", recovery, cv_lockout_where(where, sizeof(where)), CV_RECOVERY_HINT);
 	}
 	return CV_SEAL_EPIN;
 }
@@ -722,15 +919,17 @@ static int cv_wrong_pin(struct cv_tpm *tpm, char *err, size_t errlen)
 static int cv_lockout(struct cv_tpm *tpm, char *err, size_t errlen)
 {
 	uint32_t failed, max, recovery;
-	char why[256];
+	char why[256], where[CV_LOCKOUT_WHERE];
 
+	cv_lockout_where(where, sizeof(where));
 	if (cv_tpm_da_state(tpm, &failed, &max, &recovery, why, sizeof(why)))
 		snprintf(err, errlen, "the TPM is in dictionary-attack lockout after too many wrong PINs: wait, or "
-			 "clear it with the lockout authorization (tpm2_dictionarylockout -c)");
+			 "clear it with the TPM's lockout authorization ('tpm2_dictionarylockout -c -p <it>'; %s)",
+			 where);
 	else
 		snprintf(err, errlen, "the TPM is in dictionary-attack lockout after %u wrong PINs or unclean "
-			 "shutdowns: wait %u s, or clear it with the lockout authorization (tpm2_dictionarylockout -c)",
-			 failed, recovery);
+			 "shutdowns: wait %u s, or clear it with the TPM's lockout authorization "
+			 "('tpm2_dictionarylockout -c -p <it>'; %s)", failed, recovery, where);
 	return CV_SEAL_ELOCKOUT;
 }
 
@@ -839,11 +1038,14 @@ out:
  * index, if any, and the one used here is closed at the end: callers keep no ESYS_TR for a vault's index (the
  * same goes for cv_nv_destroy()).
  */
-static int cv_nv_read(struct cv_tpm *tpm, const struct cv_header *h, ESYS_TR session, struct cv_secret *n,
-		      char *err, size_t errlen)
+static int cv_nv_read(struct cv_tpm *tpm, const struct cv_header *h, const struct cv_secret *m, ESYS_TR session,
+		      struct cv_secret *n, char *err, size_t errlen)
 {
 	TPM2B_MAX_NV_BUFFER *data = NULL;
+	TPM2B_NV_PUBLIC *pub = NULL;
+	TPM2B_AUTH auth = { .size = 0 };
 	ESYS_TR nv = ESYS_TR_NONE;
+	TPMA_NV attrs;
 	TSS2_RC rc;
 	int ret;
 
@@ -855,6 +1057,30 @@ static int cv_nv_read(struct cv_tpm *tpm, const struct cv_header *h, ESYS_TR ses
 	}
 	if (rc != TSS2_RC_SUCCESS)
 		return cv_tpm_error(err, errlen, "finding the vault's NV index (TPM2_NV_ReadPublic)", rc);
+	rc = Esys_NV_ReadPublic(tpm->esys, nv, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &pub, NULL);
+	if (rc != TSS2_RC_SUCCESS) {
+		ret = cv_tpm_error(err, errlen, "reading the vault's NV index's attributes (TPM2_NV_ReadPublic)", rc);
+		goto out;
+	}
+	attrs = pub->nvPublic.attributes & ~TPMA_NV_WRITTEN;
+	Esys_Free(pub);
+	/* A vault sealed before write protection (CV_NV_ATTRS_V1) has an empty authValue. */
+	if (attrs == CV_NV_ATTRS) {
+		ret = cv_nv_auth(m, h->uuid, &auth, err, errlen);
+		rc = ret ? TSS2_RC_SUCCESS : Esys_TR_SetAuth(tpm->esys, nv, &auth);
+		explicit_bzero(&auth, sizeof(auth));
+		if (rc != TSS2_RC_SUCCESS)
+			ret = cv_tpm_error(err, errlen, "giving the NV index's authorization to ESAPI (Esys_TR_SetAuth)",
+					   rc);
+		if (ret)
+			goto out;
+	} else if (attrs != CV_NV_ATTRS_V1) {
+		snprintf(err, errlen, "NV index 0x%08x is not this vault's TPM secret (attributes 0x%08x): the vault "
+			 "was shredded and its index reused, or this is a different TPM; %s", h->nv_index, attrs,
+			 CV_RECOVERY_HINT);
+		ret = CV_SEAL_ENO_NV;
+		goto out;
+	}
 	ret = cv_session_crypt(tpm, session, TPMA_SESSION_ENCRYPT, err, errlen);
 	if (ret)
 		goto out;
@@ -868,6 +1094,9 @@ static int cv_nv_read(struct cv_tpm *tpm, const struct cv_header *h, ESYS_TR ses
 			 "interrupted; %s", h->nv_index, CV_RECOVERY_HINT);
 		ret = CV_SEAL_ENO_NV;
 		goto out;
+	case TPM2_RC_AUTH_FAIL:
+	case TPM2_RC_BAD_AUTH:
+		/* M unsealed, so its authValue is right: the index was replaced by one with these attributes. */
 	case TPM2_RC_NV_RANGE:
 	case TPM2_RC_NV_AUTHORIZATION:
 	case TPM2_RC_AUTH_UNAVAILABLE:
@@ -895,6 +1124,7 @@ out:
 		explicit_bzero(data, sizeof(*data));
 		Esys_Free(data);
 	}
+	cv_nv_forget_auth(tpm, nv);
 	Esys_TR_Close(tpm->esys, &nv);
 	return ret;
 }
@@ -959,7 +1189,7 @@ int cv_unseal(struct cv_tpm *tpm, const struct cv_header *h, const char *pin, st
 	if (!ret)
 		ret = cv_unseal_object(tpm, h, primary, obj, session, m, err, errlen);
 	if (!ret)
-		ret = cv_nv_read(tpm, h, session, n, err, errlen);
+		ret = cv_nv_read(tpm, h, m, session, n, err, errlen);
 
 	if (obj != ESYS_TR_NONE && (h->flags & CV_HDR_F_PIN))
 		Esys_TR_SetAuth(tpm->esys, obj, &auth);	/* overwrites ESAPI's copy of the PIN (auth is zero) */
@@ -1006,7 +1236,8 @@ int cv_nv_destroy(struct cv_tpm *tpm, const struct cv_header *h, char *err, size
 		ret = cv_tpm_error(err, errlen, "reading the vault's NV index (TPM2_NV_ReadPublic)", rc);
 		goto out;
 	}
-	if ((pub->nvPublic.attributes & ~TPMA_NV_WRITTEN) != CV_NV_ATTRS ||
+	if (((pub->nvPublic.attributes & ~TPMA_NV_WRITTEN) != CV_NV_ATTRS &&
+	     (pub->nvPublic.attributes & ~TPMA_NV_WRITTEN) != CV_NV_ATTRS_V1) ||
 	    pub->nvPublic.dataSize != CV_NV_BYTES) {
 		snprintf(err, errlen, "NV index 0x%08x is not a camvault secret (attributes 0x%08x, %u bytes): the "
 			 "vault was shredded and its index reused by something else, which is left alone", h->nv_index,
@@ -1044,6 +1275,28 @@ int cv_nv_exists(struct cv_tpm *tpm, const struct cv_header *h, char *err, size_
 		return ret;
 	ret = cv_nv_defined(tpm, h->nv_index, err, errlen);
 	return ret < 0 ? CV_SEAL_EFAIL : ret;
+}
+
+int cv_nv_weak(struct cv_tpm *tpm, const struct cv_header *h, char *err, size_t errlen)
+{
+	TPM2B_NV_PUBLIC *pub = NULL;
+	ESYS_TR nv = ESYS_TR_NONE;
+	TSS2_RC rc;
+	int ret = cv_nv_index_check(h, err, errlen);
+
+	if (ret)
+		return ret;
+	rc = Esys_TR_FromTPMPublic(tpm->esys, h->nv_index, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &nv);
+	if (rc != TSS2_RC_SUCCESS)
+		return cv_tpm_error(err, errlen, "finding the vault's NV index (TPM2_NV_ReadPublic)", rc);
+	rc = Esys_NV_ReadPublic(tpm->esys, nv, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &pub, NULL);
+	if (rc != TSS2_RC_SUCCESS)
+		ret = cv_tpm_error(err, errlen, "reading the vault's NV index (TPM2_NV_ReadPublic)", rc);
+	else
+		ret = (pub->nvPublic.attributes & ~TPMA_NV_WRITTEN) == CV_NV_ATTRS_V1;
+	Esys_Free(pub);
+	Esys_TR_Close(tpm->esys, &nv);
+	return ret;
 }
 
 int cv_tpm_da_state(struct cv_tpm *tpm, uint32_t *failed, uint32_t *max, uint32_t *recovery_s, char *err,

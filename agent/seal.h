@@ -10,8 +10,12 @@
  *   userWithAuth with an empty authValue and TPMA_OBJECT_NODA (power cuts never push the TPM into lockout).
  *   With --pin: authPolicy includes PolicyAuthValue, authValue = the PIN, DA-protected (no NODA). With --pcrs:
  *   authPolicy includes PolicyPCR over the SHA-256 bank. Either way userWithAuth is clear.
- * - NV index: CV_NV_BYTES, TPMA_NV_AUTHREAD|AUTHWRITE|NO_DA, empty auth,
- *   chosen in 0x01800000..0x01bfffff from the vault's uuid, the first free one from there.
+ * - NV index: CV_NV_BYTES, TPMA_NV_AUTHREAD|POLICYWRITE|NO_DA, authPolicy = PolicyAuthValue, authValue =
+ *   BLAKE2b-256 keyed with M over ("camvault-v1-nv-auth" || uuid): only whoever unsealed M reads or writes N,
+ *   not anyone who merely reaches the TPM. Vaults sealed before had AUTHREAD|AUTHWRITE|NO_DA with an empty
+ *   authValue (writable by anyone with TPM access): still accepted, and cv_nv_weak() tells them.
+ *   Chosen in 0x01800000..0x01bfffff from the vault's uuid, the first free one from there. Undefining it
+ *   still takes only the owner authorization, which camvault assumes empty.
  * - Every command carrying M or N runs in a session salted with the primary key and with parameter encryption
  *   (AES-128-CFB), so M and N never cross the bus (SPI on a Pi) in clear.
  *
@@ -77,9 +81,41 @@ int cv_nv_destroy(struct cv_tpm *tpm, const struct cv_header *h, char *err, size
 /* Whether h's NV index exists in this TPM: 1, 0, or CV_SEAL_EFAIL. */
 int cv_nv_exists(struct cv_tpm *tpm, const struct cv_header *h, char *err, size_t errlen);
 
+/*
+ * Whether h's NV index is of the old kind, writable by anyone with TPM access (empty authValue): 1, 0, or a
+ * CV_SEAL_E* code.
+ */
+int cv_nv_weak(struct cv_tpm *tpm, const struct cv_header *h, char *err, size_t errlen);
+
 /* The dictionary-attack state: failed tries so far, the maximum, and the recovery time in seconds. */
 int cv_tpm_da_state(struct cv_tpm *tpm, uint32_t *failed, uint32_t *max, uint32_t *recovery_s, char *err,
 		    size_t errlen);
+
+/*
+ * The TPM's lockout authorization, which clears a dictionary-attack lockout (TPM2_DictionaryAttackLockReset)
+ * and so decides how many PINs can be tried. TPMs come with it empty: anyone with TPM access may clear the
+ * lockout and keep guessing. 'camvault init --pin' sets a random one when it is still empty: CV_LOCKOUT_TEXT - 1
+ * hex characters, the authValue being those characters (tpm2_dictionarylockout -c -p <text> takes it as typed).
+ * It prints it with the recovery key, or, with --no-recovery, keeps it in cv_lockout_path() (0600): root-only,
+ * which stops the tss group but not root.
+ */
+#define CV_LOCKOUT_TEXT		33		/* 32 hex characters (128 bits) and a NUL */
+#define CV_LOCKOUT_ENV		"CAMVAULT_ETC"
+#define CV_LOCKOUT_DIR		"/etc/camvault"
+#define CV_LOCKOUT_FILE		"tpm-lockout-auth"
+#define CV_LOCKOUT_WHERE	1024		/* cv_lockout_where()'s buffer */
+
+/* $CAMVAULT_ETC/tpm-lockout-auth or /etc/camvault/tpm-lockout-auth into buf; NULL if too long. */
+const char *cv_lockout_path(char *buf, size_t len);
+
+/* Where the lockout authorization camvault sets is kept, as a clause for messages, into buf. */
+const char *cv_lockout_where(char *buf, size_t len);
+
+/* Whether the TPM's lockout authorization is set (TPMA_PERMANENT_LOCKOUTAUTHSET): *set 1 or 0. */
+int cv_tpm_lockout_auth_set(struct cv_tpm *tpm, int *set, char *err, size_t errlen);
+
+/* Sets a random lockout authorization (the TPM's must be empty) and returns it as text. */
+int cv_tpm_lockout_take(struct cv_tpm *tpm, char text[CV_LOCKOUT_TEXT], char *err, size_t errlen);
 
 /*
  * Shared with the access log's TPM key and counter (logkey.c), so that both use the same storage key and the

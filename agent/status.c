@@ -118,7 +118,9 @@ void cv_registered_line(const struct cv_vault_entry *e, const struct cv_header *
 			int nv_present, const char *state, char *buf, size_t len)
 {
 	char pcrs[80];
-	const char *nv = nv_present > 0 ? "present" : nv_present ? "TPM not reachable" : "MISSING: shredded, or "
+	const char *nv = nv_present > 1 ? "present, of the old kind that anyone with TPM access can overwrite: "
+			 "'camvault init' a new vault and move the footage to protect it" :
+			 nv_present > 0 ? "present" : nv_present ? "TPM not reachable" : "MISSING: shredded, or "
 			 "another TPM";
 	int n;
 
@@ -143,7 +145,7 @@ struct cv_reg_status {
 	struct cv_header h;
 	bool have_header;
 	char why[256];
-	int nv;				/* 1, 0, -1: unknown */
+	int nv;				/* 1, 2: of the old, weaker kind, 0, -1: unknown */
 	const char *state;
 };
 
@@ -194,6 +196,9 @@ static struct cv_reg_status *cv_status_registry(const struct cv_vault_info *vaul
 			st->nv = cv_nv_exists(&tpm, &st->h, why, sizeof(why));
 			if (st->nv < 0)
 				st->nv = -1;
+			/* 2: the weaker kind of index, writable by anyone with TPM access (seal.h). */
+			if (st->nv > 0 && cv_nv_weak(&tpm, &st->h, why, sizeof(why)) == 1)
+				st->nv = 2;
 		}
 	}
 	if (tpm_ok)

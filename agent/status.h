@@ -22,7 +22,8 @@ void cv_vault_line(const struct cv_vault_info *v, char *buf, size_t len);
  *	registered cam0: /srv/cam0.img, mountpoint /media/frigate, aes-xts-plain64, TPM-bound (NV 0x01812345
  *	present),
  *	no PIN, no PCRs, recovery slot, open
- * h is NULL when the header could not be read (why says why); nv_present is 1, 0 or -1 (no TPM to ask);
+ * h is NULL when the header could not be read (why says why); nv_present is 1, 2 (present, of the old kind
+ * anyone with TPM access can write: the line says so), 0 or -1 (no TPM to ask);
  * state is "open", "LOCKED" or "closed".
  */
 void cv_registered_line(const struct cv_vault_entry *e, const struct cv_header *h, const char *why,

@@ -581,18 +581,27 @@ static void cv_counter_check(struct cv_ver *v, const struct cv_ckpt *last, char 
 		goto out;
 	}
 	ret = cv_lognv_read(&tpm, last->nv_index, &now, err, sizeof(err));
-	if (ret == CV_SEAL_ENO_NV) {
+	if (!ret && v->log.nv_auth_len && cv_lognv_weak(&tpm, last->nv_index, err, sizeof(err)) == 1) {
+		cv_find(v, INT64_MAX, CV_VERIFY_TRUNCATED, "the TPM counter 0x%08x is of the old kind that anyone with "
+			"TPM access can increment, but the log was made with a protected one: the counter was undefined "
+			"and replaced, so whether the log was truncated cannot be told", last->nv_index);
+	} else if (ret == CV_SEAL_ENO_NV) {
 		cv_find(v, INT64_MAX, CV_VERIFY_TRUNCATED, "%s: the log's TPM counter is gone (%s), on the TPM that "
 			"holds the log's key: it was removed, which hides whether the log was truncated", desc, err);
 	} else if (ret) {
 		snprintf(note, notelen, "The TPM could not be asked for the log's counter (%s): whether checkpoints "
 			 "were removed from the end was not checked.", err);
 	} else if (now > last->nv_counter) {
+		/* A counter of the old kind (empty authValue): whoever reaches the TPM could have bumped it. */
+		int weak = cv_lognv_weak(&tpm, last->nv_index, err, sizeof(err)) == 1;
+
 		cv_find(v, INT64_MAX, CV_VERIFY_TRUNCATED, "the TPM counter 0x%08x is at %llu but the last checkpoint "
 			"is %s with %llu: %llu checkpoint(s) after it were deleted, with the rows they covered (the log "
-			"was truncated after row %lld)", last->nv_index, (unsigned long long)now, desc,
+			"was truncated after row %lld)%s", last->nv_index, (unsigned long long)now, desc,
 			(unsigned long long)last->nv_counter, (unsigned long long)(now - last->nv_counter),
-			(long long)v->rows[v->n].id);
+			(long long)v->rows[v->n].id, weak ? "; or, as this counter is of the old kind that anyone "
+			"with TPM access can increment (a log made before camvault protected it), the counter was "
+			"bumped" : "");
 	} else if (now + 1 == last->nv_counter) {
 		snprintf(note, notelen, "The TPM counter 0x%08x is one behind the last checkpoint: the agent stopped "
 			 "between writing it and counting it (a crash or power cut); its next checkpoint repairs this.",

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -20,10 +21,12 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <sqlite3.h>
+#include <tss2/tss2_rc.h>
 
 #include "helpers.h"
 #include "log.h"
 #include "logkey.h"
+#include "seal.h"
 #include "verify.h"
 
 int cmd_verify(int argc, char **argv);
@@ -486,6 +489,183 @@ static void test_usage(void **state)
 	assert_int_equal(r.rc, 1);
 }
 
+/* The counter's value, read as an attacker would: with the owner's (empty) authorization. */
+static uint64_t counter_value(struct cv_tpm *tpm, uint32_t index)
+{
+	char err[768] = "";
+	uint64_t v = 0;
+
+	if (cv_lognv_read(tpm, index, &v, err, sizeof(err)))
+		fail_msg("cv_lognv_read: %s", err);
+	return v;
+}
+
+/* Whether rc is a refusal of the authorization (and not success, nor another failure). */
+static int auth_refused(TSS2_RC rc)
+{
+	TSS2_RC base = rc & 0xffff;
+
+	if (base & TPM2_RC_FMT1)
+		base &= TPM2_RC_FMT1 | 0x3f;
+	return base == TPM2_RC_AUTH_FAIL || base == TPM2_RC_BAD_AUTH || base == TPM2_RC_POLICY_FAIL ||
+	       base == TPM2_RC_AUTH_UNAVAILABLE || base == TPM2_RC_NV_AUTHORIZATION;
+}
+
+/*
+ * Someone who reaches the TPM (the tss group) but cannot read the log's database tries to bump the log's
+ * counter, which would make the intact log verify as truncated: with the index's empty authValue, and with the
+ * owner's. Both are refused and the counter stays; the agent's own checkpoints still increment it.
+ */
+static void test_counter_write_protected(void **state)
+{
+	struct cv_log log;
+	struct cv_tpm tpm, attacker;
+	char path[300], err[768] = "";
+	uint64_t before;
+	ESYS_TR nv = ESYS_TR_NONE;
+	TSS2_RC rc;
+
+	(void)state;
+	open_new(&log, &tpm, "guarded", 10, path);
+	assert_int_equal(log.nv_auth_len, CV_LOGNV_AUTH_BYTES);
+	/* The database holds the authorization: root's alone, also outside its 0700 directory. */
+	{
+		struct stat sb;
+
+		assert_int_equal(stat(path, &sb), 0);
+		assert_int_equal(sb.st_mode & 0777, 0600);
+	}
+	assert_int_equal(cv_lognv_weak(&tpm, log.nv_index, err, sizeof(err)), 0);
+	append_rows(&log, 1, 10);
+	before = counter_value(&tpm, log.nv_index);
+
+	tpm_open(&attacker);
+	assert_int_equal(Esys_TR_FromTPMPublic(attacker.esys, log.nv_index, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
+					       &nv), TSS2_RC_SUCCESS);
+	rc = Esys_NV_Increment(attacker.esys, nv, nv, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE);
+	print_message("increment with the empty authValue: %s\n", Tss2_RC_Decode(rc));
+	assert_true(auth_refused(rc));
+	rc = Esys_NV_Increment(attacker.esys, ESYS_TR_RH_OWNER, nv, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE);
+	print_message("increment with the owner's authorization: %s\n", Tss2_RC_Decode(rc));
+	assert_true(auth_refused(rc));
+	Esys_TR_Close(attacker.esys, &nv);
+	cv_tpm_close(&attacker);
+	assert_true(counter_value(&tpm, log.nv_index) == before);
+
+	/* Without its authValue, or with a wrong one, camvault's own increment is refused too, and says why. */
+	assert_int_equal(cv_lognv_increment(&tpm, log.nv_index, NULL, 0, err, sizeof(err)), CV_SEAL_EFAIL);
+	assert_non_null(strstr(err, "nv_auth"));
+	{
+		uint8_t wrong[CV_LOGNV_AUTH_BYTES];
+
+		memcpy(wrong, log.nv_auth, sizeof(wrong));
+		wrong[0] ^= 1;
+		assert_int_equal(cv_lognv_increment(&tpm, log.nv_index, wrong, sizeof(wrong), err, sizeof(err)),
+				 CV_SEAL_EFAIL);
+		assert_non_null(strstr(err, "refuses the log's authorization"));
+	}
+	assert_true(counter_value(&tpm, log.nv_index) == before);
+
+	/* The agent's flow: appends and checkpoints, across a close and a reopen (the authValue from meta). */
+	append_rows(&log, 11, 20);
+	assert_true(counter_value(&tpm, log.nv_index) == before + 1);
+	if (cv_log_close(&log, err, sizeof(err)))
+		fail_msg("cv_log_close: %s", err);
+	cv_tpm_close(&tpm);
+	open_new(&log, &tpm, "guarded", 10, path);
+	assert_int_equal(log.nv_auth_len, CV_LOGNV_AUTH_BYTES);
+	append_rows(&log, 21, 30);
+	assert_true(counter_value(&tpm, log.nv_index) == before + 2);
+	if (cv_log_close(&log, err, sizeof(err)))
+		fail_msg("cv_log_close: %s", err);
+	cv_tpm_close(&tpm);
+	verify_expect(path, CV_VERIFY_OK, "verifies: 30 rows", "matches the last checkpoint", NULL);
+}
+
+/*
+ * The owner authorization (empty) lets someone with TPM access undefine the log's counter and define one of the
+ * old kind in its place, which they can increment: the agent refuses it and verify says it was replaced.
+ */
+static void test_counter_replaced(void **state)
+{
+	const TPM2B_AUTH none = { .size = 0 };
+	struct cv_log log;
+	struct cv_tpm tpm;
+	char path[300], err[768] = "";
+	uint32_t idx;
+	ESYS_TR nv = ESYS_TR_NONE;
+
+	(void)state;
+	open_new(&log, &tpm, "replaced", 10, path);
+	append_rows(&log, 1, 10);
+	idx = log.nv_index;
+	assert_int_equal(cv_lognv_undefine(&tpm, idx, err, sizeof(err)), 0);
+	{
+		TPM2B_NV_PUBLIC pub = {
+			.nvPublic = {
+				.nvIndex = idx,
+				.nameAlg = TPM2_ALG_SHA256,
+				.attributes = TPMA_NV_AUTHREAD | TPMA_NV_AUTHWRITE | TPMA_NV_NO_DA |
+					      (TPM2_NT_COUNTER << TPMA_NV_TPM2_NT_SHIFT),
+				.dataSize = 8,
+			},
+		};
+
+		assert_int_equal(Esys_NV_DefineSpace(tpm.esys, ESYS_TR_RH_OWNER, ESYS_TR_PASSWORD, ESYS_TR_NONE,
+						     ESYS_TR_NONE, &none, &pub, &nv), TSS2_RC_SUCCESS);
+	}
+	assert_int_equal(Esys_NV_Increment(tpm.esys, nv, nv, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE),
+			 TSS2_RC_SUCCESS);
+	Esys_TR_Close(tpm.esys, &nv);
+	assert_int_equal(cv_lognv_increment(&tpm, idx, log.nv_auth, log.nv_auth_len, err, sizeof(err)),
+			 CV_SEAL_EFAIL);
+	assert_non_null(strstr(err, "undefined and replaced"));
+	/* The close's checkpoint fails the same way. */
+	append_rows(&log, 11, 15);
+	assert_int_equal(cv_log_close(&log, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "undefined and replaced"));
+	verify_expect(path, CV_VERIFY_TRUNCATED, "is of the old kind that anyone with TPM access can increment, but "
+		      "the log was made with a protected one", NULL);
+	assert_int_equal(cv_lognv_undefine(&tpm, idx, err, sizeof(err)), 0);
+	cv_tpm_close(&tpm);
+}
+
+/* A counter of the old kind (AUTHREAD|AUTHWRITE, empty authValue) still reads and increments, and is weak. */
+static void test_counter_old_kind(void **state)
+{
+	const TPM2B_AUTH none = { .size = 0 };
+	struct cv_tpm tpm;
+	char err[768] = "";
+	uint32_t idx = CV_LOGNV_LAST - 7;
+	uint64_t v;
+	ESYS_TR nv = ESYS_TR_NONE;
+	TPM2B_NV_PUBLIC pub = {
+		.nvPublic = {
+			.nvIndex = idx,
+			.nameAlg = TPM2_ALG_SHA256,
+			.attributes = TPMA_NV_AUTHREAD | TPMA_NV_AUTHWRITE | TPMA_NV_NO_DA |
+				      (TPM2_NT_COUNTER << TPMA_NV_TPM2_NT_SHIFT),
+			.dataSize = 8,
+		},
+	};
+
+	(void)state;
+	cv_swtpm_require();
+	tpm_open(&tpm);
+	assert_int_equal(Esys_NV_DefineSpace(tpm.esys, ESYS_TR_RH_OWNER, ESYS_TR_PASSWORD, ESYS_TR_NONE,
+					     ESYS_TR_NONE, &none, &pub, &nv), TSS2_RC_SUCCESS);
+	Esys_TR_Close(tpm.esys, &nv);
+	if (cv_lognv_increment(&tpm, idx, NULL, 0, err, sizeof(err)))
+		fail_msg("cv_lognv_increment: %s", err);
+	assert_int_equal(cv_lognv_weak(&tpm, idx, err, sizeof(err)), 1);
+	v = counter_value(&tpm, idx);
+	if (cv_lognv_increment(&tpm, idx, NULL, 0, err, sizeof(err)))
+		fail_msg("cv_lognv_increment: %s", err);
+	assert_true(counter_value(&tpm, idx) == v + 1);
+	assert_int_equal(cv_lognv_undefine(&tpm, idx, err, sizeof(err)), 0);
+	cv_tpm_close(&tpm);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -508,6 +688,9 @@ int main(void)
 		cmocka_unit_test(test_unprotected_tail),
 		cmocka_unit_test(test_two_writers),
 		cmocka_unit_test(test_usage),
+		cmocka_unit_test(test_counter_write_protected),
+		cmocka_unit_test(test_counter_old_kind),
+		cmocka_unit_test(test_counter_replaced),
 	};
 
 	return cmocka_run_group_tests(tests, log_setup, log_teardown);

@@ -19,6 +19,7 @@
 
 #include <cmocka.h>
 #include <tss2/tss2_mu.h>
+#include <tss2/tss2_rc.h>
 
 #include "seal.h"
 #include "helpers.h"
@@ -602,11 +603,15 @@ static void test_lockout(void **state)
 			assert_non_null(strstr(err, want));
 		} else {
 			assert_non_null(strstr(err, "no tries left"));
+			assert_non_null(strstr(err, "tpm-lockout-auth when made with --no-recovery"));
 		}
 	}
 	unseal_fails(&tpm, &h, "8642", CV_SEAL_ELOCKOUT, err, sizeof(err));
 	assert_non_null(strstr(err, "dictionary-attack lockout"));
 	assert_non_null(strstr(err, "tpm2_dictionarylockout -c"));
+	/* Where the lockout authorization camvault sets is kept. */
+	assert_non_null(strstr(err, "printed it with the recovery key"));
+	assert_non_null(strstr(err, "/tpm-lockout-auth when made with --no-recovery"));
 	if (max == 3 && recovery == 1000)	/* libtpms' defaults */
 		assert_non_null(strstr(err, "wait 1000 s"));
 	unseal_ok(&tpm, &h2, NULL, &m2, &n2);
@@ -886,6 +891,124 @@ static void test_no_tpm_slot(void **state)
 	cv_tpm_close(&tpm);
 }
 
+/* Whether rc is a refusal of the authorization (and not success, nor another failure). */
+static int auth_refused(TSS2_RC rc)
+{
+	TSS2_RC base = rc & 0xffff;
+
+	if (base & TPM2_RC_FMT1)
+		base &= TPM2_RC_FMT1 | 0x3f;
+	return base == TPM2_RC_AUTH_FAIL || base == TPM2_RC_BAD_AUTH || base == TPM2_RC_POLICY_FAIL ||
+	       base == TPM2_RC_AUTH_UNAVAILABLE || base == TPM2_RC_NV_AUTHORIZATION;
+}
+
+/*
+ * Someone who reaches the TPM (the tss group) but cannot unseal M tries to overwrite the vault's N, which would
+ * lose the footage for good, and to read it: with the index's empty authValue in a password session, in a
+ * PolicyAuthValue session, and with the owner's authorization. All are refused, N stays, the vault opens.
+ */
+static void test_nv_write_protected(void **state)
+{
+	const struct cv_seal_opts pin = { .pin = "2468" }, none = { 0 };
+	const struct cv_seal_opts *cases[] = { &none, &pin };
+	struct cv_tpm tpm, attacker;
+	size_t i;
+
+	(void)state;
+	cv_swtpm_require();
+	tpm_open(&tpm);
+	tpm_open(&attacker);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const TPMT_SYM_DEF sym = { .algorithm = TPM2_ALG_NULL };
+		TPM2B_MAX_NV_BUFFER zeros = { .size = CV_NV_BYTES };
+		TPM2B_MAX_NV_BUFFER *data = NULL;
+		ESYS_TR nv = ESYS_TR_NONE, policy = ESYS_TR_NONE;
+		struct cv_secret m, n;
+		struct cv_header h;
+		char err[512];
+		TSS2_RC rc;
+
+		seal_new(&tpm, &h, cases[i], &m, &n);
+		assert_int_equal(cv_nv_weak(&tpm, &h, err, sizeof(err)), 0);
+		assert_int_equal(Esys_TR_FromTPMPublic(attacker.esys, h.nv_index, ESYS_TR_NONE, ESYS_TR_NONE,
+						       ESYS_TR_NONE, &nv), TSS2_RC_SUCCESS);
+		rc = Esys_NV_Write(attacker.esys, nv, nv, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &zeros, 0);
+		print_message("write with the empty authValue: %s\n", Tss2_RC_Decode(rc));
+		assert_true(auth_refused(rc));
+		rc = Esys_NV_Write(attacker.esys, ESYS_TR_RH_OWNER, nv, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE,
+				   &zeros, 0);
+		print_message("write with the owner's authorization: %s\n", Tss2_RC_Decode(rc));
+		assert_true(auth_refused(rc));
+		assert_int_equal(Esys_StartAuthSession(attacker.esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
+						       ESYS_TR_NONE, ESYS_TR_NONE, NULL, TPM2_SE_POLICY, &sym,
+						       TPM2_ALG_SHA256, &policy), TSS2_RC_SUCCESS);
+		assert_int_equal(Esys_PolicyAuthValue(attacker.esys, policy, ESYS_TR_NONE, ESYS_TR_NONE,
+						      ESYS_TR_NONE), TSS2_RC_SUCCESS);
+		rc = Esys_NV_Write(attacker.esys, nv, nv, policy, ESYS_TR_NONE, ESYS_TR_NONE, &zeros, 0);
+		print_message("write in a PolicyAuthValue session with the empty authValue: %s\n",
+			      Tss2_RC_Decode(rc));
+		assert_true(auth_refused(rc));
+		Esys_FlushContext(attacker.esys, policy);
+		rc = Esys_NV_Read(attacker.esys, nv, nv, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, CV_NV_BYTES, 0,
+				  &data);
+		print_message("read with the empty authValue: %s\n", Tss2_RC_Decode(rc));
+		assert_true(auth_refused(rc));
+		assert_null(data);
+		Esys_TR_Close(attacker.esys, &nv);
+
+		unseal_ok(&tpm, &h, cases[i]->pin, &m, &n);
+		assert_int_equal(cv_nv_destroy(&tpm, &h, err, sizeof(err)), 0);
+		cv_secret_free(&m);
+		cv_secret_free(&n);
+	}
+	cv_tpm_close(&attacker);
+	cv_tpm_close(&tpm);
+}
+
+/* A vault sealed before (NV index AUTHREAD|AUTHWRITE, empty authValue) still opens and shreds, and is weak. */
+static void test_nv_old_kind(void **state)
+{
+	const struct cv_seal_opts none = { 0 };
+	const TPM2B_AUTH empty = { .size = 0 };
+	TPM2B_MAX_NV_BUFFER data = { .size = CV_NV_BYTES };
+	struct cv_secret m, n;
+	struct cv_header h;
+	struct cv_tpm tpm;
+	ESYS_TR nv = ESYS_TR_NONE;
+	char err[512];
+
+	(void)state;
+	cv_swtpm_require();
+	tpm_open(&tpm);
+	seal_new(&tpm, &h, &none, &m, &n);
+	assert_int_equal(cv_nv_destroy(&tpm, &h, err, sizeof(err)), 0);
+	{
+		TPM2B_NV_PUBLIC pub = {
+			.nvPublic = {
+				.nvIndex = h.nv_index,
+				.nameAlg = TPM2_ALG_SHA256,
+				.attributes = TPMA_NV_AUTHREAD | TPMA_NV_AUTHWRITE | TPMA_NV_NO_DA |
+					      (TPM2_NT_ORDINARY << TPMA_NV_TPM2_NT_SHIFT),
+				.dataSize = CV_NV_BYTES,
+			},
+		};
+
+		assert_int_equal(Esys_NV_DefineSpace(tpm.esys, ESYS_TR_RH_OWNER, ESYS_TR_PASSWORD, ESYS_TR_NONE,
+						     ESYS_TR_NONE, &empty, &pub, &nv), TSS2_RC_SUCCESS);
+	}
+	memcpy(data.buffer, n.buf, CV_NV_BYTES);
+	assert_int_equal(Esys_NV_Write(tpm.esys, nv, nv, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &data, 0),
+			 TSS2_RC_SUCCESS);
+	Esys_TR_Close(tpm.esys, &nv);
+	assert_int_equal(cv_nv_weak(&tpm, &h, err, sizeof(err)), 1);
+	unseal_ok(&tpm, &h, NULL, &m, &n);
+	assert_int_equal(cv_nv_destroy(&tpm, &h, err, sizeof(err)), 0);
+	assert_int_equal(cv_nv_exists(&tpm, &h, err, sizeof(err)), 0);
+	cv_secret_free(&m);
+	cv_secret_free(&n);
+	cv_tpm_close(&tpm);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -904,6 +1027,8 @@ int main(void)
 		cmocka_unit_test(test_bus_encrypted),
 		cmocka_unit_test(test_unseal_leaves_nothing),
 		cmocka_unit_test(test_no_tpm_slot),
+		cmocka_unit_test(test_nv_write_protected),
+		cmocka_unit_test(test_nv_old_kind),
 	};
 
 	return cmocka_run_group_tests(tests, cv_swtpm_setup, extra_teardown);

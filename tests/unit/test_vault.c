@@ -327,11 +327,36 @@ static int fx_teardown(void **state)
 }
 
 /* Runs "camvault init" with the arguments after "init"; the test fails, showing stderr, unless it succeeds. */
+/*
+ * The lockout authorization the first 'init --pin' on the shared swtpm set and printed ("" before): da_reset()
+ * needs it from then on.
+ */
+static char lockout_auth[CV_LOCKOUT_TEXT];
+
+/* The lockout authorization init printed ("\n\n    <32 hex>\n\n" after its heading) into auth, or 0. */
+static int lockout_of(const char *out, char auth[CV_LOCKOUT_TEXT])
+{
+	const char *p = strstr(out, "TPM lockout authorization, shown this once.");
+	size_t i;
+
+	if (!p || !(p = strstr(p, "\n\n    ")))
+		return 0;
+	p += 6;
+	for (i = 0; i < CV_LOCKOUT_TEXT - 1; i++)
+		assert_non_null(strchr("0123456789abcdef", p[i]));
+	assert_int_equal(p[CV_LOCKOUT_TEXT - 1], '\n');
+	memcpy(auth, p, CV_LOCKOUT_TEXT - 1);
+	auth[CV_LOCKOUT_TEXT - 1] = '\0';
+	return 1;
+}
+
 #define init_ok(r, ...)								\
 	do {									\
 		cv_run(r, cmd_init, "init", __VA_ARGS__, NULL);			\
 		if ((r)->rc)							\
 			fail_msg("init failed (%d): %s", (r)->rc, (r)->err);	\
+		if (!strcmp(getenv("CAMVAULT_TCTI"), cv_swtpm.tcti))		\
+			lockout_of((r)->out, lockout_auth);			\
 	} while (0)
 
 /* Runs a command that must fail with status 1 and want in its stderr. */
@@ -535,15 +560,25 @@ static int nv_count(void)
 	return count;
 }
 
-/* The DA counter back to 0 (empty lockout authorization), after a wrong PIN. */
+/* Clears the DA counter of the TPM open in tpm with the lockout authorization auth (text). */
+static TSS2_RC lockout_reset(struct cv_tpm *tpm, const char *auth)
+{
+	TPM2B_AUTH a = { .size = (UINT16)strlen(auth) };
+
+	memcpy(a.buffer, auth, a.size);
+	assert_int_equal(Esys_TR_SetAuth(tpm->esys, ESYS_TR_RH_LOCKOUT, &a), TSS2_RC_SUCCESS);
+	return Esys_DictionaryAttackLockReset(tpm->esys, ESYS_TR_RH_LOCKOUT, ESYS_TR_PASSWORD, ESYS_TR_NONE,
+					      ESYS_TR_NONE);
+}
+
+/* The DA counter back to 0 after a wrong PIN, with the lockout authorization init set (lockout_auth). */
 static void da_reset(void)
 {
 	struct cv_tpm tpm;
 
 	if (cv_tpm_open(&tpm, err, sizeof(err)))
 		fail_msg("cv_tpm_open: %s", err);
-	assert_int_equal(Esys_DictionaryAttackLockReset(tpm.esys, ESYS_TR_RH_LOCKOUT, ESYS_TR_PASSWORD, ESYS_TR_NONE,
-							ESYS_TR_NONE), TSS2_RC_SUCCESS);
+	assert_int_equal(lockout_reset(&tpm, lockout_auth), TSS2_RC_SUCCESS);
 	cv_tpm_close(&tpm);
 }
 
@@ -889,6 +924,106 @@ static void test_other_tpm(void **state)
 	cv_secret_free(&k);
 }
 
+/* Whether the TPM open in tpm says its lockout authorization is set. */
+static int lockout_is_set(struct cv_tpm *tpm)
+{
+	int set = -1;
+
+	if (cv_tpm_lockout_auth_set(tpm, &set, err, sizeof(err)))
+		fail_msg("cv_tpm_lockout_auth_set: %s", err);
+	return set;
+}
+
+/* An empty lockout authorization is refused, as an authorization failure. */
+static void lockout_empty_refused(struct cv_tpm *tpm)
+{
+	TSS2_RC rc = lockout_reset(tpm, "") & 0xffff;
+
+	if (rc & TPM2_RC_FMT1)
+		rc &= TPM2_RC_FMT1 | 0x3f;
+	print_message("lockout reset with the empty authorization: 0x%x\n", rc);
+	assert_true(rc == TPM2_RC_AUTH_FAIL || rc == TPM2_RC_BAD_AUTH);
+}
+
+/*
+ * init --pin on a TPM whose lockout authorization is empty (anyone with TPM access could clear the lockout and
+ * keep guessing PINs) sets a random one and prints it with the recovery key; a second init --pin leaves it; with
+ * --no-recovery it goes to a root-only file. The value printed or kept clears the lockout, the empty one not.
+ */
+static void test_pin_lockout(void **state)
+{
+	char auth[CV_LOCKOUT_TEXT], file[256], text[64], img2[128];
+	struct cv_tpm tpm;
+	struct stat st;
+	struct cv_run r;
+	int fd;
+	ssize_t n;
+
+	(void)state;
+	cv_swtpm_require();
+	if (cv_swtpm_start(&other, NULL))
+		fail_msg("cannot start another swtpm: %s", other.why);
+	assert_int_equal(setenv("CAMVAULT_TCTI", other.tcti, 1), 0);
+	if (cv_tpm_open(&tpm, err, sizeof(err)))
+		fail_msg("cv_tpm_open: %s", err);
+	assert_int_equal(lockout_is_set(&tpm), 0);
+	cv_tpm_close(&tpm);
+
+	assert_int_equal(setenv(CV_PIN_ENV, "1234", 1), 0);
+	init_ok(&r, "cam0", "--backing", fx.img, "--size", "4M", "--pin");
+	assert_true(lockout_of(r.out, auth));
+	assert_non_null(strstr(r.out, "Keep it with the recovery key, away from this device."));
+	/* Printed after the recovery key, not kept on the device. */
+	assert_true(strstr(r.out, "TPM lockout authorization") > strstr(r.out, "\nRecovery key of vault cam0."));
+	snprintf(file, sizeof(file), "%s/tpm-lockout-auth", fx.etc);
+	assert_int_equal(access(file, F_OK), -1);
+	if (cv_tpm_open(&tpm, err, sizeof(err)))
+		fail_msg("cv_tpm_open: %s", err);
+	assert_int_equal(lockout_is_set(&tpm), 1);
+	assert_int_equal(lockout_reset(&tpm, auth), TSS2_RC_SUCCESS);
+	/* Last: a wrong lockout authorization locks the lockout hierarchy itself out for a while. */
+	lockout_empty_refused(&tpm);
+	cv_tpm_close(&tpm);
+
+	/* A second vault with a PIN: the TPM has one, left alone. */
+	snprintf(img2, sizeof(img2), "%s/cam1.img", fx.dir);
+	init_ok(&r, "cam1", "--backing", img2, "--size", "4M", "--pin");
+	assert_non_null(strstr(r.out, "was set\nbefore"));
+	assert_false(lockout_of(r.out, text));
+
+	/* --no-recovery on a TPM of its own: the root-only file keeps it. */
+	assert_int_equal(setenv("CAMVAULT_TCTI", cv_swtpm.tcti, 1), 0);
+	cv_swtpm_remove(&other);
+	if (cv_swtpm_start(&other, NULL))
+		fail_msg("cannot start another swtpm: %s", other.why);
+	assert_int_equal(setenv("CAMVAULT_TCTI", other.tcti, 1), 0);
+	snprintf(img2, sizeof(img2), "%s/cam2.img", fx.dir);
+	init_ok(&r, "cam2", "--backing", img2, "--size", "4M", "--pin", "--no-recovery");
+	assert_false(lockout_of(r.out, text));
+	assert_non_null(strstr(r.out, "camvault set one and keeps it in "));
+	assert_non_null(strstr(r.out, file));
+	assert_int_equal(stat(file, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	fd = open(file, O_RDONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	n = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	assert_int_equal(n, CV_LOCKOUT_TEXT);
+	assert_int_equal(text[CV_LOCKOUT_TEXT - 1], '\n');
+	text[CV_LOCKOUT_TEXT - 1] = '\0';
+	if (cv_tpm_open(&tpm, err, sizeof(err)))
+		fail_msg("cv_tpm_open: %s", err);
+	assert_int_equal(lockout_is_set(&tpm), 1);
+	assert_int_equal(lockout_reset(&tpm, text), TSS2_RC_SUCCESS);
+	lockout_empty_refused(&tpm);
+	cv_tpm_close(&tpm);
+
+	assert_int_equal(setenv("CAMVAULT_TCTI", cv_swtpm.tcti, 1), 0);
+	cv_swtpm_remove(&other);
+	unsetenv(CV_PIN_ENV);
+	sodium_memzero(auth, sizeof(auth));
+}
+
 /*
  * shred --yes: the NV index, the header and the registry line go; a copy of the store made before no longer
  * opens through the TPM, but still does with the recovery key, to the same key.
@@ -1130,6 +1265,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_init_refusals, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_init_rollback, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_pin, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_pin_lockout, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_status, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_other_tpm, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_shred, fx_setup, fx_teardown),
