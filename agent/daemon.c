@@ -287,14 +287,22 @@ static int agent_read_records(struct agent *a)
 	return n;
 }
 
+static struct cv_watch *agent_watched(struct agent *a, const char *name);
+static void agent_deadman(struct agent *a, struct cv_watch *w, unsigned int deadman_s);
+
 static void agent_kernel_event(const struct cv_event *e, void *ctx)
 {
 	struct agent *a = ctx;
+	struct cv_watch *w;
 	char text[256];
 
 	cv_event_format(e, text, sizeof(text));
 	agent_say(a, e->event == CAMVAULT_EVENT_OPENED || e->event == CAMVAULT_EVENT_CLOSED ? CV_AGENT_INFO :
 		  CV_AGENT_WARNING, true, "%s", text);
+	/* A table loaded anew (camvault open of a pin vault, a reopen) starts disarmed: arm it again. */
+	w = e->event == CAMVAULT_EVENT_OPENED ? agent_watched(a, e->vault) : NULL;
+	if (w && w->deadman_s)
+		agent_deadman(a, w, w->deadman_s);
 }
 
 static void agent_read_events(struct agent *a)
@@ -354,6 +362,81 @@ static struct cv_watch *agent_watched(struct agent *a, const char *name)
 	return NULL;
 }
 
+/*
+ * The dead-man lock of watched vault w: armed with a grace of deadman_s seconds (0: disarmed if it was armed),
+ * bound to a->ctl, a socket that lives as long as the agent: when the agent is gone (killed, crashed, stopped)
+ * and no agent arms it again within the grace, camvault.ko locks the vault. A closed vault is armed when the
+ * kernel says it opened. A failure is an event; the agent goes on.
+ */
+static void agent_deadman(struct agent *a, struct cv_watch *w, unsigned int deadman_s)
+{
+	char err[CV_ERRLEN];
+	int ret;
+
+	unsigned int was = w->deadman_s;
+
+	/* What the entry asks for: a vault that is closed, or could not be armed, is armed when it opens. */
+	w->deadman_s = deadman_s;
+	if (!deadman_s && !was)
+		return;
+	ret = cv_dm_exists(w->name, NULL, err, sizeof(err));
+	if (ret <= 0) {
+		if (ret < 0)
+			agent_say(a, CV_AGENT_ERR, true, "vault %s: dead-man lock not %s: %s", w->name,
+				  deadman_s ? "armed" : "disarmed", err);
+		return;
+	}
+	if (!a->ctl.sk && cv_ipc_open(&a->ctl, err, sizeof(err))) {
+		a->ctl.sk = NULL;
+		agent_say(a, CV_AGENT_ERR, true, "vault %s: dead-man lock not %s: %s", w->name,
+			  deadman_s ? "armed" : "disarmed", err);
+		return;
+	}
+	ret = cv_ipc_arm(&a->ctl, w->name, deadman_s * 1000u, err, sizeof(err));
+	if (ret) {
+		agent_say(a, CV_AGENT_ERR, true, "vault %s: dead-man lock not %s: %s", w->name,
+			  deadman_s ? "armed" : "disarmed", err);
+		return;
+	}
+	if (deadman_s)
+		agent_say(a, CV_AGENT_INFO, true, "vault %s: dead-man lock armed: it locks itself %u s after this agent "
+			  "is gone", w->name, deadman_s);
+	else
+		agent_say(a, CV_AGENT_INFO, true, "vault %s: dead-man lock disarmed", w->name);
+}
+
+/* Record-or-deny for vault e: its recorders allowed when the probes enforce it, else why they do not. */
+static void agent_record_or_deny(struct agent *a, const struct cv_vault_entry *e)
+{
+	int tier = cv_probes_tier(a->probes);
+	unsigned int i;
+
+	if (!e->record_or_deny)
+		return;
+	if (!a->rod) {
+		if (tier != CAMVAULT_TIER_LSM)
+			agent_say(a, CV_AGENT_ERR, true, "vault %s: record-or-deny needs the lsm tier; these probes run "
+				  "at %s: not enforced", e->name, cv_probes_tier_name(tier));
+		else
+			agent_say(a, CV_AGENT_ERR, true, "vault %s: record-or-deny not enforced: %s", e->name,
+				  a->rod_why[0] ? a->rod_why : "the probes were loaded without it: restart the agent");
+		return;
+	}
+	for (i = 0; i < e->nrecorders; i++) {
+		int ret = cv_probes_allow_recorder(a->probes, e->recorders[i]);
+
+		if (ret)
+			agent_say(a, CV_AGENT_ERR, true, "vault %s: recorder %s not allowed: %s: its reads are refused "
+				  "when they cannot be recorded; check the path (vaults.conf line %u)", e->name,
+				  e->recorders[i], strerror(-ret), e->line);
+	}
+	agent_say(a, CV_AGENT_INFO, true, "vault %s: record-or-deny enforced (the probes refuse every read-open "
+		  "of watched footage they could not record)%s%s", e->name, e->nrecorders ? "; never refused: " : "",
+		  e->nrecorders ? e->recorders[0] : "");
+	for (i = 1; i < e->nrecorders; i++)
+		agent_say(a, CV_AGENT_INFO, false, "vault %s: never refused: %s", e->name, e->recorders[i]);
+}
+
 /* Opens (as agent_open_vault) and watches vault e. A failure is an event; the agent goes on. 0 or -1. */
 static int agent_add_vault(struct agent *a, const struct cv_vault_entry *e)
 {
@@ -375,12 +458,18 @@ static int agent_add_vault(struct agent *a, const struct cv_vault_entry *e)
 	}
 	a->nwatched++;
 	agent_say(a, CV_AGENT_INFO, false, "vault %s watched: %s", e->name, desc);
+	agent_record_or_deny(a, e);
+	agent_deadman(a, &w[a->nwatched - 1], e->deadman_s);
 	return 0;
 }
 
 static void agent_remove_vault(struct agent *a, struct cv_watch *w)
 {
-	int ret = cv_unwatch_vault(a->probes, w);
+	int ret;
+
+	/* Out of vaults.conf: no longer the agent's to lock when it goes. */
+	agent_deadman(a, w, 0);
+	ret = cv_unwatch_vault(a->probes, w);
 
 	if (ret)
 		agent_say(a, CV_AGENT_WARNING, false, "vault %s: unwatching it failed: %s", w->name, strerror(-ret));
@@ -419,6 +508,10 @@ static void agent_reload(struct agent *a)
 		const struct cv_vault_entry *e = cv_registry_find(&reg, a->watched[i].name);
 
 		if (e && agent_same_vault(&a->watched[i], e)) {
+			if (e->deadman_s != a->watched[i].deadman_s)
+				agent_deadman(a, &a->watched[i], e->deadman_s);
+			if (e->record_or_deny && !a->rod)
+				agent_record_or_deny(a, e);
 			i++;
 			continue;
 		}
@@ -549,15 +642,94 @@ static int agent_epoll_add(struct agent *a, int fd, uint32_t tag, char *err, siz
 	return 0;
 }
 
+/*
+ * The probes, with record-or-deny when want_rod (a vault of vaults.conf asks for it). Without the lsm tier (or
+ * when loading them so fails) they are loaded without it, a->rod_why saying why. Probes pinned by an earlier
+ * agent with the other setting are taken as they are, for now (a->rod_swap): agent_swap_probes() replaces them
+ * once their waiting records can go to the log. 0, or -1 with err.
+ */
+static int agent_open_probes(struct agent *a, const struct cv_probes_opts *opts, bool want_rod, char *err,
+			     size_t errlen)
+{
+	struct cv_probes_opts o = *opts;
+	struct cv_probes_pinned info;
+	char why[CV_ERRLEN];
+	int e;
+
+	o.record_or_deny = want_rod;
+	a->probes = cv_probes_open_opts(&o, err, errlen);
+	if (a->probes) {
+		a->rod = want_rod;
+		return 0;
+	}
+	e = errno;
+	if (e == EEXIST && !cv_probes_pinned_info(o.pin_dir, &info, why, sizeof(why)) &&
+	    !info.record_or_deny != !want_rod) {
+		o.record_or_deny = !want_rod;
+		a->probes = cv_probes_open_opts(&o, err, errlen);
+		if (!a->probes)
+			return -1;
+		a->rod = !want_rod;
+		a->rod_swap = true;
+		return 0;
+	}
+	if (!want_rod)
+		return -1;
+	agent_err(a->rod_why, sizeof(a->rod_why), "%s", err);
+	o.record_or_deny = false;
+	a->probes = cv_probes_open_opts(&o, err, errlen);
+	if (!a->probes)
+		return -1;
+	a->rod = false;
+	return 0;
+}
+
+/*
+ * The probes pinned by an earlier agent enforce record-or-deny and vaults.conf no longer asks for it, or the
+ * other way round: their waiting records go to the log, then they are unpinned and loaded anew. Accesses in
+ * between (the load: seconds) are not recorded: an event says so. 0, or -1 with err.
+ */
+static int agent_swap_probes(struct agent *a, const struct cv_probes_opts *opts, bool want_rod, char *err,
+			     size_t errlen)
+{
+	const char *dir = cv_probes_pin_dir();
+	int i, ret;
+
+	for (i = 0; i < CV_AGENT_DRAIN_ROUNDS && agent_read_records(a) > 0; i++)
+		;
+	agent_check_lost(a);
+	agent_say(a, CV_AGENT_WARNING, true, "the probes pinned in %s %s record-or-deny, which vaults.conf %s: "
+		  "replacing them (accesses while they load are not recorded)", dir, a->rod ? "enforce" : "do not "
+		  "enforce", want_rod ? "asks for" : "no longer asks for");
+	cv_probes_close(a->probes);
+	a->probes = NULL;
+	a->rod_swap = false;
+	ret = cv_probes_unpin(dir, err, errlen);
+	if (ret && ret != -ENOENT)
+		return -1;
+	ret = agent_open_probes(a, opts, want_rod, err, errlen);
+	if (ret)
+		return -1;
+	if (a->rod_swap) {
+		agent_err(err, errlen, "the probes pinned in %s came back with the other record-or-deny setting: "
+			  "another process pins them; stop it, then restart the agent", dir);
+		return -1;
+	}
+	agent_lost_baseline(a);
+	agent_say(a, CV_AGENT_INFO, true, "probes replaced (tier %s, record-or-deny %s)",
+		  cv_probes_tier_name(cv_probes_tier(a->probes)), a->rod ? "enforced" : "off");
+	return 0;
+}
+
 /* Everything up to the loop. 0, or -1 with err (what started is undone by agent_stop()). */
 static int agent_start(struct agent *a, const char *db, const struct cv_probes_opts *popts,
 		       const struct cv_log_opts *lopts, char *err, size_t errlen)
 {
 	struct cv_probes_opts opts = *popts;
 	struct cv_registry reg = { 0 };
-	char btf[PATH_MAX];
+	char btf[PATH_MAX], regerr[CV_ERRLEN];
 	sigset_t mask;
-	bool clean;
+	bool clean, want_rod = false, reg_failed = false;
 	size_t i;
 
 	sigemptyset(&mask);
@@ -595,9 +767,14 @@ static int agent_start(struct agent *a, const char *db, const struct cv_probes_o
 		return -1;
 	}
 	opts.pin_dir = cv_probes_pin_dir();
-	a->probes = cv_probes_open_opts(&opts, err, errlen);
-	if (!a->probes)
+	/* Before the probes: whether a vault asks for record-or-deny is decided at their load. */
+	reg_failed = agent_load_registry(&reg, regerr, sizeof(regerr)) != 0;
+	for (i = 0; i < reg.n; i++)
+		want_rod |= reg.v[i].record_or_deny;
+	if (agent_open_probes(a, &opts, want_rod, err, errlen)) {
+		cv_registry_free(&reg);
 		return -1;
+	}
 	agent_lost_baseline(a);
 	agent_say(a, CV_AGENT_INFO, true, "agent started (pid %d, tier %s, camvault %s%s)", (int)getpid(),
 		  cv_probes_tier_name(cv_probes_tier(a->probes)), CAMVAULT_AGENT_VERSION,
@@ -608,8 +785,12 @@ static int agent_start(struct agent *a, const char *db, const struct cv_probes_o
 
 	if (agent_on_start(a, err, errlen))
 		agent_say(a, CV_AGENT_ERR, true, "alerts not started: %s", err);
-	if (agent_load_registry(&reg, err, errlen))
-		agent_say(a, CV_AGENT_ERR, true, "no vault opened: %s", err);
+	if (a->rod_swap && agent_swap_probes(a, &opts, want_rod, err, errlen)) {
+		cv_registry_free(&reg);
+		return -1;
+	}
+	if (reg_failed)
+		agent_say(a, CV_AGENT_ERR, true, "no vault opened: %s", regerr);
 	for (i = 0; i < reg.n; i++)
 		agent_add_vault(a, &reg.v[i]);
 	cv_registry_free(&reg);
@@ -750,6 +931,9 @@ static int agent_stop(struct agent *a, bool started)
 	cv_probes_close(a->probes);
 	if (a->events.sk)
 		cv_ipc_close(&a->events);
+	/* The dead-man locks' socket: from here on, their grace runs out unless an agent arms them again. */
+	if (a->ctl.sk)
+		cv_ipc_close(&a->ctl);
 	if (a->tpm.esys)
 		cv_tpm_close(&a->tpm);
 	free(a->watched);

@@ -28,9 +28,14 @@ struct agent {
 	struct cv_tpm tpm;
 	struct cv_probes *probes;
 	struct cv_ipc events;		/* the kernel's event group; events.sk NULL: not subscribed */
+	struct cv_ipc ctl;		/* arms the dead-man locks: they are bound to it; ctl.sk NULL: not open */
 	int epfd, sigfd, timerfd, digestfd, pidfd;
 	int outbox_fd;			/* an eventfd: a delivery run (hooks.c's thread) ended */
 	char pidfile[4096];
+
+	bool rod;			/* the probes enforce record-or-deny */
+	bool rod_swap;			/* ... not what vaults.conf asks: pinned so; replaced once the log is up */
+	char rod_why[256];		/* why record-or-deny, asked for, is not enforced */
 
 	struct cv_watch *watched;	/* the vaults watched, by name */
 	size_t nwatched;

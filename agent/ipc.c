@@ -434,6 +434,8 @@ struct cv_call {
 	bool dump;
 	bool want_reply;		/* a "do" whose answer must hold a reply before the ACK */
 	const char *vault_name;		/* sent as CAMVAULT_A_VAULT_NAME when not NULL */
+	bool has_grace;			/* CAMVAULT_A_GRACE_MS sent, grace_ms */
+	uint32_t grace_ms;
 	/* Each reply, already checked to be of the family. Returns 0 or -CV_PARSE_*. */
 	int (*on_reply)(const struct nlmsghdr *nlh, void *arg);
 	void *arg;
@@ -514,7 +516,8 @@ static int cv_call_send(struct cv_ipc *ipc, struct cv_call *call, char *err, siz
 	}
 	if (!genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, ipc->family, 0, call->dump ? NLM_F_DUMP : 0,
 			 call->cmd, CAMVAULT_GENL_VERSION) ||
-	    (call->vault_name && nla_put_string(msg, CAMVAULT_A_VAULT_NAME, call->vault_name))) {
+	    (call->vault_name && nla_put_string(msg, CAMVAULT_A_VAULT_NAME, call->vault_name)) ||
+	    (call->has_grace && nla_put_u32(msg, CAMVAULT_A_GRACE_MS, call->grace_ms))) {
 		snprintf(err, errlen, "cannot build the %s request", call->cmd_name);
 		ret = -ENOMEM;
 		goto out;
@@ -708,5 +711,29 @@ int cv_ipc_lock(struct cv_ipc *ipc, const char *name, char *err, size_t errlen)
 	} else if (ret == -ENODEV) {
 		snprintf(err, errlen, "no vault named %s: 'camvault status' lists the vaults", name);
 	}
+	return ret;
+}
+
+int cv_ipc_arm(struct cv_ipc *ipc, const char *name, uint32_t grace_ms, char *err, size_t errlen)
+{
+	struct cv_call call = {
+		.cmd = CAMVAULT_CMD_ARM, .cmd_name = "CAMVAULT_CMD_ARM", .what = "answer", .vault_name = name,
+		.has_grace = true, .grace_ms = grace_ms,
+	};
+	int ret;
+
+	if (!name[0] || strlen(name) >= CAMVAULT_NAME_MAXLEN) {
+		snprintf(err, errlen, "'%s' cannot be a vault name (1 to %d characters): 'camvault status' lists "
+			 "the vaults", name, CAMVAULT_NAME_MAXLEN - 1);
+		return -EINVAL;
+	}
+	if (grace_ms > CAMVAULT_GRACE_MS_MAX) {
+		snprintf(err, errlen, "a dead-man grace of %u ms is more than camvault.ko takes (%u ms)", grace_ms,
+			 (unsigned int)CAMVAULT_GRACE_MS_MAX);
+		return -EINVAL;
+	}
+	ret = cv_call(ipc, &call, err, errlen);
+	if (ret == -ENODEV)
+		snprintf(err, errlen, "no vault named %s is open: open it first", name);
 	return ret;
 }

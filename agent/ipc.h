@@ -145,6 +145,13 @@ int cv_ipc_get_vaults(struct cv_ipc *ipc, struct cv_vault_info **vaults, size_t 
 int cv_ipc_lock(struct cv_ipc *ipc, const char *name, char *err, size_t errlen);
 
 /*
+ * CAMVAULT_CMD_ARM of vault name: its dead-man lock, bound to this connection's socket. When the socket goes
+ * (the process ended, however) and no socket arms the vault again within grace_ms, camvault.ko locks it;
+ * grace_ms 0 disarms. Errors as cv_ipc_lock(); -EINVAL also for a grace over CAMVAULT_GRACE_MS_MAX.
+ */
+int cv_ipc_arm(struct cv_ipc *ipc, const char *name, uint32_t grace_ms, char *err, size_t errlen);
+
+/*
  * Opens a connection like cv_ipc_open() that listens to the module's events multicast group instead of
  * asking: non-blocking, for an event loop (poll cv_ipc_events_fd() for reading, then cv_ipc_events_read()).
  * Returns 0 or a negative errno (-ENOENT: module not loaded); close it with cv_ipc_close().

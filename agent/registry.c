@@ -45,6 +45,9 @@ static const char cv_registry_header[] =
 	"#\tpin\t\tthe vault needs a PIN: not opened at boot, \"camvault open NAME\" asks for it\n"
 	"#\tnoauto\t\tnot opened at boot\n"
 	"#\tfstype=TYPE\tthe filesystem to mount (default ext4)\n"
+	"#\trecord-or-deny\trefuse reads of footage the probes could not record (lsm tier only); except by\n"
+	"#\trecorder=EXE\tthis executable (the NVR's recorder; repeat the option for several)\n"
+	"#\tdeadman=SECONDS\tthe vault locks itself SECONDS after the agent is gone (killed, crashed)\n"
 	"# Paths cannot contain spaces. '#' starts a comment. camvault adds and removes lines itself and keeps\n"
 	"# every other line as it is.\n";
 
@@ -122,6 +125,45 @@ static int cv_check_fstype(const char *p, size_t n, char *out, char *what, size_
 	return 0;
 }
 
+/* deadman=S's S (n bytes at p) into *out: 1 to CV_DEADMAN_MAX_S seconds, decimal digits only. */
+static int cv_check_deadman(const char *p, size_t n, unsigned int *out, char *what, size_t wl)
+{
+	unsigned long v = 0;
+	size_t i;
+
+	for (i = 0; i < n && i < 6 && p[i] >= '0' && p[i] <= '9'; i++)
+		v = v * 10 + (unsigned long)(p[i] - '0');
+	if (!n || i < n || v < 1 || v > CV_DEADMAN_MAX_S) {
+		snprintf(what, wl, "bad dead-man grace 'deadman=%.*s%s': write the seconds the vault stays open "
+			 "after the agent is gone, 1 to %d (deadman=30)", CV_Q(p, n), CV_DEADMAN_MAX_S);
+		return -1;
+	}
+	*out = (unsigned int)v;
+	return 0;
+}
+
+/* recorder=EXE's EXE (n bytes at p) appended to e's recorders, checked. */
+static int cv_add_recorder(const char *p, size_t n, struct cv_vault_entry *e, char *what, size_t wl)
+{
+	char exe[PATH_MAX];
+	unsigned int i;
+
+	if (cv_check_path("recorder", p, n, exe, what, wl))
+		return -1;
+	for (i = 0; i < e->nrecorders; i++)
+		if (!strcmp(e->recorders[i], exe)) {
+			snprintf(what, wl, "recorder '%.*s%s' is given twice: remove one", CV_Q(p, n));
+			return -1;
+		}
+	if (e->nrecorders >= CV_RECORDERS_MAX) {
+		snprintf(what, wl, "more than %d recorders: allow at most %d executables per vault",
+			 CV_RECORDERS_MAX, CV_RECORDERS_MAX);
+		return -1;
+	}
+	memcpy(e->recorders[e->nrecorders++], exe, n + 1);
+	return 0;
+}
+
 /* The options field (n bytes at p) into e. */
 static int cv_parse_options(const char *p, size_t n, struct cv_vault_entry *e, char *what, size_t wl)
 {
@@ -145,15 +187,35 @@ static int cv_parse_options(const char *p, size_t n, struct cv_vault_entry *e, c
 		} else if (on >= 7 && !memcmp(o, "fstype=", 7)) {
 			if (cv_check_fstype(o + 7, on - 7, e->fstype, what, wl))
 				return -1;
+		} else if (on == 14 && !memcmp(o, "record-or-deny", 14)) {
+			e->record_or_deny = true;
+		} else if (on >= 9 && !memcmp(o, "recorder=", 9)) {
+			if (cv_add_recorder(o + 9, on - 9, e, what, wl))
+				return -1;
+		} else if (on >= 8 && !memcmp(o, "deadman=", 8)) {
+			if (e->deadman_s) {
+				snprintf(what, wl, "deadman= is given twice: keep one");
+				return -1;
+			}
+			if (cv_check_deadman(o + 8, on - 8, &e->deadman_s, what, wl))
+				return -1;
 		} else {
-			snprintf(what, wl, "unknown option '%.*s%s': the options are pin, noauto and fstype=TYPE, "
-				 "comma-separated, or defaults for none", CV_Q(o, on));
+			snprintf(what, wl, "unknown option '%.*s%s': the options are pin, noauto, fstype=TYPE, "
+				 "record-or-deny, recorder=EXE and deadman=SECONDS, comma-separated, or defaults for "
+				 "none", CV_Q(o, on));
 			return -1;
 		}
 		if (!comma)
-			return 0;
+			break;
 		i += on + 1;
 	}
+	if (e->nrecorders && !e->record_or_deny) {
+		snprintf(what, wl, "recorder=%.*s%s without record-or-deny: a recorder is what record-or-deny never "
+			 "refuses; add record-or-deny, or remove the recorder", CV_Q(e->recorders[0],
+			 strlen(e->recorders[0])));
+		return -1;
+	}
+	return 0;
 }
 
 /*
@@ -304,13 +366,29 @@ int cv_registry_format(const struct cv_vault_entry *e, char *buf, size_t len)
 {
 	/* ext4 is the default: it goes without saying, as "" does. */
 	int fstype = e->fstype[0] && strcmp(e->fstype, "ext4");
-	char opts[64];
+	char opts[CV_RECORDERS_MAX * (PATH_MAX + 10) + 64];
+	unsigned int i;
+	size_t o;
 	int n;
 
-	n = snprintf(opts, sizeof(opts), "%s%s%s%.*s", e->pin ? ",pin" : "", e->noauto ? ",noauto" : "",
-		     fstype ? ",fstype=" : "", fstype ? (int)sizeof(e->fstype) : 0, e->fstype);
+	n = snprintf(opts, sizeof(opts), "%s%s%s%.*s%s", e->pin ? ",pin" : "", e->noauto ? ",noauto" : "",
+		     fstype ? ",fstype=" : "", fstype ? (int)sizeof(e->fstype) : 0, e->fstype,
+		     e->record_or_deny ? ",record-or-deny" : "");
 	if (n < 0 || (size_t)n >= sizeof(opts))
 		return -1;
+	o = (size_t)n;
+	for (i = 0; i < e->nrecorders && i < CV_RECORDERS_MAX; i++) {
+		n = snprintf(opts + o, sizeof(opts) - o, ",recorder=%.*s", (int)sizeof(e->recorders[i]),
+			     e->recorders[i]);
+		if (n < 0 || (size_t)n >= sizeof(opts) - o)
+			return -1;
+		o += (size_t)n;
+	}
+	if (e->deadman_s) {
+		n = snprintf(opts + o, sizeof(opts) - o, ",deadman=%u", e->deadman_s);
+		if (n < 0 || (size_t)n >= sizeof(opts) - o)
+			return -1;
+	}
 	n = snprintf(buf, len, "%s %s %s %s", e->name, e->backing,
 		     e->mountpoint[0] && strcmp(e->mountpoint, "-") ? e->mountpoint : "-",
 		     opts[0] ? opts + 1 : "defaults");
@@ -323,6 +401,7 @@ int cv_registry_format(const struct cv_vault_entry *e, char *buf, size_t len)
 static int cv_check_entry(const struct cv_vault_entry *e, char *what, size_t wl)
 {
 	struct cv_vault_entry tmp;
+	unsigned int i;
 	size_t n;
 
 	n = strnlen(e->name, sizeof(e->name));
@@ -338,6 +417,29 @@ static int cv_check_entry(const struct cv_vault_entry *e, char *what, size_t wl)
 	n = strnlen(e->fstype, sizeof(e->fstype));
 	if (n && cv_check_fstype(e->fstype, n, tmp.fstype, what, wl))
 		return -1;
+	if (e->nrecorders > CV_RECORDERS_MAX) {
+		snprintf(what, wl, "more than %d recorders: allow at most %d", CV_RECORDERS_MAX, CV_RECORDERS_MAX);
+		return -1;
+	}
+	tmp.nrecorders = 0;
+	for (i = 0; i < e->nrecorders; i++) {
+		n = strnlen(e->recorders[i], sizeof(e->recorders[i]));
+		if (memchr(e->recorders[i], ',', n)) {
+			snprintf(what, wl, "the recorder %.64s contains a comma, which separates options: use a path "
+				 "without one", e->recorders[i]);
+			return -1;
+		}
+		if (cv_add_recorder(e->recorders[i], n, &tmp, what, wl))
+			return -1;
+	}
+	if (e->nrecorders && !e->record_or_deny) {
+		snprintf(what, wl, "recorders without record-or-deny: set record-or-deny, or give no recorder");
+		return -1;
+	}
+	if (e->deadman_s > CV_DEADMAN_MAX_S) {
+		snprintf(what, wl, "a dead-man grace of %u s: at most %d", e->deadman_s, CV_DEADMAN_MAX_S);
+		return -1;
+	}
 	return 0;
 }
 

@@ -12,6 +12,13 @@
  *	pin		the vault needs a PIN: the agent does not open it at boot, "camvault open" asks
  *	noauto		the agent does not open it at boot
  *	fstype=T	the filesystem to mount (default ext4), T being [a-z0-9]{1,15}
+ *	record-or-deny	the agent loads the probes with record-or-deny (LSM tier only): a read-open of footage whose
+ *			record the ring buffer could not hold is refused (EACCES), except by a recorder
+ *	recorder=EXE	with record-or-deny: the executable EXE (an absolute path: the NVR's recorder) is never
+ *			refused; repeated for several, up to CV_RECORDERS_MAX
+ *	deadman=S	the agent arms the vault's dead-man lock (CAMVAULT_CMD_ARM) with a grace of S seconds
+ *			(1 to 86400) when it opens or finds it open: the vault locks itself S seconds after the
+ *			agent's netlink socket is gone (the agent died) unless an agent arms it again
  * The options field may be omitted, the other three may not. Fields are separated by spaces and tabs ('\r' too,
  * for CRLF files). '#' starts a comment (at the start of a line or of a field); blank lines are kept. Paths
  * with whitespace are not supported (error names the line); neither are control characters nor NUL bytes
@@ -29,6 +36,8 @@
 #define CV_REGISTRY_ENV		"CAMVAULT_ETC"
 #define CV_REGISTRY_DIR		"/etc/camvault"
 #define CV_REGISTRY_FILE	"vaults.conf"
+#define CV_RECORDERS_MAX	4
+#define CV_DEADMAN_MAX_S	86400	/* CAMVAULT_GRACE_MS_MAX */
 
 struct cv_vault_entry {
 	char name[128];
@@ -37,6 +46,10 @@ struct cv_vault_entry {
 	char fstype[16];		/* "ext4" unless fstype= says otherwise */
 	bool pin;
 	bool noauto;
+	bool record_or_deny;
+	unsigned int nrecorders;
+	char recorders[CV_RECORDERS_MAX][PATH_MAX];	/* recorder=, in the file's order */
+	unsigned int deadman_s;		/* deadman=: the grace in seconds; 0: not armed */
 	unsigned int line;		/* 1-based line in the file, 0 when not from a file */
 };
 
@@ -63,7 +76,8 @@ const struct cv_vault_entry *cv_registry_find(const struct cv_registry *r, const
 
 /*
  * The line for e, without newline, into buf: "name backing mountpoint|- options|defaults", single spaces,
- * options in the order pin,noauto,fstype=T (fstype only when not ext4). 0 or -1 (too small). It does not
+ * options in the order pin,noauto,fstype=T,record-or-deny,recorder=EXE...,deadman=S (fstype only when not
+ * ext4, recorders in their order, deadman only when set). 0 or -1 (too small). It does not
  * check e: what cv_registry_parse() returned formats into a line that parses back to the same vault.
  */
 int cv_registry_format(const struct cv_vault_entry *e, char *buf, size_t len);

@@ -24,6 +24,7 @@ struct cv_watch {
 	/* The block devices its table stacks on (the loop device over an image, the disk), "" after the last */
 	char lower[CV_WATCH_LOWER][64];
 	char fs[PATH_MAX];		/* where it was mounted, "" when it was not */
+	unsigned int deadman_s;		/* the agent's: the dead-man grace its entry asks for (deadman=), 0: none */
 };
 
 /*

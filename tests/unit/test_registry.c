@@ -169,9 +169,11 @@ static void test_parse_errors(void **state)
 {
 	(void)state;
 	assert_parse_error("cam0 /a /b pin,bogus\n", CONF " line 1: unknown option 'bogus': the options are pin, "
-			   "noauto and fstype=TYPE, comma-separated, or defaults for none");
-	assert_parse_error("cam0 /a /b PIN\n", CONF " line 1: unknown option 'PIN': the options are pin, noauto "
-			   "and fstype=TYPE, comma-separated, or defaults for none");
+			   "noauto, fstype=TYPE, record-or-deny, recorder=EXE and deadman=SECONDS, comma-separated, or "
+			   "defaults for none");
+	assert_parse_error("cam0 /a /b PIN\n", CONF " line 1: unknown option 'PIN': the options are pin, noauto, "
+			   "fstype=TYPE, record-or-deny, recorder=EXE and deadman=SECONDS, comma-separated, or "
+			   "defaults for none");
 	assert_parse_error("# c\n-cam /a /b\n", CONF " line 2: '-cam' cannot be a vault name: use 1 to 127 of the "
 			   "characters A-Z a-z 0-9 _ . + -, not starting with . or -");
 	assert_parse_error("cam:0 /a /b\n", CONF " line 1: 'cam:0' cannot be a vault name: use 1 to 127 of the "
@@ -291,6 +293,136 @@ static void test_format(void **state)
 	/* A buffer too small, even by one byte. */
 	assert_int_equal(cv_registry_format(&e, line, strlen("cam0 /var/lib/camvault/cam0.img - noauto")), -1);
 	assert_int_equal(cv_registry_format(&e, line, 0), -1);
+}
+
+/* e's record-or-deny, recorders (rec0, rec1: NULL past nrec) and dead-man grace. */
+static void assert_guards(const struct cv_vault_entry *e, bool rod, unsigned int nrec, const char *rec0,
+			  const char *rec1, unsigned int deadman_s)
+{
+	assert_int_equal(e->record_or_deny, rod);
+	assert_int_equal(e->nrecorders, nrec);
+	if (rec0)
+		assert_string_equal(e->recorders[0], rec0);
+	if (rec1)
+		assert_string_equal(e->recorders[1], rec1);
+	assert_int_equal(e->deadman_s, deadman_s);
+}
+
+/* record-or-deny, recorder=EXE (repeated, in order) and deadman=S: parsed, off by default. */
+static void test_parse_guards(void **state)
+{
+	static const char text[] =
+		"cam0 /a /m defaults\n"
+		"cam1 /b - record-or-deny\n"
+		"cam2 /c /n pin,record-or-deny,recorder=/usr/bin/ffmpeg,recorder=/usr/lib/frigate/go2rtc,deadman=30\n"
+		"cam3 /d - deadman=86400,noauto\n"
+		"cam4 /e - recorder=/opt/nvr,record-or-deny,deadman=1\n";
+	struct cv_registry r;
+
+	(void)state;
+	parse_ok(text, &r);
+	assert_int_equal(r.n, 5);
+	assert_guards(&r.v[0], false, 0, NULL, NULL, 0);
+	assert_guards(&r.v[1], true, 0, NULL, NULL, 0);
+	assert_entry(&r.v[2], "cam2", "/c", "/n", "ext4", true, false, 3);
+	assert_guards(&r.v[2], true, 2, "/usr/bin/ffmpeg", "/usr/lib/frigate/go2rtc", 30);
+	assert_guards(&r.v[3], false, 0, NULL, NULL, 86400);
+	assert_true(r.v[3].noauto);
+	/* The order of the options does not matter: a recorder may come before record-or-deny. */
+	assert_guards(&r.v[4], true, 1, "/opt/nvr", NULL, 1);
+	cv_registry_free(&r);
+}
+
+static void test_parse_guard_errors(void **state)
+{
+	(void)state;
+	assert_parse_error("cam0 /a - deadman=0\n", CONF " line 1: bad dead-man grace 'deadman=0': write the "
+			   "seconds the vault stays open after the agent is gone, 1 to 86400 (deadman=30)");
+	assert_parse_error("cam0 /a - deadman=86401\n", CONF " line 1: bad dead-man grace 'deadman=86401': write "
+			   "the seconds the vault stays open after the agent is gone, 1 to 86400 (deadman=30)");
+	assert_parse_error("cam0 /a - deadman=\n", CONF " line 1: bad dead-man grace 'deadman=': write the "
+			   "seconds the vault stays open after the agent is gone, 1 to 86400 (deadman=30)");
+	assert_parse_error("cam0 /a - deadman=-5\n", CONF " line 1: bad dead-man grace 'deadman=-5': write the "
+			   "seconds the vault stays open after the agent is gone, 1 to 86400 (deadman=30)");
+	assert_parse_error("cam0 /a - deadman=30s\n", CONF " line 1: bad dead-man grace 'deadman=30s': write the "
+			   "seconds the vault stays open after the agent is gone, 1 to 86400 (deadman=30)");
+	/* Digits beyond any grace: no overflow into a small number. */
+	assert_parse_error("cam0 /a - deadman=18446744073709551646\n", CONF " line 1: bad dead-man grace "
+			   "'deadman=18446744073709551646': write the seconds the vault stays open after the agent is "
+			   "gone, 1 to 86400 (deadman=30)");
+	assert_parse_error("cam0 /a - deadman=5,deadman=6\n", CONF " line 1: deadman= is given twice: keep one");
+	assert_parse_error("cam0 /a - recorder=/usr/bin/ffmpeg\n", CONF " line 1: recorder=/usr/bin/ffmpeg "
+			   "without record-or-deny: a recorder is what record-or-deny never refuses; add "
+			   "record-or-deny, or remove the recorder");
+	assert_parse_error("cam0 /a - record-or-deny,recorder=ffmpeg\n", CONF " line 1: the recorder 'ffmpeg' is "
+			   "relative: write it as an absolute path, starting with /");
+	assert_parse_error("cam0 /a - record-or-deny,recorder=\n", CONF " line 1: the recorder '' is relative: "
+			   "write it as an absolute path, starting with /");
+	assert_parse_error("cam0 /a - record-or-deny,recorder=/x,recorder=/x\n", CONF " line 1: recorder '/x' is "
+			   "given twice: remove one");
+	assert_parse_error("cam0 /a - record-or-deny,recorder=/1,recorder=/2,recorder=/3,recorder=/4,recorder=/5\n",
+			   CONF " line 1: more than 4 recorders: allow at most 4 executables per vault");
+	assert_parse_error("cam0 /a - record_or_deny\n", CONF " line 1: unknown option 'record_or_deny': the "
+			   "options are pin, noauto, fstype=TYPE, record-or-deny, recorder=EXE and deadman=SECONDS, "
+			   "comma-separated, or defaults for none");
+}
+
+/* The writer's line for the new options, in its fixed order, parses back to the same vault. */
+static void test_format_guards(void **state)
+{
+	struct cv_vault_entry e = { .name = "cam0", .backing = "/b", .mountpoint = "/m", .fstype = "xfs",
+				    .noauto = true, .record_or_deny = true, .nrecorders = 2,
+				    .recorders = { "/usr/bin/ffmpeg", "/opt/go2rtc" }, .deadman_s = 45 };
+	static const char want[] = "cam0 /b /m noauto,fstype=xfs,record-or-deny,recorder=/usr/bin/ffmpeg,"
+				   "recorder=/opt/go2rtc,deadman=45";
+	struct cv_registry r;
+	char line[512], path[128];
+
+	(void)state;
+	assert_int_equal(cv_registry_format(&e, line, sizeof(line)), 0);
+	assert_string_equal(line, want);
+	parse_ok(line, &r);
+	assert_int_equal(r.n, 1);
+	assert_entry(&r.v[0], "cam0", "/b", "/m", "xfs", false, true, 1);
+	assert_guards(&r.v[0], true, 2, "/usr/bin/ffmpeg", "/opt/go2rtc", 45);
+	/* ... and formats to the same line again. */
+	assert_int_equal(cv_registry_format(&r.v[0], line, sizeof(line)), 0);
+	assert_string_equal(line, want);
+	cv_registry_free(&r);
+	assert_int_equal(cv_registry_format(&e, line, strlen(want)), -1);
+
+	/* record-or-deny alone, deadman alone. */
+	e.nrecorders = 0;
+	e.deadman_s = 0;
+	e.noauto = false;
+	e.fstype[0] = '\0';
+	assert_int_equal(cv_registry_format(&e, line, sizeof(line)), 0);
+	assert_string_equal(line, "cam0 /b /m record-or-deny");
+	e.record_or_deny = false;
+	e.deadman_s = 7;
+	assert_int_equal(cv_registry_format(&e, line, sizeof(line)), 0);
+	assert_string_equal(line, "cam0 /b /m deadman=7");
+
+	/* cv_registry_add() refuses what no line could say, and writes what parses back. */
+	tmp_path(path, sizeof(path), "guards.conf");
+	e.nrecorders = 1;
+	strcpy(e.recorders[0], "/usr/bin/ffmpeg");
+	assert_int_equal(cv_registry_add(path, &e, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "recorders without record-or-deny"));
+	e.record_or_deny = true;
+	strcpy(e.recorders[0], "/opt/a,b");
+	assert_int_equal(cv_registry_add(path, &e, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "contains a comma"));
+	strcpy(e.recorders[0], "/usr/bin/ffmpeg");
+	e.deadman_s = 86401;
+	assert_int_equal(cv_registry_add(path, &e, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "at most 86400"));
+	e.deadman_s = 86400;
+	assert_int_equal(cv_registry_add(path, &e, err, sizeof(err)), 0);
+	assert_int_equal(cv_registry_load(path, &r, err, sizeof(err)), 0);
+	assert_int_equal(r.n, 1);
+	assert_guards(&r.v[0], true, 1, "/usr/bin/ffmpeg", NULL, 86400);
+	cv_registry_free(&r);
 }
 
 static void test_path_env(void **state)
@@ -544,8 +676,9 @@ static void test_unparsable_not_rewritten(void **state)
 	tmp_path(path, sizeof(path), "broken.conf");
 	write_file(path, old, strlen(old));
 	assert_int_equal(stat(path, &before), 0);
-	snprintf(want, sizeof(want), "%s line 2: unknown option 'automount': the options are pin, noauto and "
-		 "fstype=TYPE, comma-separated, or defaults for none (fix that first: camvault does not rewrite a "
+	snprintf(want, sizeof(want), "%s line 2: unknown option 'automount': the options are pin, noauto, "
+		 "fstype=TYPE, record-or-deny, recorder=EXE and deadman=SECONDS, comma-separated, or defaults for "
+		 "none (fix that first: camvault does not rewrite a "
 		 "registry it cannot read)", path);
 
 	assert_int_equal(cv_registry_add(path, &e, err, sizeof(err)), -1);
@@ -569,6 +702,9 @@ int main(void)
 		cmocka_unit_test(test_parse_errors),
 		cmocka_unit_test(test_parse_overlong),
 		cmocka_unit_test(test_format),
+		cmocka_unit_test(test_parse_guards),
+		cmocka_unit_test(test_parse_guard_errors),
+		cmocka_unit_test(test_format_guards),
 		cmocka_unit_test(test_path_env),
 		cmocka_unit_test(test_load),
 		cmocka_unit_test(test_add_creates_dir_and_file),

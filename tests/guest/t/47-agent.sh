@@ -5,7 +5,10 @@
 # logs the kernel's "opened" event, and its records come. kill -9 in the middle of 300 cats (60 under
 # KASAN) and a restart: every cat is in the log exactly once, and the log shows an "agent started" with no
 # "agent stopped" before it. SIGTERM: exit 0 within 5 s, "agent stopped" is the last event, a checkpoint
-# covers every row, and camvault verify passes.
+# covers every row, and camvault verify passes. Then vaults.conf's record-or-deny, recorder= and deadman=4 on
+# cam47a: at the lsm tier, with the agent stopped (SIGSTOP) reads fill the ring buffer, then one it could not
+# record is refused while the recorder's is not, and every read let through is logged; the vault stays open
+# past 4 s while the agent runs, and locks itself within about 4 s of a kill -9.
 . "$TOP/tests/guest/lib.sh"
 cv=$TOP/agent/camvault
 t=/run/t47
@@ -230,4 +233,91 @@ assert_match '^agent stopped \(pid [0-9]+\)$' "$last"
 mountpoint -q $va && mountpoint -q $vb || fail "the vaults were unmounted at the stop"
 st=$("$cv" status 2>&1 || true)
 assert_match '^agent: not running' "$st"
+echo "[${SECONDS} s] SIGTERM: a clean stop"
+
+# vaults.conf's record-or-deny, recorder= and deadman= on cam47a. The probes pinned without record-or-deny are
+# replaced at the start (their records logged first); at the lsm tier the agent enforces it and allows the
+# recorder (a copy of cat on tmpfs, where stat() and the kernel see the same inode), and arms the dead-man.
+cp "$(command -v cat)" $t/reccat
+grace=4
+awk -v o="record-or-deny,recorder=$t/reccat,deadman=$grace" '$1 == "cam47a" { $4 = o } { print }' \
+	$t/etc/vaults.conf > $t/etc/vaults.conf.new && mv $t/etc/vaults.conf.new $t/etc/vaults.conf
+grep -q "^cam47a .* record-or-deny,recorder=$t/reccat,deadman=$grace\$" $t/etc/vaults.conf ||
+	fail "vaults.conf: $(cat $t/etc/vaults.conf)"
+from=$(($(wc -l < $t/agent.log) + 1))
+start_agent "$from"
+ev() { q "SELECT count(*) FROM records WHERE kind = 'event' AND text LIKE '$1'"; }
+tier=$(q "SELECT text FROM records WHERE kind = 'event' AND text LIKE 'agent started (pid $agent,%'" |
+	sed -n 's/.*tier \([a-z-]*\),.*/\1/p')
+[ "$(ev "vault cam47a: dead-man lock armed: it locks itself $grace s after this agent is gone")" = 1 ] ||
+	fail "no dead-man armed: $(tail -n +"$from" $t/agent.log)"
+[ "$(ev 'the probes pinned in % do not enforce record-or-deny, which vaults.conf asks for: replacing them%')" = 1 ] ||
+	fail "the pinned probes were not replaced: $(tail -n +"$from" $t/agent.log)"
+if [ "$tier" != lsm ]; then
+	[ "$(ev "vault cam47a: record-or-deny needs the lsm tier; these probes run at $tier: not enforced")" = 1 ] ||
+		fail "record-or-deny at $tier, not said: $(tail -n +"$from" $t/agent.log)"
+	# Not enforced, reads go on as before: let through, and recorded.
+	: > $PIDS
+	run rodcat sh -c "exec cat $va/rec/a.mp4 > /dev/null"
+	wait_sql "$sel $(pid rodcat)" "session|cat|$va/rec/a.mp4|123457"
+	echo "[${SECONDS} s] record-or-deny: not enforced at the $tier tier, and the agent says so; a read recorded"
+else
+	[ "$(ev 'probes replaced (tier lsm, record-or-deny enforced)')" = 1 ] &&
+	[ "$(ev "vault cam47a: record-or-deny enforced (%); never refused: $t/reccat")" = 1 ] ||
+		fail "record-or-deny not enforced: $(tail -n +"$from" $t/agent.log)"
+	# A read while the agent runs: let through, and recorded.
+	: > $PIDS
+	run rodcat sh -c "exec cat $va/rec/a.mp4 > /dev/null"
+	wait_sql "$sel $(pid rodcat)" "session|cat|$va/rec/a.mp4|123457"
+	# The agent stopped (SIGSTOP: hung, as a crashed reader would be): the ring buffer fills, and then a read
+	# it could not record is refused, with EACCES; the recorder still reads, a write still goes through.
+	kill -STOP $agent
+	python3 -c 'import sys
+reads = 0
+while reads < 50000:
+    try:
+        open(sys.argv[1], "rb").close()
+    except PermissionError:
+        break
+    reads += 1
+print(reads)' $va/rec/a.mp4 > $t/rod.out &
+	rodpy=$!
+	wait $rodpy || fail "the reader failed"
+	reads=$(cat $t/rod.out)
+	[ "$reads" -gt 0 ] && [ "$reads" -lt 50000 ] || fail "record-or-deny: $reads reads let through, none refused"
+	cat $va/rec/a.mp4 > /dev/null 2> $t/rod.err && fail "a cat read footage the probes could not record"
+	grep -q 'Permission denied' $t/rod.err || fail "the refused cat: $(cat $t/rod.err)"
+	$t/reccat $va/rec/a.mp4 > /dev/null || fail "the recorder was refused"
+	printf x >> $va/rec/a.mp4 || fail "a write was refused"
+	kill -CONT $agent
+	# Every read let through is in the log: nothing read went unrecorded.
+	wait_sql "SELECT count(*) FROM records WHERE kind = 'access' AND pid = $rodpy" "$reads"
+	# The ring drained, reads go through again.
+	run rodcat2 sh -c "exec cat $va/rec/a.mp4 > /dev/null"
+	wait_sql "$sel $(pid rodcat2)" "session|cat|$va/rec/a.mp4|123458"
+	echo "[${SECONDS} s] record-or-deny: $reads reads recorded while the agent was stopped, then refused;" \
+		"the recorder and a write let through"
+fi
+
+# The dead-man: a running agent keeps cam47a open past its grace; killed (-9), the vault locks itself
+# within about the grace, and footage is no longer readable.
+dmstate() { dmsetup status cam47a | awk '{ print $4 }'; }
+sync
+[ "$(dmstate)" = open ] || fail "cam47a: $(dmsetup status cam47a)"
+sleep $((grace + 2))
+[ "$(dmstate)" = open ] || fail "cam47a locked while the agent ran: $(dmsetup status cam47a)"
+kill -9 $agent
+wait $agent 2>/dev/null || true
+agent=""
+killed=$SECONDS
+sleep 1
+[ "$(dmstate)" = open ] || fail "cam47a locked before its grace ran out"
+for _ in $(seq $(((grace + 5) * 10))); do [ "$(dmstate)" = locked ] && break; sleep 0.1; done
+[ "$(dmstate)" = locked ] || fail "cam47a still $(dmstate) $((SECONDS - killed)) s after the agent was killed"
+dmesg | grep -q 'cam47a: the agent that armed this vault is gone: locking' || fail "no dead-man in dmesg"
+dd if=/dev/mapper/cam47a of=/dev/null bs=4k count=1 iflag=direct status=none 2> $t/dm.err &&
+	fail "cam47a still readable after the dead-man lock"
+grep -q 'Input/output error' $t/dm.err || fail "reading the locked cam47a: $(cat $t/dm.err)"
+echo "[${SECONDS} s] dead-man: cam47a open past its ${grace} s grace while the agent ran, locked" \
+	"$((SECONDS - killed)) s after kill -9"
 echo "[${SECONDS} s] agent OK"
