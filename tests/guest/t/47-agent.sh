@@ -78,7 +78,7 @@ ctxt() { cat /proc/"$1"/task/*/status | awk '/^(non)?voluntary_ctxt_switches/ { 
 
 # The owner's side: cats are expected, nothing else is; alerts go to a webhook (an HTTP sink on the guest's
 # loopback that keeps every request), signed with the secret.
-echo "allow cats exe=*/bin/cat uid=0 op=read" > $t/etc/policy.conf
+echo "allow cats exe=/usr/bin/cat uid=0 op=read" > $t/etc/policy.conf
 echo "webhook http://127.0.0.1:8047/camvault secret=s3cret-47 send=alerts" > $t/etc/push.conf
 chmod 600 $t/etc/push.conf
 mkdir -p $t/sink
