@@ -5,9 +5,10 @@
  * The daemon (systemd: camvault-agent.service). At start it opens the access log (with the TPM: a first
  * start creates its signing key), loads the probes pinned in bpffs (or takes up those a previous agent left
  * there, with the records they kept meanwhile), writes "agent started", opens and mounts every vault of
- * vaults.conf that is not pin or noauto, watches the vaults and the cameras, and subscribes to camvault.ko's
- * events. Then it sleeps in one epoll over the probes' ring buffer, the kernel's event socket, a signalfd and
- * timerfds that are armed only when something is due: idle, it never wakes up.
+ * vaults.conf that is not pin or noauto, watches the vaults and the cameras, logs what was already open or
+ * mapped of them (preopen.h: what the probes cannot see), and subscribes to camvault.ko's events. Then it
+ * sleeps in one epoll over the probes' ring buffer, the kernel's event socket, a signalfd and timerfds that
+ * are armed only when something is due: idle, it never wakes up.
  *
  * Each record is committed to the log inside the ring buffer's callback, before the ring moves past it: a
  * kill -9 at any moment loses nothing. The one record that can then come twice (committed, the ring not yet
@@ -44,6 +45,7 @@
 #include "daemon.h"
 #include "dm.h"
 #include "policy.h"
+#include "preopen.h"
 #include "record.h"
 #include "registry.h"
 #include "secret.h"
@@ -188,6 +190,20 @@ static void agent_check_lost(struct agent *a)
 }
 
 /*
+ * When a record happened, CLOCK_BOOTTIME: its close, else its open; a record with neither (found open at start,
+ * preopen.h) happened when it was found: now, not at boot.
+ */
+static int64_t agent_rec_time(const struct camvault_rec *r)
+{
+	struct timespec ts;
+
+	if (r->close_ns || r->open_ns)
+		return (int64_t)(r->close_ns ? r->close_ns : r->open_ns);
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return ts.tv_sec * NS_PER_S + ts.tv_nsec;
+}
+
+/*
  * One record into the log (in the batch's transaction when batch): 0, or -1 when the log refused it. What the
  * agent checks of who the process is goes with it (cv_rec_check_host: now, while the file at exe's path is
  * what it was when the process ran it), so that a report years on judges it as the alert did.
@@ -199,8 +215,7 @@ static int agent_record(struct agent *a, const struct camvault_rec *probe_rec, b
 	int ret;
 
 	cv_rec_check_host(r, getenv(CV_HOST_PROC_ENV));
-	ret = cv_log_append_rec(&a->log, r, (int64_t)(r->close_ns ? r->close_ns : r->open_ns) + a->offset, err,
-				sizeof(err));
+	ret = cv_log_append_rec(&a->log, r, agent_rec_time(r) + a->offset, err, sizeof(err));
 	if (ret == -1) {
 		if (!batch)
 			agent_say(a, CV_AGENT_ERR, false, "a record could not be logged: %s", err);
@@ -437,6 +452,98 @@ static void agent_record_or_deny(struct agent *a, const struct cv_vault_entry *e
 		agent_say(a, CV_AGENT_INFO, false, "vault %s: never refused: %s", e->name, e->recorders[i]);
 }
 
+/* What agent_preopen_found() gathers for the summary line. */
+struct agent_preopen {
+	struct agent *a;
+	size_t n, len;
+	char list[1024];
+};
+
+/* A file found open before the probes: logged as any record (alerts and policy apply), and listed. */
+static void agent_preopen_found(const struct camvault_rec *r, void *ctx)
+{
+	struct agent_preopen *p = ctx;
+	char comm[4 * CAMVAULT_COMM_LEN + 1], path[4 * CAMVAULT_PATH_LEN + 1];
+	size_t room = sizeof(p->list) - p->len;
+	int n;
+
+	if (agent_record(p->a, r, false))
+		p->a->unlogged++;
+	p->n++;
+	if (room < 5)
+		return;
+	n = snprintf(p->list + p->len, room, "%s%s (pid %u) %s%s", p->n > 1 ? ", " : "",
+		     cv_text_safe(r->comm, comm, sizeof(comm)), r->pid, cv_text_safe(r->path, path, sizeof(path)),
+		     r->mmaps ? " mapped" : "");
+	if (n < 0 || (size_t)n >= room)
+		snprintf(p->list + sizeof(p->list) - 5, 5, "...");
+	p->len = n < 0 || (size_t)n >= room ? sizeof(p->list) : p->len + (size_t)n;
+}
+
+/* A session the probes follow already (cv_probes_flush): the scan leaves it to them. */
+struct agent_seen {
+	struct cv_preopen_seen *v;
+	size_t n, cap;
+};
+
+static void agent_seen_add(const struct camvault_rec *r, void *ctx)
+{
+	struct agent_seen *s = ctx;
+
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? 2 * s->cap : 64;
+		struct cv_preopen_seen *v = realloc(s->v, cap * sizeof(*v));
+
+		if (!v)
+			return;	/* the scan may then record one of them twice: no loss */
+		s->v = v;
+		s->cap = cap;
+	}
+	s->v[s->n++] = (struct cv_preopen_seen){ .pid = r->pid, .dev = r->dev, .ino = r->ino };
+}
+
+/*
+ * The probes watch, since before's snapshot of their keys, more: record what is already open or mapped of it
+ * (preopen.h). At start, freshly loaded probes watched nothing before, so all; pinned probes taken up again
+ * watched what the last agent had, and saw what was opened since: only what was added (a vault new in
+ * vaults.conf). The same after a SIGHUP that added vaults.
+ */
+static void agent_preopen(struct agent *a, const struct cv_probes_keys *before)
+{
+	struct cv_probes_keys after, added;
+	struct agent_preopen found = { .a = a };
+	struct agent_seen seen = { 0 };
+	struct cv_preopen_opts o = { .tier = cv_probes_tier(a->probes) };
+	int ret;
+
+	ret = cv_probes_keys(a->probes, &after);
+	if (!ret) {
+		ret = cv_preopen_keys_new(&after, before, &added);
+		cv_probes_keys_free(&after);
+	}
+	if (ret) {
+		agent_say(a, CV_AGENT_WARNING, true, "files open before the probes not looked for: reading the probes' "
+			  "watches failed: %s: run the agent as root (CAP_BPF, CAP_SYS_ADMIN)", strerror(-ret));
+		return;
+	}
+	if (added.nfiles + added.nsbs + added.nmajors) {
+		cv_probes_flush(a->probes, agent_seen_add, &seen);
+		o.keys = &added;
+		o.seen = seen.v;
+		o.nseen = seen.n;
+		a->offset = cv_boot_to_wall_offset();
+		ret = cv_preopen_scan("/proc", &o, agent_preopen_found, &found);
+		free(seen.v);
+		if (ret < 0)
+			agent_say(a, CV_AGENT_WARNING, true, "files open before the probes not looked for: /proc: %s: "
+				  "mount proc on /proc", strerror(-ret));
+		else if (found.n)
+			agent_say(a, CV_AGENT_WARNING, true, "found %zu files of footage open before the probes: %s",
+				  found.n, found.list);
+	}
+	cv_probes_keys_free(&added);
+}
+
 /* Opens (as agent_open_vault) and watches vault e. A failure is an event; the agent goes on. 0 or -1. */
 static int agent_add_vault(struct agent *a, const struct cv_vault_entry *e)
 {
@@ -497,6 +604,7 @@ static int agent_load_registry(struct cv_registry *reg, char *err, size_t errlen
 static void agent_reload(struct agent *a)
 {
 	struct cv_registry reg = { 0 };
+	struct cv_probes_keys before;
 	char err[CV_ERRLEN], added[1024] = "", removed[1024] = "", hook[1024];
 	size_t i, na = 0, nr = 0;
 
@@ -519,6 +627,8 @@ static void agent_reload(struct agent *a)
 			       a->watched[i].name);
 		agent_remove_vault(a, &a->watched[i]);
 	}
+	if (cv_probes_keys(a->probes, &before))
+		memset(&before, 0, sizeof(before));	/* scan for all: a file twice rather than none */
 	for (i = 0; i < reg.n; i++) {
 		if (agent_watched(a, reg.v[i].name))
 			continue;
@@ -526,6 +636,9 @@ static void agent_reload(struct agent *a)
 		na += snprintf(added + na, na < sizeof(added) ? sizeof(added) - na : 0, "%s%s", na ? " " : "",
 			       reg.v[i].name);
 	}
+	if (na)
+		agent_preopen(a, &before);
+	cv_probes_keys_free(&before);
 	if (agent_on_reload(a, hook, sizeof(hook)))
 		agent_say(a, CV_AGENT_ERR, true, "agent reload: %s (the old alert configuration stays)", hook);
 	agent_say(a, CV_AGENT_INFO, true, "agent reloaded: %zu vaults watched; added: %s; removed: %s%s%s", a->nwatched,
@@ -726,6 +839,7 @@ static int agent_start(struct agent *a, const char *db, const struct cv_probes_o
 		       const struct cv_log_opts *lopts, char *err, size_t errlen)
 {
 	struct cv_probes_opts opts = *popts;
+	struct cv_probes_keys before;
 	struct cv_registry reg = { 0 };
 	char btf[PATH_MAX], regerr[CV_ERRLEN];
 	sigset_t mask;
@@ -791,11 +905,15 @@ static int agent_start(struct agent *a, const char *db, const struct cv_probes_o
 	}
 	if (reg_failed)
 		agent_say(a, CV_AGENT_ERR, true, "no vault opened: %s", regerr);
+	if (cv_probes_keys(a->probes, &before))
+		memset(&before, 0, sizeof(before));	/* scan for all: a file twice rather than none */
 	for (i = 0; i < reg.n; i++)
 		agent_add_vault(a, &reg.v[i]);
 	cv_registry_free(&reg);
 	if (cv_probes_watch_major(a->probes, CV_PROBES_VIDEO_MAJOR))
 		agent_say(a, CV_AGENT_WARNING, true, "cameras (char major %u) not watched", CV_PROBES_VIDEO_MAJOR);
+	agent_preopen(a, &before);
+	cv_probes_keys_free(&before);
 
 	/* After the vaults: opening one may be what loaded camvault.ko. Without the module: no events. */
 	if (cv_ipc_events_open(&a->events, err, errlen)) {

@@ -1758,6 +1758,60 @@ int cv_probes_flush(struct cv_probes *p, cv_probes_cb cb, void *ctx)
 	return e == -ENOENT ? n : e;
 }
 
+/* Every key of hash map fd (keys of ksize bytes) into a malloc'd array *out, their number into *n. */
+static int map_keys(int fd, size_t ksize, void **out, size_t *n)
+{
+	unsigned char key[sizeof(struct camvault_file_key)], next[sizeof(key)];
+	size_t cap = 0;
+	char *keys = NULL, *grown;
+	int e;
+
+	*out = NULL;
+	*n = 0;
+	if (fd < 0 || ksize > sizeof(key))
+		return -EBADF;
+	for (e = bpf_map_get_next_key(fd, NULL, next); e == 0; e = bpf_map_get_next_key(fd, key, next)) {
+		memcpy(key, next, ksize);
+		if (*n == cap) {
+			cap = cap ? 2 * cap : 16;
+			grown = realloc(keys, cap * ksize);
+			if (!grown) {
+				free(keys);
+				*n = 0;
+				return -ENOMEM;
+			}
+			keys = grown;
+		}
+		memcpy(keys + *n * ksize, key, ksize);
+		(*n)++;
+	}
+	*out = keys;
+	return e == -ENOENT ? 0 : e;
+}
+
+int cv_probes_keys(struct cv_probes *p, struct cv_probes_keys *k)
+{
+	int e;
+
+	memset(k, 0, sizeof(*k));
+	e = map_keys(p->m.watched, sizeof(*k->files), (void **)&k->files, &k->nfiles);
+	if (!e)
+		e = map_keys(p->m.watched_sb, sizeof(*k->sbs), (void **)&k->sbs, &k->nsbs);
+	if (!e)
+		e = map_keys(p->m.watched_major, sizeof(*k->majors), (void **)&k->majors, &k->nmajors);
+	if (e)
+		cv_probes_keys_free(k);
+	return e;
+}
+
+void cv_probes_keys_free(struct cv_probes_keys *k)
+{
+	free(k->files);
+	free(k->sbs);
+	free(k->majors);
+	memset(k, 0, sizeof(*k));
+}
+
 /* The sum over CPUs of a per-CPU u64 counter (map fd). */
 static int percpu_sum(int map, uint64_t *sum)
 {

@@ -112,6 +112,24 @@ int cv_probes_poll(struct cv_probes *p, int timeout_ms, cv_probes_cb cb, void *c
 int cv_probes_flush(struct cv_probes *p, cv_probes_cb cb, void *ctx);
 
 /*
+ * What the probes watch now, as their maps key it: the {dev, ino} of files and the {rdev, 0} of devices
+ * ("watched"), the superblocks of filesystems ("watched_sb"), the camera majors ("watched_major"). Arrays
+ * the caller frees with cv_probes_keys_free() (which a zeroed struct also takes).
+ */
+struct cv_probes_keys {
+	struct camvault_file_key *files;
+	size_t nfiles;
+	uint64_t *sbs;
+	size_t nsbs;
+	uint32_t *majors;
+	size_t nmajors;
+};
+
+/* Reads the keys above into *k (zeroed first). 0, or a negative errno (*k then empty). */
+int cv_probes_keys(struct cv_probes *p, struct cv_probes_keys *k);
+void cv_probes_keys_free(struct cv_probes_keys *k);
+
+/*
  * For a reader that must keep records before they leave the ring buffer (the agent commits them to its log):
  * hands cb up to max (0: CV_PROBES_BATCH_MAX) records waiting, oldest first, as pointers into the ring buffer
  * (valid during the call only), and lets them leave it only when cb returns 0. A reader killed before that finds

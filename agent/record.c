@@ -345,6 +345,7 @@ static const struct {
 	{ CAMVAULT_RF_EXE_TAIL, "exe_tail", "exe path shortened" },
 	{ CAMVAULT_RF_CLOSE_LATE, "close_late", "last close seen late: close time is when it was found" },
 	{ CAMVAULT_RF_UNCOUNTED, "uncounted_io", "I/O seen but not counted (aio, readv): bytes are a lower bound" },
+	{ CAMVAULT_RF_FOUND_AT_START, "found_at_start", "open before the probes: found in /proc when the watch began" },
 };
 
 #define CV_NRFLAGS (sizeof(cv_rflags) / sizeof(cv_rflags[0]))

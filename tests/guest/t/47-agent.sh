@@ -5,20 +5,27 @@
 # logs the kernel's "opened" event, and its records come. kill -9 in the middle of 300 cats (60 under
 # KASAN) and a restart: every cat is in the log exactly once, and the log shows an "agent started" with no
 # "agent stopped" before it. SIGTERM: exit 0 within 5 s, "agent stopped" is the last event, a checkpoint
-# covers every row, and camvault verify passes. Then vaults.conf's record-or-deny, recorder= and deadman=4 on
-# cam47a: at the lsm tier, with the agent stopped (SIGSTOP) reads fill the ring buffer, then one it could not
-# record is refused while the recorder's is not, and every read let through is logged; the vault stays open
-# past 4 s while the agent runs, and locks itself within about 4 s of a kill -9.
+# covers every row, and camvault verify passes. Footage open before the probes: a vault's store held open and
+# mapped by one process, mapped (its fd closed) by another, before the first start; with the probes unpinned
+# (as a kernel upgrade leaves them), a clip held open and mapped and another mapped only, before a later
+# start: the agent logs each (process, file) once, found_at_start, and says so. Then vaults.conf's
+# record-or-deny, recorder= and deadman=4 on cam47a: at the lsm tier, with the agent stopped (SIGSTOP) reads
+# fill the ring buffer, then one it could not record is refused while the recorder's is not, and every read
+# let through is logged; the vault stays open past 4 s while the agent runs, and locks itself within about 4 s
+# of a kill -9.
 . "$TOP/tests/guest/lib.sh"
 cv=$TOP/agent/camvault
 t=/run/t47
 va=/run/v47a vb=/run/v47b
 export CAMVAULT_TCTI=device:/dev/tpmrm0 CAMVAULT_BPFFS=/sys/fs/bpf/camvault-t47 CAMVAULT_ETC=$t/etc \
 	CAMVAULT_DB=$t/access.db CAMVAULT_RUNDIR=$t/run
-agent="" work="" sink=""
+agent="" work="" sink="" holder="" pre_a="" pre_b=""
 cleanup() {
 	local p
-	for p in $agent $work $sink; do kill -9 "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+	for p in $agent $work $sink $holder $pre_a $pre_b; do
+		kill -9 "$p" 2>/dev/null || true
+		wait "$p" 2>/dev/null || true
+	done
 	"$cv" trace --unpin > /dev/null 2>&1 || true
 	"$cv" close cam47a > /dev/null 2>&1 || true
 	"$cv" close cam47b > /dev/null 2>&1 || true
@@ -81,16 +88,63 @@ ctxt() { cat /proc/"$1"/task/*/status | awk '/^(non)?voluntary_ctxt_switches/ { 
 
 # The owner's side: cats are expected, nothing else is; alerts go to a webhook (an HTTP sink on the guest's
 # loopback that keeps every request), signed with the secret.
-echo "allow cats exe=/*bin/cat uid=0 op=read" > $t/etc/policy.conf
+# The test's own holders of footage mapped before the probes (below) are expected too: the policy applies to
+# what the agent finds at its start as to the probes' records (and their alerts would crowd the cp's out).
+cat > $t/etc/policy.conf <<EOF
+allow cats exe=/*bin/cat uid=0 op=read
+allow holders exe=/usr/bin/python3* uid=0 op=mmap path=$t/*
+EOF
 echo "webhook http://127.0.0.1:8047/camvault secret=s3cret-47 send=alerts" > $t/etc/push.conf
 chmod 600 $t/etc/push.conf
 mkdir -p $t/sink
 /usr/bin/python3 "$TOP/tests/unit/http_sink.py" 8047 $t/sink > $t/sink.log 2>&1 &
 sink=$!
 
+# Before any probe runs: the store image held open and mapped (one record for fd and mapping), and mapped with
+# its fd closed (only /proc/PID/maps shows it), each by a process that never touches it again.
+# hold_map READY FILE:KEEP...: maps each FILE's first page (libc's mmap: Python's mmap keeps an fd of its own),
+# keeps its fd open when KEEP is 1, closes it when 0; touches READY and sleeps.
+hold_map() {
+	exec python3 - "$@" <<'PY'
+import ctypes, os, sys, time
+libc = ctypes.CDLL(None, use_errno=True)
+libc.mmap.restype = ctypes.c_void_p
+libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_long]
+for arg in sys.argv[2:]:
+    path, keep = arg.rsplit(":", 1)
+    fd = os.open(path, os.O_RDONLY)
+    if libc.mmap(None, 4096, 1, 1, fd, 0) in (None, ctypes.c_void_p(-1).value):	# PROT_READ, MAP_SHARED
+        sys.exit(f"mmap {path}: {os.strerror(ctypes.get_errno())}")
+    if keep != "1":
+        os.close(fd)
+open(sys.argv[1], "w").close()
+time.sleep(900)
+PY
+}
+hold_map $t/pre_a.ready $t/cam47a.img:1 &
+pre_a=$!
+hold_map $t/pre_b.ready $t/cam47a.img:0 &
+pre_b=$!
+for _ in $(seq 100); do [ -e $t/pre_a.ready ] && [ -e $t/pre_b.ready ] && break; sleep 0.1; done
+[ -e $t/pre_a.ready ] && [ -e $t/pre_b.ready ] || fail "the store's holders did not map it"
+
 : > $t/agent.log
 start_agent 1
 cat $t/agent.log
+grep -q "^agent: found 2 files of footage open before the probes: " $t/agent.log ||
+	fail "no 'found 2 files' line at the first start: $(cat $t/agent.log)"
+# flags: OPEN_UNSEEN 0x1 | STILL_OPEN 0x2 | FOUND_AT_START 0x200
+found="SELECT type, comm, path, mmaps, flags & 515, open_ns, close_ns, uid, exe != '' FROM records WHERE kind = 'access'"
+for p in $pre_a $pre_b; do
+	got=$(q "$found AND pid = $p")
+	[ "$got" = "session|python3|$t/cam47a.img|1|515|0|0|0|1" ] || fail "the store held before the probes (pid $p): $got"
+done
+[ "$(q "SELECT count(*) FROM records WHERE kind = 'access' AND flags & 512")" = 2 ] ||
+	fail "found_at_start records of others: $(q "SELECT * FROM records WHERE kind = 'access' AND flags & 512")"
+kill $pre_a $pre_b
+wait $pre_a $pre_b 2>/dev/null || true
+pre_a="" pre_b=""
+echo "[${SECONDS} s] the store mapped before the probes: both holders logged, found_at_start"
 mountpoint -q $va || fail "the agent did not mount cam47a on $va: $(cat $t/agent.log)"
 q "SELECT text FROM records WHERE kind = 'event'" > $t/events
 grep -q "^agent started (pid $agent, tier [a-z-]*, camvault " $t/events || fail "no 'agent started': $(cat $t/events)"
@@ -144,6 +198,7 @@ agent: $(tail -n 20 $t/agent.log); outbox: $(q "SELECT * FROM outbox" 2>&1)"
 grep -q "\"path\":\"$va/rec/b.mp4\"" "$body" || fail "the cp's alert: $(cat "$body")"
 grep -q '"title":"camvault: unexpected access to cam47a: cp (uid 0) read"' "$body" || fail "the cp's alert: $(cat "$body")"
 [ -z "$(alert_for cat)" ] || fail "an alert for the expected cat: $(cat "$(alert_for cat)")"
+[ -z "$(alert_for python3)" ] || fail "an alert for the expected holders: $(cat "$(alert_for python3)")"
 head=${body%.body}.head
 ts=$(sed -n 's/^X-Camvault-Timestamp: //Ip' "$head" | tr -d '\r')
 sig=$(sed -n 's/^X-Camvault-Signature: sha256=//Ip' "$head" | tr -d '\r')
@@ -233,7 +288,39 @@ assert_match '^agent stopped \(pid [0-9]+\)$' "$last"
 mountpoint -q $va && mountpoint -q $vb || fail "the vaults were unmounted at the stop"
 st=$("$cv" status 2>&1 || true)
 assert_match '^agent: not running' "$st"
-echo "[${SECONDS} s] SIGTERM: a clean stop"
+echo "[${SECONDS} s] SIGTERM: clean stop, verify OK"
+
+# Footage open before the probes (issue 21 4): no probes at all (unpinned, as after a kernel upgrade), a
+# process holds one clip open and mapped and another mapped only, and never touches them again; the probes,
+# loaded after, would never see either. The agent finds both in /proc at its start.
+"$cv" trace --unpin > /dev/null 2>&1 || fail "trace --unpin before the pre-open check"
+head -c 20000 /dev/urandom > $va/rec/held.mp4
+head -c 30000 /dev/urandom > $va/rec/mapped.mp4
+sync
+hold_map $t/held.ready $va/rec/held.mp4:1 $va/rec/mapped.mp4:0 &
+holder=$!
+for _ in $(seq 100); do [ -e $t/held.ready ] && break; sleep 0.1; done
+[ -e $t/held.ready ] || fail "the holder did not map its clips"
+from=$(($(wc -l < $t/agent.log) + 1))
+start_agent "$from"
+grep -q "^agent: found 2 files of footage open before the probes: python3 (pid $holder) " \
+	< <(tail -n +"$from" $t/agent.log) || fail "no 'found 2 files' line: $(tail -n +"$from" $t/agent.log)"
+got=$(q "$found AND pid = $holder ORDER BY path")
+want="session|python3|$va/rec/held.mp4|1|515|0|0|0|1
+session|python3|$va/rec/mapped.mp4|1|515|0|0|0|1"
+[ "$got" = "$want" ] || fail "the clips open before the probes: got
+$got
+want
+$want"
+# the store's two at the first start, these two now
+[ "$(q "SELECT count(*) FROM records WHERE kind = 'access' AND flags & 512")" = 4 ] ||
+	fail "found_at_start records of others: $(q "SELECT * FROM records WHERE kind = 'access' AND flags & 512")"
+q "SELECT text FROM records WHERE kind = 'event' AND text LIKE 'found 2 files of footage open before the probes:%'" |
+	grep -q "$va/rec/held.mp4 mapped" || fail "no 'found' event in the log"
+kill -TERM $agent
+wait $agent || fail "the agent exited with status $? after the pre-open check: $(tail -n 5 $t/agent.log)"
+agent=""
+echo "[${SECONDS} s] open before the probes: both clips logged once, found_at_start"
 
 # vaults.conf's record-or-deny, recorder= and deadman= on cam47a. The probes pinned without record-or-deny are
 # replaced at the start (their records logged first); at the lsm tier the agent enforces it and allows the
