@@ -151,12 +151,13 @@ enum camvault_tier {
  *              dropped it, or later.
  * UNCOUNTED    reads or writes were seen that the probes could not count (aio; at the hook tiers
  *              readv on 6.9+): bytes_read and bytes_written are lower bounds.
- * FOUND_AT_START  not from the probes: the agent found the file open (an fd) or mapped in the process when
- *              the probes began to watch it (agent start, a vault added), walking /proc. With OPEN_UNSEEN
- *              and STILL_OPEN; open_ns and close_ns are 0 (logged at when it was found), the byte and
- *              call counts are 0 but mmaps, 1 for a mapping. Opened before the probes ran, it was only
- *              held, or read through the mapping, as far as anyone can tell; a later syscall on it makes
- *              the probes record it again, OPEN_UNSEEN, at its close.
+ * FOUND_AT_START  not from the probes: the agent found the file open (an fd) or mapped in
+ *              the process when the probes began to watch it (agent start, a vault added),
+ *              walking /proc. With OPEN_UNSEEN and STILL_OPEN; open_ns and close_ns are 0
+ *              (logged at when it was found), the byte and call counts are 0 but mmaps, 1 for
+ *              a mapping. Opened before the probes ran, it was only held, or read through the
+ *              mapping, as far as anyone can tell; a later syscall on it makes the probes
+ *              record it again, OPEN_UNSEEN, at its close.
  */
 #define CAMVAULT_RF_OPEN_UNSEEN	0x01
 #define CAMVAULT_RF_STILL_OPEN	0x02
