@@ -5,11 +5,10 @@
  * public. The counter's value is read through a salted session all the same, for the integrity of the answer.
  */
 #define _DEFAULT_SOURCE
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/random.h>
 
+#include <sodium.h>
 #include <tss2/tss2_mu.h>
 #include <tss2/tss2_rc.h>
 
@@ -337,22 +336,11 @@ int cv_lognv_define(struct cv_tpm *tpm, uint32_t *index, uint8_t auth_out[CV_LOG
 {
 	ESYS_TR primary = ESYS_TR_NONE, session = ESYS_TR_NONE;
 	TPM2B_AUTH auth = { .size = CV_LOGNV_AUTH_BYTES };
-	size_t off = 0;
 	uint32_t idx = 0;
 	uint16_t alg;
 	int ret;
 
-	while (off < CV_LOGNV_AUTH_BYTES) {
-		ssize_t got = getrandom(auth.buffer + off, CV_LOGNV_AUTH_BYTES - off, 0);
-
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0) {
-			snprintf(err, errlen, "the kernel's random generator fails (getrandom: %s)", strerror(errno));
-			return CV_SEAL_EFAIL;
-		}
-		off += (size_t)got;
-	}
+	randombytes_buf(auth.buffer, CV_LOGNV_AUTH_BYTES);
 	/* The authValue goes to the TPM encrypted, in a session salted with the storage primary. */
 	ret = cv_primary_new(tpm, &primary, &alg, err, errlen);
 	if (!ret)
