@@ -206,7 +206,7 @@ int cv_parse_status(const struct nlmsghdr *nlh, size_t len, struct cv_status *ou
 	return 0;
 }
 
-int cv_parse_vault(const struct nlmsghdr *nlh, size_t len, struct cv_vault_info *out)
+int cv_parse_vault(const struct nlmsghdr *nlh, size_t len, struct cv_kernel_vault *out)
 {
 	struct nlattr *tb[CAMVAULT_A_MAX + 1] = { 0 };
 	uint8_t locked;
@@ -637,7 +637,7 @@ int cv_ipc_get_status(struct cv_ipc *ipc, struct cv_status *out, char *err, size
 }
 
 struct cv_vault_list {
-	struct cv_vault_info *v;
+	struct cv_kernel_vault *v;
 	size_t n, cap;
 	bool oom;
 };
@@ -645,7 +645,7 @@ struct cv_vault_list {
 static int cv_vault_reply(const struct nlmsghdr *nlh, void *arg)
 {
 	struct cv_vault_list *list = arg;
-	struct cv_vault_info vi;
+	struct cv_kernel_vault vi;
 	int ret;
 
 	ret = cv_parse_vault(nlh, nlh->nlmsg_len, &vi);
@@ -653,7 +653,7 @@ static int cv_vault_reply(const struct nlmsghdr *nlh, void *arg)
 		return ret;
 	if (list->n == list->cap) {
 		size_t cap = list->cap ? 2 * list->cap : 8;
-		struct cv_vault_info *v = realloc(list->v, cap * sizeof(*v));
+		struct cv_kernel_vault *v = realloc(list->v, cap * sizeof(*v));
 
 		/* Read on to NLMSG_DONE, then fail the whole list. */
 		if (!v) {
@@ -667,7 +667,7 @@ static int cv_vault_reply(const struct nlmsghdr *nlh, void *arg)
 	return 0;
 }
 
-int cv_ipc_get_vaults(struct cv_ipc *ipc, struct cv_vault_info **vaults, size_t *n, char *err, size_t errlen)
+int cv_ipc_get_vaults(struct cv_ipc *ipc, struct cv_kernel_vault **vaults, size_t *n, char *err, size_t errlen)
 {
 	struct cv_vault_list list = { 0 };
 	struct cv_call call = {

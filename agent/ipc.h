@@ -24,7 +24,7 @@ struct cv_status {
 };
 
 /* One message of the CAMVAULT_CMD_GET_VAULTS dump: one vault. */
-struct cv_vault_info {
+struct cv_kernel_vault {
 	char name[CAMVAULT_NAME_MAXLEN];	/* NUL-terminated, printable ASCII, not empty */
 	char cipher[CAMVAULT_CIPHER_MAXLEN];	/* the same */
 	uint32_t major, minor;			/* the dm device's numbers */
@@ -81,7 +81,7 @@ int cv_parse_status(const struct nlmsghdr *nlh, size_t len, struct cv_status *ou
  * Parses one message of the CAMVAULT_CMD_GET_VAULTS dump, like cv_parse_status(): pure, *out written only on
  * success, every attribute of the contract required. Returns 0 or -CV_PARSE_*.
  */
-int cv_parse_vault(const struct nlmsghdr *nlh, size_t len, struct cv_vault_info *out);
+int cv_parse_vault(const struct nlmsghdr *nlh, size_t len, struct cv_kernel_vault *out);
 
 /* One CAMVAULT_CMD_EVENT message of the multicast group CAMVAULT_MCGRP_EVENTS. */
 struct cv_event {
@@ -135,7 +135,7 @@ int cv_ipc_get_status(struct cv_ipc *ipc, struct cv_status *out, char *err, size
  * CAMVAULT_CMD_GET_VAULTS: every vault, in the module's order, into *vaults (malloc'ed, free() it; NULL
  * when *n is 0). On failure *vaults is NULL and *n 0.
  */
-int cv_ipc_get_vaults(struct cv_ipc *ipc, struct cv_vault_info **vaults, size_t *n, char *err, size_t errlen);
+int cv_ipc_get_vaults(struct cv_ipc *ipc, struct cv_kernel_vault **vaults, size_t *n, char *err, size_t errlen);
 
 /*
  * CAMVAULT_CMD_LOCK of the vault whose device-mapper name is name: the module wipes its key. -EPERM without

@@ -90,7 +90,7 @@ void cv_probes_status(int ret, const struct cv_probes_pinned *info, const char *
 		 info->loss.sessions, info->loss.denied, info->sessions, waiting, size);
 }
 
-void cv_vault_line(const struct cv_vault_info *v, char *buf, size_t len)
+void cv_vault_line(const struct cv_kernel_vault *v, char *buf, size_t len)
 {
 	char r[32], w[32];
 
@@ -150,7 +150,7 @@ struct cv_reg_status {
 };
 
 /* The registry's vaults, their headers, their NV indexes (when the TPM answers) and states. */
-static struct cv_reg_status *cv_status_registry(const struct cv_vault_info *vaults, size_t nvaults, bool tpm_ok,
+static struct cv_reg_status *cv_status_registry(const struct cv_kernel_vault *vaults, size_t nvaults, bool tpm_ok,
 						size_t *count, char *err, size_t errlen)
 {
 	struct cv_reg_status *out;
@@ -276,7 +276,7 @@ int cmd_status(int argc, char **argv)
 	char module_err[CV_ERRLEN] = "", tpm_err[CV_ERRLEN] = "", reg_err[CV_ERRLEN] = "", line[8192];
 	struct cv_reg_status *reg;
 	size_t nreg;
-	struct cv_vault_info *vaults = NULL;
+	struct cv_kernel_vault *vaults = NULL;
 	struct cv_tpm_info tpm;
 	struct cv_status st = { 0 };
 	struct cv_ipc ipc;

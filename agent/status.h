@@ -15,7 +15,7 @@
  *	vault cam0 (dm-0, 254:0) aes-xts-plain64 open, read 1.2 MiB, written 3.4 MiB, 0 I/O errors
  * with LOCKED for open once its key was wiped, and "1 I/O error" for one.
  */
-void cv_vault_line(const struct cv_vault_info *v, char *buf, size_t len);
+void cv_vault_line(const struct cv_kernel_vault *v, char *buf, size_t len);
 
 /*
  * The status line of a registered vault, without the newline:

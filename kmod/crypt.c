@@ -10,7 +10,7 @@
 #include <linux/module.h>
 #include <linux/scatterlist.h>
 
-#include "camvault.h"
+#include "internal.h"
 
 static const char * const cv_crypto_names[] = {
 	[CV_CIPHER_AES_XTS_PLAIN64] = "xts(aes)",

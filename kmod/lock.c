@@ -13,7 +13,7 @@
 #include <linux/jiffies.h>
 #include <linux/module.h>
 
-#include "camvault.h"
+#include "internal.h"
 
 void cv_key_init(struct cv_key *k, struct crypto_skcipher *tfm)
 {

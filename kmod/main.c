@@ -5,7 +5,7 @@
  */
 #include <linux/module.h>
 
-#include "camvault.h"
+#include "internal.h"
 
 static int __init cv_init(void)
 {

@@ -6,7 +6,7 @@
 #include <linux/module.h>
 #include <net/genetlink.h>
 
-#include "camvault.h"
+#include "internal.h"
 #include "uapi/camvault.h"
 
 /* Not const: 6.1's nla_policy points at a mutable range (6.12's at a const one). */

@@ -13,7 +13,7 @@
 #include <linux/string.h>
 #include <linux/blk_types.h>
 
-#include "camvault.h"
+#include "internal.h"
 
 static const char * const cv_cipher_names[] = {
 	[CV_CIPHER_AES_XTS_PLAIN64] = "aes-xts-plain64",

@@ -26,7 +26,7 @@
 #include <linux/slab.h>
 #include <linux/workqueue.h>
 
-#include "camvault.h"
+#include "internal.h"
 #include "uapi/camvault.h"
 
 #define DM_MSG_PREFIX "camvault"

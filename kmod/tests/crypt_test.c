@@ -10,7 +10,7 @@
 #include <linux/random.h>
 #include <linux/slab.h>
 
-#include "../camvault.h"
+#include "../internal.h"
 #include "xts_vectors.h"
 
 static void cv_iv_zero_and_le(struct kunit *test)

@@ -13,7 +13,7 @@
 #include <linux/slab.h>
 #include <linux/workqueue.h>
 
-#include "../camvault.h"
+#include "../internal.h"
 
 /* An AES-XTS transform keyed at random, as a vault's key holds after its table loaded. */
 static struct crypto_skcipher *cv_test_tfm(struct kunit *test)

@@ -7,7 +7,7 @@
 #include <linux/slab.h>
 #include <net/netlink.h>
 
-#include "../camvault.h"
+#include "../internal.h"
 #include "uapi/camvault.h"
 
 struct cv_attr_buf {

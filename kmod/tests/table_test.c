@@ -6,7 +6,7 @@
 #include <kunit/test.h>
 #include <linux/module.h>
 
-#include "../camvault.h"
+#include "../internal.h"
 
 struct cv_bad_case {
 	const char *name;

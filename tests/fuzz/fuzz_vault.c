@@ -27,7 +27,7 @@ static void check_string(const char *s, size_t size)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct cv_vault_info v, sentinel;
+	struct cv_kernel_vault v, sentinel;
 	/* An exact-size, aligned copy: ASan sees any read past the end, and nlmsghdr is 4-byte aligned. */
 	struct nlmsghdr *nlh = malloc(size ? size : 1);
 	int ret;

@@ -278,7 +278,7 @@ static const struct cv_test_vault cam0 = {
 };
 
 /* Parses msg as received whole; v is filled with a sentinel first, to see that failures leave it alone. */
-static int parse_vault(struct nl_msg *msg, struct cv_vault_info *v)
+static int parse_vault(struct nl_msg *msg, struct cv_kernel_vault *v)
 {
 	memset(v, 0x5a, sizeof(*v));
 	assert_non_null(msg);
@@ -287,7 +287,7 @@ static int parse_vault(struct nl_msg *msg, struct cv_vault_info *v)
 
 static void assert_vault_rejected(struct nl_msg *msg, int err)
 {
-	struct cv_vault_info v, sentinel;
+	struct cv_kernel_vault v, sentinel;
 
 	memset(&sentinel, 0x5a, sizeof(sentinel));
 	assert_int_equal(parse_vault(msg, &v), -err);
@@ -298,7 +298,7 @@ static void assert_vault_rejected(struct nl_msg *msg, int err)
 static void test_vault_good(void **state)
 {
 	struct nl_msg *msg = cv_test_vault_msg(&cam0);
-	struct cv_vault_info v;
+	struct cv_kernel_vault v;
 
 	(void)state;
 	assert_int_equal(parse_vault(msg, &v), 0);
@@ -316,7 +316,7 @@ static void test_vault_good(void **state)
 static void test_vault_locked_adiantum(void **state)
 {
 	struct cv_test_vault t = cam0;
-	struct cv_vault_info v;
+	struct cv_kernel_vault v;
 	struct nl_msg *msg;
 
 	(void)state;
@@ -335,7 +335,7 @@ static void test_vault_longest_strings(void **state)
 {
 	char name[CAMVAULT_NAME_MAXLEN], cipher[CAMVAULT_CIPHER_MAXLEN];
 	struct cv_test_vault t = cam0;
-	struct cv_vault_info v;
+	struct cv_kernel_vault v;
 	struct nl_msg *msg;
 
 	(void)state;
@@ -447,7 +447,7 @@ static struct nl_msg *vault_msg(int type, enum cv_how how)
 static void test_vault_builder(void **state)
 {
 	struct nl_msg *msg = vault_msg(CAMVAULT_A_VAULT_NAME, CV_GOOD);
-	struct cv_vault_info v;
+	struct cv_kernel_vault v;
 
 	(void)state;
 	assert_int_equal(parse_vault(msg, &v), 0);
@@ -533,7 +533,7 @@ static void test_vault_bad_strings(void **state)
 static void test_vault_unknown_attrs(void **state)
 {
 	struct nl_msg *msg = cv_test_vault_msg(&cam0);
-	struct cv_vault_info v;
+	struct cv_kernel_vault v;
 
 	(void)state;
 	assert_non_null(msg);
@@ -573,7 +573,7 @@ static void test_vault_control_messages(void **state)
 static void test_vault_truncated(void **state)
 {
 	struct nl_msg *msg = cv_test_vault_msg(&cam0);
-	struct cv_vault_info v;
+	struct cv_kernel_vault v;
 	struct nlmsghdr *nlh;
 	size_t len;
 

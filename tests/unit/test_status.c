@@ -147,7 +147,7 @@ static void test_human_bytes(void **state)
 
 static void test_vault_line(void **state)
 {
-	struct cv_vault_info v = {
+	struct cv_kernel_vault v = {
 		.name = "cam0", .cipher = "aes-xts-plain64", .major = 254, .minor = 0, .locked = false,
 		.bytes_read = 1258291, .bytes_written = 3565158, .io_errors = 0,
 	};

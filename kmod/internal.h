@@ -2,8 +2,8 @@
 /*
  * camvault.ko internals shared between its files.
  */
-#ifndef _CAMVAULT_H
-#define _CAMVAULT_H
+#ifndef _CAMVAULT_INTERNAL_H
+#define _CAMVAULT_INTERNAL_H
 
 #include <linux/types.h>
 #include <linux/kconfig.h>
@@ -112,4 +112,4 @@ int cv_genl_init(void);
 void cv_genl_exit(void);
 void cv_genl_event(enum camvault_event event, const char *name, u64 io_errors);
 
-#endif /* _CAMVAULT_H */
+#endif /* _CAMVAULT_INTERNAL_H */
