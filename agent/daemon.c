@@ -40,6 +40,7 @@
 
 #include <sqlite3.h>
 
+#include "clock.h"
 #include "args.h"
 #include "btf.h"
 #include "daemon.h"
@@ -65,22 +66,6 @@ _Static_assert(CV_REPLAY_MAX == CV_PROBES_BATCH_MAX, "a whole batch may come aga
 #define CV_AGENT_DRAIN_ROUNDS	1000
 
 enum { CV_EV_RING = 1, CV_EV_KERNEL, CV_EV_SIGNAL, CV_EV_TIMER, CV_EV_DIGEST, CV_EV_OUTBOX };
-
-static int64_t cv_mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * NS_PER_S + ts.tv_nsec;
-}
-
-static int64_t cv_wall_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return ts.tv_sec * NS_PER_S + ts.tv_nsec;
-}
 
 void agent_say(struct agent *a, int prio, bool log_it, const char *fmt, ...)
 {
@@ -297,7 +282,7 @@ static int agent_read_records(struct agent *a)
 		 * The probes wake the agent for the first record after a quiet millisecond only: look again in a
 		 * moment for records that came without a wakeup (and at the loss counters).
 		 */
-		a->due.lost_check_ns = cv_mono_ns() + CV_AGENT_LOST_CHECK_NS;
+		a->due.lost_check_ns = cv_clock_ns(CLOCK_MONOTONIC) + CV_AGENT_LOST_CHECK_NS;
 	}
 	return n;
 }
@@ -952,7 +937,7 @@ static void agent_timer(struct agent *a)
 {
 	char err[CV_ERRLEN];
 	uint64_t ticks;
-	int64_t now = cv_mono_ns();
+	int64_t now = cv_clock_ns(CLOCK_MONOTONIC);
 
 	if (read(a->timerfd, &ticks, sizeof(ticks)) < 0 && errno == EAGAIN)
 		return;

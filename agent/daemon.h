@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * camvault agent: the daemon's state, and the hooks (hooks.c) through which the alerts (policy matching, the
+ * camvault agent: the daemon's state, and the hooks (alerts.c) through which the alerts (policy matching, the
  * outbox, the daily digest) plug into its event loop without touching it.
  */
 #ifndef CV_DAEMON_H
@@ -30,7 +30,7 @@ struct agent {
 	struct cv_ipc events;		/* the kernel's event group; events.sk NULL: not subscribed */
 	struct cv_ipc ctl;		/* arms the dead-man locks: they are bound to it; ctl.sk NULL: not open */
 	int epfd, sigfd, timerfd, digestfd, pidfd;
-	int outbox_fd;			/* an eventfd: a delivery run (hooks.c's thread) ended */
+	int outbox_fd;			/* an eventfd: a delivery run (alerts.c's thread) ended */
 	char pidfile[4096];
 
 	bool rod;			/* the probes enforce record-or-deny */
@@ -52,14 +52,14 @@ struct agent {
 	int digest_minutes;		/* the daily digest, minutes after local midnight */
 	bool verbose, journal, stop;
 
-	void *alerts;			/* the alerts' own state: hooks.c's to set up and use */
+	void *alerts;			/* the alerts' own state: alerts.c's to set up and use */
 };
 
 /* A line on stderr (cv_agent_format_line()); an event row in the log too when log_it. */
 void agent_say(struct agent *a, int prio, bool log_it, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 /*
- * HOOKS, called by the event loop (daemon.c); defined in hooks.c, where the alerts are wired in.
+ * HOOKS, called by the event loop (daemon.c); defined in alerts.c, where the alerts are wired in.
  *
  * agent_on_start: after "agent started", before the vaults are opened: load the policy and push configuration,
  *	open the outbox (a->alerts). Returns 0, or -1 with err: the agent logs it and runs on without alerts.

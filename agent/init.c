@@ -26,7 +26,7 @@
 #include <sodium.h>
 
 #include "args.h"
-#include "create.h"
+#include "device.h"
 #include "dm.h"
 #include "init.h"
 #include "keys.h"

@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "create.h"
+#include "device.h"
 
 struct cv_init_args {
 	const char *name;

@@ -26,6 +26,7 @@
 #include <sodium.h>
 #include <sqlite3.h>
 
+#include "clock.h"
 #include "log.h"
 #include "logsig.h"
 #include "record.h"
@@ -234,14 +235,6 @@ static int64_t cv_mono_s(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec;
-}
-
-static int64_t cv_wall_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
 static int cv_meta_put(struct cv_log *log, const char *name, const void *val, size_t len, char *err,

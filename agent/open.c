@@ -2,6 +2,7 @@
 /*
  * camvault open NAME [--backing FILE|DEV] [--recovery] [--no-mount]
  * camvault close NAME
+ * camvault lock NAME
  *
  * open: the vault's key from the TPM (or its recovery key) straight into the kernel: unseal, derive, check it
  * against the header, add it as a logon key, load the table, unlink the key, wipe every userspace copy (they
@@ -15,6 +16,7 @@
 
 #include "args.h"
 #include "dm.h"
+#include "ipc.h"
 #include "vault.h"
 
 static void cv_open_usage(FILE *f)
@@ -103,5 +105,37 @@ int cmd_close(int argc, char **argv)
 		return 1;
 	}
 	printf("vault %s closed\n", name);
+	return 0;
+}
+
+/*
+ * lock: asks camvault.ko to wipe the key of the vault NAME (CAMVAULT_CMD_LOCK). From then on every read and
+ * write of the vault fails with EIO, until it is closed and opened again. Needs CAP_SYS_ADMIN.
+ */
+int cmd_lock(int argc, char **argv)
+{
+	char err[CV_ERRLEN];
+	struct cv_ipc ipc;
+	const char *name;
+	int ret;
+
+	if (cv_parse_name_arg(argc, argv, &name))
+		return 1;
+	if (!name) {
+		printf("Usage: camvault lock NAME\n\n"
+		       "Wipes the key of the vault NAME from the kernel: every later read or write of\n"
+		       "/dev/mapper/NAME fails (I/O error) until the vault is closed and opened again.\n"
+		       "Needs root (CAP_SYS_ADMIN).\n");
+		return 0;
+	}
+	ret = cv_ipc_open(&ipc, err, sizeof(err));
+	if (!ret) {
+		ret = cv_ipc_lock(&ipc, name, err, sizeof(err));
+		cv_ipc_close(&ipc);
+	}
+	if (ret) {
+		fprintf(stderr, "camvault: %s\n", err);
+		return 1;
+	}
 	return 0;
 }

@@ -13,6 +13,7 @@
 
 #include <sqlite3.h>
 
+#include "clock.h"
 #include "outbox.h"
 #include "push.h"
 
@@ -25,14 +26,6 @@ static const char cv_outbox_schema[] =
 	"CREATE INDEX IF NOT EXISTS outbox_due ON outbox(state, next_ms);"
 	"CREATE TABLE IF NOT EXISTS outbox_channels(channel TEXT PRIMARY KEY, last_ok_ms INTEGER, "
 	"last_error TEXT, last_error_ms INTEGER);";
-
-static int64_t cv_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int cv_db_err(struct sqlite3 *db, const char *what, char *err, size_t errlen)
 {
@@ -82,7 +75,7 @@ int cv_outbox_add(struct sqlite3 *db, const struct cv_push *push, const struct c
 	static const char ins[] = "INSERT INTO outbox(uid, channel, kind, vault, title, text, json, created_ms, "
 				  "next_ms) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)";
 	sqlite3_stmt *st = NULL;
-	int64_t now = cv_now_ms();
+	int64_t now = cv_wall_ns() / CV_NS_PER_MS;
 	char uid[32];
 	unsigned char rnd[12];
 	size_t i;

@@ -17,6 +17,7 @@
 
 #include <sqlite3.h>
 
+#include "clock.h"
 #include "args.h"
 #include "log.h"
 #include "outbox.h"
@@ -34,14 +35,6 @@ static void cv_push_usage(FILE *f)
 		"status  shows the outbox: messages waiting, the oldest's age, each channel's last delivery and error\n"
 		"flush   delivers every waiting message now, whatever its retry time\n\n"
 		"push.conf is $CAMVAULT_ETC/push.conf, else /etc/camvault/push.conf; see camvault(8).\n");
-}
-
-static int64_t cv_wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static int cv_load(struct cv_push **push)
@@ -76,7 +69,7 @@ static int cv_push_test(const char *only)
 	snprintf(text, sizeof(text), "camvault on %s can reach you through this channel. Alerts of unexpected "
 		 "access to footage and the daily digest arrive the same way.", host);
 	m.text = text;
-	snprintf(id, sizeof(id), "test-%" PRId64 "-%ld", cv_wall_ms(), (long)getpid());
+	snprintf(id, sizeof(id), "test-%" PRId64 "-%ld", cv_wall_ns() / CV_NS_PER_MS, (long)getpid());
 	for (i = 0; i < push->n; i++) {
 		const struct cv_push_channel *c = &push->ch[i];
 		char num[24];
@@ -85,7 +78,7 @@ static int cv_push_test(const char *only)
 		if (only && strcmp(only, num) && strcmp(only, c->id))
 			continue;
 		tried++;
-		if (cv_push_send(c, &m, id, cv_wall_ms(), err, sizeof(err))) {
+		if (cv_push_send(c, &m, id, cv_wall_ns() / CV_NS_PER_MS, err, sizeof(err))) {
 			size_t idl = strlen(c->id);
 
 			/*
@@ -144,7 +137,7 @@ static int cv_push_status(const char *dbpath)
 	struct cv_outbox_status st;
 	struct cv_push *push;
 	struct sqlite3 *db = NULL;
-	int64_t now = cv_wall_ms();
+	int64_t now = cv_wall_ns() / CV_NS_PER_MS;
 	char err[1024], age[32], when[32];
 	size_t i;
 
@@ -210,7 +203,7 @@ static int cv_push_flush(const char *dbpath)
 		fprintf(stderr, "camvault: the outbox: %s: check the database's permissions\n", sqlite3_errmsg(db));
 		next = -2;
 	} else {
-		next = cv_outbox_run(db, push, cv_wall_ms(), err, sizeof(err));
+		next = cv_outbox_run(db, push, cv_wall_ns() / CV_NS_PER_MS, err, sizeof(err));
 		/* A database error, or messages their server refused, which were dropped: said either way. */
 		if (next < -1 || err[0])
 			fprintf(stderr, "camvault: %s\n", err);

@@ -15,7 +15,7 @@
 
 
 #include "args.h"
-#include "create.h"
+#include "device.h"
 #include "dm.h"
 #include "keys.h"
 #include "mountinfo.h"
@@ -294,7 +294,7 @@ int cv_vault_key_from_recovery(const struct cv_vault_entry *e, const struct cv_h
 int cv_vault_activate(const struct cv_vault_entry *e, const struct cv_header *h, const struct cv_secret *k,
 		      char *err, size_t errlen)
 {
-	struct cv_create_args a = {
+	struct cv_vault_params a = {
 		.name = e->name,
 		.backing = e->backing,
 		.cipher = cv_cipher_find(h->cipher),

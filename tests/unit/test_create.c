@@ -24,6 +24,7 @@
 
 #include "args.h"
 #include "create.h"
+#include "device.h"
 #include "secret.h"
 #include "dlib.h"
 #include "dm.h"
@@ -76,7 +77,7 @@ static void test_libdm_on_first_use(void **state)
 }
 
 /* cv_create_parse_args() of the NULL-terminated arguments after "create". */
-static int parse(struct cv_create_args *a, ...)
+static int parse(struct cv_vault_params *a, ...)
 {
 	char *argv[16] = { "create" };
 	int argc = 1;
@@ -94,7 +95,7 @@ static int parse(struct cv_create_args *a, ...)
 /* parse() must fail, with want in the message. */
 #define assert_parse_fails(want, ...)						\
 	do {									\
-		struct cv_create_args a_;					\
+		struct cv_vault_params a_;					\
 		assert_int_equal(parse(&a_, __VA_ARGS__, NULL), -1);		\
 		if (!strstr(err, want))						\
 			fail_msg("error '%s' lacks '%s'", err, want);		\
@@ -102,7 +103,7 @@ static int parse(struct cv_create_args *a, ...)
 
 static void test_args_defaults(void **state)
 {
-	struct cv_create_args a;
+	struct cv_vault_params a;
 
 	(void)state;
 	assert_int_equal(parse(&a, "cam0", "--backing", "/img", "--key-file", "/k", NULL), 0);
@@ -118,7 +119,7 @@ static void test_args_defaults(void **state)
 
 static void test_args_all_options(void **state)
 {
-	struct cv_create_args a;
+	struct cv_vault_params a;
 
 	(void)state;
 	assert_int_equal(parse(&a, "--cipher=adiantum", "--backing=/dev/sdb", "--allow-discards", "cam1",
@@ -140,7 +141,7 @@ static void test_args_all_options(void **state)
 
 static void test_args_help(void **state)
 {
-	struct cv_create_args a;
+	struct cv_vault_params a;
 
 	(void)state;
 	/* --help wins over everything else, even bad arguments. */
@@ -285,7 +286,7 @@ static void test_backing_sizes(void **state)
 
 static void test_table_params(void **state)
 {
-	struct cv_create_args a;
+	struct cv_vault_params a;
 	char buf[256];
 
 	(void)state;

@@ -27,6 +27,7 @@
 
 #include <sqlite3.h>
 
+#include "clock.h"
 #include "agentlogic.h"
 #include "daemon.h"
 #include "outbox.h"
@@ -59,18 +60,10 @@ struct cv_delivery {
 
 static struct cv_delivery cv_delivery;
 
-static int64_t cv_now_ns(clockid_t clock)
-{
-	struct timespec ts;
-
-	clock_gettime(clock, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
 /* A delivery is due now: the loop's timer fires at once, after the batch's commit. */
 static void cv_alerts_kick(struct agent *a)
 {
-	a->due.retry_ns = cv_now_ns(CLOCK_MONOTONIC);
+	a->due.retry_ns = cv_clock_ns(CLOCK_MONOTONIC);
 }
 
 static void cv_alerts_free(struct cv_alerts *al)
@@ -169,7 +162,7 @@ void agent_on_record(struct agent *a, const struct camvault_rec *r, int64_t rowi
 	v = cv_rec_vault(&al->reg, r);
 	if (cv_policy_match_why(al->policy, r, v, &why))
 		return;
-	now = cv_now_ns(CLOCK_MONOTONIC);
+	now = cv_clock_ns(CLOCK_MONOTONIC);
 	if (cv_storm_over(&al->storm, now))
 		cv_alerts_flush_held(a);
 	if (!cv_storm_admit(&al->storm, r, v ? v->name : NULL, now)) {
@@ -210,7 +203,7 @@ static void *cv_delivery_run(void *arg)
 	} else {
 		/* The agent's batches hold the write lock for milliseconds; wait for them. */
 		sqlite3_busy_timeout(db, 10000);
-		d->next_ms = cv_outbox_run(db, d->al->push, cv_now_ns(CLOCK_REALTIME) / 1000000, d->err,
+		d->next_ms = cv_outbox_run(db, d->al->push, cv_wall_ns() / CV_NS_PER_MS, d->err,
 					   sizeof(d->err));
 	}
 	sqlite3_close(db);
@@ -243,7 +236,7 @@ void agent_on_idle_due(struct agent *a)
 
 	if (!al)
 		return;
-	now = cv_now_ns(CLOCK_MONOTONIC);
+	now = cv_clock_ns(CLOCK_MONOTONIC);
 	if (cv_storm_over(&al->storm, now))
 		cv_alerts_flush_held(a);
 	cv_alerts_due_held(a);
@@ -276,8 +269,8 @@ void agent_on_delivered(struct agent *a)
 	/* A database error, or messages a server refused and the outbox dropped: either is the owner's to know. */
 	if (next < -1 || cv_delivery.err[0])
 		agent_say(a, CV_AGENT_ERR, false, "the outbox: %s", cv_delivery.err);
-	else if (next >= 0 && (!a->due.retry_ns || a->due.retry_ns > cv_now_ns(CLOCK_MONOTONIC) + next * 1000000))
-		a->due.retry_ns = cv_now_ns(CLOCK_MONOTONIC) + next * 1000000;
+	else if (next >= 0 && (!a->due.retry_ns || a->due.retry_ns > cv_clock_ns(CLOCK_MONOTONIC) + next * 1000000))
+		a->due.retry_ns = cv_clock_ns(CLOCK_MONOTONIC) + next * 1000000;
 	if (again)
 		cv_alerts_kick(a);
 }
@@ -293,7 +286,7 @@ void agent_on_digest(struct agent *a)
 
 	if (!al || !al->push->n)
 		return;
-	o.until_ns = cv_now_ns(CLOCK_REALTIME);
+	o.until_ns = cv_wall_ns();
 	o.since_ns = o.until_ns - CV_DAY_NS;
 	f = open_memstream(&text, &len);
 	if (!f || cv_report_write(&a->log, al->policy, &al->reg, &o, f, err, sizeof(err))) {
