@@ -1,7 +1,7 @@
 #!/bin/sh
 # DKMS hooks (dkms.conf) that carry camvault.btf along with camvault.ko. DKMS keeps and installs only the
 # .ko files it is told about, but the probes need the BTF built with the module (Kbuild, kmod/btf_types.c)
-# on kernels without /sys/kernel/btf/vmlinux, and the agent looks for it beside camvault.ko (agent/btf.c).
+# on kernels without /sys/kernel/btf/vmlinux, and the agent looks for it beside camvault.ko (agent/probes/btf.c).
 #
 #   dkms-btf.sh build MODULE_DIR          POST_BUILD, in the build directory: keep ./camvault.btf with the
 #                                         built module in DKMS's tree (the build directory is deleted next)

@@ -16,7 +16,7 @@
 
 #include <sodium.h>
 
-#include "header.h"
+#include "vault/header.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -15,7 +15,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "policy.h"
+#include "policy/policy.h"
 
 #define PATH "/etc/camvault/policy.conf"
 

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "push.h"
+#include "push/channels.h"
 
 #define PATH "/etc/camvault/push.conf"
 

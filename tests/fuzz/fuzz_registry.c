@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "registry.h"
+#include "vault/registry.h"
 
 #define PATH "/etc/camvault/vaults.conf"
 

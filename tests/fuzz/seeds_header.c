@@ -2,15 +2,16 @@
 /*
  * Writes the seed corpus of fuzz_header into the directory given: valid headers of each kind (both ciphers,
  * with and without PIN, PCRs and recovery slot), from which the fuzzer mutates its way to every rule.
- *
- * The Makefile links seeders with helpers.o only, and the headers must come from the one encoder there is, so
- * header.c is compiled into this program.
+ * The headers come from the one encoder there is, vault/header.c.
  */
 #define _DEFAULT_SOURCE
-#include "header.c"
-
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+
+#include <tss2/tss2_tpm2_types.h>
+
+#include "vault/header.h"
 
 static void seed(const char *dir, const struct cv_header *h)
 {

@@ -3,7 +3,7 @@
 . "$TOP/tests/guest/lib.sh"
 need_tier "$TIER"
 # A kernel without BTF of its own (our Pi-profile 6.12, like Raspberry Pi OS) gets the camvault.btf
-# built with camvault.ko, as the agent gives it (agent/btf.c); with BTF, run.sh makes its own test file.
+# built with camvault.ko, as the agent gives it (agent/probes/btf.c); with BTF, run.sh makes its own test file.
 btf=
 if [ ! -r /sys/kernel/btf/vmlinux ]; then
 	btf=$(dirname "$CAMVAULT_KO")/camvault.btf

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Host test of the eBPF access probes (bpf/access.bpf.c and bpf/hooks.bpf.c, through agent/probes.c)
+ * Host test of the eBPF access probes (bpf/access.bpf.c and bpf/hooks.bpf.c, through agent/probes/probes.c)
  * at the tier $CAMVAULT_TIER names, else the best the kernel offers (on the build host, the syscall-
  * tracepoint tier; the 6.1 guest runs it at each tier): real processes (coreutils, fio, and children of this test) touching real files on the
  * running kernel, one session record per struct file, with exact byte counts. Needs root. Records are
@@ -48,8 +48,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "policy.h"
-#include "probes.h"
+#include "policy/policy.h"
+#include "probes/probes.h"
 
 #define NOBODY 65534
 #define MAX_RECS 64

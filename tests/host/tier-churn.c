@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * tier-churn: attach and detach the probes (agent/probes.c, the agent's own code) over and over, switching
+ * tier-churn: attach and detach the probes (agent/probes/probes.c, the agent's own code) over and over, switching
  * tiers, while worker processes on every CPU open, read and close files on and off the watched
  * filesystem: the moment of an agent restart, upgrade or tier change on a busy NVR. The kernel must
  * survive it: a guest that panics is the failure (tests/guest/t/48-tier-churn.sh).
@@ -22,7 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "probes.h"
+#include "probes/probes.h"
 
 #define MAX_TIERS 8
 #define MAX_WORKERS 16

@@ -17,8 +17,9 @@ mkdir -p "$out/src"
 export PKG_CONFIG_SYSROOT_DIR=$root
 export PKG_CONFIG_LIBDIR=$root/usr/lib/aarch64-linux-gnu/pkgconfig:$root/usr/share/pkgconfig
 make -s -C "$out/src/bpf" ARCH=aarch64 ASM_INCLUDE="$root/usr/include/aarch64-linux-gnu" >&2
+# llvm-ar: the agent's subsystems are static libraries, and binutils' ar indexes only the host's objects.
 for d in agent tests/host; do
-	make -s -C "$out/src/$d" CC="clang --target=aarch64-linux-gnu --sysroot=$root" LDFLAGS=-fuse-ld=lld >&2
+	make -s -C "$out/src/$d" CC="clang --target=aarch64-linux-gnu --sysroot=$root" AR=llvm-ar LDFLAGS=-fuse-ld=lld >&2
 done
 arm-linux-gnueabihf-as "$TOP/tests/guest/read32-arm.s" -o "$out/read32-arm.o"
 arm-linux-gnueabihf-ld -o "$out/read32-arm" "$out/read32-arm.o"

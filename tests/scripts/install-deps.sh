@@ -13,7 +13,7 @@ pkgs=(
 	# the access log: SQLite, and libcrypto for the checkpoints' signatures (libssl-dev, below)
 	libsqlite3-dev sqlite3
 	# push: ntfy, Gotify, webhooks and e-mail through libcurl, MQTT through libmosquitto: the headers for the
-	# build, and the libraries, which camvault loads at run time (dlopen, agent/dlib.c; it is not linked with
+	# build, and the libraries, which camvault loads at run time (dlopen, agent/util/dlib.c; it is not linked with
 	# them, so they are named here rather than left to the -dev packages' dependencies); the tests' servers
 	# (mosquitto, aiosmtpd for SMTP with STARTTLS, a certificate made by openssl; HTTP is python3's own)
 	libcurl4-openssl-dev libmosquitto-dev libcurl4 libmosquitto1 mosquitto python3-aiosmtpd openssl

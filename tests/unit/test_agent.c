@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The agent's decisions without a kernel (agent/agentlogic.c): the replayed record skipped at a restart, the
+ * The agent's decisions without a kernel (agent/daemon/agentlogic.c): the replayed record skipped at a restart, the
  * loss deltas, the timer deadlines that keep an idle agent asleep, the daily digest's time across DST, the
  * journal's priority prefixes, the alert storm's summary and the actors it names; and the kernel's event
- * messages it logs (agent/ipc.c: cv_parse_event).
+ * messages it logs (agent/vault/ipc.c: cv_parse_event).
  */
 #define _DEFAULT_SOURCE
 #include <setjmp.h>
@@ -23,11 +23,11 @@
 #include <netlink/genl/genl.h>
 #include <netlink/msg.h>
 
-#include "agentinfo.h"
-#include "agentlogic.h"
-#include "record.h"
+#include "daemon/agentinfo.h"
+#include "daemon/agentlogic.h"
+#include "util/record.h"
 #include "helpers.h"
-#include "ipc.h"
+#include "vault/ipc.h"
 
 static void rec_n(struct camvault_rec *r, int i)
 {

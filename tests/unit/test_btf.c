@@ -18,7 +18,7 @@
 
 #include <cmocka.h>
 
-#include "btf.h"
+#include "probes/btf.h"
 #include "helpers.h"
 
 #define REL "6.12.47+rpt-rpi-v8"

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * camvault.c's command dispatch. The Makefile compiles camvault.c with -Dmain=camvault_main.
+ * cmd/main.c's command dispatch. The Makefile compiles cmd/main.c with -Dmain=camvault_main.
  */
 #define _DEFAULT_SOURCE
 #include <setjmp.h>

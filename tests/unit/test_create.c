@@ -22,12 +22,12 @@
 #include <cmocka.h>
 #include <keyutils.h>
 
-#include "args.h"
-#include "create.h"
-#include "device.h"
-#include "secret.h"
-#include "dlib.h"
-#include "dm.h"
+#include "cmd/args.h"
+#include "cmd/create.h"
+#include "util/dlib.h"
+#include "vault/device.h"
+#include "vault/dm.h"
+#include "vault/secret.h"
 #include "helpers.h"
 #include "uapi/camvault.h"
 

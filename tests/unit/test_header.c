@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The vault header (agent/header.c): its layout as docs/FORMAT.md gives it, round trips, each decoding rule
+ * The vault header (agent/vault/header.c): its layout as docs/FORMAT.md gives it, round trips, each decoding rule
  * with its own message, and reading, writing and wiping it on a temporary file.
  *
  * The offsets below are copied from docs/FORMAT.md, not from header.c: the layout test checks that the code
@@ -21,7 +21,7 @@
 #include <cmocka.h>
 #include <sodium.h>
 
-#include "header.h"
+#include "vault/header.h"
 #include "helpers.h"
 
 /* docs/FORMAT.md, "Layout". */

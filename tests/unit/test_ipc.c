@@ -14,7 +14,7 @@
 #include <netlink/genl/genl.h>
 #include <netlink/msg.h>
 
-#include "ipc.h"
+#include "vault/ipc.h"
 #include "helpers.h"
 
 /* Parses msg as received whole; st is filled with a sentinel first, to see that failures leave it alone. */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * keys.c: the vault key's derivation and check value, the recovery key's text form, and the recovery slot.
+ * vault/vaultkey.c: the vault key's derivation and check value, the recovery key's text form, and the recovery slot.
  * The known answers were computed apart from libsodium (Python's hashlib.blake2b and int.to_bytes), so that
  * they pin the on-disk format, not just this implementation's agreement with itself.
  */
@@ -16,7 +16,7 @@
 #include <cmocka.h>
 #include <sodium.h>
 
-#include "keys.h"
+#include "vault/vaultkey.h"
 
 #define FAST_KIB "1024"
 

@@ -24,10 +24,10 @@
 #include <tss2/tss2_rc.h>
 
 #include "helpers.h"
-#include "log.h"
-#include "logkey.h"
-#include "seal.h"
-#include "verify.h"
+#include "log/log.h"
+#include "log/logkey.h"
+#include "log/verify.h"
+#include "tpm/seal.h"
 
 int cmd_verify(int argc, char **argv);
 int cmd_key(int argc, char **argv);

@@ -17,8 +17,8 @@
 #include <cmocka.h>
 
 #include "helpers.h"
-#include "probes.h"
-#include "status.h"
+#include "cmd/status.h"
+#include "probes/probes.h"
 
 int cmd_status(int argc, char **argv);
 int cmd_trace(int argc, char **argv);

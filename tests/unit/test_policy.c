@@ -23,8 +23,8 @@
 #include <cmocka.h>
 
 #include "helpers.h"
-#include "policy.h"
-#include "registry.h"
+#include "policy/policy.h"
+#include "vault/registry.h"
 
 #define P "/etc/camvault/policy.conf"
 

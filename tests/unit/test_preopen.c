@@ -23,7 +23,7 @@
 
 #include <cmocka.h>
 
-#include "preopen.h"
+#include "probes/preopen.h"
 
 #define FOUND (CAMVAULT_RF_OPEN_UNSEEN | CAMVAULT_RF_STILL_OPEN | CAMVAULT_RF_FOUND_AT_START)
 #define MAXRECS 16

@@ -43,11 +43,11 @@
 #include <openssl/hmac.h>
 #include <sqlite3.h>
 
-#include "dlib.h"
+#include "util/dlib.h"
 #include "helpers.h"
-#include "outbox.h"
-#include "push.h"
-#include "record.h"
+#include "push/channels.h"
+#include "push/outbox.h"
+#include "util/record.h"
 
 int cmd_push(int argc, char **argv);
 

@@ -17,7 +17,7 @@
 #include <cmocka.h>
 
 #include "helpers.h"
-#include "record.h"
+#include "util/record.h"
 
 /* 2026-11-25T12:00:00Z is this many ns after the epoch; the records' clock starts at 1000 s of boot. */
 #define WALL_NOON 1795608000000000000LL

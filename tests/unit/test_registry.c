@@ -19,7 +19,7 @@
 #include <cmocka.h>
 
 #include "helpers.h"
-#include "registry.h"
+#include "vault/registry.h"
 
 #define CONF "/etc/camvault/vaults.conf"
 

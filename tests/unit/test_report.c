@@ -26,10 +26,10 @@
 #include <cmocka.h>
 
 #include "helpers.h"
-#include "log.h"
-#include "policy.h"
-#include "registry.h"
-#include "report.h"
+#include "log/log.h"
+#include "policy/policy.h"
+#include "report/report.h"
+#include "vault/registry.h"
 
 int cmd_report(int argc, char **argv);
 

@@ -15,8 +15,8 @@
 #include <cmocka.h>
 
 #include "helpers.h"
-#include "record.h"
-#include "status.h"
+#include "cmd/status.h"
+#include "util/record.h"
 
 int cmd_status(int argc, char **argv);
 

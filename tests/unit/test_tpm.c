@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "tpm.h"
+#include "tpm/tpm.h"
 #include "helpers.h"
 
 static void test_swtpm_is_ibm(void **state)

@@ -24,11 +24,11 @@
 #include <cmocka.h>
 #include <sodium.h>
 
-#include "dm.h"
-#include "init.h"
-#include "keys.h"
-#include "seal.h"
-#include "vault.h"
+#include "cmd/init.h"
+#include "tpm/seal.h"
+#include "vault/dm.h"
+#include "vault/vault.h"
+#include "vault/vaultkey.h"
 #include "helpers.h"
 
 int cmd_init(int argc, char **argv);
