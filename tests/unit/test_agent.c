@@ -416,20 +416,40 @@ static void test_events(void **state)
 	assert_string_equal(cv_parse_strerror(-CV_PARSE_NO_EVENT), "event has no CAMVAULT_A_EVENT attribute");
 }
 
+/* The agent's run directory, and its access log's: a temporary directory, in $CAMVAULT_RUNDIR and $CAMVAULT_DB. */
+static char agent_dir[32];
+
+static int agent_dir_setup(void **state)
+{
+	char db[64];
+
+	(void)state;
+	snprintf(agent_dir, sizeof(agent_dir), "/tmp/cv-agent-XXXXXX");
+	assert_non_null(mkdtemp(agent_dir));
+	snprintf(db, sizeof(db), "%s/access.db", agent_dir);
+	return setenv("CAMVAULT_RUNDIR", agent_dir, 1) || setenv("CAMVAULT_DB", db, 1) ? -1 : 0;
+}
+
+static int agent_dir_teardown(void **state)
+{
+	(void)state;
+	unsetenv("CAMVAULT_RUNDIR");
+	unsetenv("CAMVAULT_DB");
+	assert_int_equal(cv_test_rmtree(agent_dir), 0);
+	return 0;
+}
+
 /* What status says of the agent: the pid file's lock says whether it runs, the log how much it holds. */
 static void test_agent_info(void **state)
 {
-	char dir[] = "/tmp/cv-agent-XXXXXX", pidfile[64], db[64], line[512], want[512], when[32];
+	char pidfile[64], db[64], line[512], want[512], when[32];
 	struct cv_agent_info info;
 	sqlite3 *h;
 	int fd;
 
 	(void)state;
-	assert_non_null(mkdtemp(dir));
-	snprintf(pidfile, sizeof(pidfile), "%s/agent.pid", dir);
-	snprintf(db, sizeof(db), "%s/access.db", dir);
-	setenv("CAMVAULT_RUNDIR", dir, 1);
-	setenv("CAMVAULT_DB", db, 1);
+	snprintf(pidfile, sizeof(pidfile), "%s/agent.pid", agent_dir);
+	snprintf(db, sizeof(db), "%s/access.db", agent_dir);
 
 	cv_agent_info(&info);
 	assert_int_equal(info.pid, 0);
@@ -498,9 +518,6 @@ static void test_agent_info(void **state)
 	assert_non_null(strstr(info.why, "unreadable: no such table: records"));
 	sqlite3_close(h);
 	close(fd);
-	unsetenv("CAMVAULT_RUNDIR");
-	unsetenv("CAMVAULT_DB");
-	assert_int_equal(cv_test_rmtree(dir), 0);
 }
 
 int main(void)
@@ -517,7 +534,7 @@ int main(void)
 		cmocka_unit_test(test_format_line_injection),
 		cmocka_unit_test(test_storm),
 		cmocka_unit_test(test_events),
-		cmocka_unit_test(test_agent_info),
+		cmocka_unit_test_setup_teardown(test_agent_info, agent_dir_setup, agent_dir_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -529,19 +529,45 @@ static int temp_store(char *path, size_t pathlen, size_t size)
 	return fd;
 }
 
+/*
+ * A store for a test, in *state: 2 MiB (the header area and 2048 sectors of data) of pattern() bytes, open;
+ * closed and removed after the test, whether it passed or not.
+ */
+struct store {
+	char path[64];
+	int fd;
+};
+
+static int store_setup(void **state)
+{
+	static struct store store;
+
+	store.fd = temp_store(store.path, sizeof(store.path), 2 * MIB);
+	*state = &store;
+	return 0;
+}
+
+static int store_teardown(void **state)
+{
+	struct store *store = *state;
+
+	close(store->fd);
+	return unlink(store->path);
+}
+
 static void test_write_read_wipe(void **state)
 {
+	const struct store *store = *state;
+	const char *path = store->path;
+	int fd = store->fd;
 	struct cv_header h, back;
-	char path[64], want[512];
+	char want[512];
 	uint8_t *before = malloc(2 * MIB), *after = malloc(2 * MIB);
 	struct stat st;
 	size_t off;
-	int fd;
 
-	(void)state;
 	assert_non_null(before);
 	assert_non_null(after);
-	fd = temp_store(path, sizeof(path), 2 * MIB);
 	fill(&h, FULL_AES);
 	h.data_sectors = 2048;	/* exactly to the end of the 2 MiB */
 	assert_int_equal(cv_header_write(fd, path, &h, err, sizeof(err)), 0);
@@ -573,8 +599,6 @@ static void test_write_read_wipe(void **state)
 	assert_int_equal(cv_header_write(fd, path, &h, err, sizeof(err)), 0);
 	assert_int_equal(cv_header_read(fd, path, &back, err, sizeof(err)), 0);
 	assert_header_equal(&back, &h);
-	close(fd);
-	unlink(path);
 	free(before);
 	free(after);
 }
@@ -582,13 +606,13 @@ static void test_write_read_wipe(void **state)
 /* Messages from cv_header_read() name the store. */
 static void test_read_names_path(void **state)
 {
+	const struct store *store = *state;
+	const char *path = store->path;
+	int fd = store->fd;
 	uint8_t buf[CV_HDR_SIZE];
-	char path[64], want[512];
+	char want[512];
 	struct cv_header h;
-	int fd;
 
-	(void)state;
-	fd = temp_store(path, sizeof(path), MIB + 2048 * 512);
 	encoded(buf, MINIMAL);
 	buf[F_PUB] ^= 1;
 	assert_int_equal(pwrite(fd, buf, sizeof(buf), 0), CV_HDR_SIZE);
@@ -611,8 +635,6 @@ static void test_read_names_path(void **state)
 	assert_int_equal(cv_header_read(fd, path, &h, err, sizeof(err)), -1);
 	snprintf(want, sizeof(want), "vault header in %s has nv_index 0x81000001, outside", path);
 	assert_non_null(strstr(err, want));
-	close(fd);
-	unlink(path);
 }
 
 static void test_store_too_small(void **state)
@@ -756,8 +778,8 @@ int main(void)
 		cmocka_unit_test(test_cipher_rules),
 		cmocka_unit_test(test_magic_version_checksum),
 		cmocka_unit_test(test_truncated),
-		cmocka_unit_test(test_write_read_wipe),
-		cmocka_unit_test(test_read_names_path),
+		cmocka_unit_test_setup_teardown(test_write_read_wipe, store_setup, store_teardown),
+		cmocka_unit_test_setup_teardown(test_read_names_path, store_setup, store_teardown),
 		cmocka_unit_test(test_store_too_small),
 		cmocka_unit_test(test_data_past_end),
 		cmocka_unit_test(test_store_errors),

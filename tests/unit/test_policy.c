@@ -275,22 +275,39 @@ static void test_keys(void **state)
 	cv_policy_free(p);
 }
 
+/* A cgroup root of our own, empty, that CV_POLICY_CGROUP_ENV names: the tests make the cgroups they need in it. */
+static char cg_root[64];
+
+static int cg_root_setup(void **state)
+{
+	(void)state;
+	snprintf(cg_root, sizeof(cg_root), "/tmp/camvault-unit-cgroup.XXXXXX");
+	assert_non_null(mkdtemp(cg_root));
+	return setenv(CV_POLICY_CGROUP_ENV, cg_root, 1);
+}
+
+static int cg_teardown(void **state)
+{
+	(void)state;
+	unsetenv(CV_POLICY_CGROUP_ENV);
+	cv_test_rmtree(cg_root);
+	return 0;
+}
+
 /* cgroup=/PATH and unit=NAME: the directory's inode under the cgroup root is the record's cgroup id. */
 static void test_cgroup_path(void **state)
 {
-	char root[] = "/tmp/camvault-unit-cgroup.XXXXXX", dir[256];
+	char dir[256];
 	struct cv_policy *p;
 	struct camvault_rec r = rec("/usr/lib/ffmpeg/7.0/bin/ffmpeg", "ffmpeg", 0, "/media/frigate/a.mp4");
 	struct stat st;
 
 	(void)state;
-	assert_non_null(mkdtemp(root));
-	snprintf(dir, sizeof(dir), "%s/system.slice", root);
+	snprintf(dir, sizeof(dir), "%s/system.slice", cg_root);
 	assert_int_equal(mkdir(dir, 0755), 0);
-	snprintf(dir, sizeof(dir), "%s/system.slice/frigate.service", root);
+	snprintf(dir, sizeof(dir), "%s/system.slice/frigate.service", cg_root);
 	assert_int_equal(mkdir(dir, 0755), 0);
 	assert_int_equal(stat(dir, &st), 0);
-	setenv(CV_POLICY_CGROUP_ENV, root, 1);
 	p = parse_ok("allow frigate op=write unit=frigate.service\n"
 		     "allow docker op=read cgroup=/system.slice\n");
 	r.bytes_written = 1;
@@ -298,15 +315,13 @@ static void test_cgroup_path(void **state)
 	assert_string_equal(match_name(p, &r, NULL), "frigate");
 	r.cgroup_id = st.st_ino + 1;
 	assert_null(match_name(p, &r, NULL));
-	snprintf(dir, sizeof(dir), "%s/system.slice", root);
+	snprintf(dir, sizeof(dir), "%s/system.slice", cg_root);
 	assert_int_equal(stat(dir, &st), 0);
 	r.bytes_written = 0;
 	r.bytes_read = 1;
 	r.cgroup_id = st.st_ino;
 	assert_string_equal(match_name(p, &r, NULL), "docker");
 	cv_policy_free(p);
-	unsetenv(CV_POLICY_CGROUP_ENV);
-	cv_test_rmtree(root);
 }
 
 static void test_rec_vault(void **state)
@@ -338,21 +353,38 @@ static void test_rec_vault(void **state)
 	assert_null(cv_rec_vault(NULL, &r));
 }
 
+/* A configuration directory of our own, empty, that $CAMVAULT_ETC names. */
+static char etc_dir[64];
+
+static int etc_setup(void **state)
+{
+	(void)state;
+	snprintf(etc_dir, sizeof(etc_dir), "/tmp/camvault-unit-policy.XXXXXX");
+	assert_non_null(mkdtemp(etc_dir));
+	return setenv("CAMVAULT_ETC", etc_dir, 1);
+}
+
+static int etc_teardown(void **state)
+{
+	(void)state;
+	unsetenv("CAMVAULT_ETC");
+	cv_test_rmtree(etc_dir);
+	return 0;
+}
+
 static void test_load_missing(void **state)
 {
-	char dir[] = "/tmp/camvault-unit-policy.XXXXXX", path[256], buf[256], err[512] = "";
+	char path[256], buf[256], err[512] = "";
 	struct camvault_rec r = rec("/usr/bin/cat", "cat", 0, "/media/frigate/a.mp4");
 	struct cv_policy *p = NULL;
 	FILE *f;
 
 	(void)state;
-	assert_non_null(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/policy.conf", dir);
+	snprintf(path, sizeof(path), "%s/policy.conf", etc_dir);
 	assert_int_equal(cv_policy_load(path, &p, err, sizeof(err)), 0);
 	assert_int_equal(cv_policy_count(p), 0);
 	assert_null(cv_policy_match(p, &r, NULL));
 	cv_policy_free(p);
-	setenv("CAMVAULT_ETC", dir, 1);
 	assert_string_equal(cv_policy_path(buf, sizeof(buf)), path);
 	f = fopen(path, "w");
 	assert_non_null(f);
@@ -361,8 +393,6 @@ static void test_load_missing(void **state)
 	assert_int_equal(cv_policy_load(NULL, &p, err, sizeof(err)), -1);
 	assert_null(p);
 	assert_non_null(strstr(err, "policy.conf line 2: rule 'b' does not say who"));
-	unsetenv("CAMVAULT_ETC");
-	cv_test_rmtree(dir);
 }
 
 /* The shipped policy.conf, its example rules uncommented. */
@@ -396,10 +426,9 @@ static struct cv_policy *shipped(void)
 }
 
 /*
- * A cgroup root for the examples: Frigate's Docker container and motionEye's unit, and a user's session;
- * their ids into the recs made with rec_in().
+ * Cgroups for the examples, in the cgroup root: Frigate's Docker container and motionEye's unit, and a user's
+ * session; their ids into the recs made with rec_in().
  */
-static char cg_root[64];
 static uint64_t cg_frigate, cg_motioneye, cg_user;
 
 static uint64_t cg_mkdir(const char *rel)
@@ -419,21 +448,11 @@ static uint64_t cg_mkdir(const char *rel)
 
 static int cg_setup(void **state)
 {
-	(void)state;
-	snprintf(cg_root, sizeof(cg_root), "/tmp/camvault-unit-cgroup.XXXXXX");
-	assert_non_null(mkdtemp(cg_root));
+	if (cg_root_setup(state))
+		return -1;
 	cg_frigate = cg_mkdir("/system.slice/docker-3f1e0c9ab2d4.scope");
 	cg_motioneye = cg_mkdir("/system.slice/motioneye.service");
 	cg_user = cg_mkdir("/user.slice/user-1000.slice/session-4.scope");
-	setenv(CV_POLICY_CGROUP_ENV, cg_root, 1);
-	return 0;
-}
-
-static int cg_teardown(void **state)
-{
-	(void)state;
-	unsetenv(CV_POLICY_CGROUP_ENV);
-	cv_test_rmtree(cg_root);
 	return 0;
 }
 
@@ -770,9 +789,9 @@ int main(void)
 		cmocka_unit_test(test_ops),
 		cmocka_unit_test(test_every_op),
 		cmocka_unit_test(test_keys),
-		cmocka_unit_test(test_cgroup_path),
+		cmocka_unit_test_setup_teardown(test_cgroup_path, cg_root_setup, cg_teardown),
 		cmocka_unit_test(test_rec_vault),
-		cmocka_unit_test(test_load_missing),
+		cmocka_unit_test_setup_teardown(test_load_missing, etc_setup, etc_teardown),
 		cmocka_unit_test_setup_teardown(test_frigate_example, cg_setup, cg_teardown),
 		cmocka_unit_test_setup_teardown(test_motioneye_example, cg_setup, cg_teardown),
 		cmocka_unit_test_setup_teardown(test_forged_who, cg_setup, cg_teardown),

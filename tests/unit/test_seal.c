@@ -55,6 +55,31 @@ static void tpm_open(struct cv_tpm *tpm)
 		fail_msg("cv_tpm_open: %s", err);
 }
 
+/*
+ * Per test: the group's swtpm opened, in *state (a struct cv_tpm), when it runs; else *state is NULL and the
+ * test's cv_swtpm_require() skips or fails it, saying why. Closed after the test, whether it passed or not.
+ */
+static int tpm_setup(void **state)
+{
+	static struct cv_tpm tpm;
+
+	*state = NULL;
+	if (!cv_swtpm.pid || cv_swtpm.why[0])
+		return 0;
+	if (setenv("CAMVAULT_TCTI", cv_swtpm.tcti, 1))
+		return -1;
+	tpm_open(&tpm);
+	*state = &tpm;
+	return 0;
+}
+
+static int tpm_teardown(void **state)
+{
+	if (*state)
+		cv_tpm_close(*state);
+	return 0;
+}
+
 /* A header as cv_seal() gets it: a random uuid, the rest valid for cv_header_encode() once sealed. */
 static void header_new(struct cv_header *h)
 {
@@ -183,16 +208,14 @@ static void pcr16_extend(struct cv_tpm *tpm)
 
 static void test_random(void **state)
 {
+	struct cv_tpm *tpm = *state;
 	struct cv_secret m1, n1, m2, n2;
 	static const uint8_t zero[CV_MASTER_BYTES];
-	struct cv_tpm tpm;
 	char err[512] = "";
 
-	(void)state;
 	cv_swtpm_require();
-	tpm_open(&tpm);
-	assert_int_equal(cv_seal_random(&tpm, &m1, &n1, err, sizeof(err)), 0);
-	assert_int_equal(cv_seal_random(&tpm, &m2, &n2, err, sizeof(err)), 0);
+	assert_int_equal(cv_seal_random(tpm, &m1, &n1, err, sizeof(err)), 0);
+	assert_int_equal(cv_seal_random(tpm, &m2, &n2, err, sizeof(err)), 0);
 	assert_int_equal(m1.len, CV_MASTER_BYTES);
 	assert_int_equal(n1.len, CV_NV_BYTES);
 	assert_memory_not_equal(m1.buf, zero, CV_MASTER_BYTES);
@@ -203,23 +226,20 @@ static void test_random(void **state)
 	cv_secret_free(&n1);
 	cv_secret_free(&m2);
 	cv_secret_free(&n2);
-	cv_tpm_close(&tpm);
 }
 
 /* Sealed, written to disk as a header, read back, unsealed: the same M and N. */
 static void test_round_trip(void **state)
 {
+	struct cv_tpm *tpm = *state;
 	const struct cv_seal_opts opts = { 0 };
 	struct cv_header h, h2;
 	struct cv_secret m, n;
 	uint8_t block[CV_HDR_SIZE];
-	struct cv_tpm tpm;
 	char err[512] = "";
 
-	(void)state;
 	cv_swtpm_require();
-	tpm_open(&tpm);
-	seal_new(&tpm, &h, &opts, &m, &n);
+	seal_new(tpm, &h, &opts, &m, &n);
 	assert_int_equal(h.flags, CV_HDR_F_TPM);
 	assert_int_equal(h.srk_alg, TPM2_ALG_ECC);		/* swtpm has P-256 */
 	assert_true(h.nv_index >= 0x01800000 && h.nv_index <= 0x01bfffff);
@@ -227,7 +247,7 @@ static void test_round_trip(void **state)
 	assert_true(h.priv_len > 0 && h.priv_len <= CV_HDR_BLOB_MAX);
 	assert_int_equal(h.pcr_bank, 0);
 	assert_int_equal(h.pcr_mask, 0);
-	assert_int_equal(cv_nv_exists(&tpm, &h, err, sizeof(err)), 1);
+	assert_int_equal(cv_nv_exists(tpm, &h, err, sizeof(err)), 1);
 
 	/* The blobs fit the header block and come back out of it whole. */
 	if (cv_header_encode(&h, block, err, sizeof(err)))
@@ -236,48 +256,45 @@ static void test_round_trip(void **state)
 		fail_msg("cv_header_decode: %s", err);
 	assert_int_equal(h2.pub_len, h.pub_len);
 	assert_int_equal(h2.priv_len, h.priv_len);
-	unseal_ok(&tpm, &h2, NULL, &m, &n);
+	unseal_ok(tpm, &h2, NULL, &m, &n);
 	/* Again, and with a PIN given to a vault without one: ignored. */
-	unseal_ok(&tpm, &h2, "1234", &m, &n);
+	unseal_ok(tpm, &h2, "1234", &m, &n);
 
-	assert_int_equal(cv_nv_destroy(&tpm, &h, err, sizeof(err)), 0);
+	assert_int_equal(cv_nv_destroy(tpm, &h, err, sizeof(err)), 0);
 	cv_secret_free(&m);
 	cv_secret_free(&n);
-	cv_tpm_close(&tpm);
 }
 
 /* Two vaults sealed one after the other get NV indices of their own. */
 static void test_two_vaults(void **state)
 {
+	struct cv_tpm *tpm = *state;
 	const struct cv_seal_opts opts = { 0 };
 	struct cv_secret m1, n1, m2, n2;
 	struct cv_header h1, h2;
-	struct cv_tpm tpm;
 	char err[512];
 
-	(void)state;
 	cv_swtpm_require();
-	tpm_open(&tpm);
-	seal_new(&tpm, &h1, &opts, &m1, &n1);
+	seal_new(tpm, &h1, &opts, &m1, &n1);
 	/* The same uuid: the first free index after the first one's. */
 	h2 = h1;
-	cv_seal_random(&tpm, &m2, &n2, err, sizeof(err));
-	assert_int_equal(cv_seal(&tpm, &h2, &opts, &m2, &n2, err, sizeof(err)), 0);
+	cv_seal_random(tpm, &m2, &n2, err, sizeof(err));
+	assert_int_equal(cv_seal(tpm, &h2, &opts, &m2, &n2, err, sizeof(err)), 0);
 	assert_int_not_equal(h1.nv_index, h2.nv_index);
-	unseal_ok(&tpm, &h1, NULL, &m1, &n1);
-	unseal_ok(&tpm, &h2, NULL, &m2, &n2);
-	assert_int_equal(cv_nv_destroy(&tpm, &h1, err, sizeof(err)), 0);
-	assert_int_equal(cv_nv_destroy(&tpm, &h2, err, sizeof(err)), 0);
+	unseal_ok(tpm, &h1, NULL, &m1, &n1);
+	unseal_ok(tpm, &h2, NULL, &m2, &n2);
+	assert_int_equal(cv_nv_destroy(tpm, &h1, err, sizeof(err)), 0);
+	assert_int_equal(cv_nv_destroy(tpm, &h2, err, sizeof(err)), 0);
 	cv_secret_free(&m1);
 	cv_secret_free(&n1);
 	cv_secret_free(&m2);
 	cv_secret_free(&n2);
-	cv_tpm_close(&tpm);
 }
 
 /* The sealed object's attributes: NODA and userWithAuth only without a policy; NODA without a PIN. */
 static void test_attributes(void **state)
 {
+	struct cv_tpm *tpm = *state;
 	static const struct {
 		struct cv_seal_opts opts;
 		int noda, userwithauth;
@@ -287,12 +304,9 @@ static void test_attributes(void **state)
 		{ { NULL, 1u << 16 }, 1, 0 },
 		{ { "1234", 1u << 16 }, 0, 0 },
 	};
-	struct cv_tpm tpm;
 	size_t i;
 
-	(void)state;
 	cv_swtpm_require();
-	tpm_open(&tpm);
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct cv_secret m, n;
 		TPM2B_DIGEST policy;
@@ -300,7 +314,7 @@ static void test_attributes(void **state)
 		TPMA_OBJECT a;
 		char err[512];
 
-		seal_new(&tpm, &h, &cases[i].opts, &m, &n);
+		seal_new(tpm, &h, &cases[i].opts, &m, &n);
 		a = object_attributes(&h, &policy);
 		assert_true(a & TPMA_OBJECT_FIXEDTPM);
 		assert_true(a & TPMA_OBJECT_FIXEDPARENT);
@@ -313,132 +327,124 @@ static void test_attributes(void **state)
 		assert_int_equal(!!(h.flags & CV_HDR_F_PCRS), cases[i].opts.pcr_mask != 0);
 		assert_int_equal(h.pcr_mask, cases[i].opts.pcr_mask);
 		assert_int_equal(h.pcr_bank, cases[i].opts.pcr_mask ? TPM2_ALG_SHA256 : 0);
-		assert_int_equal(cv_nv_destroy(&tpm, &h, err, sizeof(err)), 0);
+		assert_int_equal(cv_nv_destroy(tpm, &h, err, sizeof(err)), 0);
 		cv_secret_free(&m);
 		cv_secret_free(&n);
 	}
-	cv_tpm_close(&tpm);
 }
 
 static void test_pin(void **state)
 {
+	struct cv_tpm *tpm = *state;
 	const struct cv_seal_opts opts = { .pin = "246810" };
 	uint32_t failed, failed2, max, recovery;
 	struct cv_secret m, n;
 	struct cv_header h;
-	struct cv_tpm tpm;
 	char err[512];
 
-	(void)state;
 	cv_swtpm_require();
-	tpm_open(&tpm);
-	da_reset(&tpm);
-	seal_new(&tpm, &h, &opts, &m, &n);
+	da_reset(tpm);
+	seal_new(tpm, &h, &opts, &m, &n);
 	assert_int_equal(h.flags, CV_HDR_F_TPM | CV_HDR_F_PIN);
-	unseal_ok(&tpm, &h, "246810", &m, &n);
+	unseal_ok(tpm, &h, "246810", &m, &n);
 
-	da_state(&tpm, &failed, &max, &recovery);
+	da_state(tpm, &failed, &max, &recovery);
 	assert_int_equal(failed, 0);
-	unseal_fails(&tpm, &h, "246811", CV_SEAL_EPIN, err, sizeof(err));
+	unseal_fails(tpm, &h, "246811", CV_SEAL_EPIN, err, sizeof(err));
 	assert_non_null(strstr(err, "wrong PIN"));
 	assert_non_null(strstr(err, "tries"));
 	assert_non_null(strstr(err, "recovery key"));
-	da_state(&tpm, &failed2, &max, &recovery);
+	da_state(tpm, &failed2, &max, &recovery);
 	assert_int_equal(failed2, failed + 1);
 
-	unseal_fails(&tpm, &h, NULL, CV_SEAL_ENEED_PIN, err, sizeof(err));
+	unseal_fails(tpm, &h, NULL, CV_SEAL_ENEED_PIN, err, sizeof(err));
 	assert_non_null(strstr(err, "PIN"));
 	/* A PIN no seal accepts is wrong without costing a try. */
-	unseal_fails(&tpm, &h, "012345678901234567890123456789012", CV_SEAL_EPIN, err, sizeof(err));
-	unseal_fails(&tpm, &h, "", CV_SEAL_EPIN, err, sizeof(err));
-	da_state(&tpm, &failed, &max, &recovery);
+	unseal_fails(tpm, &h, "012345678901234567890123456789012", CV_SEAL_EPIN, err, sizeof(err));
+	unseal_fails(tpm, &h, "", CV_SEAL_EPIN, err, sizeof(err));
+	da_state(tpm, &failed, &max, &recovery);
 	assert_int_equal(failed, failed2);
 
-	unseal_ok(&tpm, &h, "246810", &m, &n);
-	da_reset(&tpm);
-	assert_int_equal(cv_nv_destroy(&tpm, &h, err, sizeof(err)), 0);
+	unseal_ok(tpm, &h, "246810", &m, &n);
+	da_reset(tpm);
+	assert_int_equal(cv_nv_destroy(tpm, &h, err, sizeof(err)), 0);
 	cv_secret_free(&m);
 	cv_secret_free(&n);
-	cv_tpm_close(&tpm);
 }
 
 /* Sealed to PCR 16 (the debug PCR, resettable at locality 0): extended, refused; reset, unsealed again. */
 static void test_pcr(void **state)
 {
+	struct cv_tpm *tpm = *state;
 	const struct cv_seal_opts opts = { .pcr_mask = 1u << 16 }, both = { .pin = "1357", .pcr_mask = 1u << 16 };
 	static const uint8_t zero[32];
 	uint32_t failed, failed2, max, recovery;
 	struct cv_secret m, n, m2, n2;
 	struct cv_header h, h2;
-	struct cv_tpm tpm;
 	char err[512];
 	unsigned int i;
 
-	(void)state;
 	cv_swtpm_require();
-	tpm_open(&tpm);
-	pcr16_reset(&tpm);
-	seal_new(&tpm, &h, &opts, &m, &n);
+	pcr16_reset(tpm);
+	seal_new(tpm, &h, &opts, &m, &n);
 	assert_int_equal(h.flags, CV_HDR_F_TPM | CV_HDR_F_PCRS);
 	assert_int_equal(h.pcr_bank, TPM2_ALG_SHA256);
 	assert_int_equal(h.pcr_mask, 1u << 16);
 	for (i = 0; i < CV_HDR_PCRS; i++)
 		assert_memory_equal(h.pcr_values[i], zero, 32);		/* PCR 16 after a reset: zero */
-	unseal_ok(&tpm, &h, NULL, &m, &n);
+	unseal_ok(tpm, &h, NULL, &m, &n);
 
-	pcr16_extend(&tpm);
-	unseal_fails(&tpm, &h, NULL, CV_SEAL_EPCR, err, sizeof(err));
+	pcr16_extend(tpm);
+	unseal_fails(tpm, &h, NULL, CV_SEAL_EPCR, err, sizeof(err));
 	assert_non_null(strstr(err, "PCR 16 changed"));
 	assert_null(strstr(err, "PCR 1 "));
 	assert_non_null(strstr(err, "recovery key"));
 
-	pcr16_reset(&tpm);
-	unseal_ok(&tpm, &h, NULL, &m, &n);
+	pcr16_reset(tpm);
+	unseal_ok(tpm, &h, NULL, &m, &n);
 
 	/* Sealed while PCR 16 is not zero: its value is in the header. */
-	pcr16_extend(&tpm);
+	pcr16_extend(tpm);
 	header_new(&h2);
-	assert_int_equal(cv_seal_random(&tpm, &m2, &n2, err, sizeof(err)), 0);
-	da_reset(&tpm);
-	assert_int_equal(cv_seal(&tpm, &h2, &both, &m2, &n2, err, sizeof(err)), 0);
+	assert_int_equal(cv_seal_random(tpm, &m2, &n2, err, sizeof(err)), 0);
+	da_reset(tpm);
+	assert_int_equal(cv_seal(tpm, &h2, &both, &m2, &n2, err, sizeof(err)), 0);
 	assert_memory_not_equal(h2.pcr_values[16], zero, 32);
-	unseal_ok(&tpm, &h2, "1357", &m2, &n2);
+	unseal_ok(tpm, &h2, "1357", &m2, &n2);
 	/* A PCR that changed fails before the PIN is checked: no try is used up, whatever the PIN. */
-	pcr16_reset(&tpm);
-	da_state(&tpm, &failed, &max, &recovery);
-	unseal_fails(&tpm, &h2, "1357", CV_SEAL_EPCR, err, sizeof(err));
-	unseal_fails(&tpm, &h2, "7531", CV_SEAL_EPCR, err, sizeof(err));
+	pcr16_reset(tpm);
+	da_state(tpm, &failed, &max, &recovery);
+	unseal_fails(tpm, &h2, "1357", CV_SEAL_EPCR, err, sizeof(err));
+	unseal_fails(tpm, &h2, "7531", CV_SEAL_EPCR, err, sizeof(err));
 	assert_non_null(strstr(err, "PCR 16 changed"));
-	da_state(&tpm, &failed2, &max, &recovery);
+	da_state(tpm, &failed2, &max, &recovery);
 	assert_int_equal(failed2, failed);
-	pcr16_extend(&tpm);
-	unseal_ok(&tpm, &h2, "1357", &m2, &n2);
-	unseal_fails(&tpm, &h2, "7531", CV_SEAL_EPIN, err, sizeof(err));
+	pcr16_extend(tpm);
+	unseal_ok(tpm, &h2, "1357", &m2, &n2);
+	unseal_fails(tpm, &h2, "7531", CV_SEAL_EPIN, err, sizeof(err));
 
-	da_reset(&tpm);
-	pcr16_reset(&tpm);
-	assert_int_equal(cv_nv_destroy(&tpm, &h, err, sizeof(err)), 0);
-	assert_int_equal(cv_nv_destroy(&tpm, &h2, err, sizeof(err)), 0);
+	da_reset(tpm);
+	pcr16_reset(tpm);
+	assert_int_equal(cv_nv_destroy(tpm, &h, err, sizeof(err)), 0);
+	assert_int_equal(cv_nv_destroy(tpm, &h2, err, sizeof(err)), 0);
 	cv_secret_free(&m);
 	cv_secret_free(&n);
 	cv_secret_free(&m2);
 	cv_secret_free(&n2);
-	cv_tpm_close(&tpm);
 }
 
 /* Sealed on one TPM, unsealed on another: its storage key cannot load the object. */
 static void test_other_tpm(void **state)
 {
+	struct cv_tpm *tpm = *state;
 	const struct cv_seal_opts opts = { 0 };
 	struct cv_secret m, n;
 	struct cv_header h;
-	struct cv_tpm tpm, other;
+	struct cv_tpm other;
 	char err[512];
 
-	(void)state;
 	cv_swtpm_require();
-	tpm_open(&tpm);
-	seal_new(&tpm, &h, &opts, &m, &n);
+	seal_new(tpm, &h, &opts, &m, &n);
 
 	extra_start(&extra[0], NULL);
 	tpm_open(&other);
@@ -449,42 +455,39 @@ static void test_other_tpm(void **state)
 	cv_tpm_close(&other);
 	cv_swtpm_remove(&extra[0]);
 
-	assert_int_equal(cv_nv_destroy(&tpm, &h, err, sizeof(err)), 0);
+	assert_int_equal(cv_nv_destroy(tpm, &h, err, sizeof(err)), 0);
 	cv_secret_free(&m);
 	cv_secret_free(&n);
-	cv_tpm_close(&tpm);
 }
 
 /* Shred: once the NV index is gone, the sealed object alone opens nothing. */
 static void test_shred(void **state)
 {
+	struct cv_tpm *tpm = *state;
 	const struct cv_seal_opts opts = { 0 };
 	struct cv_secret m, n;
 	struct cv_header h;
-	struct cv_tpm tpm;
 	char err[512] = "", want[128];
 
-	(void)state;
 	cv_swtpm_require();
-	tpm_open(&tpm);
-	seal_new(&tpm, &h, &opts, &m, &n);
-	assert_int_equal(cv_nv_exists(&tpm, &h, err, sizeof(err)), 1);
-	assert_int_equal(cv_nv_destroy(&tpm, &h, err, sizeof(err)), 0);
-	assert_int_equal(cv_nv_exists(&tpm, &h, err, sizeof(err)), 0);
+	seal_new(tpm, &h, &opts, &m, &n);
+	assert_int_equal(cv_nv_exists(tpm, &h, err, sizeof(err)), 1);
+	assert_int_equal(cv_nv_destroy(tpm, &h, err, sizeof(err)), 0);
+	assert_int_equal(cv_nv_exists(tpm, &h, err, sizeof(err)), 0);
 
-	unseal_fails(&tpm, &h, NULL, CV_SEAL_ENO_NV, err, sizeof(err));
+	unseal_fails(tpm, &h, NULL, CV_SEAL_ENO_NV, err, sizeof(err));
 	snprintf(want, sizeof(want), "NV index 0x%08x) is gone", h.nv_index);
 	assert_non_null(strstr(err, want));
 	assert_non_null(strstr(err, "shredded"));
-	assert_int_equal(cv_nv_destroy(&tpm, &h, err, sizeof(err)), CV_SEAL_ENO_NV);
+	assert_int_equal(cv_nv_destroy(tpm, &h, err, sizeof(err)), CV_SEAL_ENO_NV);
 	cv_secret_free(&m);
 	cv_secret_free(&n);
-	cv_tpm_close(&tpm);
 }
 
 /* cv_nv_destroy() leaves alone an index that is not a camvault secret, though the header names it. */
 static void test_destroy_foreign_index(void **state)
 {
+	struct cv_tpm *tpm = *state;
 	TPM2B_NV_PUBLIC pub = {
 		.nvPublic = {
 			.nvIndex = 0x01bffff0,
@@ -496,31 +499,28 @@ static void test_destroy_foreign_index(void **state)
 	const TPM2B_AUTH auth = { .size = 0 };
 	ESYS_TR nv;
 	struct cv_header h;
-	struct cv_tpm tpm;
 	char err[512];
 
-	(void)state;
 	cv_swtpm_require();
-	tpm_open(&tpm);
-	assert_int_equal(Esys_NV_DefineSpace(tpm.esys, ESYS_TR_RH_OWNER, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE,
+	assert_int_equal(Esys_NV_DefineSpace(tpm->esys, ESYS_TR_RH_OWNER, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE,
 					     &auth, &pub, &nv), TSS2_RC_SUCCESS);
 	/* ESAPI would hand this ESYS_TR to cv_nv_destroy(), which closes the one it uses. */
-	assert_int_equal(Esys_TR_Close(tpm.esys, &nv), TSS2_RC_SUCCESS);
+	assert_int_equal(Esys_TR_Close(tpm->esys, &nv), TSS2_RC_SUCCESS);
 	header_new(&h);
 	h.nv_index = pub.nvPublic.nvIndex;
-	assert_int_equal(cv_nv_destroy(&tpm, &h, err, sizeof(err)), CV_SEAL_ENO_NV);
+	assert_int_equal(cv_nv_destroy(tpm, &h, err, sizeof(err)), CV_SEAL_ENO_NV);
 	assert_non_null(strstr(err, "not a camvault secret"));
-	assert_int_equal(cv_nv_exists(&tpm, &h, err, sizeof(err)), 1);
-	assert_int_equal(Esys_TR_FromTPMPublic(tpm.esys, pub.nvPublic.nvIndex, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
+	assert_int_equal(cv_nv_exists(tpm, &h, err, sizeof(err)), 1);
+	assert_int_equal(Esys_TR_FromTPMPublic(tpm->esys, pub.nvPublic.nvIndex, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
 					       &nv), TSS2_RC_SUCCESS);
-	assert_int_equal(Esys_NV_UndefineSpace(tpm.esys, ESYS_TR_RH_OWNER, nv, ESYS_TR_PASSWORD, ESYS_TR_NONE,
+	assert_int_equal(Esys_NV_UndefineSpace(tpm->esys, ESYS_TR_RH_OWNER, nv, ESYS_TR_PASSWORD, ESYS_TR_NONE,
 					       ESYS_TR_NONE), TSS2_RC_SUCCESS);
-	cv_tpm_close(&tpm);
 }
 
 /* A cv_seal() that fails leaves no NV index behind, and says why. */
 static void test_failed_seal_defines_nothing(void **state)
 {
+	struct cv_tpm *tpm = *state;
 	static const struct {
 		struct cv_seal_opts opts;
 		const char *msg;
@@ -532,38 +532,34 @@ static void test_failed_seal_defines_nothing(void **state)
 	struct cv_secret m, n, short_m;
 	const struct cv_seal_opts none = { 0 };
 	struct cv_header h;
-	struct cv_tpm tpm;
 	char err[512];
 	int before;
 	size_t i;
 
-	(void)state;
 	cv_swtpm_require();
-	tpm_open(&tpm);
-	before = nv_count(&tpm);
-	assert_int_equal(cv_seal_random(&tpm, &m, &n, err, sizeof(err)), 0);
+	before = nv_count(tpm);
+	assert_int_equal(cv_seal_random(tpm, &m, &n, err, sizeof(err)), 0);
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		header_new(&h);
 		err[0] = '\0';
-		assert_int_equal(cv_seal(&tpm, &h, &cases[i].opts, &m, &n, err, sizeof(err)), CV_SEAL_EFAIL);
+		assert_int_equal(cv_seal(tpm, &h, &cases[i].opts, &m, &n, err, sizeof(err)), CV_SEAL_EFAIL);
 		assert_non_null(strstr(err, cases[i].msg));
 		assert_int_equal(h.nv_index, 0);
 		assert_int_equal(h.flags, 0);
-		assert_int_equal(nv_count(&tpm), before);
+		assert_int_equal(nv_count(tpm), before);
 	}
 	/* M of the wrong size: refused before the TPM sees it. */
 	assert_int_equal(cv_secret_alloc(&short_m, 16, err, sizeof(err)), 0);
-	assert_int_equal(cv_seal(&tpm, &h, &none, &short_m, &n, err, sizeof(err)), CV_SEAL_EFAIL);
-	assert_int_equal(nv_count(&tpm), before);
+	assert_int_equal(cv_seal(tpm, &h, &none, &short_m, &n, err, sizeof(err)), CV_SEAL_EFAIL);
+	assert_int_equal(nv_count(tpm), before);
 	/* The same opts, valid, do define one. */
-	assert_int_equal(cv_seal(&tpm, &h, &none, &m, &n, err, sizeof(err)), 0);
-	assert_int_equal(nv_count(&tpm), before + 1);
-	assert_int_equal(cv_nv_destroy(&tpm, &h, err, sizeof(err)), 0);
-	assert_int_equal(nv_count(&tpm), before);
+	assert_int_equal(cv_seal(tpm, &h, &none, &m, &n, err, sizeof(err)), 0);
+	assert_int_equal(nv_count(tpm), before + 1);
+	assert_int_equal(cv_nv_destroy(tpm, &h, err, sizeof(err)), 0);
+	assert_int_equal(nv_count(tpm), before);
 	cv_secret_free(&short_m);
 	cv_secret_free(&m);
 	cv_secret_free(&n);
-	cv_tpm_close(&tpm);
 }
 
 /*
@@ -877,18 +873,15 @@ static void test_unseal_leaves_nothing(void **state)
 
 static void test_no_tpm_slot(void **state)
 {
+	struct cv_tpm *tpm = *state;
 	struct cv_header h;
-	struct cv_tpm tpm;
 	char err[512];
 
-	(void)state;
 	cv_swtpm_require();
-	tpm_open(&tpm);
 	header_new(&h);
-	unseal_fails(&tpm, &h, NULL, CV_SEAL_EFAIL, err, sizeof(err));
+	unseal_fails(tpm, &h, NULL, CV_SEAL_EFAIL, err, sizeof(err));
 	assert_non_null(strstr(err, "no TPM slot"));
-	assert_int_equal(cv_nv_exists(&tpm, &h, err, sizeof(err)), CV_SEAL_EFAIL);
-	cv_tpm_close(&tpm);
+	assert_int_equal(cv_nv_exists(tpm, &h, err, sizeof(err)), CV_SEAL_EFAIL);
 }
 
 /* Whether rc is a refusal of the authorization (and not success, nor another failure). */
@@ -909,14 +902,13 @@ static int auth_refused(TSS2_RC rc)
  */
 static void test_nv_write_protected(void **state)
 {
+	struct cv_tpm *tpm = *state;
 	const struct cv_seal_opts pin = { .pin = "2468" }, none = { 0 };
 	const struct cv_seal_opts *cases[] = { &none, &pin };
-	struct cv_tpm tpm, attacker;
+	struct cv_tpm attacker;
 	size_t i;
 
-	(void)state;
 	cv_swtpm_require();
-	tpm_open(&tpm);
 	tpm_open(&attacker);
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const TPMT_SYM_DEF sym = { .algorithm = TPM2_ALG_NULL };
@@ -928,8 +920,8 @@ static void test_nv_write_protected(void **state)
 		char err[512];
 		TSS2_RC rc;
 
-		seal_new(&tpm, &h, cases[i], &m, &n);
-		assert_int_equal(cv_nv_weak(&tpm, &h, err, sizeof(err)), 0);
+		seal_new(tpm, &h, cases[i], &m, &n);
+		assert_int_equal(cv_nv_weak(tpm, &h, err, sizeof(err)), 0);
 		assert_int_equal(Esys_TR_FromTPMPublic(attacker.esys, h.nv_index, ESYS_TR_NONE, ESYS_TR_NONE,
 						       ESYS_TR_NONE, &nv), TSS2_RC_SUCCESS);
 		rc = Esys_NV_Write(attacker.esys, nv, nv, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &zeros, 0);
@@ -956,32 +948,29 @@ static void test_nv_write_protected(void **state)
 		assert_null(data);
 		Esys_TR_Close(attacker.esys, &nv);
 
-		unseal_ok(&tpm, &h, cases[i]->pin, &m, &n);
-		assert_int_equal(cv_nv_destroy(&tpm, &h, err, sizeof(err)), 0);
+		unseal_ok(tpm, &h, cases[i]->pin, &m, &n);
+		assert_int_equal(cv_nv_destroy(tpm, &h, err, sizeof(err)), 0);
 		cv_secret_free(&m);
 		cv_secret_free(&n);
 	}
 	cv_tpm_close(&attacker);
-	cv_tpm_close(&tpm);
 }
 
 /* A vault sealed before (NV index AUTHREAD|AUTHWRITE, empty authValue) still opens and shreds, and is weak. */
 static void test_nv_old_kind(void **state)
 {
+	struct cv_tpm *tpm = *state;
 	const struct cv_seal_opts none = { 0 };
 	const TPM2B_AUTH empty = { .size = 0 };
 	TPM2B_MAX_NV_BUFFER data = { .size = CV_NV_BYTES };
 	struct cv_secret m, n;
 	struct cv_header h;
-	struct cv_tpm tpm;
 	ESYS_TR nv = ESYS_TR_NONE;
 	char err[512];
 
-	(void)state;
 	cv_swtpm_require();
-	tpm_open(&tpm);
-	seal_new(&tpm, &h, &none, &m, &n);
-	assert_int_equal(cv_nv_destroy(&tpm, &h, err, sizeof(err)), 0);
+	seal_new(tpm, &h, &none, &m, &n);
+	assert_int_equal(cv_nv_destroy(tpm, &h, err, sizeof(err)), 0);
 	{
 		TPM2B_NV_PUBLIC pub = {
 			.nvPublic = {
@@ -993,42 +982,41 @@ static void test_nv_old_kind(void **state)
 			},
 		};
 
-		assert_int_equal(Esys_NV_DefineSpace(tpm.esys, ESYS_TR_RH_OWNER, ESYS_TR_PASSWORD, ESYS_TR_NONE,
+		assert_int_equal(Esys_NV_DefineSpace(tpm->esys, ESYS_TR_RH_OWNER, ESYS_TR_PASSWORD, ESYS_TR_NONE,
 						     ESYS_TR_NONE, &empty, &pub, &nv), TSS2_RC_SUCCESS);
 	}
 	memcpy(data.buffer, n.buf, CV_NV_BYTES);
-	assert_int_equal(Esys_NV_Write(tpm.esys, nv, nv, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &data, 0),
+	assert_int_equal(Esys_NV_Write(tpm->esys, nv, nv, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &data, 0),
 			 TSS2_RC_SUCCESS);
-	Esys_TR_Close(tpm.esys, &nv);
-	assert_int_equal(cv_nv_weak(&tpm, &h, err, sizeof(err)), 1);
-	unseal_ok(&tpm, &h, NULL, &m, &n);
-	assert_int_equal(cv_nv_destroy(&tpm, &h, err, sizeof(err)), 0);
-	assert_int_equal(cv_nv_exists(&tpm, &h, err, sizeof(err)), 0);
+	Esys_TR_Close(tpm->esys, &nv);
+	assert_int_equal(cv_nv_weak(tpm, &h, err, sizeof(err)), 1);
+	unseal_ok(tpm, &h, NULL, &m, &n);
+	assert_int_equal(cv_nv_destroy(tpm, &h, err, sizeof(err)), 0);
+	assert_int_equal(cv_nv_exists(tpm, &h, err, sizeof(err)), 0);
 	cv_secret_free(&m);
 	cv_secret_free(&n);
-	cv_tpm_close(&tpm);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_random),
-		cmocka_unit_test(test_round_trip),
-		cmocka_unit_test(test_two_vaults),
-		cmocka_unit_test(test_attributes),
-		cmocka_unit_test(test_pin),
-		cmocka_unit_test(test_pcr),
-		cmocka_unit_test(test_other_tpm),
-		cmocka_unit_test(test_shred),
-		cmocka_unit_test(test_destroy_foreign_index),
-		cmocka_unit_test(test_failed_seal_defines_nothing),
+		cmocka_unit_test_setup_teardown(test_random, tpm_setup, tpm_teardown),
+		cmocka_unit_test_setup_teardown(test_round_trip, tpm_setup, tpm_teardown),
+		cmocka_unit_test_setup_teardown(test_two_vaults, tpm_setup, tpm_teardown),
+		cmocka_unit_test_setup_teardown(test_attributes, tpm_setup, tpm_teardown),
+		cmocka_unit_test_setup_teardown(test_pin, tpm_setup, tpm_teardown),
+		cmocka_unit_test_setup_teardown(test_pcr, tpm_setup, tpm_teardown),
+		cmocka_unit_test_setup_teardown(test_other_tpm, tpm_setup, tpm_teardown),
+		cmocka_unit_test_setup_teardown(test_shred, tpm_setup, tpm_teardown),
+		cmocka_unit_test_setup_teardown(test_destroy_foreign_index, tpm_setup, tpm_teardown),
+		cmocka_unit_test_setup_teardown(test_failed_seal_defines_nothing, tpm_setup, tpm_teardown),
 		cmocka_unit_test(test_lockout),
 		cmocka_unit_test(test_power_cuts),
 		cmocka_unit_test(test_bus_encrypted),
 		cmocka_unit_test(test_unseal_leaves_nothing),
-		cmocka_unit_test(test_no_tpm_slot),
-		cmocka_unit_test(test_nv_write_protected),
-		cmocka_unit_test(test_nv_old_kind),
+		cmocka_unit_test_setup_teardown(test_no_tpm_slot, tpm_setup, tpm_teardown),
+		cmocka_unit_test_setup_teardown(test_nv_write_protected, tpm_setup, tpm_teardown),
+		cmocka_unit_test_setup_teardown(test_nv_old_kind, tpm_setup, tpm_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, cv_swtpm_setup, extra_teardown);
