@@ -50,7 +50,7 @@ demo: deps
 	@tests/demo.sh
 
 bench: deps
-	@tests/bench.sh
+	@bench/run.sh
 
 install: agent
 	install -D -m 0755 agent/camvault "$(DESTDIR)$(SBINDIR)/camvault"

@@ -62,7 +62,7 @@ guest_layer() {
 # The guests run what the host built: the tool, the probes and the probe tests; and make bench's tools are
 # built (-Werror) so that they cannot rot between benchmarks.
 build_all() {
-	{ make -s bpf agent && make -s -C tests/host && make -s -C tests/bench; } > "$logdir/build.log" 2>&1 ||
+	{ make -s bpf agent && make -s -C tests/host && make -s -C bench; } > "$logdir/build.log" 2>&1 ||
 		{ cat "$logdir/build.log"; return 1; }
 }
 

@@ -12,7 +12,7 @@
 #   --show           print the job's output as it runs
 # Environment: CAMVAULT_GUEST_APPEND (more kernel command line), CAMVAULT_GUEST_QEMU (more qemu options, such
 # as make bench's "-smp 1 -icount shift=0,sleep=off"), CAMVAULT_GUEST_TESTS and CAMVAULT_KMEMLEAK (passed to
-# the guest suite: see suite.sh and lib.sh), BENCH_PROBE_TIERS (make bench's tiers: bench-probes.sh).
+# the guest suite: see suite.sh and lib.sh), BENCH_PROBE_TIERS (make bench's tiers: bench/probes.sh).
 set -euo pipefail
 . "$(dirname "$0")/../scripts/lib.sh"
 

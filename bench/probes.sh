@@ -1,20 +1,20 @@
 #!/usr/bin/env bash
 # make bench, the access probes' part (not a test): what the probes cost an open / read 4 KiB / close loop
-# (tests/bench/probe-loop) on footage and on other files, per tier, and how many footage sessions a second
-# the agent keeps up with. Measures the kernel it runs on: tests/bench.sh runs it natively ("host"),
-# tests/guest/bench-job.sh in the Debian 6.1 guest ("guest"). Writes one TSV row per tier and repetition
-# (medians and ratios are bench.sh's job), after "#" lines saying the conditions.
+# (bench/src/probe-loop.c) on footage and on other files, per tier, and how many footage sessions a second
+# the agent keeps up with. Measures the kernel it runs on: bench/run.sh runs it natively ("host"),
+# bench/guest-probes-job.sh in the Debian 6.1 guest ("guest"). Writes one TSV row per tier and repetition
+# (medians and ratios are run.sh's job), after "#" lines saying the conditions.
 #
-# usage: bench-probes.sh host|guest OUT.tsv
+# usage: probes.sh host|guest OUT.tsv
 # Environment: BENCH_PROBE_SECONDS (each loop run, default 2), BENCH_PROBE_REPS (default 5),
 # BENCH_PROBE_TIERS (the tiers to measure instead of the list below), BENCH_PROBE_OUTPUT (what the agent,
 # camvault trace, writes: text, the default, json or binary).
 set -euo pipefail
-. "$(dirname "$0")/scripts/lib.sh"
+. "$(dirname "$0")/../tests/scripts/lib.sh"
 
 # The tiers measured ("auto": trace without --tier, the best the kernel allows). The host kernel allows only
 # syscall tracepoints (no fentry/LSM, no kprobes); the Debian 6.1 guest allows every tier. "floor-TIER": no
-# agent, do-nothing programs on the hooks TIER runs for the loop (tests/bench/hook-floor.bpf.c), what the
+# agent, do-nothing programs on the hooks TIER runs for the loop (bench/src/hook-floor.bpf.c), what the
 # kernel's hooks cost before any probe does any work; floor-minimal: the open and last-close LSM hooks alone,
 # the least any record of sessions needs; floor-record: the LSM hooks of the open, the read's count and the
 # last close, the open writing a record with the file's path, the least a record of footage costs.
@@ -30,8 +30,8 @@ json | binary) output_opt=--$output ;;
 *) die "BENCH_PROBE_OUTPUT=$output: text, json or binary" ;;
 esac
 files=64 cpus=$(nproc)
-cv=$TOP/agent/camvault loop=$TOP/tests/bench/build/probe-loop floor=$TOP/tests/bench/build/hook-floor
-[ -x "$cv" ] && [ -x "$loop" ] && [ -x "$floor" ] || die "build first: make agent && make -C tests/bench"
+cv=$TOP/agent/camvault loop=$TOP/bench/build/probe-loop floor=$TOP/bench/build/hook-floor
+[ -x "$cv" ] && [ -x "$loop" ] && [ -x "$floor" ] || die "build first: make agent && make -C bench"
 [ "$(id -u)" -eq 0 ] || die "needs root (the probes)"
 [ -d /sys/kernel/tracing/events ] || mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null || true
 
@@ -72,7 +72,7 @@ start_agent() {
 	t0=$(date +%s.%N)
 	: > "$work/agent.err"
 	case $1 in
-	floor-*) "$floor" "$TOP/tests/bench/build/hook-floor.bpf.o" "${1#floor-}" "$work/footage" \
+	floor-*) "$floor" "$TOP/bench/build/hook-floor.bpf.o" "${1#floor-}" "$work/footage" \
 		2> "$work/agent.err" & ;;
 	*) CAMVAULT_ETC=$work/etc "$cv" trace --fs "$work/footage" --no-cameras $output_opt \
 		${1:+--tier "$1"} > /dev/null 2> "$work/agent.err" & ;;

@@ -1,16 +1,16 @@
 #!/usr/bin/env bash
 # make bench (not a test): numbers for README, as markdown tables.
-#  - the access probes natively, on this machine's kernel (tests/bench-probes.sh host);
-#  - in a Debian 6.1 guest boot (tests/guest/bench-job.sh): throughput of camvault against dm-crypt, as
+#  - the access probes natively, on this machine's kernel (bench/probes.sh host);
+#  - in a Debian 6.1 guest boot (bench/guest-job.sh): throughput of camvault against dm-crypt, as
 #    MB/s and ratios camvault/dm-crypt;
-#  - in another, on one vCPU counting instructions (tests/guest/bench-probes-job.sh): the probes at each
+#  - in another, on one vCPU counting instructions (bench/guest-probes-job.sh): the probes at each
 #    tier the guest kernel has.
 # Under TCG emulation only the guest's ratios mean anything.
 set -euo pipefail
-. "$(dirname "$0")/scripts/lib.sh"
+. "$(dirname "$0")/../tests/scripts/lib.sh"
 cd "$TOP"
 make -s bpf agent
-make -s -C tests/bench
+make -s -C bench
 out=$TOP/build/bench
 mkdir -p "$out"
 
@@ -19,7 +19,7 @@ busy() {
 	echo "load average $(cut -d' ' -f1-3 /proc/loadavg), $(pgrep -c qemu-system || true) qemu guest(s) running"
 }
 
-# The probes' table of one TSV from bench-probes.sh: medians over the repetitions; an overhead is the
+# The probes' table of one TSV from probes.sh: medians over the repetitions; an overhead is the
 # median over repetitions of (rate off / rate on - 1), each pair measured a few seconds apart.
 probes_table() {
 	python3 - "$1" <<'PY'
@@ -82,7 +82,7 @@ PY
 }
 
 say "probes on this machine's kernel ($(busy))"
-tests/bench-probes.sh host "$out/probes-host.tsv"
+bench/probes.sh host "$out/probes-host.tsv"
 echo
 probes_table "$out/probes-host.tsv"
 echo
@@ -91,13 +91,13 @@ say "guest: dm-crypt against camvault ($(busy))"
 rc=0
 # fio, about 4 minutes under TCG: more than run-guest's default.
 "$TOP/tests/guest/run-guest.sh" --show --timeout 1800 --out "$out/guest" debian61 \
-	"$TOP/tests/guest/bench-job.sh" || rc=$?
+	"$TOP/bench/guest-job.sh" || rc=$?
 # The probes in a boot of their own, on one vCPU counting instructions (-icount): the guest's clocks then
 # advance by one nanosecond per instruction it runs, so its CPU times are instruction counts, the same
 # from one run to the next whatever else this machine does (rates under plain TCG move by 30 % and more).
 say "guest: the probes at each tier, counting instructions ($(busy))"
 CAMVAULT_GUEST_QEMU="-smp 1 -icount shift=0,sleep=off" "$TOP/tests/guest/run-guest.sh" --show --timeout 1800 \
-	--out "$out/guest-probes" debian61 "$TOP/tests/guest/bench-probes-job.sh" || rc=$?
+	--out "$out/guest-probes" debian61 "$TOP/bench/guest-probes-job.sh" || rc=$?
 say "guest done ($(busy))"
 echo
 if [ -f "$out/guest/bench.tsv" ]; then
