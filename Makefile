@@ -54,7 +54,7 @@ bench: deps
 
 install: agent
 	install -D -m 0755 agent/camvault "$(DESTDIR)$(SBINDIR)/camvault"
-	install -D -m 0644 agent/camvault.8 "$(DESTDIR)$(MANDIR)/man8/camvault.8"
+	install -D -m 0644 man/camvault.8 "$(DESTDIR)$(MANDIR)/man8/camvault.8"
 	install -D -m 0644 systemd/camvault-agent.service "$(DESTDIR)$(UNITDIR)/camvault-agent.service"
 	install -d -m 0755 "$(DESTDIR)$(CONFDIR)"
 	@for f in $(wildcard etc/*.conf); do \
