@@ -4,7 +4,7 @@
 #   make check        every test layer; ends with "N passed, N failed, N skipped"
 #   make demo         the story, in a Debian 6.1 guest with a TPM
 #   make bench        throughput against dm-crypt in a guest; the probes' cost natively and in the guest
-#   make install      the tool, its man page, the agent's systemd unit and example configs (DESTDIR, PREFIX)
+#   make install      the tool, its man pages, the agent's systemd unit and example configs (DESTDIR, PREFIX)
 #
 # When run by Kbuild (KERNELRELEASE set), the module is described by ./Kbuild instead.
 
@@ -13,7 +13,7 @@ export KDIR
 
 .PHONY: all module bpf agent check demo bench deps install clean
 
-# make install: PREFIX for the man page; the tool goes to /usr/sbin, where the unit runs it. DESTDIR for
+# make install: PREFIX for the man pages; the tool goes to /usr/sbin, where the unit runs it. DESTDIR for
 # packaging. Example configs (etc/*.conf) go to /etc/camvault, never over a file already there; push.conf,
 # which may hold secrets, mode 0600.
 DESTDIR ?=
@@ -55,6 +55,8 @@ bench: deps
 install: agent
 	install -D -m 0755 agent/camvault "$(DESTDIR)$(SBINDIR)/camvault"
 	install -D -m 0644 man/camvault.8 "$(DESTDIR)$(MANDIR)/man8/camvault.8"
+	install -d -m 0755 "$(DESTDIR)$(MANDIR)/man5"
+	install -m 0644 man/vaults.conf.5 man/policy.conf.5 man/push.conf.5 "$(DESTDIR)$(MANDIR)/man5/"
 	install -D -m 0644 systemd/camvault-agent.service "$(DESTDIR)$(UNITDIR)/camvault-agent.service"
 	install -d -m 0755 "$(DESTDIR)$(CONFDIR)"
 	@for f in $(wildcard etc/*.conf); do \

@@ -34,7 +34,7 @@ static void cv_push_usage(FILE *f)
 		"        error per channel\n"
 		"status  shows the outbox: messages waiting, the oldest's age, each channel's last delivery and error\n"
 		"flush   delivers every waiting message now, whatever its retry time\n\n"
-		"push.conf is $CAMVAULT_ETC/push.conf, else /etc/camvault/push.conf; see camvault(8).\n");
+		"push.conf is $CAMVAULT_ETC/push.conf, else /etc/camvault/push.conf; see push.conf(5).\n");
 }
 
 static int cv_load(struct cv_push **push)
@@ -61,7 +61,7 @@ static int cv_push_test(const char *only)
 	if (cv_load(&push))
 		return 1;
 	if (!push->n) {
-		fprintf(stderr, "camvault: push.conf has no channels: add one (see camvault(8), PUSH.CONF)\n");
+		fprintf(stderr, "camvault: push.conf has no channels: add one (see push.conf(5))\n");
 		cv_push_free(push);
 		return 1;
 	}
