@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# make bench (not a test): numbers for README, as markdown tables.
+# make bench (not a test): numbers for docs/PERFORMANCE.md, as markdown tables.
 #  - the access probes natively, on this machine's kernel (bench/probes.sh host);
 #  - in a Debian 6.1 guest boot (bench/guest-job.sh): throughput of camvault against dm-crypt, as
 #    MB/s and ratios camvault/dm-crypt;
