@@ -36,23 +36,6 @@ int cv_parse_name_arg(int argc, char **argv, const char **name)
 	return 0;
 }
 
-int cv_vault_name_check(const char *name, char *err, size_t errlen)
-{
-	size_t len = strlen(name);
-	const char *s;
-
-	for (s = name; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
-		      strchr("_.+-", *s)))
-			break;
-	if (!len || len >= CAMVAULT_NAME_MAXLEN || *s || name[0] == '.' || name[0] == '-') {
-		snprintf(err, errlen, "'%s' cannot be a vault name: use 1 to %d of the characters A-Z a-z 0-9 _ . "
-			 "+ -, not starting with . or -", name, CAMVAULT_NAME_MAXLEN - 1);
-		return -1;
-	}
-	return 0;
-}
-
 bool cv_option(int argc, char **argv, int *i, const char *opt, const char **value)
 {
 	size_t n = strlen(opt);

@@ -14,13 +14,6 @@
 int cv_parse_name_arg(int argc, char **argv, const char **name);
 
 /*
- * A vault name: 1 to 127 characters of A-Z a-z 0-9 _ . + -, not starting with '.' or '-'. It becomes the
- * device-mapper name and, in the key description "camvault:<name>", part of the table, whose words are
- * separated by spaces. Returns 0 or -1.
- */
-int cv_vault_name_check(const char *name, char *err, size_t errlen);
-
-/*
  * Whether argv[*i] is the option opt, as "--opt VALUE" or "--opt=VALUE". When it is, *value is the value (NULL
  * when there is none) and *i is past it.
  */

@@ -16,6 +16,7 @@
 #include "cmd/create.h"
 #include "vault/device.h"
 #include "vault/dm.h"
+#include "vault/registry.h"
 #include "vault/secret.h"
 
 #define CV_ERRLEN 768

@@ -27,6 +27,7 @@
 #include "util/dlib.h"
 #include "vault/device.h"
 #include "vault/dm.h"
+#include "vault/registry.h"
 #include "vault/secret.h"
 #include "helpers.h"
 #include "uapi/camvault.h"
