@@ -4,11 +4,14 @@
  *
  * Adding a command is one line in CV_COMMANDS below and one file, <name>.c, defining
  *	int cmd_<name>(int argc, char **argv);
- * which gets argv[0] = "<name>", prints its own usage for "--help", and returns the exit code: 0 ok, 1 error.
- * Errors go to stderr as "camvault: <what failed>: <how to fix it>".
+ * which gets argv[0] = "<name>", parses its options with util/opts.h (which prints its usage for "--help"), and
+ * returns the exit code, util/opts.h's enum cv_exit: 0 ok, 1 error, 64 usage error. Errors go to stderr as
+ * "camvault: <what failed>: <how to fix it>".
  */
 #include <stdio.h>
 #include <string.h>
+
+#include "util/opts.h"
 
 #define CAMVAULT_TOOL_VERSION "0.1.0"
 
@@ -67,7 +70,7 @@ static const struct cv_command *cv_find(const char *name)
 static int cv_unknown(const char *name)
 {
 	fprintf(stderr, "camvault: unknown command '%s': run 'camvault help' for the list\n", name);
-	return 1;
+	return CV_EXIT_USAGE;
 }
 
 int main(int argc, char **argv)
@@ -76,7 +79,7 @@ int main(int argc, char **argv)
 
 	if (argc < 2) {
 		cv_usage(stderr);
-		return 1;
+		return CV_EXIT_USAGE;
 	}
 	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
 		printf("camvault %s\n", CAMVAULT_TOOL_VERSION);

@@ -16,6 +16,7 @@
 
 #include "helpers.h"
 #include "cmd/status.h"
+#include "util/opts.h"
 #include "util/record.h"
 
 int cmd_status(int argc, char **argv);
@@ -62,7 +63,7 @@ static void test_json_with_tpm(void **state)
 	cv_swtpm_require();
 	/* An empty registry: a directory without vaults.conf. */
 	assert_int_equal(setenv("CAMVAULT_ETC", "/nonexistent/camvault-etc", 1), 0);
-	cv_run(&r, cmd_status, "status", "--json", NULL);
+	cv_run(&r, cmd_status, "status", "--format", "json", NULL);
 	assert_int_equal(unsetenv("CAMVAULT_ETC"), 0);
 	assert_true(strncmp(r.out, "{\"module_version\":", 18) == 0);
 	assert_non_null(strstr(r.out, ",\"tpm\":{\"present\":true,\"manufacturer\":\"IBM\",\"firmware\":\""));
@@ -95,7 +96,7 @@ static void test_json_escapes(void **state)
 
 	(void)state;
 	assert_int_equal(setenv("CAMVAULT_TCTI", "swtpm:host=\"q\\", 1), 0);
-	cv_run(&r, cmd_status, "status", "--json", NULL);
+	cv_run(&r, cmd_status, "status", "--format", "json", NULL);
 	assert_non_null(strstr(r.out, "\"tpm\":{\"present\":false,\"error\":\"no TPM reachable through "
 			       "CAMVAULT_TCTI='swtpm:host=\\\"q\\\\' ("));
 }
@@ -106,9 +107,15 @@ static void test_bad_argument(void **state)
 
 	(void)state;
 	cv_run(&r, cmd_status, "status", "--jsn", NULL);
-	assert_int_equal(r.rc, 1);
+	assert_int_equal(r.rc, CV_EXIT_USAGE);
 	assert_string_equal(r.out, "");
-	assert_non_null(strstr(r.err, "unknown argument '--jsn'"));
+	assert_non_null(strstr(r.err, "unknown option '--jsn'"));
+	cv_run(&r, cmd_status, "status", "--format", "xml", NULL);
+	assert_int_equal(r.rc, CV_EXIT_USAGE);
+	assert_string_equal(r.err, "camvault status: unknown format 'xml': give text or json\n");
+	cv_run(&r, cmd_status, "status", "--format=json", "cam0", NULL);
+	assert_int_equal(r.rc, CV_EXIT_USAGE);
+	assert_non_null(strstr(r.err, "unexpected argument 'cam0'"));
 }
 
 static void test_help(void **state)
@@ -118,7 +125,7 @@ static void test_help(void **state)
 	(void)state;
 	cv_run(&r, cmd_status, "status", "--help", NULL);
 	assert_int_equal(r.rc, 0);
-	assert_true(strncmp(r.out, "Usage: camvault status [--json]\n", 32) == 0);
+	assert_true(strncmp(r.out, "Usage: camvault status [--format text|json]\n", 44) == 0);
 }
 
 static const char *human(uint64_t bytes)
@@ -177,7 +184,7 @@ static void test_json_vault_list_null(void **state)
 
 	(void)state;
 	assert_int_equal(setenv("CAMVAULT_TCTI", "swtpm:host=127.0.0.1,port=1", 1), 0);
-	cv_run(&r, cmd_status, "status", "--json", NULL);
+	cv_run(&r, cmd_status, "status", "--format", "json", NULL);
 	if (r.rc == 0) {
 		/* camvault.ko is loaded here: the list is an array. */
 		assert_non_null(strstr(r.out, ",\"vault_list\":["));
