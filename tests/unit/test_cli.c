@@ -49,10 +49,25 @@ static void test_help_lists_commands(void **state)
 	assert_non_null(strstr(r.out, "\n  open       open (and mount) a vault"));
 	assert_non_null(strstr(r.out, "\n  close      unmount and close a vault"));
 	assert_non_null(strstr(r.out, "\n  shred      destroy a vault's key for good"));
-	assert_non_null(strstr(r.out, "\n  create     create a vault from a raw key file"));
-	assert_non_null(strstr(r.out, "\n  remove     remove a vault's device"));
 	assert_non_null(strstr(r.out, "\n  lock       wipe a vault's key"));
 	assert_non_null(strstr(r.out, "\n  help       "));
+	/* The testing commands are not the owner's: only --help-all lists them. */
+	assert_null(strstr(r.out, "\n  create "));
+	assert_null(strstr(r.out, "\n  remove "));
+	assert_non_null(strstr(r.out, "\"camvault --help-all\" the testing commands too"));
+	cv_run(&r, camvault_main, "camvault", "--help", NULL);
+	assert_int_equal(r.rc, 0);
+	assert_null(strstr(r.out, "\n  create "));
+	assert_null(strstr(r.out, "\n  remove "));
+	cv_run(&r, camvault_main, "camvault", "--help-all", NULL);
+	assert_int_equal(r.rc, 0);
+	assert_non_null(strstr(r.out, "\n  status     show camvault.ko"));
+	assert_non_null(strstr(r.out, "\n  create     create a vault from a raw key file"));
+	assert_non_null(strstr(r.out, "\n  remove     remove a vault that create made"));
+	/* Still callable. */
+	cv_run(&r, camvault_main, "camvault", "remove", "--help", NULL);
+	assert_int_equal(r.rc, 0);
+	assert_true(strncmp(r.out, "Usage: camvault remove NAME\n", 28) == 0);
 }
 
 static void test_help_command(void **state)
