@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * camvault status [--format text|json]: is camvault.ko loaded, which vaults does it have, do the probes run, is
- * there a TPM.
+ * camvault status [--format text|json] [NAME]: is camvault.ko loaded, which vaults does it have, do the probes
+ * run, is there a TPM. With NAME, as "cryptsetup status NAME": only that vault, as the kernel and the registry
+ * see it (its "vault" line when the kernel has it, its "registered" line when vaults.conf lists it), exit
+ * status 1 when neither knows it.
  *
  * The text output is stable (scripts and tests grep it):
  *	module: camvault 0.1.0
@@ -41,12 +43,14 @@
 
 static void cv_status_usage(FILE *f)
 {
-	fprintf(f, "Usage: camvault status [--format text|json]\n\n"
+	fprintf(f, "Usage: camvault status [--format text|json] [NAME]\n\n"
 		"Shows whether camvault.ko is loaded, how many vaults it has, the access probes pinned in bpffs\n"
 		"(tier, loss counts, sessions open), the TPM, and each vault of vaults.conf: TPM-bound, PIN, PCRs,\n"
-		"recovery slot, open, LOCKED or closed.\n"
+		"recovery slot, open, LOCKED or closed. With NAME, only that vault: the kernel's view of it and its\n"
+		"line of vaults.conf; exit status 1 when neither has a vault NAME.\n"
 		"  --format json  one JSON object: {\"module_version\":..,\"vaults\":..,\"vault_list\":[..],\n"
-		"                 \"tpm\":{..},\"probes\":{..},\"agent\":{..},\"registry\":[..]}\n");
+		"                 \"tpm\":{..},\"probes\":{..},\"agent\":{..},\"registry\":[..]}; with NAME,\n"
+		"                 {\"name\":..,\"vault\":{..}|null,\"registered\":{..}|null}\n");
 }
 
 void cv_probes_status(int ret, const struct cv_probes_pinned *info, const char *dir, const char *why, char *buf,
@@ -419,8 +423,70 @@ static void cv_status_text(const struct cv_status_view *v)
 		cv_status_registered_text(&v->reg[i]);
 }
 
+/*
+ * status NAME: the kernel's vault NAME and the registry's, either of them NULL; the module's line only when
+ * the module could not be asked, the registry's only when it could not be read. Returns 0, or -1 when
+ * neither knows NAME (the error printed).
+ */
+static int cv_status_one(const struct cv_status_view *v, const char *name, bool json)
+{
+	const struct cv_kernel_vault *kv = NULL;
+	const struct cv_reg_status *rv = NULL;
+	char line[8192];
+	size_t i;
+
+	for (i = 0; i < v->n; i++)
+		if (!strcmp(v->vaults[i].name, name))
+			kv = &v->vaults[i];
+	for (i = 0; v->reg && i < v->nreg; i++)
+		if (!strcmp(v->reg[i].e.name, name))
+			rv = &v->reg[i];
+	if (!kv && !rv) {
+		if (v->ret)
+			cv_text_line(stderr, "camvault: no vault %s: %s%s%s, and camvault.ko could not be asked (%s)",
+				     name, v->reg ? "vaults.conf does not list it" : "", v->reg ? "" :
+				     "vaults.conf is unreadable: ", v->reg ? "" : v->reg_err, v->module_err);
+		else
+			cv_text_line(stderr, "camvault: no vault %s: camvault.ko has none of that name and %s: "
+				     "'camvault status' lists the vaults", name, v->reg ? "vaults.conf does not "
+				     "list it" : "vaults.conf is unreadable");
+		return -1;
+	}
+	if (json) {
+		printf("{\"name\":");
+		cv_json_fputs(stdout, name);
+		if (v->ret < 0) {
+			printf(",\"module_error\":");
+			cv_json_fputs(stdout, v->module_err);
+		}
+		printf(",\"vault\":");
+		if (kv)
+			cv_json_kernel_vault(kv);
+		else
+			printf("null");
+		printf(",\"registered\":");
+		if (rv)
+			cv_json_registered(rv, 0);
+		else
+			printf("null");
+		printf("}\n");
+		return 0;
+	}
+	if (v->ret < 0)
+		cv_status_module_text(v);
+	if (kv) {
+		cv_vault_line(kv, line, sizeof(line));
+		cv_text_line(stdout, "%s", line);
+	}
+	if (!v->reg)
+		cv_text_line(stdout, "registry: unreadable (%s)", v->reg_err);
+	if (rv)
+		cv_status_registered_text(rv);
+	return 0;
+}
+
 /* Parses status's command line. Returns -1 to go on, or cv_opts_exit()'s exit status. */
-static int cv_status_parse(int argc, char **argv, bool *json)
+static int cv_status_parse(int argc, char **argv, bool *json, const char **name)
 {
 	static const struct option opts[] = {
 		{ "format", required_argument, NULL, 'F' },
@@ -429,12 +495,15 @@ static int cv_status_parse(int argc, char **argv, bool *json)
 	};
 	static const char *const formats[] = { "text", "json", NULL };
 	struct cv_opts o = CV_OPTS("status", "", opts);
+	char err[CV_ERRLEN];
 	int c, format = 0;
 
 	while ((c = cv_opts_next(&o, argc, argv)) != -1)
 		if (c == 'F')
 			cv_opts_choice(&o, formats, &format);
-	cv_opts_name(&o, argc, argv, NULL, false);
+	cv_opts_name(&o, argc, argv, name, false);
+	if (*name && !o.err[0] && cv_vault_name_check(*name, err, sizeof(err)))
+		cv_opts_fail(&o, "%s", err);
 	*json = format == 1;
 	return cv_opts_exit(&o, cv_status_usage);
 }
@@ -442,8 +511,9 @@ static int cv_status_parse(int argc, char **argv, bool *json)
 int cmd_status(int argc, char **argv)
 {
 	struct cv_status_view *v;
+	const char *name;
 	bool json;
-	int ret = cv_status_parse(argc, argv, &json);
+	int ret = cv_status_parse(argc, argv, &json, &name);
 
 	if (ret >= 0)
 		return ret;
@@ -454,12 +524,15 @@ int cmd_status(int argc, char **argv)
 	}
 	cv_status_gather(v);
 	ret = CV_EXIT_OK;
-	if (json)
+	if (name)
+		ret = cv_status_one(v, name, json) ? CV_EXIT_FAIL : CV_EXIT_OK;
+	else if (json)
 		cv_status_json(v);
 	else
 		cv_status_text(v);
 	fflush(stdout);
-	if (v->ret) {
+	/* The module not asked: an error, unless "no such vault" said more already. */
+	if (v->ret && ret == CV_EXIT_OK) {
 		cv_text_line(stderr, "camvault: %s", v->module_err);
 		ret = CV_EXIT_FAIL;
 	}

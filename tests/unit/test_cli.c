@@ -77,7 +77,7 @@ static void test_help_command(void **state)
 	(void)state;
 	cv_run(&r, camvault_main, "camvault", "help", "status", NULL);
 	assert_int_equal(r.rc, 0);
-	assert_true(strncmp(r.out, "Usage: camvault status [--format text|json]\n", 44) == 0);
+	assert_true(strncmp(r.out, "Usage: camvault status [--format text|json] [NAME]\n", 51) == 0);
 	cv_run(&r, camvault_main, "camvault", "help", "create", NULL);
 	assert_int_equal(r.rc, 0);
 	assert_true(strncmp(r.out, "Usage: camvault create NAME ", 28) == 0);
