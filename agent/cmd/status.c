@@ -247,7 +247,7 @@ static void cv_json_registered(const struct cv_reg_status *st, size_t i)
 	       (unsigned long long)st->h.data_sectors * 512);
 }
 
-/* The "probes" object of status --json: its last member is "dir", a string. */
+/* The "probes" object of status --format json: its last member is "dir", a string. */
 static void cv_json_probes(int ret, const struct cv_probes_pinned *info, const char *dir, const char *why)
 {
 	char since[32];
