@@ -26,7 +26,7 @@ where=$1 out=$2
 seconds=${BENCH_PROBE_SECONDS:-2} reps=${BENCH_PROBE_REPS:-5} output=${BENCH_PROBE_OUTPUT:-text}
 case $output in
 text) output_opt= ;;
-json | binary) output_opt=--$output ;;
+json | binary) output_opt="--format $output" ;;
 *) die "BENCH_PROBE_OUTPUT=$output: text, json or binary" ;;
 esac
 files=64 cpus=$(nproc)

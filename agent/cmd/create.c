@@ -12,10 +12,11 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cmd/args.h"
 #include "cmd/create.h"
+#include "util/opts.h"
 #include "vault/device.h"
 #include "vault/dm.h"
+#include "vault/registry.h"
 #include "vault/secret.h"
 
 #define CV_ERRLEN 768
@@ -35,85 +36,70 @@ static void cv_create_usage(FILE *f)
 		"                      sectors are unused)\n");
 }
 
+/* Keeps value in *slot, once. */
+static void cv_create_once(struct cv_opts *o, const char **slot)
+{
+	if (*slot)
+		cv_opts_fail(o, "%s given twice ('%s' and '%s')", o->name, *slot, o->arg);
+	*slot = o->arg;
+}
+
 int cv_create_parse_args(int argc, char **argv, struct cv_vault_params *out, char *err, size_t errlen)
 {
-	static const char *const opts[] = { "--backing", "--key-file", "--cipher", "--sector-size" };
-	const char *values[4] = { NULL };
-	const char *name = NULL;
-	int i;
+	static const struct option opts[] = {
+		{ "backing", required_argument, NULL, 'b' },
+		{ "key-file", required_argument, NULL, 'k' },
+		{ "cipher", required_argument, NULL, 'c' },
+		{ "sector-size", required_argument, NULL, 's' },
+		{ "allow-discards", no_argument, NULL, 'D' },
+		CV_OPT_HELP,
+		{ 0 }
+	};
+	struct cv_opts o = CV_OPTS("create", "", opts);
+	const char *cipher = NULL, *sector = NULL;
+	int c;
 
 	memset(out, 0, sizeof(*out));
-	/* --help anywhere wins over whatever else is wrong. */
-	for (i = 1; i < argc; i++)
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			out->help = true;
-			return 0;
-		}
-	for (i = 1; i < argc; i++) {
-		const char *value = NULL;
-		size_t o;
-
-		if (!strcmp(argv[i], "--allow-discards")) {
-			out->allow_discards = true;
-			continue;
-		}
-		for (o = 0; o < 4; o++)
-			if (cv_option(argc, argv, &i, opts[o], &value))
-				break;
-		if (o < 4) {
-			if (!value || !value[0]) {
-				snprintf(err, errlen, "%s needs a value: see 'camvault help create'", opts[o]);
-				return -1;
-			}
-			if (values[o]) {
-				snprintf(err, errlen, "%s given twice ('%s' and '%s')", opts[o], values[o], value);
-				return -1;
-			}
-			values[o] = value;
-		} else if (argv[i][0] == '-' && argv[i][1]) {
-			snprintf(err, errlen, "unknown option '%s': see 'camvault help create'", argv[i]);
-			return -1;
-		} else if (name) {
-			snprintf(err, errlen, "unexpected argument '%s' (the vault's name is '%s'): see 'camvault "
-				 "help create'", argv[i], name);
-			return -1;
-		} else {
-			name = argv[i];
+	o.synopsis = "NAME --backing FILE|DEV --key-file FILE";
+	while ((c = cv_opts_next(&o, argc, argv)) != -1) {
+		switch (c) {
+		case 'b': cv_create_once(&o, &out->backing); break;
+		case 'k': cv_create_once(&o, &out->key_file); break;
+		case 'c': cv_create_once(&o, &cipher); break;
+		case 's': cv_create_once(&o, &sector); break;
+		case 'D': out->allow_discards = true; break;
 		}
 	}
-
-	if (!name) {
-		snprintf(err, errlen, "missing the vault's NAME: camvault create NAME --backing FILE|DEV "
-			 "--key-file FILE");
-		return -1;
+	cv_opts_name(&o, argc, argv, &out->name, true);
+	out->help = o.help;
+	if (o.help || o.err[0]) {
+		snprintf(err, errlen, "%s", o.err);
+		return o.help ? 0 : -1;
 	}
-	if (cv_vault_name_check(name, err, errlen))
+	if (cv_vault_name_check(out->name, err, errlen))
 		return -1;
-	if (!values[0]) {
+	if (!out->backing) {
 		snprintf(err, errlen, "missing --backing FILE|DEV: the image file or block device to hold vault "
-			 "%s", name);
+			 "%s", out->name);
 		return -1;
 	}
-	if (!values[1]) {
-		snprintf(err, errlen, "missing --key-file FILE: the file with vault %s's raw key", name);
+	if (!out->key_file) {
+		snprintf(err, errlen, "missing --key-file FILE: the file with vault %s's raw key", out->name);
 		return -1;
 	}
-	out->cipher = cv_cipher_find(values[2] ? values[2] : "aes-xts");
+	out->cipher = cv_cipher_find(cipher ? cipher : "aes-xts");
 	if (!out->cipher) {
-		snprintf(err, errlen, "unknown cipher '%s': use aes-xts or adiantum", values[2]);
+		snprintf(err, errlen, "unknown cipher '%s': use aes-xts or adiantum", cipher);
 		return -1;
 	}
-	if (!values[3] || !strcmp(values[3], "512")) {
+	if (!sector || !strcmp(sector, "512")) {
 		out->sector_size = 512;
-	} else if (!strcmp(values[3], "4096")) {
+	} else if (!strcmp(sector, "4096")) {
 		out->sector_size = 4096;
 	} else {
-		snprintf(err, errlen, "--sector-size must be 512 or 4096, not '%s'", values[3]);
+		snprintf(err, errlen, "--sector-size must be 512 or 4096, not '%s'", sector);
 		return -1;
 	}
-	out->name = name;
-	out->backing = values[0];
-	out->key_file = values[1];
 	return 0;
 }
 
@@ -126,7 +112,7 @@ int cmd_create(int argc, char **argv)
 
 	if (cv_create_parse_args(argc, argv, &a, err, sizeof(err))) {
 		fprintf(stderr, "camvault create: %s\n", err);
-		return 1;
+		return CV_EXIT_USAGE;
 	}
 	if (a.help) {
 		cv_create_usage(stdout);

@@ -25,10 +25,10 @@
 #include <linux/fs.h>
 #include <sodium.h>
 
-#include "cmd/args.h"
 #include "cmd/init.h"
 #include "tpm/seal.h"
 #include "uapi/camvault.h"
+#include "util/opts.h"
 #include "vault/device.h"
 #include "vault/dm.h"
 #include "vault/vault.h"
@@ -146,65 +146,54 @@ static const struct cv_cipher *cv_cipher_auto(void)
 	return cv_cipher_find(cv_cpu_has_aes(buf) ? "aes-xts" : "adiantum");
 }
 
-int cv_init_parse_args(int argc, char **argv, struct cv_init_args *a, char *err, size_t errlen)
+/* The options' values as given, checked by cv_init_check_values(). */
+struct cv_init_values {
+	const char *cipher, *sector, *size, *pcrs, *mkfs;
+};
+
+/* Reads the command line: the name and the options as given. Returns 0, or -1 with err (or a->help). */
+static int cv_init_read_args(int argc, char **argv, struct cv_init_args *a, struct cv_init_values *v,
+			     char *err, size_t errlen)
 {
-	const char *cipher = "auto", *sector = NULL, *size = NULL, *pcrs = NULL, *mkfs = NULL, *v;
-	int i;
+	static const struct option opts[] = {
+		{ "backing", required_argument, NULL, 'b' },
+		{ "size", required_argument, NULL, 'S' },
+		{ "cipher", required_argument, NULL, 'c' },
+		{ "sector-size", required_argument, NULL, 's' },
+		{ "pcrs", required_argument, NULL, 'P' },
+		{ "mkfs", required_argument, NULL, 'f' },
+		{ "mount", required_argument, NULL, 'm' },
+		{ "pin", no_argument, NULL, 'p' },
+		{ "no-recovery", no_argument, NULL, 'R' },
+		CV_OPT_HELP,
+		{ 0 }
+	};
+	struct cv_opts o = CV_OPTS("init", "", opts);
+	int c;
 
-	memset(a, 0, sizeof(*a));
-	a->sector_size = 512;
-	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			a->help = true;
-			return 0;
+	o.synopsis = "NAME --backing FILE|DEV";
+	while ((c = cv_opts_next(&o, argc, argv)) != -1) {
+		switch (c) {
+		case 'b': a->backing = o.arg; break;
+		case 'S': v->size = o.arg; break;
+		case 'c': v->cipher = o.arg; break;
+		case 's': v->sector = o.arg; break;
+		case 'P': v->pcrs = o.arg; break;
+		case 'f': v->mkfs = o.arg; break;
+		case 'm': a->mount = o.arg; break;
+		case 'p': a->pin = true; break;
+		case 'R': a->no_recovery = true; break;
 		}
 	}
-	for (i = 1; i < argc; i++) {
-		const char **slot = NULL;
-		const char *opt = argv[i];
+	cv_opts_name(&o, argc, argv, &a->name, true);
+	a->help = o.help;
+	snprintf(err, errlen, "%s", o.err);
+	return o.err[0] && !o.help ? -1 : 0;
+}
 
-		if (cv_option(argc, argv, &i, "--backing", &v))
-			slot = &a->backing;
-		else if (cv_option(argc, argv, &i, "--size", &v))
-			slot = &size;
-		else if (cv_option(argc, argv, &i, "--cipher", &v))
-			slot = &cipher;
-		else if (cv_option(argc, argv, &i, "--sector-size", &v))
-			slot = &sector;
-		else if (cv_option(argc, argv, &i, "--pcrs", &v))
-			slot = &pcrs;
-		else if (cv_option(argc, argv, &i, "--mkfs", &v))
-			slot = &mkfs;
-		else if (cv_option(argc, argv, &i, "--mount", &v))
-			slot = &a->mount;
-		else if (!strcmp(opt, "--pin"))
-			a->pin = true;
-		else if (!strcmp(opt, "--no-recovery"))
-			a->no_recovery = true;
-		else if (opt[0] == '-') {
-			snprintf(err, errlen, "unknown option '%s': see 'camvault help init'", opt);
-			return -1;
-		} else if (!a->name) {
-			a->name = opt;
-			continue;
-		} else {
-			snprintf(err, errlen, "one vault at a time: '%s' is a second name", opt);
-			return -1;
-		}
-		if (slot) {
-			if (!v || !*v) {
-				/* "--size=" too: name the option, not what was typed. */
-				snprintf(err, errlen, "%.*s needs a value: see 'camvault help init'",
-					 (int)strcspn(opt, "="), opt);
-				return -1;
-			}
-			*slot = v;
-		}
-	}
-	if (!a->name) {
-		snprintf(err, errlen, "missing the vault's NAME: 'camvault init NAME --backing FILE|DEV'");
-		return -1;
-	}
+/* Whether the name and the paths can be used. Returns 0 or -1. */
+static int cv_init_check_paths(const struct cv_init_args *a, char *err, size_t errlen)
+{
 	if (cv_vault_name_check(a->name, err, errlen))
 		return -1;
 	if (!a->backing) {
@@ -218,37 +207,50 @@ int cv_init_parse_args(int argc, char **argv, struct cv_init_args *a, char *err,
 			 a->backing[0] != '/' ? a->backing : a->mount);
 		return -1;
 	}
-	if (size && cv_parse_size(size, &a->size)) {
-		snprintf(err, errlen, "--size %s is not a size: bytes, or a number with K, M, G or T", size);
-		return -1;
-	}
-	if (!strcmp(cipher, "auto"))
-		a->cipher = cv_cipher_auto();
-	else
-		a->cipher = cv_cipher_find(cipher);
-	if (!a->cipher) {
-		snprintf(err, errlen, "unknown --cipher %s: use auto, aes-xts or adiantum", cipher);
-		return -1;
-	}
-	if (sector) {
-		if (!strcmp(sector, "512") || !strcmp(sector, "4096")) {
-			a->sector_size = (unsigned int)atoi(sector);
-		} else {
-			snprintf(err, errlen, "--sector-size %s: use 512 or 4096", sector);
-			return -1;
-		}
-	}
-	if (pcrs && cv_parse_pcrs(pcrs, &a->pcr_mask)) {
-		snprintf(err, errlen, "--pcrs %s is not a PCR list: numbers 0 to 23, with commas and ranges (0,2,7 "
-			 "or 0-7)", pcrs);
-		return -1;
-	}
-	if (mkfs && strcmp(mkfs, "ext4")) {
-		snprintf(err, errlen, "--mkfs %s: only ext4 is offered", mkfs);
-		return -1;
-	}
-	a->mkfs = mkfs != NULL;
 	return 0;
+}
+
+/* The values of --size, --cipher, --sector-size, --pcrs and --mkfs into a. Returns 0 or -1. */
+static int cv_init_check_values(const struct cv_init_values *v, struct cv_init_args *a, char *err,
+				size_t errlen)
+{
+	if (v->size && cv_parse_size(v->size, &a->size)) {
+		snprintf(err, errlen, "--size %s is not a size: bytes, or a number with K, M, G or T", v->size);
+		return -1;
+	}
+	a->cipher = strcmp(v->cipher, "auto") ? cv_cipher_find(v->cipher) : cv_cipher_auto();
+	if (!a->cipher) {
+		snprintf(err, errlen, "unknown --cipher %s: use auto, aes-xts or adiantum", v->cipher);
+		return -1;
+	}
+	if (v->sector && strcmp(v->sector, "512") && strcmp(v->sector, "4096")) {
+		snprintf(err, errlen, "--sector-size %s: use 512 or 4096", v->sector);
+		return -1;
+	}
+	a->sector_size = v->sector ? (unsigned int)atoi(v->sector) : 512;
+	if (v->pcrs && cv_parse_pcrs(v->pcrs, &a->pcr_mask)) {
+		snprintf(err, errlen, "--pcrs %s is not a PCR list: numbers 0 to 23, with commas and ranges (0,2,7 "
+			 "or 0-7)", v->pcrs);
+		return -1;
+	}
+	if (v->mkfs && strcmp(v->mkfs, "ext4")) {
+		snprintf(err, errlen, "--mkfs %s: only ext4 is offered", v->mkfs);
+		return -1;
+	}
+	a->mkfs = v->mkfs != NULL;
+	return 0;
+}
+
+int cv_init_parse_args(int argc, char **argv, struct cv_init_args *a, char *err, size_t errlen)
+{
+	struct cv_init_values v = { .cipher = "auto" };
+
+	memset(a, 0, sizeof(*a));
+	if (cv_init_read_args(argc, argv, a, &v, err, errlen))
+		return -1;
+	if (a->help)
+		return 0;
+	return cv_init_check_paths(a, err, errlen) || cv_init_check_values(&v, a, err, errlen) ? -1 : 0;
 }
 
 /*
@@ -477,7 +479,7 @@ int cmd_init(int argc, char **argv)
 
 	if (cv_init_parse_args(argc, argv, &a, err, sizeof(err))) {
 		fprintf(stderr, "camvault init: %s\n", err);
-		return 1;
+		return CV_EXIT_USAGE;
 	}
 	if (a.help) {
 		cv_init_usage(stdout);

@@ -9,9 +9,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cmd/args.h"
 #include "log/log.h"
 #include "log/logsig.h"
+#include "util/opts.h"
 
 static void cv_key_usage(FILE *f)
 {
@@ -64,38 +64,36 @@ static int cv_key_export(const char *db, const char *outpath)
 
 int cmd_key(int argc, char **argv)
 {
-	const char *out = NULL, *db = NULL, *val;
-	int i;
+	static const struct option opts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "db", required_argument, NULL, 'd' },
+		CV_OPT_HELP,
+		{ 0 }
+	};
+	struct cv_opts o = CV_OPTS("key export", "o:", opts);
+	bool export = argc >= 2 && !strcmp(argv[1], "export");
+	const char *out = NULL, *db = NULL;
+	int c;
 
-	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-		cv_key_usage(argc < 2 ? stderr : stdout);
-		return argc < 2;
-	}
-	if (strcmp(argv[1], "export")) {
+	if (!export && argc >= 2 && argv[1][0] != '-') {
 		fprintf(stderr, "camvault key: unknown subcommand '%s': the only one is 'export'\n", argv[1]);
-		return 1;
+		return CV_EXIT_USAGE;
 	}
-	for (i = 2; i < argc; i++) {
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			cv_key_usage(stdout);
-			return 0;
-		}
-		if (cv_option(argc, argv, &i, "-o", &val) || cv_option(argc, argv, &i, "--output", &val)) {
-			if (!val || !*val)
-				goto needs_file;
-			out = val;
-		} else if (cv_option(argc, argv, &i, "--db", &val)) {
-			if (!val || !*val)
-				goto needs_file;
-			db = val;
-		} else {
-			fprintf(stderr, "camvault key export: unknown argument '%s': see 'camvault key --help'\n",
-				argv[i]);
-			return 1;
+	if (export) {
+		argc--;
+		argv++;
+	}
+	while ((c = cv_opts_next(&o, argc, argv)) != -1) {
+		switch (c) {
+		case 'o': out = o.arg; break;
+		case 'd': db = o.arg; break;
 		}
 	}
-	return cv_key_export(db, out);
-needs_file:
-	fprintf(stderr, "camvault key export: -o and --db need a file: see 'camvault key --help'\n");
-	return 1;
+	cv_opts_name(&o, argc, argv, NULL, false);
+	if (!export) {
+		o.cmd = "key";
+		cv_opts_fail(&o, "missing the subcommand: 'camvault key export [-o FILE] [--db FILE]'");
+	}
+	c = cv_opts_exit(&o, cv_key_usage);
+	return c >= 0 ? c : cv_key_export(db, out);
 }

@@ -14,7 +14,7 @@
 #include <string.h>
 
 
-#include "cmd/args.h"
+#include "util/opts.h"
 #include "vault/dm.h"
 #include "vault/ipc.h"
 #include "vault/vault.h"
@@ -32,22 +32,33 @@ static void cv_open_usage(FILE *f)
 
 int cmd_open(int argc, char **argv)
 {
-	bool recovery = false, no_mount = false, mount;
-	const struct cv_flag flags[] = { { "--recovery", &recovery }, { "--no-mount", &no_mount }, { NULL, NULL } };
-	const char *name, *backing;
+	static const struct option opts[] = {
+		{ "backing", required_argument, NULL, 'b' },
+		{ "recovery", no_argument, NULL, 'r' },
+		{ "no-mount", no_argument, NULL, 'M' },
+		CV_OPT_HELP,
+		{ 0 }
+	};
+	struct cv_opts o = CV_OPTS("open", "", opts);
+	const char *name, *backing = NULL;
+	bool recovery = false, mount = true;
 	struct cv_secret k = { 0 };
 	struct cv_vault_entry e;
 	char err[CV_ERRLEN];
 	struct cv_header h;
 	int ret;
 
-	ret = cv_parse_vault_args(argc, argv, flags, &name, &backing);
-	if (ret) {
-		if (ret > 0)
-			cv_open_usage(stdout);
-		return ret < 0;
+	while ((ret = cv_opts_next(&o, argc, argv)) != -1) {
+		switch (ret) {
+		case 'b': backing = o.arg; break;
+		case 'r': recovery = true; break;
+		case 'M': mount = false; break;
+		}
 	}
-	mount = !no_mount;
+	cv_opts_name(&o, argc, argv, &name, true);
+	ret = cv_opts_exit(&o, cv_open_usage);
+	if (ret >= 0)
+		return ret;
 	if (cv_vault_find(name, backing, &e, err, sizeof(err)))
 		goto fail;
 	ret = cv_dm_exists(name, NULL, err, sizeof(err));
@@ -87,22 +98,32 @@ fail:
 	return 1;
 }
 
+static void cv_close_usage(FILE *f)
+{
+	fprintf(f, "Usage: camvault close NAME\n\n"
+		"Unmounts the vault NAME and removes /dev/mapper/NAME: its key leaves the kernel. A busy\n"
+		"mount is an error: stop what records there first.\n");
+}
+
+static void cv_lock_usage(FILE *f)
+{
+	fprintf(f, "Usage: camvault lock NAME\n\n"
+		"Wipes the key of the vault NAME from the kernel: every later read or write of\n"
+		"/dev/mapper/NAME fails (I/O error) until the vault is closed and opened again.\n"
+		"Needs root (CAP_SYS_ADMIN).\n");
+}
+
 int cmd_close(int argc, char **argv)
 {
 	char err[CV_ERRLEN];
 	const char *name;
+	int ret = cv_opts_name_only(argc, argv, &name, cv_close_usage);
 
-	if (cv_parse_name_arg(argc, argv, &name))
-		return 1;
-	if (!name) {
-		printf("Usage: camvault close NAME\n\n"
-		       "Unmounts the vault NAME and removes /dev/mapper/NAME: its key leaves the kernel. A busy\n"
-		       "mount is an error: stop what records there first.\n");
-		return 0;
-	}
+	if (ret >= 0)
+		return ret;
 	if (cv_vault_name_check(name, err, sizeof(err)) || cv_vault_stop(name, false, err, sizeof(err))) {
 		fprintf(stderr, "camvault: %s\n", err);
-		return 1;
+		return CV_EXIT_FAIL;
 	}
 	printf("vault %s closed\n", name);
 	return 0;
@@ -119,15 +140,9 @@ int cmd_lock(int argc, char **argv)
 	const char *name;
 	int ret;
 
-	if (cv_parse_name_arg(argc, argv, &name))
-		return 1;
-	if (!name) {
-		printf("Usage: camvault lock NAME\n\n"
-		       "Wipes the key of the vault NAME from the kernel: every later read or write of\n"
-		       "/dev/mapper/NAME fails (I/O error) until the vault is closed and opened again.\n"
-		       "Needs root (CAP_SYS_ADMIN).\n");
-		return 0;
-	}
+	ret = cv_opts_name_only(argc, argv, &name, cv_lock_usage);
+	if (ret >= 0)
+		return ret;
 	ret = cv_ipc_open(&ipc, err, sizeof(err));
 	if (!ret) {
 		ret = cv_ipc_lock(&ipc, name, err, sizeof(err));
@@ -135,7 +150,7 @@ int cmd_lock(int argc, char **argv)
 	}
 	if (ret) {
 		fprintf(stderr, "camvault: %s\n", err);
-		return 1;
+		return CV_EXIT_FAIL;
 	}
 	return 0;
 }

@@ -17,11 +17,11 @@
 
 #include <sqlite3.h>
 
-#include "cmd/args.h"
 #include "log/log.h"
 #include "push/channels.h"
 #include "push/outbox.h"
 #include "util/clock.h"
+#include "util/opts.h"
 #include "util/record.h"
 
 static void cv_push_usage(FILE *f)
@@ -226,42 +226,48 @@ static int cv_push_flush(const char *dbpath)
 
 int cmd_push(int argc, char **argv)
 {
-	const char *sub, *val, *db = NULL, *channel = NULL;
-	int i;
+	static const struct option test_opts[] = {
+		{ "channel", required_argument, NULL, 'c' },
+		CV_OPT_HELP,
+		{ 0 }
+	};
+	static const struct option outbox_opts[] = {
+		{ "db", required_argument, NULL, 'd' },
+		CV_OPT_HELP,
+		{ 0 }
+	};
+	const char *sub = argc >= 2 ? argv[1] : "", *db = NULL, *channel = NULL;
+	bool test = !strcmp(sub, "test"), known = test || !strcmp(sub, "status") || !strcmp(sub, "flush");
+	struct cv_opts o = CV_OPTS("push", "", test ? test_opts : outbox_opts);
+	char cmd[32];
+	int c;
 
-	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-		cv_push_usage(argc < 2 ? stderr : stdout);
-		return argc < 2;
+	if (!known && sub[0] != '-') {
+		if (sub[0])
+			fprintf(stderr, "camvault push: unknown subcommand '%s': use test, status or flush\n", sub);
+		else
+			cv_push_usage(stderr);
+		return CV_EXIT_USAGE;
 	}
-	sub = argv[1];
-	if (strcmp(sub, "test") && strcmp(sub, "status") && strcmp(sub, "flush")) {
-		fprintf(stderr, "camvault push: unknown subcommand '%s': use test, status or flush\n", sub);
-		return 1;
+	if (known) {
+		snprintf(cmd, sizeof(cmd), "push %s", sub);
+		o.cmd = cmd;
+		argc--;
+		argv++;
 	}
-	for (i = 2; i < argc; i++) {
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			cv_push_usage(stdout);
-			return 0;
-		}
-		if (!strcmp(sub, "test") && cv_option(argc, argv, &i, "--channel", &val)) {
-			if (!val || !*val)
-				goto needs_value;
-			channel = val;
-		} else if (strcmp(sub, "test") && cv_option(argc, argv, &i, "--db", &val)) {
-			if (!val || !*val)
-				goto needs_value;
-			db = val;
-		} else {
-			fprintf(stderr, "camvault push %s: unknown argument '%s': see 'camvault push --help'\n", sub,
-				argv[i]);
-			return 1;
+	while ((c = cv_opts_next(&o, argc, argv)) != -1) {
+		switch (c) {
+		case 'c': channel = o.arg; break;
+		case 'd': db = o.arg; break;
 		}
 	}
-	if (!strcmp(sub, "test"))
+	cv_opts_name(&o, argc, argv, NULL, false);
+	if (!known)
+		cv_opts_fail(&o, "missing the subcommand: test, status or flush");
+	c = cv_opts_exit(&o, cv_push_usage);
+	if (c >= 0)
+		return c;
+	if (test)
 		return cv_push_test(channel);
 	return !strcmp(sub, "status") ? cv_push_status(db) : cv_push_flush(db);
-needs_value:
-	fprintf(stderr, "camvault push %s: %s needs a value: see 'camvault push --help'\n", sub,
-		!strcmp(sub, "test") ? "--channel" : "--db");
-	return 1;
 }

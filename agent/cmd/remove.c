@@ -9,8 +9,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cmd/args.h"
 #include "uapi/camvault.h"
+#include "util/opts.h"
 #include "vault/dm.h"
 #include "vault/vault.h"
 
@@ -40,22 +40,25 @@ int cv_vault_remove(const char *name, char *err, size_t errlen)
 	return cv_dm_remove(name, err, errlen) ? -1 : 0;
 }
 
+static void cv_remove_usage(FILE *f)
+{
+	fprintf(f, "Usage: camvault remove NAME\n\n"
+		"A testing command: removes the vault NAME (the device /dev/mapper/NAME) that 'camvault create'\n"
+		"made, and the loop device of its image. Unmount it first. Only removes camvault vaults; other\n"
+		"devices are dmsetup's.\n");
+}
+
 int cmd_remove(int argc, char **argv)
 {
 	char err[CV_ERRLEN];
 	const char *name;
+	int ret = cv_opts_name_only(argc, argv, &name, cv_remove_usage);
 
-	if (cv_parse_name_arg(argc, argv, &name))
-		return 1;
-	if (!name) {
-		printf("Usage: camvault remove NAME\n\n"
-		       "Removes the vault NAME (the device /dev/mapper/NAME), and the loop device of its image.\n"
-		       "Unmount it first. Only removes camvault vaults; other devices are dmsetup's.\n");
-		return 0;
-	}
+	if (ret >= 0)
+		return ret;
 	if (cv_vault_remove(name, err, sizeof(err))) {
 		fprintf(stderr, "camvault: %s\n", err);
-		return 1;
+		return CV_EXIT_FAIL;
 	}
 	return 0;
 }

@@ -11,11 +11,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "cmd/args.h"
 #include "log/log.h"
 #include "policy/policy.h"
 #include "report/report.h"
 #include "util/clock.h"
+#include "util/opts.h"
 #include "vault/registry.h"
 
 static void cv_report_usage(FILE *f)
@@ -36,70 +36,74 @@ static int cv_report_fail(const char *fmt, const char *arg)
 	return 1;
 }
 
-static int cv_report_time_arg(const char *val, int64_t now, int64_t *t)
+/* o->arg as a time, into *t. */
+static void cv_report_time_arg(struct cv_opts *o, int64_t now, int64_t *t)
 {
-	if (val && !cv_report_parse_time(val, now, t))
-		return 0;
-	return cv_report_fail("bad time '%s': give a duration back from now (30m, 24h, 7d) or a UTC date, "
-			      "2026-11-25 or 2026-11-25T12:00", val ? val : "");
+	if (cv_report_parse_time(o->arg, now, t))
+		cv_opts_fail(o, "bad time '%s': give a duration back from now (30m, 24h, 7d) or a UTC date, "
+			     "2026-11-25 or 2026-11-25T12:00", o->arg);
+}
+
+/* Parses report's command line into r and the paths. Returns -1 to go on, or cv_opts_exit()'s status. */
+static int cv_report_parse(int argc, char **argv, struct cv_report_opts *r, const char **db,
+			   const char **outpath, const char **polpath)
+{
+	static const struct option opts[] = {
+		{ "since", required_argument, NULL, 's' },
+		{ "until", required_argument, NULL, 'u' },
+		{ "vault", required_argument, NULL, 'V' },
+		{ "unexpected", no_argument, NULL, 'x' },
+		{ "format", required_argument, NULL, 'F' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "db", required_argument, NULL, 'd' },
+		{ "policy", required_argument, NULL, 'p' },
+		CV_OPT_HELP,
+		{ 0 }
+	};
+	/* In enum cv_report_format's order. */
+	static const char *const formats[] = { "text", "json", "html", NULL };
+	struct cv_opts o = CV_OPTS("report", "o:", opts);
+	int64_t now = cv_wall_ns();
+	char err[512];
+	int c, format = 0;
+
+	while ((c = cv_opts_next(&o, argc, argv)) != -1) {
+		switch (c) {
+		case 's': cv_report_time_arg(&o, now, &r->since_ns); break;
+		case 'u': cv_report_time_arg(&o, now, &r->until_ns); break;
+		case 'x': r->unexpected_only = true; break;
+		case 'o': *outpath = o.arg; break;
+		case 'd': *db = o.arg; break;
+		case 'p': *polpath = o.arg; break;
+		case 'F': cv_opts_choice(&o, formats, &format); break;
+		case 'V':
+			if (cv_vault_name_check(o.arg, err, sizeof(err)))
+				cv_opts_fail(&o, "--vault needs a vault's name: %s", err);
+			r->vault = o.arg;
+			break;
+		}
+	}
+	cv_opts_name(&o, argc, argv, NULL, false);
+	if (!o.err[0] && r->until_ns && r->since_ns >= r->until_ns)
+		cv_opts_fail(&o, "--since is not before --until: give a window that is not empty");
+	r->format = (enum cv_report_format)format;
+	return cv_opts_exit(&o, cv_report_usage);
 }
 
 int cmd_report(int argc, char **argv)
 {
 	struct cv_report_opts o = { .format = CV_REPORT_TEXT };
-	const char *val, *db = NULL, *outpath = NULL, *polpath = NULL;
+	const char *db = NULL, *outpath = NULL, *polpath = NULL;
 	char err[1024] = "", regpath[PATH_MAX];
 	struct cv_registry reg = { 0 };
 	struct cv_policy *pol = NULL;
-	int64_t now = cv_wall_ns();
 	struct cv_log log;
 	FILE *out = stdout;
-	int i, ret = 1;
+	int ret = cv_report_parse(argc, argv, &o, &db, &outpath, &polpath);
 
-	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			cv_report_usage(stdout);
-			return 0;
-		}
-		if (!strcmp(argv[i], "--unexpected")) {
-			o.unexpected_only = true;
-		} else if (cv_option(argc, argv, &i, "--since", &val)) {
-			if (cv_report_time_arg(val, now, &o.since_ns))
-				return 1;
-		} else if (cv_option(argc, argv, &i, "--until", &val)) {
-			if (cv_report_time_arg(val, now, &o.until_ns))
-				return 1;
-		} else if (cv_option(argc, argv, &i, "--vault", &val)) {
-			if (!val || cv_vault_name_check(val, err, sizeof(err)))
-				return cv_report_fail("--vault needs a vault's name: %s", err);
-			o.vault = val;
-		} else if (cv_option(argc, argv, &i, "--format", &val)) {
-			if (val && !strcmp(val, "text"))
-				o.format = CV_REPORT_TEXT;
-			else if (val && !strcmp(val, "json"))
-				o.format = CV_REPORT_JSON;
-			else if (val && !strcmp(val, "html"))
-				o.format = CV_REPORT_HTML;
-			else
-				return cv_report_fail("unknown format '%s': give text, json or html", val ? val : "");
-		} else if (cv_option(argc, argv, &i, "-o", &val) || cv_option(argc, argv, &i, "--output", &val)) {
-			if (!val || !*val)
-				return cv_report_fail("%s-o needs a file: see 'camvault report --help'", "");
-			outpath = val;
-		} else if (cv_option(argc, argv, &i, "--db", &val)) {
-			if (!val || !*val)
-				return cv_report_fail("%s--db needs a file: see 'camvault report --help'", "");
-			db = val;
-		} else if (cv_option(argc, argv, &i, "--policy", &val)) {
-			if (!val || !*val)
-				return cv_report_fail("%s--policy needs a file: see 'camvault report --help'", "");
-			polpath = val;
-		} else {
-			return cv_report_fail("unknown argument '%s': see 'camvault report --help'", argv[i]);
-		}
-	}
-	if (o.until_ns && o.since_ns >= o.until_ns)
-		return cv_report_fail("%s--since is not before --until: give a window that is not empty", "");
+	if (ret >= 0)
+		return ret;
+	ret = 1;
 	if (!cv_registry_path(regpath, sizeof(regpath)) || cv_registry_load(regpath, &reg, err, sizeof(err)) ||
 	    cv_policy_load(polpath, &pol, err, sizeof(err)))
 		return cv_report_fail("%s", err[0] ? err : "the configuration's path is too long: shorten "

@@ -16,8 +16,8 @@
 
 #include <sodium.h>
 
-#include "cmd/args.h"
 #include "tpm/seal.h"
+#include "util/opts.h"
 #include "vault/vault.h"
 
 static void cv_shred_usage(FILE *f)
@@ -50,21 +50,31 @@ static int cv_shred_confirm(const char *name, char *err, size_t errlen)
 
 int cmd_shred(int argc, char **argv)
 {
-	bool yes = false;
-	const struct cv_flag flags[] = { { "--yes", &yes }, { NULL, NULL } };
-	const char *name, *backing;
+	static const struct option opts[] = {
+		{ "backing", required_argument, NULL, 'b' },
+		{ "yes", no_argument, NULL, 'y' },
+		CV_OPT_HELP,
+		{ 0 }
+	};
+	struct cv_opts o = CV_OPTS("shred", "", opts);
+	const char *name, *backing = NULL;
 	char err[CV_ERRLEN], path[4096], uuid[37];
 	struct cv_vault_entry e;
 	struct cv_tpm tpm;
 	struct cv_header h;
+	bool yes = false;
 	int fd, nv, ret;
 
-	ret = cv_parse_vault_args(argc, argv, flags, &name, &backing);
-	if (ret) {
-		if (ret > 0)
-			cv_shred_usage(stdout);
-		return ret < 0;
+	while ((ret = cv_opts_next(&o, argc, argv)) != -1) {
+		switch (ret) {
+		case 'b': backing = o.arg; break;
+		case 'y': yes = true; break;
+		}
 	}
+	cv_opts_name(&o, argc, argv, &name, true);
+	ret = cv_opts_exit(&o, cv_shred_usage);
+	if (ret >= 0)
+		return ret;
 	if (cv_vault_find(name, backing, &e, err, sizeof(err)) || cv_vault_header(&e, &h, err, sizeof(err)))
 		goto fail;
 	cv_uuid_format(h.uuid, uuid);

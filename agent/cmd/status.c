@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * camvault status [--json]: is camvault.ko loaded, which vaults does it have, do the probes run, is there a
- * TPM.
+ * camvault status [--format text|json] [NAME]: is camvault.ko loaded, which vaults does it have, do the probes
+ * run, is there a TPM. With NAME, as "cryptsetup status NAME": only that vault, as the kernel and the registry
+ * see it (its "vault" line when the kernel has it, its "registered" line when vaults.conf lists it), exit
+ * status 1 when neither knows it.
  *
  * The text output is stable (scripts and tests grep it):
  *	module: camvault 0.1.0
@@ -32,6 +34,7 @@
 #include "probes/probes.h"
 #include "tpm/seal.h"
 #include "tpm/tpm.h"
+#include "util/opts.h"
 #include "util/record.h"
 #include "vault/ipc.h"
 #include "vault/registry.h"
@@ -40,12 +43,14 @@
 
 static void cv_status_usage(FILE *f)
 {
-	fprintf(f, "Usage: camvault status [--json]\n\n"
+	fprintf(f, "Usage: camvault status [--format text|json] [NAME]\n\n"
 		"Shows whether camvault.ko is loaded, how many vaults it has, the access probes pinned in bpffs\n"
 		"(tier, loss counts, sessions open), the TPM, and each vault of vaults.conf: TPM-bound, PIN, PCRs,\n"
-		"recovery slot, open, LOCKED or closed.\n"
-		"  --json    one JSON object: {\"module_version\":..,\"vaults\":..,\"vault_list\":[..],\"tpm\":{..},\n"
-		"            \"probes\":{..},\"agent\":{..},\"registry\":[..]}\n");
+		"recovery slot, open, LOCKED or closed. With NAME, only that vault: the kernel's view of it and its\n"
+		"line of vaults.conf; exit status 1 when neither has a vault NAME.\n"
+		"  --format json  one JSON object: {\"module_version\":..,\"vaults\":..,\"vault_list\":[..],\n"
+		"                 \"tpm\":{..},\"probes\":{..},\"agent\":{..},\"registry\":[..]}; with NAME,\n"
+		"                 {\"name\":..,\"vault\":{..}|null,\"registered\":{..}|null}\n");
 }
 
 void cv_probes_status(int ret, const struct cv_probes_pinned *info, const char *dir, const char *why, char *buf,
@@ -242,7 +247,7 @@ static void cv_json_registered(const struct cv_reg_status *st, size_t i)
 	       (unsigned long long)st->h.data_sectors * 512);
 }
 
-/* The "probes" object of status --json: its last member is "dir", a string. */
+/* The "probes" object of status --format json: its last member is "dir", a string. */
 static void cv_json_probes(int ret, const struct cv_probes_pinned *info, const char *dir, const char *why)
 {
 	char since[32];
@@ -271,135 +276,268 @@ static void cv_json_probes(int ret, const struct cv_probes_pinned *info, const c
 	putchar('}');
 }
 
-int cmd_status(int argc, char **argv)
-{
-	char module_err[CV_ERRLEN] = "", tpm_err[CV_ERRLEN] = "", reg_err[CV_ERRLEN] = "", line[8192];
-	struct cv_reg_status *reg;
-	size_t nreg;
-	struct cv_kernel_vault *vaults = NULL;
+/* Everything status shows, asked for once. */
+struct cv_status_view {
+	int ret;			/* the module: 0 asked, -ENOENT not loaded, < 0 not reachable, 1 no list */
+	struct cv_status st;
+	struct cv_kernel_vault *vaults;
+	size_t n;
+	int tpm_ret;
 	struct cv_tpm_info tpm;
-	struct cv_status st = { 0 };
-	struct cv_ipc ipc;
+	int probes_ret;
 	struct cv_probes_pinned probes;
-	struct cv_agent_info agent;
-	const char *probes_dir = cv_probes_pin_dir();
-	char probes_err[CV_ERRLEN] = "";
-	bool json = false;
-	int ret, tpm_ret, probes_ret;
-	size_t i, n = 0;
+	const char *probes_dir;
+	struct cv_reg_status *reg;	/* NULL: unreadable, reg_err says why */
+	size_t nreg;
+	char module_err[CV_ERRLEN], tpm_err[CV_ERRLEN], probes_err[CV_ERRLEN], reg_err[CV_ERRLEN];
+};
 
-	for (i = 1; i < (size_t)argc; i++) {
-		if (!strcmp(argv[i], "--json")) {
-			json = true;
-		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			cv_status_usage(stdout);
-			return 0;
-		} else {
-			fprintf(stderr, "camvault status: unknown argument '%s': see 'camvault help status'\n",
-				argv[i]);
-			return 1;
-		}
-	}
+static void cv_status_gather(struct cv_status_view *v)
+{
+	struct cv_ipc ipc;
 
-	ret = cv_ipc_open(&ipc, module_err, sizeof(module_err));
-	if (!ret) {
-		ret = cv_ipc_get_status(&ipc, &st, module_err, sizeof(module_err));
-		if (!ret)
-			ret = cv_ipc_get_vaults(&ipc, &vaults, &n, module_err, sizeof(module_err)) ? 1 : 0;
+	v->ret = cv_ipc_open(&ipc, v->module_err, sizeof(v->module_err));
+	if (!v->ret) {
+		v->ret = cv_ipc_get_status(&ipc, &v->st, v->module_err, sizeof(v->module_err));
+		if (!v->ret)
+			v->ret = cv_ipc_get_vaults(&ipc, &v->vaults, &v->n, v->module_err,
+						   sizeof(v->module_err)) ? 1 : 0;
 		cv_ipc_close(&ipc);
 	}
-	probes_ret = cv_probes_pinned_info(probes_dir, &probes, probes_err, sizeof(probes_err));
-	tpm_ret = cv_tpm_probe(&tpm, tpm_err, sizeof(tpm_err));
-	reg = cv_status_registry(vaults, n, !tpm_ret, &nreg, reg_err, sizeof(reg_err));
+	v->probes_dir = cv_probes_pin_dir();
+	v->probes_ret = cv_probes_pinned_info(v->probes_dir, &v->probes, v->probes_err, sizeof(v->probes_err));
+	v->tpm_ret = cv_tpm_probe(&v->tpm, v->tpm_err, sizeof(v->tpm_err));
+	v->reg = cv_status_registry(v->vaults, v->n, !v->tpm_ret, &v->nreg, v->reg_err, sizeof(v->reg_err));
+}
 
-	if (json) {
-		printf("{\"module_version\":");
-		if (ret < 0) {
-			printf("null,\"vaults\":null,\"module_error\":");
-			cv_json_fputs(stdout, module_err);
-			printf(",\"vault_list\":null");
-		} else {
-			cv_json_fputs(stdout, st.version);
-			printf(",\"vaults\":%u,\"vault_list\":", st.num_vaults);
-			if (ret) {
-				printf("null,\"vault_list_error\":");
-				cv_json_fputs(stdout, module_err);
-			} else {
-				putchar('[');
-				for (i = 0; i < n; i++) {
-					printf("%s{\"name\":", i ? "," : "");
-					cv_json_fputs(stdout, vaults[i].name);
-					printf(",\"dev\":\"dm-%" PRIu32 "\",\"major\":%" PRIu32 ",\"minor\":%" PRIu32
-					       ",\"cipher\":", vaults[i].minor, vaults[i].major, vaults[i].minor);
-					cv_json_fputs(stdout, vaults[i].cipher);
-					printf(",\"locked\":%s,\"bytes_read\":%" PRIu64 ",\"bytes_written\":%" PRIu64
-					       ",\"io_errors\":%" PRIu64 "}", vaults[i].locked ? "true" : "false",
-					       vaults[i].bytes_read, vaults[i].bytes_written, vaults[i].io_errors);
-				}
-				putchar(']');
-			}
-		}
-		printf(",\"tpm\":{\"present\":");
-		if (tpm_ret) {
-			printf("false,\"error\":");
-			cv_json_fputs(stdout, tpm_err);
-		} else {
-			printf("true,\"manufacturer\":");
-			cv_json_fputs(stdout, tpm.manufacturer);
-			printf(",\"firmware\":\"%u.%u\"", tpm.firmware1 >> 16, tpm.firmware1 & 0xffff);
-		}
-		printf("},");
-		cv_json_probes(probes_ret, &probes, probes_dir, probes_err);
-		printf(",\"agent\":");
-		cv_agent_info(&agent);
-		cv_agent_status_json(&agent, stdout);
-		printf(",\"registry\":");
-		if (!reg) {
-			printf("null,\"registry_error\":");
-			cv_json_fputs(stdout, reg_err);
+static void cv_json_kernel_vault(const struct cv_kernel_vault *v)
+{
+	printf("{\"name\":");
+	cv_json_fputs(stdout, v->name);
+	printf(",\"dev\":\"dm-%" PRIu32 "\",\"major\":%" PRIu32 ",\"minor\":%" PRIu32 ",\"cipher\":", v->minor,
+	       v->major, v->minor);
+	cv_json_fputs(stdout, v->cipher);
+	printf(",\"locked\":%s,\"bytes_read\":%" PRIu64 ",\"bytes_written\":%" PRIu64 ",\"io_errors\":%" PRIu64
+	       "}", v->locked ? "true" : "false", v->bytes_read, v->bytes_written, v->io_errors);
+}
+
+static void cv_status_json(const struct cv_status_view *v)
+{
+	size_t i;
+
+	printf("{\"module_version\":");
+	if (v->ret < 0) {
+		printf("null,\"vaults\":null,\"module_error\":");
+		cv_json_fputs(stdout, v->module_err);
+		printf(",\"vault_list\":null");
+	} else {
+		cv_json_fputs(stdout, v->st.version);
+		printf(",\"vaults\":%u,\"vault_list\":", v->st.num_vaults);
+		if (v->ret) {
+			printf("null,\"vault_list_error\":");
+			cv_json_fputs(stdout, v->module_err);
 		} else {
 			putchar('[');
-			for (i = 0; i < nreg; i++)
-				cv_json_registered(&reg[i], i);
+			for (i = 0; i < v->n; i++) {
+				printf("%s", i ? "," : "");
+				cv_json_kernel_vault(&v->vaults[i]);
+			}
 			putchar(']');
 		}
-		printf("}\n");
+	}
+	printf(",\"tpm\":{\"present\":");
+	if (v->tpm_ret) {
+		printf("false,\"error\":");
+		cv_json_fputs(stdout, v->tpm_err);
 	} else {
-		if (ret == -ENOENT)
-			printf("module: not loaded (no generic netlink family '%s')\n", CAMVAULT_GENL_NAME);
-		else if (ret < 0)
-			cv_text_line(stdout, "module: unavailable (%s)", module_err);
-		else
-			printf("module: camvault %s\nvaults: %u\n", st.version, st.num_vaults);
-		cv_probes_status(probes_ret, &probes, probes_dir, probes_err, line, sizeof(line));
-		printf("%s\n", line);
-		if (tpm_ret)
-			cv_text_line(stdout, "TPM: none found (%s)", tpm_err);
-		else
-			cv_text_line(stdout, "TPM: present (manufacturer %s, firmware %u.%u)", tpm.manufacturer,
-				     tpm.firmware1 >> 16, tpm.firmware1 & 0xffff);
-		/* Paths, names and errors from the log, the kernel and vaults.conf: one safe line each. */
+		printf("true,\"manufacturer\":");
+		cv_json_fputs(stdout, v->tpm.manufacturer);
+		printf(",\"firmware\":\"%u.%u\"", v->tpm.firmware1 >> 16, v->tpm.firmware1 & 0xffff);
+	}
+	printf("},");
+	cv_json_probes(v->probes_ret, &v->probes, v->probes_dir, v->probes_err);
+	printf(",\"agent\":");
+	{
+		struct cv_agent_info agent;
+
 		cv_agent_info(&agent);
-		cv_agent_status_line(&agent, line, sizeof(line));
+		cv_agent_status_json(&agent, stdout);
+	}
+	printf(",\"registry\":");
+	if (!v->reg) {
+		printf("null,\"registry_error\":");
+		cv_json_fputs(stdout, v->reg_err);
+	} else {
+		putchar('[');
+		for (i = 0; i < v->nreg; i++)
+			cv_json_registered(&v->reg[i], i);
+		putchar(']');
+	}
+	printf("}\n");
+}
+
+/* The "module:" line(s): the version and the number of vaults, or why the module could not be asked. */
+static void cv_status_module_text(const struct cv_status_view *v)
+{
+	if (v->ret == -ENOENT)
+		printf("module: not loaded (no generic netlink family '%s')\n", CAMVAULT_GENL_NAME);
+	else if (v->ret < 0)
+		cv_text_line(stdout, "module: unavailable (%s)", v->module_err);
+	else
+		printf("module: camvault %s\nvaults: %u\n", v->st.version, v->st.num_vaults);
+}
+
+static void cv_status_registered_text(const struct cv_reg_status *r)
+{
+	char line[8192];
+
+	cv_registered_line(&r->e, r->have_header ? &r->h : NULL, r->why, r->nv, r->state, line, sizeof(line));
+	cv_text_line(stdout, "%s", line);
+}
+
+static void cv_status_text(const struct cv_status_view *v)
+{
+	struct cv_agent_info agent;
+	char line[8192];
+	size_t i;
+
+	cv_status_module_text(v);
+	cv_probes_status(v->probes_ret, &v->probes, v->probes_dir, v->probes_err, line, sizeof(line));
+	printf("%s\n", line);
+	if (v->tpm_ret)
+		cv_text_line(stdout, "TPM: none found (%s)", v->tpm_err);
+	else
+		cv_text_line(stdout, "TPM: present (manufacturer %s, firmware %u.%u)", v->tpm.manufacturer,
+			     v->tpm.firmware1 >> 16, v->tpm.firmware1 & 0xffff);
+	/* Paths, names and errors from the log, the kernel and vaults.conf: one safe line each. */
+	cv_agent_info(&agent);
+	cv_agent_status_line(&agent, line, sizeof(line));
+	cv_text_line(stdout, "%s", line);
+	for (i = 0; i < v->n; i++) {
+		cv_vault_line(&v->vaults[i], line, sizeof(line));
 		cv_text_line(stdout, "%s", line);
-		for (i = 0; i < n; i++) {
-			cv_vault_line(&vaults[i], line, sizeof(line));
-			cv_text_line(stdout, "%s", line);
-		}
-		if (!reg)
-			cv_text_line(stdout, "registry: unreadable (%s)", reg_err);
-		for (i = 0; reg && i < nreg; i++) {
-			cv_registered_line(&reg[i].e, reg[i].have_header ? &reg[i].h : NULL, reg[i].why, reg[i].nv,
-					   reg[i].state, line, sizeof(line));
-			cv_text_line(stdout, "%s", line);
-		}
 	}
-	free(reg);
-	fflush(stdout);
-	free(vaults);
-	if (ret) {
-		cv_text_line(stderr, "camvault: %s", module_err);
-		return 1;
+	if (!v->reg)
+		cv_text_line(stdout, "registry: unreadable (%s)", v->reg_err);
+	for (i = 0; v->reg && i < v->nreg; i++)
+		cv_status_registered_text(&v->reg[i]);
+}
+
+/*
+ * status NAME: the kernel's vault NAME and the registry's, either of them NULL; the module's line only when
+ * the module could not be asked, the registry's only when it could not be read. Returns 0, or -1 when
+ * neither knows NAME (the error printed).
+ */
+static int cv_status_one(const struct cv_status_view *v, const char *name, bool json)
+{
+	const struct cv_kernel_vault *kv = NULL;
+	const struct cv_reg_status *rv = NULL;
+	char line[8192];
+	size_t i;
+
+	for (i = 0; i < v->n; i++)
+		if (!strcmp(v->vaults[i].name, name))
+			kv = &v->vaults[i];
+	for (i = 0; v->reg && i < v->nreg; i++)
+		if (!strcmp(v->reg[i].e.name, name))
+			rv = &v->reg[i];
+	if (!kv && !rv) {
+		if (v->ret)
+			cv_text_line(stderr, "camvault: no vault %s: %s%s%s, and camvault.ko could not be asked (%s)",
+				     name, v->reg ? "vaults.conf does not list it" : "", v->reg ? "" :
+				     "vaults.conf is unreadable: ", v->reg ? "" : v->reg_err, v->module_err);
+		else
+			cv_text_line(stderr, "camvault: no vault %s: camvault.ko has none of that name and %s: "
+				     "'camvault status' lists the vaults", name, v->reg ? "vaults.conf does not "
+				     "list it" : "vaults.conf is unreadable");
+		return -1;
 	}
+	if (json) {
+		printf("{\"name\":");
+		cv_json_fputs(stdout, name);
+		if (v->ret < 0) {
+			printf(",\"module_error\":");
+			cv_json_fputs(stdout, v->module_err);
+		}
+		printf(",\"vault\":");
+		if (kv)
+			cv_json_kernel_vault(kv);
+		else
+			printf("null");
+		printf(",\"registered\":");
+		if (rv)
+			cv_json_registered(rv, 0);
+		else
+			printf("null");
+		printf("}\n");
+		return 0;
+	}
+	if (v->ret < 0)
+		cv_status_module_text(v);
+	if (kv) {
+		cv_vault_line(kv, line, sizeof(line));
+		cv_text_line(stdout, "%s", line);
+	}
+	if (!v->reg)
+		cv_text_line(stdout, "registry: unreadable (%s)", v->reg_err);
+	if (rv)
+		cv_status_registered_text(rv);
 	return 0;
+}
+
+/* Parses status's command line. Returns -1 to go on, or cv_opts_exit()'s exit status. */
+static int cv_status_parse(int argc, char **argv, bool *json, const char **name)
+{
+	static const struct option opts[] = {
+		{ "format", required_argument, NULL, 'F' },
+		CV_OPT_HELP,
+		{ 0 }
+	};
+	static const char *const formats[] = { "text", "json", NULL };
+	struct cv_opts o = CV_OPTS("status", "", opts);
+	char err[CV_ERRLEN];
+	int c, format = 0;
+
+	while ((c = cv_opts_next(&o, argc, argv)) != -1)
+		if (c == 'F')
+			cv_opts_choice(&o, formats, &format);
+	cv_opts_name(&o, argc, argv, name, false);
+	if (*name && !o.err[0] && cv_vault_name_check(*name, err, sizeof(err)))
+		cv_opts_fail(&o, "%s", err);
+	*json = format == 1;
+	return cv_opts_exit(&o, cv_status_usage);
+}
+
+int cmd_status(int argc, char **argv)
+{
+	struct cv_status_view *v;
+	const char *name;
+	bool json;
+	int ret = cv_status_parse(argc, argv, &json, &name);
+
+	if (ret >= 0)
+		return ret;
+	v = calloc(1, sizeof(*v));
+	if (!v) {
+		fprintf(stderr, "camvault: out of memory\n");
+		return CV_EXIT_FAIL;
+	}
+	cv_status_gather(v);
+	ret = CV_EXIT_OK;
+	if (name)
+		ret = cv_status_one(v, name, json) ? CV_EXIT_FAIL : CV_EXIT_OK;
+	else if (json)
+		cv_status_json(v);
+	else
+		cv_status_text(v);
+	fflush(stdout);
+	/* The module not asked: an error, unless "no such vault" said more already. */
+	if (v->ret && ret == CV_EXIT_OK) {
+		cv_text_line(stderr, "camvault: %s", v->module_err);
+		ret = CV_EXIT_FAIL;
+	}
+	free(v->reg);
+	free(v->vaults);
+	free(v);
+	return ret;
 }

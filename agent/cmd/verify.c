@@ -7,9 +7,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cmd/args.h"
 #include "log/log.h"
 #include "log/verify.h"
+#include "util/opts.h"
 
 static void cv_verify_usage(FILE *f)
 {
@@ -20,40 +20,32 @@ static void cv_verify_usage(FILE *f)
 		"  --pubkey FILE  check the signatures with the owner's copy of the key ('camvault key export'),\n"
 		"                 not with the key stored in the log: only this proves the log was not rewritten\n"
 		"  --no-tpm       do not ask the TPM (a copy of the log on another machine)\n\n"
-		"Exit status: 0 intact; 1 usage or unreadable log; 2 a row altered (or rows rewritten); 3 rows deleted\n"
-		"or inserted; 4 rows or checkpoints reordered; 5 truncated (rows or checkpoints removed at the end,\n"
-		"or checkpoints removed); 6 a bad signature, or not the owner's key.\n", CV_LOG_ENV, CV_LOG_PATH);
+		"Exit status: 0 intact; 1 unreadable log; 2 a row altered (or rows rewritten); 3 rows deleted or\n"
+		"inserted; 4 rows or checkpoints reordered; 5 truncated (rows or checkpoints removed at the end, or\n"
+		"checkpoints removed); 6 a bad signature, or not the owner's key; 64 a usage error.\n", CV_LOG_ENV, CV_LOG_PATH);
 }
 
 int cmd_verify(int argc, char **argv)
 {
-	struct cv_verify_opts o = { 0 };
-	const char *val;
-	int i;
+	static const struct option opts[] = {
+		{ "db", required_argument, NULL, 'd' },
+		{ "pubkey", required_argument, NULL, 'k' },
+		{ "no-tpm", no_argument, NULL, 'T' },
+		CV_OPT_HELP,
+		{ 0 }
+	};
+	struct cv_opts o = CV_OPTS("verify", "", opts);
+	struct cv_verify_opts v = { 0 };
+	int c;
 
-	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			cv_verify_usage(stdout);
-			return 0;
-		}
-		if (!strcmp(argv[i], "--no-tpm")) {
-			o.no_tpm = 1;
-		} else if (cv_option(argc, argv, &i, "--db", &val)) {
-			if (!val || !*val)
-				goto needs_file;
-			o.db = val;
-		} else if (cv_option(argc, argv, &i, "--pubkey", &val)) {
-			if (!val || !*val)
-				goto needs_file;
-			o.pubkey = val;
-		} else {
-			fprintf(stderr, "camvault verify: unknown argument '%s': see 'camvault verify --help'\n",
-				argv[i]);
-			return CV_VERIFY_EUSAGE;
+	while ((c = cv_opts_next(&o, argc, argv)) != -1) {
+		switch (c) {
+		case 'd': v.db = o.arg; break;
+		case 'k': v.pubkey = o.arg; break;
+		case 'T': v.no_tpm = 1; break;
 		}
 	}
-	return cv_verify(&o, stdout, stderr);
-needs_file:
-	fprintf(stderr, "camvault verify: --db and --pubkey need a file: see 'camvault verify --help'\n");
-	return CV_VERIFY_EUSAGE;
+	cv_opts_name(&o, argc, argv, NULL, false);
+	c = cv_opts_exit(&o, cv_verify_usage);
+	return c >= 0 ? c : cv_verify(&v, stdout, stderr);
 }

@@ -30,7 +30,7 @@ void cv_agent_info(struct cv_agent_info *info);
  */
 void cv_agent_status_line(const struct cv_agent_info *info, char *buf, size_t len);
 
-/* The same as the "agent" member of status --json: {"running":..,"pid":..,"db":..,"rows":..,...}. */
+/* The same as the "agent" member of status --format json: {"running":..,"pid":..,"db":..,"rows":..,...}. */
 void cv_agent_status_json(const struct cv_agent_info *info, FILE *f);
 
 #endif /* CV_AGENTINFO_H */

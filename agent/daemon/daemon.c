@@ -40,11 +40,11 @@
 
 #include <sqlite3.h>
 
-#include "cmd/args.h"
 #include "daemon/daemon.h"
 #include "policy/policy.h"
 #include "probes/btf.h"
 #include "probes/preopen.h"
+#include "util/opts.h"
 #include "util/clock.h"
 #include "util/record.h"
 #include "vault/dm.h"
@@ -1055,50 +1055,63 @@ static int agent_stop(struct agent *a, bool started)
 	return ret;
 }
 
+/* Parses the agent's command line. Returns -1 to go on, or cv_opts_exit()'s exit status. */
+static int cv_agent_parse(int argc, char **argv, const char **db, struct cv_probes_opts *popts,
+			  struct cv_log_opts *lopts, int *digest_minutes, bool *verbose)
+{
+	static const struct option opts[] = {
+		{ "db", required_argument, NULL, 'd' },
+		{ "tier", required_argument, NULL, 't' },
+		{ "checkpoint-every", required_argument, NULL, 'c' },
+		{ "digest-at", required_argument, NULL, 'D' },
+		{ "verbose", no_argument, NULL, 'v' },
+		/* The only way it runs: systemd (Type=simple) keeps it in the foreground. */
+		{ "foreground", no_argument, NULL, 'f' },
+		CV_OPT_HELP,
+		{ 0 }
+	};
+	struct cv_opts o = CV_OPTS("agent", "v", opts);
+	long n;
+	int c;
+
+	while ((c = cv_opts_next(&o, argc, argv)) != -1) {
+		switch (c) {
+		case 'd': *db = o.arg; break;
+		case 'v': *verbose = true; break;
+		case 'c':
+			if (!cv_opts_number(&o, 1, 86400, &n))
+				lopts->every_s = (unsigned int)n;
+			break;
+		case 't':
+			popts->tier = cv_probes_tier_parse(o.arg);
+			if (popts->tier < 0)
+				cv_opts_fail(&o, "unknown tier '%s': give auto, lsm, fentry, kprobe or tracepoint",
+					     o.arg);
+			break;
+		case 'D':
+			*digest_minutes = cv_agent_parse_hhmm(o.arg);
+			if (*digest_minutes < 0)
+				cv_opts_fail(&o, "--digest-at needs a time of day, HH:MM, not '%s'", o.arg);
+			break;
+		}
+	}
+	cv_opts_name(&o, argc, argv, NULL, false);
+	return cv_opts_exit(&o, cv_agent_usage);
+}
+
 int cmd_agent(int argc, char **argv)
 {
 	struct agent *a;
 	struct cv_probes_opts popts = { 0 };
 	struct cv_log_opts lopts = { 0 };
-	const char *db = NULL, *v, *opt = NULL;
+	const char *db = NULL;
 	char err[CV_ERRLEN];
 	bool verbose = false;
-	int j, ret;
+	int digest_minutes = 8 * 60;
+	int ret = cv_agent_parse(argc, argv, &db, &popts, &lopts, &digest_minutes, &verbose);
 
-	for (j = 1; j < argc; j++) {
-		char *end = NULL;
-		long n;
-
-		opt = argv[j];
-		if (!strcmp(opt, "--help") || !strcmp(opt, "-h")) {
-			cv_agent_usage(stdout);
-			return 0;
-		}
-		if (!strcmp(opt, "--verbose") || !strcmp(opt, "-v")) {
-			verbose = true;
-		} else if (!strcmp(opt, "--foreground")) {
-			/* The only way it runs: systemd (Type=simple) keeps it in the foreground. */
-		} else if (cv_option(argc, argv, &j, "--db", &v)) {
-			if (!v || !*v)
-				goto bad_value;
-			db = v;
-		} else if (cv_option(argc, argv, &j, "--tier", &v)) {
-			popts.tier = v ? cv_probes_tier_parse(v) : -1;
-			if (popts.tier < 0)
-				goto bad_value;
-		} else if (cv_option(argc, argv, &j, "--checkpoint-every", &v)) {
-			n = v ? strtol(v, &end, 10) : 0;
-			if (!v || *end || n <= 0 || n > 86400)
-				goto bad_value;
-			lopts.every_s = (unsigned int)n;
-		} else if (cv_option(argc, argv, &j, "--digest-at", &v)) {
-			if (!v || cv_agent_parse_hhmm(v) < 0)
-				goto bad_value;
-		} else {
-			cv_text_line(stderr, "camvault agent: unknown argument '%s': see 'camvault help agent'", opt);
-			return 1;
-		}
-	}
+	if (ret >= 0)
+		return ret;
 
 	/*
 	 * Undumpable for its whole life, before anything else: it unseals vault keys and the log's signing key,
@@ -1114,10 +1127,7 @@ int cmd_agent(int argc, char **argv)
 	a->epfd = a->sigfd = a->timerfd = a->digestfd = a->outbox_fd = a->pidfd = -1;
 	a->verbose = verbose;
 	a->journal = getenv("JOURNAL_STREAM") != NULL;
-	a->digest_minutes = 8 * 60;
-	for (j = 1; j < argc; j++)
-		if (cv_option(argc, argv, &j, "--digest-at", &v) && v)
-			a->digest_minutes = cv_agent_parse_hhmm(v);
+	a->digest_minutes = digest_minutes;
 	/* Under systemd, stderr is the journal: one line per write, at once. */
 	setvbuf(stderr, NULL, _IOLBF, 0);
 
@@ -1131,9 +1141,4 @@ int cmd_agent(int argc, char **argv)
 	ret |= agent_stop(a, true);
 	free(a);
 	return ret ? 1 : 0;
-
-bad_value:
-	cv_text_line(stderr, "camvault agent: %.*s needs a %s: see 'camvault help agent'", (int)strcspn(opt, "="),
-		     opt, v ? "valid value" : "value");
-	return 1;
 }

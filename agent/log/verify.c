@@ -20,7 +20,6 @@
 #include <sqlite3.h>
 #include <sodium.h>
 
-#include "cmd/args.h"
 #include "log/log.h"
 #include "log/logkey.h"
 #include "log/logsig.h"

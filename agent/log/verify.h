@@ -10,7 +10,7 @@
 
 enum cv_verify_status {
 	CV_VERIFY_OK = 0,		/* chain, checkpoints, signatures and (with the TPM) counter all agree */
-	CV_VERIFY_EUSAGE = 1,		/* usage, or the log cannot be read: nothing was verified */
+	CV_VERIFY_EUSAGE = 1,		/* the log cannot be read: nothing was verified (usage errors: CV_EXIT_USAGE) */
 	CV_VERIFY_ALTERED = 2,		/* a row's contents, link or query columns changed; or rows rewritten */
 	CV_VERIFY_DELETED = 3,		/* rows deleted (ids not contiguous, or the chain skips) or inserted */
 	CV_VERIFY_REORDERED = 4,	/* rows or checkpoints moved: each is genuine, but not where it was logged */

@@ -19,7 +19,6 @@
 
 #include <sqlite3.h>
 
-#include "cmd/args.h"
 #include "report/report.h"
 #include "util/clock.h"
 #include "util/record.h"

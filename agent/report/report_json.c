@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * camvault report's JSON: one document, its schema in docs/report-schema.json ("schema": "camvault-report/1").
- * Each access carries the record exactly as "camvault trace --json" writes it (cv_rec_format_json), plus what
+ * Each access carries the record exactly as "camvault trace --format json" writes it (cv_rec_format_json), plus what
  * the report adds: the vault, the camera and clip time, how, the operations and the rule that expected it.
  */
 #define _DEFAULT_SOURCE

@@ -18,9 +18,27 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cmd/args.h"
+#include "uapi/camvault.h"
 #include "util/conf.h"
 #include "vault/registry.h"
+
+
+int cv_vault_name_check(const char *name, char *err, size_t errlen)
+{
+	size_t len = strlen(name);
+	const char *s;
+
+	for (s = name; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+		      strchr("_.+-", *s)))
+			break;
+	if (!len || len >= CAMVAULT_NAME_MAXLEN || *s || name[0] == '.' || name[0] == '-') {
+		snprintf(err, errlen, "'%s' cannot be a vault name: use 1 to %d of the characters A-Z a-z 0-9 _ . "
+			 "+ -, not starting with . or -", name, CAMVAULT_NAME_MAXLEN - 1);
+		return -1;
+	}
+	return 0;
+}
 
 /* A name, two paths and the options fit in far less; anything longer is not a registry line. */
 #define CV_LINE_MAX		(3 * PATH_MAX)

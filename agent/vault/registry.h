@@ -101,4 +101,11 @@ int cv_registry_remove(const char *path, const char *name, char *err, size_t err
 
 void cv_registry_free(struct cv_registry *r);
 
+/*
+ * A vault name: 1 to 127 characters of A-Z a-z 0-9 _ . + -, not starting with '.' or '-'. It becomes the
+ * device-mapper name and, in the key description "camvault:<name>", part of the table, whose words are
+ * separated by spaces. Returns 0 or -1.
+ */
+int cv_vault_name_check(const char *name, char *err, size_t errlen);
+
 #endif /* CV_REGISTRY_H */

@@ -14,7 +14,6 @@
 #include <unistd.h>
 
 
-#include "cmd/args.h"
 #include "tpm/seal.h"
 #include "uapi/camvault.h"
 #include "util/mountinfo.h"

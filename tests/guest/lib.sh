@@ -71,7 +71,7 @@ run() {
 trace_start() {
 	local tier=$1
 	shift
-	CAMVAULT_ETC=/run/noetc "$cv" trace --tier "$tier" --json "$@" > /run/trace.json 2> /run/trace.err &
+	CAMVAULT_ETC=/run/noetc "$cv" trace --tier "$tier" --format json "$@" > /run/trace.json 2> /run/trace.err &
 	tracer=$!
 	# Loading takes about 65 s under KASAN + TCG (the verifier); well under a second on a Pi.
 	for _ in $(seq 3000); do

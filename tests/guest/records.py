@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
-"""The records of a guest access test (camvault trace --json), matched to the processes its workload ran
+"""The records of a guest access test (camvault trace --format json), matched to the processes its workload ran
 (a file of "name pid" lines, lib.sh's run): of() finds a process's record, check() looks at its fields,
 settle() at what every record must be; what is wrong collects in bad, and finish() reports it."""
 import json

@@ -22,11 +22,12 @@
 #include <cmocka.h>
 #include <keyutils.h>
 
-#include "cmd/args.h"
+#include "util/opts.h"
 #include "cmd/create.h"
 #include "util/dlib.h"
 #include "vault/device.h"
 #include "vault/dm.h"
+#include "vault/registry.h"
 #include "vault/secret.h"
 #include "helpers.h"
 #include "uapi/camvault.h"
@@ -168,7 +169,7 @@ static void test_args_wrong(void **state)
 	assert_parse_fails("unknown option '-k'", "cam0", "-k", "k");
 	assert_parse_fails("unknown option '--allow-discards=1'", "cam0", "--allow-discards=1");
 	assert_parse_fails("--backing given twice ('a' and 'b')", "c", "--backing", "a", "--backing=b");
-	assert_parse_fails("unexpected argument 'cam1' (the vault's name is 'cam0')", "cam0", "cam1");
+	assert_parse_fails("one vault at a time, not 'cam0' and 'cam1'", "cam0", "cam1");
 	assert_parse_fails("unknown cipher 'aes-cbc': use aes-xts or adiantum", "c", "--backing", "b",
 			   "--key-file", "k", "--cipher", "aes-cbc");
 	assert_parse_fails("--sector-size must be 512 or 4096, not '1024'", "c", "--backing", "b", "--key-file",
@@ -638,7 +639,7 @@ static void test_create_input_errors(void **state)
 	assert_string_equal(r.err, "camvault: cannot use backing /nonexistent/img: No such file or directory\n");
 
 	cv_run(&r, cmd_create, "create", "cam0", "--key-file", kf, NULL);
-	assert_int_equal(r.rc, 1);
+	assert_int_equal(r.rc, CV_EXIT_USAGE);
 	assert_true(strncmp(r.err, "camvault create: missing --backing FILE|DEV", 43) == 0);
 	unlink(img);
 	unlink(kf);
@@ -661,14 +662,14 @@ static void test_remove_and_lock_args(void **state)
 
 	(void)state;
 	cv_run(&r, cmd_remove, "remove", NULL);
-	assert_int_equal(r.rc, 1);
-	assert_string_equal(r.err, "camvault remove: missing the vault's NAME: camvault remove NAME\n");
+	assert_int_equal(r.rc, CV_EXIT_USAGE);
+	assert_string_equal(r.err, "camvault remove: missing the vault's NAME: 'camvault remove NAME'\n");
 	cv_run(&r, cmd_lock, "lock", "a", "b", NULL);
-	assert_int_equal(r.rc, 1);
-	assert_string_equal(r.err, "camvault lock: one vault at a time, not 'a' and 'b': see 'camvault help lock'\n");
+	assert_int_equal(r.rc, CV_EXIT_USAGE);
+	assert_string_equal(r.err, "camvault lock: one vault at a time, not 'a' and 'b': see 'camvault lock --help'\n");
 	cv_run(&r, cmd_lock, "lock", "--force", "a", NULL);
-	assert_int_equal(r.rc, 1);
-	assert_string_equal(r.err, "camvault lock: unknown option '--force': see 'camvault help lock'\n");
+	assert_int_equal(r.rc, CV_EXIT_USAGE);
+	assert_string_equal(r.err, "camvault lock: unknown option '--force': see 'camvault lock --help'\n");
 	cv_run(&r, cmd_remove, "remove", "a/b", NULL);
 	assert_int_equal(r.rc, 1);
 	assert_string_equal(r.err, "camvault: 'a/b' cannot be a device-mapper name: use 1 to 127 characters, no "

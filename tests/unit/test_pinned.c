@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "helpers.h"
+#include "util/opts.h"
 #include "cmd/status.h"
 #include "probes/probes.h"
 
@@ -141,7 +142,7 @@ static void test_status_without_probes(void **state)
 	cv_run(&r, cmd_status, "status", NULL);
 	assert_non_null(strstr(r.out, "\nprobes: not running (no agent)\nTPM: "));
 	assert_null(strstr(r.err, "probes"));
-	cv_run(&r, cmd_status, "status", "--json", NULL);
+	cv_run(&r, cmd_status, "status", "--format", "json", NULL);
 	assert_non_null(strstr(r.out, "},\"probes\":{\"running\":false,\"error\":\""));
 	assert_non_null(strstr(r.out, "\"dir\":\"" NOWHERE "\"},\"agent\":{\"running\":false,\"pid\":null,"));
 	assert_non_null(strstr(r.out, "},\"registry\":[]}\n"));
@@ -162,9 +163,9 @@ static void test_unpin_nothing(void **state)
 	cv_run(&r, cmd_trace, "trace", "--unpin", NULL);
 	assert_int_equal(r.rc, 0);
 	assert_string_equal(r.err, "trace: no probes pinned in " NOWHERE ": nothing to unpin\n");
-	cv_run(&r, cmd_trace, "trace", "--unpin", "--json", NULL);
-	assert_int_equal(r.rc, 1);
-	assert_string_equal(r.err, "camvault trace: --unpin takes no other option: see 'camvault help trace'\n");
+	cv_run(&r, cmd_trace, "trace", "--unpin", "--format", "json", NULL);
+	assert_int_equal(r.rc, CV_EXIT_USAGE);
+	assert_string_equal(r.err, "camvault trace: --unpin takes no other option: see 'camvault trace --help'\n");
 }
 
 int main(void)

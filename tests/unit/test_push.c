@@ -45,6 +45,7 @@
 
 #include "util/dlib.h"
 #include "helpers.h"
+#include "util/opts.h"
 #include "push/channels.h"
 #include "push/outbox.h"
 #include "util/record.h"
@@ -1460,7 +1461,7 @@ static void test_push_command(void **state)
 	stop(pid);
 	assert_int_equal(count_requests(out), 3);
 	cv_run(&r, cmd_push, "push", "bogus", NULL);
-	assert_int_equal(r.rc, 1);
+	assert_int_equal(r.rc, CV_EXIT_USAGE);
 	assert_non_null(strstr(r.err, "unknown subcommand 'bogus'"));
 	unsetenv("CAMVAULT_ETC");
 }

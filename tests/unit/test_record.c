@@ -284,7 +284,7 @@ static int python_json(const char *s, const char *check)
 
 /*
  * The worst record for JSON: every string as long as it can be, of bytes written as \u0001 (6 bytes each).
- * trace --json cut its lines at 4096 bytes, mid-escape: the line must come out whole, and parse.
+ * trace --format json cut its lines at 4096 bytes, mid-escape: the line must come out whole, and parse.
  */
 static void test_json_worst_case(void **state)
 {

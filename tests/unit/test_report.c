@@ -26,6 +26,7 @@
 #include <cmocka.h>
 
 #include "helpers.h"
+#include "util/opts.h"
 #include "log/log.h"
 #include "policy/policy.h"
 #include "report/report.h"
@@ -407,13 +408,13 @@ static void test_cli(void **state)
 	assert_int_equal(r.rc, 0);
 	assert_int_equal(access(html, R_OK), 0);
 	cv_run(&r, cmd_report, "report", "--db", db, "--since", "yesterday", NULL);
-	assert_int_equal(r.rc, 1);
+	assert_int_equal(r.rc, CV_EXIT_USAGE);
 	has(r.err, "camvault report: bad time 'yesterday': give a duration back from now (30m, 24h, 7d)");
 	cv_run(&r, cmd_report, "report", "--db", db, "--format", "pdf", NULL);
-	assert_int_equal(r.rc, 1);
+	assert_int_equal(r.rc, CV_EXIT_USAGE);
 	has(r.err, "unknown format 'pdf': give text, json or html");
 	cv_run(&r, cmd_report, "report", "--db", db, "--since", "2026-11-25", "--until", "2026-11-24", NULL);
-	assert_int_equal(r.rc, 1);
+	assert_int_equal(r.rc, CV_EXIT_USAGE);
 	has(r.err, "--since is not before --until");
 	cv_run(&r, cmd_report, "report", "--db", "/nonexistent/access.db", NULL);
 	assert_int_equal(r.rc, 1);

@@ -11,11 +11,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "helpers.h"
 #include "cmd/status.h"
+#include "util/opts.h"
 #include "util/record.h"
 
 int cmd_status(int argc, char **argv);
@@ -62,7 +64,7 @@ static void test_json_with_tpm(void **state)
 	cv_swtpm_require();
 	/* An empty registry: a directory without vaults.conf. */
 	assert_int_equal(setenv("CAMVAULT_ETC", "/nonexistent/camvault-etc", 1), 0);
-	cv_run(&r, cmd_status, "status", "--json", NULL);
+	cv_run(&r, cmd_status, "status", "--format", "json", NULL);
 	assert_int_equal(unsetenv("CAMVAULT_ETC"), 0);
 	assert_true(strncmp(r.out, "{\"module_version\":", 18) == 0);
 	assert_non_null(strstr(r.out, ",\"tpm\":{\"present\":true,\"manufacturer\":\"IBM\",\"firmware\":\""));
@@ -95,7 +97,7 @@ static void test_json_escapes(void **state)
 
 	(void)state;
 	assert_int_equal(setenv("CAMVAULT_TCTI", "swtpm:host=\"q\\", 1), 0);
-	cv_run(&r, cmd_status, "status", "--json", NULL);
+	cv_run(&r, cmd_status, "status", "--format", "json", NULL);
 	assert_non_null(strstr(r.out, "\"tpm\":{\"present\":false,\"error\":\"no TPM reachable through "
 			       "CAMVAULT_TCTI='swtpm:host=\\\"q\\\\' ("));
 }
@@ -106,9 +108,15 @@ static void test_bad_argument(void **state)
 
 	(void)state;
 	cv_run(&r, cmd_status, "status", "--jsn", NULL);
-	assert_int_equal(r.rc, 1);
+	assert_int_equal(r.rc, CV_EXIT_USAGE);
 	assert_string_equal(r.out, "");
-	assert_non_null(strstr(r.err, "unknown argument '--jsn'"));
+	assert_non_null(strstr(r.err, "unknown option '--jsn'"));
+	cv_run(&r, cmd_status, "status", "--format", "xml", NULL);
+	assert_int_equal(r.rc, CV_EXIT_USAGE);
+	assert_string_equal(r.err, "camvault status: unknown format 'xml': give text or json\n");
+	cv_run(&r, cmd_status, "status", "--format=json", "cam0", "cam1", NULL);
+	assert_int_equal(r.rc, CV_EXIT_USAGE);
+	assert_non_null(strstr(r.err, "one vault at a time, not 'cam0' and 'cam1'"));
 }
 
 static void test_help(void **state)
@@ -118,7 +126,7 @@ static void test_help(void **state)
 	(void)state;
 	cv_run(&r, cmd_status, "status", "--help", NULL);
 	assert_int_equal(r.rc, 0);
-	assert_true(strncmp(r.out, "Usage: camvault status [--json]\n", 32) == 0);
+	assert_true(strncmp(r.out, "Usage: camvault status [--format text|json] [NAME]\n", 51) == 0);
 }
 
 static const char *human(uint64_t bytes)
@@ -170,6 +178,98 @@ static void test_vault_line(void **state)
 	assert_non_null(strstr(line, ", 12345678901 I/O errors"));
 }
 
+/* A registry of one vault, cam0, whose image is not there; no TPM. Returns the registry's directory. */
+static const char *one_vault_registry(void)
+{
+	static char dir[64];
+	char path[sizeof(dir) + 32], tcti[64];
+	FILE *f;
+
+	snprintf(dir, sizeof(dir), "/tmp/camvault-unit-status.XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/vaults.conf", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fprintf(f, "cam0 %s/cam0.img - defaults\n", dir);
+	fclose(f);
+	assert_int_equal(setenv("CAMVAULT_ETC", dir, 1), 0);
+	snprintf(tcti, sizeof(tcti), "swtpm:host=127.0.0.1,port=%d", cv_closed_port());
+	assert_int_equal(setenv("CAMVAULT_TCTI", tcti, 1), 0);
+	return dir;
+}
+
+static void one_vault_registry_gone(const char *dir)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/vaults.conf", dir);
+	unlink(path);
+	rmdir(dir);
+	unsetenv("CAMVAULT_ETC");
+	unsetenv("CAMVAULT_TCTI");
+}
+
+/*
+ * status NAME: only that vault, as camvault.ko (not loaded here, or without cam0: it is not open) and the
+ * registry see it. Whether the module could be asked decides the exit status, as for status alone.
+ */
+static void test_one_vault(void **state)
+{
+	const char *dir = one_vault_registry();
+	char want[256];
+	struct cv_run r;
+
+	(void)state;
+	snprintf(want, sizeof(want), "registered cam0: %s/cam0.img, no mountpoint, header unreadable (No such file "
+		 "or directory), closed\n", dir);
+	cv_run(&r, cmd_status, "status", "cam0", NULL);
+	if (r.rc == 0) {
+		assert_string_equal(r.out, want);
+		assert_string_equal(r.err, "");
+	} else {
+		assert_int_equal(r.rc, 1);
+		assert_true(strncmp(r.out, "module: not loaded (no generic netlink family 'camvault')\n", 58) == 0);
+		assert_string_equal(r.out + 58, want);
+		assert_string_equal(r.err, "camvault: kernel module not loaded (no generic netlink family "
+				    "'camvault'): load it with 'modprobe camvault'\n");
+	}
+	/* Nothing of the rest: no TPM, probes or agent line, no other vault. */
+	assert_null(strstr(r.out, "TPM:"));
+	assert_null(strstr(r.out, "probes:"));
+	assert_null(strstr(r.out, "agent:"));
+
+	cv_run(&r, cmd_status, "status", "--format", "json", "cam0", NULL);
+	assert_true(strncmp(r.out, "{\"name\":\"cam0\",", 15) == 0);
+	assert_non_null(strstr(r.out, ",\"vault\":null,\"registered\":{\"name\":\"cam0\",\"backing\":\""));
+	assert_non_null(strstr(r.out, "\"state\":\"closed\",\"header_error\":\"No such file or directory\"}}\n"));
+	assert_null(strstr(r.out, "\"tpm\""));
+	one_vault_registry_gone(dir);
+}
+
+/* status NAME of a vault neither the kernel nor the registry knows: exit status 1, and why. */
+static void test_one_vault_absent(void **state)
+{
+	const char *dir = one_vault_registry();
+	struct cv_run r;
+
+	(void)state;
+	cv_run(&r, cmd_status, "status", "nosuch", NULL);
+	assert_int_equal(r.rc, 1);
+	assert_string_equal(r.out, "");
+	assert_true(strncmp(r.err, "camvault: no vault nosuch: ", 27) == 0);
+	assert_non_null(strstr(r.err, "vaults.conf does not list it"));
+	cv_run(&r, cmd_status, "status", "--format=json", "nosuch", NULL);
+	assert_int_equal(r.rc, 1);
+	assert_string_equal(r.out, "");
+	assert_non_null(strstr(r.err, "camvault: no vault nosuch: "));
+	/* Not a name at all: a usage error. */
+	cv_run(&r, cmd_status, "status", "a/b", NULL);
+	assert_int_equal(r.rc, CV_EXIT_USAGE);
+	assert_string_equal(r.out, "");
+	assert_non_null(strstr(r.err, "camvault status: 'a/b' cannot be a vault name"));
+	one_vault_registry_gone(dir);
+}
+
 /* Without the module, the JSON still has the vault list, as null. */
 static void test_json_vault_list_null(void **state)
 {
@@ -177,7 +277,7 @@ static void test_json_vault_list_null(void **state)
 
 	(void)state;
 	assert_int_equal(setenv("CAMVAULT_TCTI", "swtpm:host=127.0.0.1,port=1", 1), 0);
-	cv_run(&r, cmd_status, "status", "--json", NULL);
+	cv_run(&r, cmd_status, "status", "--format", "json", NULL);
 	if (r.rc == 0) {
 		/* camvault.ko is loaded here: the list is an array. */
 		assert_non_null(strstr(r.out, ",\"vault_list\":["));
@@ -199,6 +299,8 @@ int main(void)
 		cmocka_unit_test(test_human_bytes),
 		cmocka_unit_test(test_vault_line),
 		cmocka_unit_test(test_json_vault_list_null),
+		cmocka_unit_test(test_one_vault),
+		cmocka_unit_test(test_one_vault_absent),
 	};
 
 	return cmocka_run_group_tests(tests, cv_swtpm_setup, cv_swtpm_teardown);

@@ -26,6 +26,7 @@
 
 #include "cmd/init.h"
 #include "tpm/seal.h"
+#include "util/opts.h"
 #include "vault/dm.h"
 #include "vault/vault.h"
 #include "vault/vaultkey.h"
@@ -245,8 +246,8 @@ static void test_init_args_wrong(void **state)
 			  "--cipher", "aes");
 	assert_init_fails("--sector-size 1024: use 512 or 4096", "cam0", "--backing", "/b", "--sector-size", "1024");
 	assert_init_fails("--mkfs xfs: only ext4 is offered", "cam0", "--backing", "/b", "--mkfs", "xfs");
-	assert_init_fails("unknown option '--force': see 'camvault help init'", "cam0", "--backing", "/b", "--force");
-	assert_init_fails("one vault at a time: 'cam1' is a second name", "cam0", "cam1", "--backing", "/b");
+	assert_init_fails("unknown option '--force': see 'camvault init --help'", "cam0", "--backing", "/b", "--force");
+	assert_init_fails("one vault at a time, not 'cam0' and 'cam1'", "cam0", "cam1", "--backing", "/b");
 	assert_init_fails("--backing needs a value", "cam0", "--backing");
 	assert_init_fails("--backing needs a value", "cam0", "--backing=");
 	assert_init_fails("--size needs a value", "cam0", "--backing", "/b", "--size=");
@@ -359,14 +360,17 @@ static int lockout_of(const char *out, char auth[CV_LOCKOUT_TEXT])
 			lockout_of((r)->out, lockout_auth);			\
 	} while (0)
 
-/* Runs a command that must fail with status 1 and want in its stderr. */
-#define run_fails(r, want, fn, ...)							\
+/* Runs a command that must fail with status rc_ and want in its stderr. */
+#define run_fails_with(rc_, r, want, fn, ...)						\
 	do {										\
 		cv_run(r, fn, __VA_ARGS__, NULL);					\
-		if ((r)->rc != 1 || !strstr((r)->err, want))				\
+		if ((r)->rc != (rc_) || !strstr((r)->err, want))			\
 			fail_msg("rc %d, stderr '%s' lacks '%s' (stdout '%s')", (r)->rc,	\
 				 (r)->err, want, (r)->out);				\
 	} while (0)
+/* It failed (1); or its command line is wrong (CV_EXIT_USAGE): nothing was done. */
+#define run_fails(r, want, fn, ...) run_fails_with(CV_EXIT_FAIL, r, want, fn, __VA_ARGS__)
+#define run_usage(r, want, fn, ...) run_fails_with(CV_EXIT_USAGE, r, want, fn, __VA_ARGS__)
 
 /* The recovery key init printed ("\n\n    XXXXX-...-XXXXX\n\n"), its form checked, into key. */
 static void recovery_key_of(const char *out, char key[CV_RECOVERY_TEXT])
@@ -848,7 +852,7 @@ static void test_pin(void **state)
 		 "no PCRs, recovery slot, closed\n", fx.img, mnt, h.cipher, h.nv_index);
 	if (!strstr(r.out, want))
 		fail_msg("status lacks '%s':\n%s", want + 1, r.out);
-	cv_run(&r, cmd_status, "status", "--json", NULL);
+	cv_run(&r, cmd_status, "status", "--format", "json", NULL);
 	assert_non_null(strstr(r.out, ",\"pin\":true,\"pcrs\":[],\"recovery\":true,"));
 }
 
@@ -876,7 +880,7 @@ static void test_status(void **state)
 	if (!strstr(r.out, want))
 		fail_msg("status lacks '%s':\n%s", want + 1, r.out);
 
-	cv_run(&r, cmd_status, "status", "--json", NULL);
+	cv_run(&r, cmd_status, "status", "--format", "json", NULL);
 	assert_non_null(strstr(r.out, "\"registry\":[{\"name\":\"cam0\""));
 	assert_non_null(strstr(r.out, "\"nv_present\":true"));
 	snprintf(want, sizeof(want), ",\"registry\":[{\"name\":\"cam0\",\"backing\":\"%s\",\"mountpoint\":null,"
@@ -884,7 +888,7 @@ static void test_status(void **state)
 		 "\"nv_present\":true,\"pin\":false,\"pcrs\":[],\"recovery\":true,\"data_bytes\":%llu}]}\n", fx.img,
 		 uuid, h.cipher, h.nv_index, 7 * MIB);
 	if (!strstr(r.out, want))
-		fail_msg("status --json lacks '%s':\n%s", want, r.out);
+		fail_msg("status --format json lacks '%s':\n%s", want, r.out);
 }
 
 /* Another TPM cannot load the vault's key; the recovery key needs no TPM. */
@@ -1188,11 +1192,11 @@ static void test_shred_args(void **state)
 	struct cv_run r;
 
 	(void)state;
-	run_fails(&r, "camvault shred: missing the vault's NAME: 'camvault shred NAME'\n", cmd_shred, "shred");
-	run_fails(&r, "camvault shred: missing the vault's NAME", cmd_shred, "shred", "--yes");
-	run_fails(&r, "camvault shred: unexpected '--force'", cmd_shred, "shred", "cam0", "--force");
-	run_fails(&r, "camvault shred: unexpected 'cam1'", cmd_shred, "shred", "cam0", "cam1");
-	run_fails(&r, "camvault shred: --backing needs a path", cmd_shred, "shred", "cam0", "--backing");
+	run_usage(&r, "camvault shred: missing the vault's NAME: 'camvault shred NAME'\n", cmd_shred, "shred");
+	run_usage(&r, "camvault shred: missing the vault's NAME", cmd_shred, "shred", "--yes");
+	run_usage(&r, "camvault shred: unknown option '--force'", cmd_shred, "shred", "cam0", "--force");
+	run_usage(&r, "camvault shred: one vault at a time, not 'cam0' and 'cam1'", cmd_shred, "shred", "cam0", "cam1");
+	run_usage(&r, "camvault shred: --backing needs a value", cmd_shred, "shred", "cam0", "--backing");
 	run_fails(&r, "'a/b' cannot be a vault name", cmd_shred, "shred", "a/b", "--yes");
 	snprintf(want, sizeof(want), "camvault: no vault nosuch in %s: check the name", fx.reg);
 	run_fails(&r, want, cmd_shred, "shred", "nosuch", "--yes");
@@ -1207,8 +1211,8 @@ static void test_init_cmd_args(void **state)
 	struct cv_run r;
 
 	(void)state;
-	run_fails(&r, "camvault init: missing the vault's NAME", cmd_init, "init");
-	run_fails(&r, "camvault init: --backing cam0.img is relative", cmd_init, "init", "cam0", "--backing",
+	run_usage(&r, "camvault init: missing the vault's NAME", cmd_init, "init");
+	run_usage(&r, "camvault init: --backing cam0.img is relative", cmd_init, "init", "cam0", "--backing",
 		  "cam0.img");
 	assert_string_equal(r.out, "");
 	cv_run(&r, cmd_init, "init", "--help", NULL);
@@ -1225,12 +1229,12 @@ static void test_open_args(void **state)
 	FILE *f;
 
 	(void)state;
-	run_fails(&r, "camvault open: missing the vault's NAME: 'camvault open NAME'\n", cmd_open, "open");
+	run_usage(&r, "camvault open: missing the vault's NAME: 'camvault open NAME'\n", cmd_open, "open");
 	assert_string_equal(r.out, "");
-	run_fails(&r, "camvault open: unexpected '--bogus': see 'camvault help open'\n", cmd_open, "open", "cam0",
+	run_usage(&r, "camvault open: unknown option '--bogus': see 'camvault open --help'\n", cmd_open, "open", "cam0",
 		  "--bogus");
-	run_fails(&r, "camvault open: unexpected 'cam1'", cmd_open, "open", "cam0", "cam1");
-	run_fails(&r, "camvault open: --backing needs a path", cmd_open, "open", "cam0", "--backing");
+	run_usage(&r, "camvault open: one vault at a time, not 'cam0' and 'cam1'", cmd_open, "open", "cam0", "cam1");
+	run_usage(&r, "camvault open: --backing needs a value", cmd_open, "open", "cam0", "--backing");
 	run_fails(&r, "'a/b' cannot be a vault name", cmd_open, "open", "a/b");
 	snprintf(want, sizeof(want), "camvault: no vault nosuch in %s: check the name ('camvault status' lists them), "
 		 "or give its store with --backing FILE|DEV\n", fx.reg);

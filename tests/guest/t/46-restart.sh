@@ -40,7 +40,7 @@ head -c 3000000 /dev/urandom > $d/long
 
 # start_trace NAME: trace --pin in the background, into /run/NAME.json and /run/NAME.err; its pid in $tracer.
 start_trace() {
-	"$cv" trace --pin --json --no-cameras --fs $d > "/run/$1.json" 2> "/run/$1.err" &
+	"$cv" trace --pin --format json --no-cameras --fs $d > "/run/$1.json" 2> "/run/$1.err" &
 	tracer=$!
 	# A load takes about 65 s under KASAN + TCG (the verifier); reusing pinned probes loads nothing.
 	for _ in $(seq 3000); do grep -q '^trace: ready' "/run/$1.err" && return 0; sleep 0.1; done
@@ -109,14 +109,14 @@ pinned="^probes: $tier tier, [0-9]+ attached, pinned in $CAMVAULT_BPFFS since [-
 assert_match "$pinned, not read \(no agent\): records wait in the ring buffer\$" "$status"
 assert_match '^probes: lost: 0 records \(ring buffer full\), 0 sessions \(table full\); denied: 0 opens; '\
 'sessions open: [0-9]+; waiting: [0-9.]+ [KM]iB of 1.0 MiB$' "$status"
-json=$("$cv" status --json 2>/dev/null || true)
+json=$("$cv" status --format json 2>/dev/null || true)
 python3 -c '
 import json, sys
 p = json.loads(sys.argv[1])["probes"]
 assert p["running"] and p["reader_pid"] is None and p["tier"] == sys.argv[2], p
 assert p["lost_records"] == 0 and p["lost_sessions"] == 0 and p["sessions_open"] >= 1, p
 assert p["waiting_bytes"] > 0, p
-' "$json" "$tier" || fail "status --json: $json"
+' "$json" "$tier" || fail "status --format json: $json"
 
 start_trace t2
 t2=$tracer
@@ -244,7 +244,7 @@ for other in kprobe tracepoint; do
 		p32=$!
 		wait $p32 || fail "read32 $d/long failed"
 	fi
-	"$cv" trace --pin --json --no-cameras --fs $d --seconds 0.5 > /run/o2.json 2> /run/o2.err ||
+	"$cv" trace --pin --format json --no-cameras --fs $d --seconds 0.5 > /run/o2.json 2> /run/o2.err ||
 		fail "trace --pin after --tier $other: $(cat /run/o2.err)"
 	grep -q "^trace: reusing the probes pinned in $CAMVAULT_BPFFS since " /run/o2.err ||
 		fail "pinned $other probes not reused: $(cat /run/o2.err)"
