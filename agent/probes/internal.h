@@ -125,7 +125,7 @@ void probes_ring_unmap(struct cv_probes *p);
 int probes_lost_counts(const struct cv_probe_maps *m, struct cv_probes_loss *loss);
 
 /* progs.c: the programs of a tier */
-int probes_select_programs(struct bpf_object *obj, int tier, char *err, size_t errlen);
+int probes_select_programs(struct hooks_bpf *skel, int tier, char *err, size_t errlen);
 int probes_attach_all(struct cv_probes *p, char *err, size_t errlen);
 
 /* tier.c: choosing a tier, loading and unloading it */

@@ -268,7 +268,7 @@ int probes_try_tier(struct cv_probes *p, int tier, const struct cv_probes_opts *
 		set_err(err, errlen, "setting the session table size failed: %s", errno_name(e));
 		goto fail;
 	}
-	if (tier != CAMVAULT_TIER_SYSCALL_TP && (e = probes_select_programs(p->obj, tier, err, errlen)) != 0)
+	if (tier != CAMVAULT_TIER_SYSCALL_TP && (e = probes_select_programs(p->hooks, tier, err, errlen)) != 0)
 		goto fail;
 	if (p->hooks)
 		p->hooks->rodata->cv_uring_counted = bpf_program__autoload(p->hooks->progs.cv_uring_complete);
