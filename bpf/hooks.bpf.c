@@ -2,9 +2,10 @@
 /*
  * camvault access probes on kernel hooks: the LSM tier (CAMVAULT_TIER_LSM), the fentry/fexit tier
  * (CAMVAULT_TIER_FENTRY) and the kprobe tier (CAMVAULT_TIER_KPROBE). Each hook below is written once
- * and compiled three times; the agent loads the programs of one tier (their names start with lsm_,
- * fentry_ or kprobe_, and the byte counters' with cnt_fentry_/cnt_fexit_ for the LSM and fentry tiers,
- * cnt_kprobe_/cnt_kretprobe_ for the kprobe tier) and sets cv_tier, which every record carries.
+ * and compiled three times; the agent loads the programs of one tier (agent/probes/progs.c lists every
+ * program with its tiers: a program added here needs its entry there; by name, lsm_, fentry_ or kprobe_,
+ * and the byte counters' cnt_fentry_/cnt_fexit_ for the LSM and fentry tiers, cnt_kprobe_/cnt_kretprobe_
+ * for the kprobe tier) and sets cv_tier, which every record carries.
  *
  * Sessions are the same records as at the syscall-tracepoint tier (session.bpf.h), seen from inside
  * the kernel rather than at its doors, so what syscalls hide is seen too:
@@ -404,7 +405,7 @@ static __always_inline __u64 kp_arg(struct pt_regs *ctx, int i)
 }
 
 /* Argument i of the hooked function, in whichever kind of program this is. */
-#define A(i) _Generic((ctx), struct pt_regs *: kp_arg, default: tr_arg)(ctx, i)
+#define CV_ARG(i) _Generic((ctx), struct pt_regs *: kp_arg, default: tr_arg)(ctx, i)
 
 /*
  * Whether this is an LSM or fentry program (typed arguments, the kernel's BTF), not a kprobe: its hook's
@@ -415,10 +416,10 @@ static __always_inline __u64 kp_arg(struct pt_regs *ctx, int i)
 
 /*
  * Argument i of an LSM or fentry program as the verifier types it: a kernel object, whose members are
- * plain loads (checked: a fault reads 0), where A(i) and BPF_CORE_READ are a helper call each. For the
+ * plain loads (checked: a fault reads 0), where CV_ARG(i) and BPF_CORE_READ are a helper call each. For the
  * "nothing to do" that most calls end in, decided before paying for the scalars the work needs.
  */
-#define T(i) typed_arg(ctx, (i) * 8)
+#define CV_TYPED_ARG(i) typed_arg(ctx, (i) * 8)
 
 /* One load at a constant offset from ctx itself, as the verifier requires (not from ctx + 8, say). */
 static __always_inline void *typed_arg(unsigned long long *ctx, const int off)
@@ -544,7 +545,8 @@ static __always_inline int in_session(struct file *file)
 /*
  * One hook, three tiers: the LSM hook, and fentry and kprobe on the security_* function that calls
  * it, with the same first arguments. Only the LSM program's return value counts (0 or -errno). skip:
- * what the LSM and fentry programs can tell at once from T(i) and globals, that there is nothing to do.
+ * what the LSM and fentry programs can tell at once from CV_TYPED_ARG(i) and globals, that there is
+ * nothing to do.
  */
 #define CV_HOOK(hook, fn, skip, call)						\
 SEC("lsm/" #hook)								\
@@ -573,16 +575,17 @@ int kprobe_##hook(struct pt_regs *ctx)						\
  * neither watched nor a session (a NULL file: anonymous memory).
  */
 #define CV_NOTHING_TO_DO(file) (unwatched_file(file) && !in_session(file))
-CV_HOOK(file_open, security_file_open, unwatched_open(T(0)), on_open((struct file *)A(0)))
-CV_HOOK(mmap_file, security_mmap_file, CV_NOTHING_TO_DO(T(0)), on_mmap((struct file *)A(0)))
-CV_HOOK(file_ioctl, security_file_ioctl, CV_NOTHING_TO_DO(T(0)), on_ioctl((struct file *)A(0), (unsigned int)A(1)))
-CV_HOOK(socket_sendmsg, security_socket_sendmsg, 0, on_sendmsg((struct socket *)A(0), (struct msghdr *)A(1)))
-CV_HOOK(path_unlink, security_path_unlink, 0, on_unlink((const struct path *)A(0), (struct dentry *)A(1)))
-CV_HOOK(path_rename, security_path_rename, 0, on_rename((const struct path *)A(0), (struct dentry *)A(1),
-							   (const struct path *)A(2), (struct dentry *)A(3)))
-CV_HOOK(path_truncate, security_path_truncate, 0, on_truncate_path((const struct path *)A(0)))
+CV_HOOK(file_open, security_file_open, unwatched_open(CV_TYPED_ARG(0)), on_open((struct file *)CV_ARG(0)))
+CV_HOOK(mmap_file, security_mmap_file, CV_NOTHING_TO_DO(CV_TYPED_ARG(0)), on_mmap((struct file *)CV_ARG(0)))
+CV_HOOK(file_ioctl, security_file_ioctl, CV_NOTHING_TO_DO(CV_TYPED_ARG(0)),
+	on_ioctl((struct file *)CV_ARG(0), (unsigned int)CV_ARG(1)))
+CV_HOOK(socket_sendmsg, security_socket_sendmsg, 0, on_sendmsg((struct socket *)CV_ARG(0), (struct msghdr *)CV_ARG(1)))
+CV_HOOK(path_unlink, security_path_unlink, 0, on_unlink((const struct path *)CV_ARG(0), (struct dentry *)CV_ARG(1)))
+CV_HOOK(path_rename, security_path_rename, 0, on_rename((const struct path *)CV_ARG(0), (struct dentry *)CV_ARG(1),
+							   (const struct path *)CV_ARG(2), (struct dentry *)CV_ARG(3)))
+CV_HOOK(path_truncate, security_path_truncate, 0, on_truncate_path((const struct path *)CV_ARG(0)))
 /* 6.2 on: ftruncate and O_TRUNC (path_truncate sees only truncate(2) there). The agent skips it before. */
-CV_HOOK(file_truncate, security_file_truncate, 0, on_truncate_file((struct file *)A(0)))
+CV_HOOK(file_truncate, security_file_truncate, 0, on_truncate_file((struct file *)CV_ARG(0)))
 
 /*
  * The last close (security_file_free, from __fput). The LSM and fentry programs have the file typed:
@@ -598,20 +601,20 @@ static __always_inline int free_typed(struct file *file)
 SEC("lsm/file_free_security")
 int lsm_file_free_security(unsigned long long *ctx)
 {
-	return free_typed(T(0));
+	return free_typed(CV_TYPED_ARG(0));
 }
 
 SEC("fentry/security_file_free")
 int fentry_file_free_security(unsigned long long *ctx)
 {
-	free_typed(T(0));
+	free_typed(CV_TYPED_ARG(0));
 	return 0;
 }
 
 SEC("kprobe/security_file_free")
 int kprobe_file_free_security(struct pt_regs *ctx)
 {
-	struct file *file = (struct file *)A(0);
+	struct file *file = (struct file *)CV_ARG(0);
 	struct cv_session *v = cv_nsessions ? session_of(file) : NULL;
 
 	if (v)
@@ -788,20 +791,20 @@ int cnt_kretprobe_##fn(struct pt_regs *ctx)					\
 SEC("fentry/rw_verify_area")
 int cnt_fentry_rw_verify_area(unsigned long long *ctx)
 {
-	if (CV_NOTHING_TO_DO(T(1)))
+	if (CV_NOTHING_TO_DO(CV_TYPED_ARG(1)))
 		return 0;
-	return on_verify_area((int)A(0), (struct file *)A(1), A(3), CV_TYPED);
+	return on_verify_area((int)CV_ARG(0), (struct file *)CV_ARG(1), CV_ARG(3), CV_TYPED);
 }
 
 SEC("kprobe/rw_verify_area")
 int cnt_kprobe_rw_verify_area(struct pt_regs *ctx)
 {
-	return on_verify_area((int)A(0), (struct file *)A(1), A(3), CV_TYPED);
+	return on_verify_area((int)CV_ARG(0), (struct file *)CV_ARG(1), CV_ARG(3), CV_TYPED);
 }
 
 /* vfs_read/vfs_write(file, buf, count, pos); do_splice_direct/do_splice(in, pos, out, pos, len, flags) */
-CV_COUNTER(vfs_read, (struct file *)A(0), NULL, 4)
-CV_COUNTER(vfs_write, NULL, (struct file *)A(0), 4)
+CV_COUNTER(vfs_read, (struct file *)CV_ARG(0), NULL, 4)
+CV_COUNTER(vfs_write, NULL, (struct file *)CV_ARG(0), 4)
 /*
  * A splice between two files that counts both itself (fn(in, pos, out, pos, len...), nargs arguments):
  * at the LSM and fentry tiers its entry marks the thread (splicing) for the counters it runs on the way.
@@ -811,7 +814,7 @@ CV_COUNTER(vfs_write, NULL, (struct file *)A(0), 4)
 SEC("fentry/" #fn)								\
 int cnt_fentry_##fn(unsigned long long *ctx)					\
 {										\
-	struct cv_splicing sp = { .rd = A(0), .wr = A(2) };			\
+	struct cv_splicing sp = { .rd = CV_ARG(0), .wr = CV_ARG(2) };		\
 	__u32 tid = cur_tid();							\
 										\
 	if (cv_nsessions && !bpf_map_update_elem(&splicing, &tid, &sp, BPF_NOEXIST))	\
@@ -825,22 +828,24 @@ int cnt_fexit_##fn(unsigned long long *ctx)					\
 										\
 	if (cv_nsplicing && !bpf_map_delete_elem(&splicing, &tid))		\
 		__sync_fetch_and_add(&cv_nsplicing, -1);			\
-	return cv_nsessions ? io_done((struct file *)A(0), (struct file *)A(2), (long)ctx[nargs]) : 0;	\
+	return cv_nsessions ?							\
+	       io_done((struct file *)CV_ARG(0), (struct file *)CV_ARG(2), (long)ctx[nargs]) : 0;	\
 }										\
-CV_KCOUNTER(fn, (struct file *)A(0), (struct file *)A(2))
+CV_KCOUNTER(fn, (struct file *)CV_ARG(0), (struct file *)CV_ARG(2))
 
 CV_SPLICER(do_splice_direct, 6)
 CV_SPLICER(splice_file_range, 5)
-CV_COUNTER(do_splice, (struct file *)A(0), (struct file *)A(2), 6)
+CV_COUNTER(do_splice, (struct file *)CV_ARG(0), (struct file *)CV_ARG(2), 6)
 /* readv, writev and their p*v(2) (file, iter, pos, flags): static in fs/read_write.c, up to 6.8. */
-CV_COUNTER(do_iter_read, (struct file *)A(0), NULL, 4)
-CV_COUNTER(do_iter_write, NULL, (struct file *)A(0), 4)
+CV_COUNTER(do_iter_read, (struct file *)CV_ARG(0), NULL, 4)
+CV_COUNTER(do_iter_write, NULL, (struct file *)CV_ARG(0), 4)
 /*
  * From 6.9 (file, iter, pos, type: READ 0 or WRITE 1, flags), called by vfs_readv/vfs_writev and
  * vfs_iter_read/vfs_iter_write. Up to 6.8 do_iter_read/do_iter_write call it: the agent attaches it only
  * where they are gone, so that no bytes count twice.
  */
-CV_COUNTER(do_iter_readv_writev, A(3) == 0 ? (struct file *)A(0) : NULL, A(3) == 1 ? (struct file *)A(0) : NULL, 5)
+CV_COUNTER(do_iter_readv_writev, CV_ARG(3) == 0 ? (struct file *)CV_ARG(0) : NULL,
+	   CV_ARG(3) == 1 ? (struct file *)CV_ARG(0) : NULL, 5)
 /*
  * The end of an ioctl(2) whose start on a camera on_ioctl marked: a VIDIOC_STREAMON or VIDIOC_DQBUF
  * counts if it succeeded. At the syscall's own function (vfs_ioctl, exported, is inlined into it).
