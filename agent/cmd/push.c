@@ -198,9 +198,8 @@ static int cv_push_flush(const char *dbpath)
 		return 1;
 	}
 	/* Due now, whatever the backoff said: the owner asked. Rows the agent is sending keep their claim. */
-	if (sqlite3_exec(db, "UPDATE outbox SET next_ms = 0 WHERE state = 'queued'", NULL, NULL, NULL) != SQLITE_OK &&
-	    !strstr(sqlite3_errmsg(db), "no such table")) {
-		fprintf(stderr, "camvault: the outbox: %s: check the database's permissions\n", sqlite3_errmsg(db));
+	if (cv_outbox_due_now(db, err, sizeof(err))) {
+		fprintf(stderr, "camvault: %s\n", err);
 		next = -2;
 	} else {
 		next = cv_outbox_run(db, push, cv_wall_ns() / CV_NS_PER_MS, err, sizeof(err));

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The agent as "camvault status" sees it (agentinfo.h): its pid file's lock says whether it runs (a pid file
- * left by a killed agent is not locked), the access log's read-only view says how much it logged.
+ * left by a killed agent is not locked), the access log's read-only view (log.h's cv_log_stats()) says how much
+ * it logged, the outbox what waits for the owner.
  */
 #define _DEFAULT_SOURCE
 #include <errno.h>
@@ -13,10 +14,10 @@
 #include <sys/file.h>
 #include <unistd.h>
 
-#include <sqlite3.h>
-
 #include "daemon/agentinfo.h"
 #include "daemon/daemon.h"
+#include "log/log.h"
+#include "push/outbox.h"
 #include "util/record.h"
 
 static int cv_agent_running_pid(void)
@@ -42,8 +43,9 @@ static int cv_agent_running_pid(void)
 void cv_agent_info(struct cv_agent_info *info)
 {
 	const char *db = getenv(CV_LOG_ENV);
-	sqlite3 *h = NULL;
-	sqlite3_stmt *st = NULL;
+	struct cv_log log;
+	struct cv_log_stats stats;
+	char why[200], err[256];
 
 	memset(info, 0, sizeof(*info));
 	info->pid = cv_agent_running_pid();
@@ -53,25 +55,15 @@ void cv_agent_info(struct cv_agent_info *info)
 		snprintf(info->why, sizeof(info->why), "no access log yet");
 		return;
 	}
-	if (sqlite3_open_v2(info->db, &h, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(h, "SELECT (SELECT count(*) FROM records), (SELECT max(time) FROM checkpoints)", -1,
-			       &st, NULL) != SQLITE_OK || sqlite3_step(st) != SQLITE_ROW) {
-		snprintf(info->why, sizeof(info->why), "unreadable: %s", h ? sqlite3_errmsg(h) : "out of memory");
+	if (cv_log_open_peek(&log, info->db, why, sizeof(why)) || cv_log_stats(&log, &stats, why, sizeof(why))) {
+		snprintf(info->why, sizeof(info->why), "unreadable: %s", why);
 	} else {
-		info->rows = sqlite3_column_int64(st, 0);
-		info->last_ckpt_ns = sqlite3_column_int64(st, 1);
+		info->rows = stats.rows;
+		info->last_ckpt_ns = stats.last_ckpt_ns;
+		/* The outbox's tables, in the log's database: asked through the same handle. */
+		cv_outbox_waiting(log.db, &info->waiting, &info->oldest_ms);
 	}
-	sqlite3_finalize(st);
-	st = NULL;
-	/* No outbox table: nothing was ever queued. */
-	if (info->rows >= 0 && sqlite3_prepare_v2(h, "SELECT count(*), min(created_ms) FROM outbox WHERE state = "
-						  "'queued'", -1, &st, NULL) == SQLITE_OK &&
-	    sqlite3_step(st) == SQLITE_ROW) {
-		info->waiting = sqlite3_column_int64(st, 0);
-		info->oldest_ms = sqlite3_column_int64(st, 1);
-	}
-	sqlite3_finalize(st);
-	sqlite3_close(h);
+	cv_log_close(&log, err, sizeof(err));
 }
 
 void cv_agent_status_line(const struct cv_agent_info *info, char *buf, size_t len)

@@ -38,14 +38,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <sqlite3.h>
-
 #include "daemon/daemon.h"
 #include "policy/policy.h"
 #include "probes/btf.h"
 #include "probes/preopen.h"
-#include "util/opts.h"
 #include "util/clock.h"
+#include "util/opts.h"
 #include "util/record.h"
 #include "vault/dm.h"
 #include "vault/registry.h"
@@ -57,8 +55,6 @@
 /* A look at the loss counters this long after the last records: losses without records still show. */
 _Static_assert(CV_REPLAY_MAX == CV_PROBES_BATCH_MAX, "a whole batch may come again");
 
-#define CV_XSTR(x) #x
-#define CV_STR(x) CV_XSTR(x)
 #define CV_AGENT_LOST_CHECK_NS	(NS_PER_S / 5)
 /* A failed checkpoint (TPM busy) is tried again after this long. */
 #define CV_AGENT_CKPT_RETRY_NS	(60 * NS_PER_S)
@@ -67,20 +63,18 @@ _Static_assert(CV_REPLAY_MAX == CV_PROBES_BATCH_MAX, "a whole batch may come aga
 
 enum { CV_EV_RING = 1, CV_EV_KERNEL, CV_EV_SIGNAL, CV_EV_TIMER, CV_EV_DIGEST, CV_EV_OUTBOX };
 
-void agent_say(struct agent *a, int prio, bool log_it, const char *fmt, ...)
+/* agent_say() and agent_event(): the line, and the event row when log_it. */
+static void agent_vsay(struct agent *a, int prio, bool log_it, enum cv_log_event ev, const char *fmt, va_list ap)
 {
 	char msg[CV_LOG_TEXT_MAX], line[4 * CV_LOG_TEXT_MAX + 16], err[CV_ERRLEN];
-	va_list ap;
 
-	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
 	if (prio < CV_AGENT_DEBUG || a->verbose) {
 		cv_agent_format_line(line, sizeof(line), prio, a->journal, msg);
 		fputs(line, stderr);
 	}
 	if (log_it && a->log.db) {
-		int ret = cv_log_append_event(&a->log, CV_LOG_EVENT, msg, cv_wall_ns(), err, sizeof(err));
+		int ret = cv_log_append_event_code(&a->log, ev, msg, cv_wall_ns(), err, sizeof(err));
 
 		if (ret != -1)
 			a->rows++;
@@ -89,6 +83,24 @@ void agent_say(struct agent *a, int prio, bool log_it, const char *fmt, ...)
 			fputs(line, stderr);
 		}
 	}
+}
+
+void agent_say(struct agent *a, int prio, bool log_it, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	agent_vsay(a, prio, log_it, CV_EVENT_NONE, fmt, ap);
+	va_end(ap);
+}
+
+void agent_event(struct agent *a, int prio, enum cv_log_event ev, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	agent_vsay(a, prio, true, ev, fmt, ap);
+	va_end(ap);
 }
 
 /* err for the caller: vsnprintf, which truncates a long path quietly (the message stays readable). */
@@ -297,8 +309,8 @@ static void agent_kernel_event(const struct cv_event *e, void *ctx)
 	char text[256];
 
 	cv_event_format(e, text, sizeof(text));
-	agent_say(a, e->event == CAMVAULT_EVENT_OPENED || e->event == CAMVAULT_EVENT_CLOSED ? CV_AGENT_INFO :
-		  CV_AGENT_WARNING, true, "%s", text);
+	agent_event(a, e->event == CAMVAULT_EVENT_OPENED || e->event == CAMVAULT_EVENT_CLOSED ? CV_AGENT_INFO :
+		    CV_AGENT_WARNING, CV_EVENT_KERNEL, "%s", text);
 	/* A table loaded anew (camvault open of a pin vault, a reopen) starts disarmed: arm it again. */
 	w = e->event == CAMVAULT_EVENT_OPENED ? agent_watched(a, e->vault) : NULL;
 	if (w && w->deadman_s)
@@ -311,12 +323,14 @@ static void agent_read_events(struct agent *a)
 	int ret = cv_ipc_events_read(&a->events, agent_kernel_event, a, &bad);
 
 	if (ret == -ENOBUFS)
-		agent_say(a, CV_AGENT_WARNING, true, "kernel: events lost (the event socket's buffer was full)");
+		agent_event(a, CV_AGENT_WARNING, CV_EVENT_KERNEL_EVENTS_LOST,
+			    "kernel: events lost (the event socket's buffer was full)");
 	else if (ret < 0)
 		agent_say(a, CV_AGENT_ERR, false, "reading camvault.ko's events failed: %s", strerror(-ret));
 	if (bad)
-		agent_say(a, CV_AGENT_WARNING, true, "kernel: %u malformed event messages ignored: the tool and the "
-			  "module do not match, install both from the same camvault release", bad);
+		agent_event(a, CV_AGENT_WARNING, CV_EVENT_KERNEL_EVENTS_LOST,
+			    "kernel: %u malformed event messages ignored: the tool and the "
+			    "module do not match, install both from the same camvault release", bad);
 }
 
 /* Opens (and mounts) vault e with its TPM key unless pin/noauto or open already. 0, or -1 with err. */
@@ -415,24 +429,28 @@ static void agent_record_or_deny(struct agent *a, const struct cv_vault_entry *e
 		return;
 	if (!a->rod) {
 		if (tier != CAMVAULT_TIER_LSM)
-			agent_say(a, CV_AGENT_ERR, true, "vault %s: record-or-deny needs the lsm tier; these probes run "
-				  "at %s: not enforced", e->name, cv_probes_tier_name(tier));
+			agent_event(a, CV_AGENT_ERR, CV_EVENT_ROD_OFF,
+				    "vault %s: record-or-deny needs the lsm tier; these probes run "
+				    "at %s: not enforced", e->name, cv_probes_tier_name(tier));
 		else
-			agent_say(a, CV_AGENT_ERR, true, "vault %s: record-or-deny not enforced: %s", e->name,
-				  a->rod_why[0] ? a->rod_why : "the probes were loaded without it: restart the agent");
+			agent_event(a, CV_AGENT_ERR, CV_EVENT_ROD_OFF,
+				    "vault %s: record-or-deny not enforced: %s", e->name, a->rod_why[0] ? a->rod_why :
+				    "the probes were loaded without it: restart the agent");
 		return;
 	}
 	for (i = 0; i < e->nrecorders; i++) {
 		int ret = cv_probes_allow_recorder(a->probes, e->recorders[i]);
 
 		if (ret)
-			agent_say(a, CV_AGENT_ERR, true, "vault %s: recorder %s not allowed: %s: its reads are refused "
-				  "when they cannot be recorded; check the path (vaults.conf line %u)", e->name,
-				  e->recorders[i], strerror(-ret), e->line);
+			agent_event(a, CV_AGENT_ERR, CV_EVENT_ROD_OFF,
+				    "vault %s: recorder %s not allowed: %s: its reads are refused "
+				    "when they cannot be recorded; check the path (vaults.conf line %u)", e->name,
+				    e->recorders[i], strerror(-ret), e->line);
 	}
-	agent_say(a, CV_AGENT_INFO, true, "vault %s: record-or-deny enforced (the probes refuse every read-open "
-		  "of watched footage they could not record)%s%s", e->name, e->nrecorders ? "; never refused: " : "",
-		  e->nrecorders ? e->recorders[0] : "");
+	agent_event(a, CV_AGENT_INFO, CV_EVENT_ROD_ON,
+		    "vault %s: record-or-deny enforced (the probes refuse every read-open "
+		    "of watched footage they could not record)%s%s", e->name, e->nrecorders ? "; never refused: " : "",
+		    e->nrecorders ? e->recorders[0] : "");
 	for (i = 1; i < e->nrecorders; i++)
 		agent_say(a, CV_AGENT_INFO, false, "vault %s: never refused: %s", e->name, e->recorders[i]);
 }
@@ -507,8 +525,9 @@ static void agent_preopen(struct agent *a, const struct cv_probes_keys *before)
 		cv_probes_keys_free(&after);
 	}
 	if (ret) {
-		agent_say(a, CV_AGENT_WARNING, true, "files open before the probes not looked for: reading the probes' "
-			  "watches failed: %s: run the agent as root (CAP_BPF, CAP_SYS_ADMIN)", strerror(-ret));
+		agent_event(a, CV_AGENT_WARNING, CV_EVENT_WATCH_DEGRADED,
+			    "files open before the probes not looked for: reading the probes' "
+			    "watches failed: %s: run the agent as root (CAP_BPF, CAP_SYS_ADMIN)", strerror(-ret));
 		return;
 	}
 	if (added.nfiles + added.nsbs + added.nmajors) {
@@ -520,11 +539,13 @@ static void agent_preopen(struct agent *a, const struct cv_probes_keys *before)
 		ret = cv_preopen_scan("/proc", &o, agent_preopen_found, &found);
 		free(seen.v);
 		if (ret < 0)
-			agent_say(a, CV_AGENT_WARNING, true, "files open before the probes not looked for: /proc: %s: "
-				  "mount proc on /proc", strerror(-ret));
+			agent_event(a, CV_AGENT_WARNING, CV_EVENT_WATCH_DEGRADED,
+				    "files open before the probes not looked for: /proc: %s: "
+				    "mount proc on /proc", strerror(-ret));
 		else if (found.n)
-			agent_say(a, CV_AGENT_WARNING, true, "found %zu files of footage open before the probes: %s",
-				  found.n, found.list);
+			agent_event(a, CV_AGENT_WARNING, CV_EVENT_PREOPEN_FOUND,
+				    "found %zu files of footage open before the probes: %s",
+				    found.n, found.list);
 	}
 	cv_probes_keys_free(&added);
 }
@@ -594,7 +615,8 @@ static void agent_reload(struct agent *a)
 	size_t i, na = 0, nr = 0;
 
 	if (agent_load_registry(&reg, err, sizeof(err))) {
-		agent_say(a, CV_AGENT_ERR, true, "agent reload failed: %s (the vaults stay as they were)", err);
+		agent_event(a, CV_AGENT_ERR, CV_EVENT_AGENT_RELOAD_FAILED,
+			    "agent reload failed: %s (the vaults stay as they were)", err);
 		return;
 	}
 	for (i = 0; i < a->nwatched;) {
@@ -625,72 +647,55 @@ static void agent_reload(struct agent *a)
 		agent_preopen(a, &before);
 	cv_probes_keys_free(&before);
 	if (agent_on_reload(a, hook, sizeof(hook)))
-		agent_say(a, CV_AGENT_ERR, true, "agent reload: %s (the old alert configuration stays)", hook);
-	agent_say(a, CV_AGENT_INFO, true, "agent reloaded: %zu vaults watched; added: %s; removed: %s%s%s", a->nwatched,
-		  na ? added : "none", nr ? removed : "none", hook[0] ? "; " : "", hook);
+		agent_event(a, CV_AGENT_ERR, CV_EVENT_AGENT_RELOAD_FAILED,
+			    "agent reload: %s (the old alert configuration stays)", hook);
+	agent_event(a, CV_AGENT_INFO, CV_EVENT_AGENT_RELOAD,
+		    "agent reloaded: %zu vaults watched; added: %s; removed: %s%s%s", a->nwatched,
+		    na ? added : "none", nr ? removed : "none", hook[0] ? "; " : "", hook);
 	cv_registry_free(&reg);
 	agent_checkpoint_due(a);
 }
 
-/* What the log says of the last run: its last access row, its row count, whether it ended with "stopped". */
+/* What the log says of the last run: its last access rows, its row count, whether it ended with a stop. */
 static int agent_read_log_tail(struct agent *a, bool *clean, char *err, size_t errlen)
 {
-	sqlite3_stmt *st = NULL;
+	struct cv_log_cursor c;
+	struct cv_log_tail tail;
 	int ret;
 
-	*clean = true;
-	ret = sqlite3_prepare_v2(a->log.db, "SELECT (SELECT max(id) FROM records), (SELECT text FROM records WHERE "
-				 "kind = 'event' AND text LIKE 'agent st%' ORDER BY id DESC LIMIT 1)", -1, &st, NULL);
-	if (ret != SQLITE_OK || sqlite3_step(st) != SQLITE_ROW)
-		goto fail;
-	a->rows = sqlite3_column_int64(st, 0);
-	*clean = !sqlite3_column_text(st, 1) || !strncmp((const char *)sqlite3_column_text(st, 1), "agent stopped", 13);
-	sqlite3_finalize(st);
+	if (cv_log_tail(&a->log, &tail, err, errlen))
+		return -1;
+	a->rows = tail.last_id;
+	*clean = tail.clean;
 	/* The records that may come again: the last batch's worth of access rows, oldest first. */
-	ret = sqlite3_prepare_v2(a->log.db, "SELECT rec FROM (SELECT id, rec FROM records WHERE kind = 'access' ORDER "
-				 "BY id DESC LIMIT " CV_STR(CV_REPLAY_MAX) ") ORDER BY id", -1, &st, NULL);
-	if (ret != SQLITE_OK)
-		goto fail;
-	while ((ret = sqlite3_step(st)) == SQLITE_ROW) {
+	if (cv_log_last_access(&a->log, &c, CV_REPLAY_MAX, err, errlen))
+		return -1;
+	while ((ret = cv_log_next(&c, err, errlen)) > 0) {
 		struct camvault_rec r;
 
-		if (cv_rec_from_blob(&r, sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0)))
+		if (cv_rec_from_blob(&r, c.row.rec, c.row.rec_len))
 			continue;	/* not a record: it cannot come again */
 		r.aflags = 0;	/* the agent's: the probes' copy has none */
 		if (cv_replay_add(&a->replay, &r, sizeof(r))) {
 			agent_err(err, errlen, "out of memory");
-			sqlite3_finalize(st);
-			return -1;
+			ret = -1;
+			break;
 		}
 	}
-	if (ret != SQLITE_DONE)
-		goto fail;
-	sqlite3_finalize(st);
-	return 0;
-fail:
-	agent_err(err, errlen, "cannot read the access log %s: %s: check it with 'camvault verify'", a->log.path,
-		 sqlite3_errmsg(a->log.db));
-	sqlite3_finalize(st);
-	return -1;
+	cv_log_cursor_close(&c);
+	return ret < 0 ? -1 : 0;
 }
 
 /* What the 'lost' rows logged since the probes were pinned add up to: the counters' value they account for. */
 static void agent_lost_baseline(struct agent *a)
 {
 	struct cv_probes_pinned info;
-	sqlite3_stmt *st = NULL;
 	char err[CV_ERRLEN];
 
 	a->lost_logged = 0;
 	if (cv_probes_pinned_info(cv_probes_pin_dir(), &info, err, sizeof(err)))
 		return;
-	if (sqlite3_prepare_v2(a->log.db, "SELECT total(lost) FROM records WHERE kind = 'lost' AND time >= ?", -1,
-			       &st, NULL) != SQLITE_OK)
-		return;
-	sqlite3_bind_int64(st, 1, info.since * NS_PER_S);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		a->lost_logged = (uint64_t)sqlite3_column_double(st, 0);
-	sqlite3_finalize(st);
+	cv_log_lost_since(&a->log, info.since * NS_PER_S, &a->lost_logged, err, sizeof(err));
 }
 
 /* The pid file, locked while the agent runs: a second agent is refused. 0 or -1 with err. */
@@ -796,9 +801,10 @@ static int agent_swap_probes(struct agent *a, const struct cv_probes_opts *opts,
 	for (i = 0; i < CV_AGENT_DRAIN_ROUNDS && agent_read_records(a) > 0; i++)
 		;
 	agent_check_lost(a);
-	agent_say(a, CV_AGENT_WARNING, true, "the probes pinned in %s %s record-or-deny, which vaults.conf %s: "
-		  "replacing them (accesses while they load are not recorded)", dir, a->rod ? "enforce" : "do not "
-		  "enforce", want_rod ? "asks for" : "no longer asks for");
+	agent_event(a, CV_AGENT_WARNING, CV_EVENT_PROBES_DEGRADED,
+		    "the probes pinned in %s %s record-or-deny, which vaults.conf %s: "
+		    "replacing them (accesses while they load are not recorded)", dir, a->rod ? "enforce" : "do not "
+		    "enforce", want_rod ? "asks for" : "no longer asks for");
 	cv_probes_close(a->probes);
 	a->probes = NULL;
 	a->rod_swap = false;
@@ -814,8 +820,9 @@ static int agent_swap_probes(struct agent *a, const struct cv_probes_opts *opts,
 		return -1;
 	}
 	agent_lost_baseline(a);
-	agent_say(a, CV_AGENT_INFO, true, "probes replaced (tier %s, record-or-deny %s)",
-		  cv_probes_tier_name(cv_probes_tier(a->probes)), a->rod ? "enforced" : "off");
+	agent_event(a, CV_AGENT_INFO, CV_EVENT_PROBES_REPLACED,
+		    "probes replaced (tier %s, record-or-deny %s)",
+		    cv_probes_tier_name(cv_probes_tier(a->probes)), a->rod ? "enforced" : "off");
 	return 0;
 }
 
@@ -875,7 +882,8 @@ static int agent_start(struct agent *a, const char *db, const struct cv_probes_o
 		return -1;
 	}
 	agent_lost_baseline(a);
-	agent_say(a, CV_AGENT_INFO, true, "agent started (pid %d, tier %s, camvault %s%s)", (int)getpid(),
+	agent_event(a, CV_AGENT_INFO, clean ? CV_EVENT_AGENT_START : CV_EVENT_AGENT_CRASH_DETECTED,
+		    "agent started (pid %d, tier %s, camvault %s%s)", (int)getpid(),
 		  cv_probes_tier_name(cv_probes_tier(a->probes)), CAMVAULT_AGENT_VERSION,
 		  clean ? "" : "; the previous agent ended without 'agent stopped'");
 	agent_say(a, CV_AGENT_INFO, false, "access log %s; %s", a->log.path, cv_probes_pin_note(a->probes));
@@ -896,13 +904,15 @@ static int agent_start(struct agent *a, const char *db, const struct cv_probes_o
 		agent_add_vault(a, &reg.v[i]);
 	cv_registry_free(&reg);
 	if (cv_probes_watch_major(a->probes, CV_PROBES_VIDEO_MAJOR))
-		agent_say(a, CV_AGENT_WARNING, true, "cameras (char major %u) not watched", CV_PROBES_VIDEO_MAJOR);
+		agent_event(a, CV_AGENT_WARNING, CV_EVENT_WATCH_DEGRADED,
+			    "cameras (char major %u) not watched", CV_PROBES_VIDEO_MAJOR);
 	agent_preopen(a, &before);
 	cv_probes_keys_free(&before);
 
 	/* After the vaults: opening one may be what loaded camvault.ko. Without the module: no events. */
 	if (cv_ipc_events_open(&a->events, err, errlen)) {
-		agent_say(a, CV_AGENT_WARNING, true, "kernel events not received: %s", err);
+		agent_event(a, CV_AGENT_WARNING, CV_EVENT_KERNEL_EVENTS_OFF,
+			    "kernel events not received: %s", err);
 		a->events.sk = NULL;
 	}
 
@@ -1025,7 +1035,8 @@ static int agent_stop(struct agent *a, bool started)
 		if (a->events.sk)
 			agent_read_events(a);
 		agent_on_stop(a);
-		agent_say(a, CV_AGENT_INFO, true, "agent stopped (pid %d)", (int)getpid());
+		agent_event(a, CV_AGENT_INFO, CV_EVENT_AGENT_STOP,
+			    "agent stopped (pid %d)", (int)getpid());
 	}
 	if (a->log.db && cv_log_close(&a->log, err, sizeof(err))) {
 		agent_say(a, CV_AGENT_ERR, false, "%s", err);

@@ -55,8 +55,12 @@ struct agent {
 	void *alerts;			/* the alerts' own state: alerts.c's to set up and use */
 };
 
-/* A line on stderr (cv_agent_format_line()); an event row in the log too when log_it. */
+/* A line on stderr (cv_agent_format_line()); an event row in the log too when log_it (with no code). */
 void agent_say(struct agent *a, int prio, bool log_it, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* The same, always logged, as an event row with the code ev (log.h's enum cv_log_event). */
+void agent_event(struct agent *a, int prio, enum cv_log_event ev, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
 /*
  * HOOKS, called by the event loop (daemon.c); defined in alerts.c, where the alerts are wired in.

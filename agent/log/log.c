@@ -130,6 +130,51 @@ enum cv_log_kind cv_log_kind_parse(const char *name)
 	return 0;
 }
 
+const char *cv_log_event_name(enum cv_log_event ev)
+{
+	static const char *const names[] = {
+		[CV_EVENT_NONE] = "none",
+		[CV_EVENT_AGENT_START] = "agent-start",
+		[CV_EVENT_AGENT_STOP] = "agent-stop",
+		[CV_EVENT_AGENT_CRASH_DETECTED] = "agent-crash-detected",
+		[CV_EVENT_AGENT_RELOAD] = "agent-reload",
+		[CV_EVENT_AGENT_RELOAD_FAILED] = "agent-reload-failed",
+		[CV_EVENT_PROBES_DEGRADED] = "probes-degraded",
+		[CV_EVENT_PROBES_REPLACED] = "probes-replaced",
+		[CV_EVENT_KERNEL] = "kernel",
+		[CV_EVENT_KERNEL_EVENTS_LOST] = "kernel-events-lost",
+		[CV_EVENT_KERNEL_EVENTS_OFF] = "kernel-events-off",
+		[CV_EVENT_WATCH_DEGRADED] = "watch-degraded",
+		[CV_EVENT_PREOPEN_FOUND] = "preopen-found",
+		[CV_EVENT_ROD_ON] = "record-or-deny-on",
+		[CV_EVENT_ROD_OFF] = "record-or-deny-off",
+	};
+
+	if ((unsigned int)ev < sizeof(names) / sizeof(names[0]) && names[ev])
+		return names[ev];
+	return "unknown";
+}
+
+bool cv_log_event_is_start(enum cv_log_event ev)
+{
+	return ev == CV_EVENT_AGENT_START || ev == CV_EVENT_AGENT_CRASH_DETECTED;
+}
+
+/* The fixed starts of the agent's own events in logs written before codes (13 bytes each). */
+#define CV_LOG_START_TEXT	"agent started"
+#define CV_LOG_STOP_TEXT	"agent stopped"
+
+enum cv_log_event cv_log_event_of(int64_t code, const char *text)
+{
+	if (code)
+		return (enum cv_log_event)code;
+	if (text && !strncmp(text, CV_LOG_START_TEXT, strlen(CV_LOG_START_TEXT)))
+		return CV_EVENT_AGENT_START;
+	if (text && !strncmp(text, CV_LOG_STOP_TEXT, strlen(CV_LOG_STOP_TEXT)))
+		return CV_EVENT_AGENT_STOP;
+	return CV_EVENT_NONE;
+}
+
 static void cv_be(uint8_t *p, uint64_t v, int bytes)
 {
 	while (bytes--) {
@@ -152,8 +197,14 @@ void cv_log_genesis(const uint8_t log_id[16], uint8_t link[32])
 void cv_log_link(const uint8_t prev[32], enum cv_log_kind kind, int64_t time_ns, const void *rec, size_t rec_len,
 		 uint8_t link[32])
 {
+	cv_log_link_event(prev, kind, time_ns, rec, rec_len, 0, link);
+}
+
+void cv_log_link_event(const uint8_t prev[32], enum cv_log_kind kind, int64_t time_ns, const void *rec,
+		       size_t rec_len, uint32_t event, uint8_t link[32])
+{
 	crypto_hash_sha256_state st;
-	uint8_t hdr[1 + 8 + 4];
+	uint8_t hdr[1 + 8 + 4], code[4];
 
 	hdr[0] = (uint8_t)kind;
 	cv_be(hdr + 1, (uint64_t)time_ns, 8);
@@ -162,6 +213,11 @@ void cv_log_link(const uint8_t prev[32], enum cv_log_kind kind, int64_t time_ns,
 	crypto_hash_sha256_update(&st, prev, 32);
 	crypto_hash_sha256_update(&st, hdr, sizeof(hdr));
 	crypto_hash_sha256_update(&st, rec, rec_len);
+	/* Only a row with a code has it hashed: every row without one hashes as in schema 1. */
+	if (event) {
+		cv_be(code, event, 4);
+		crypto_hash_sha256_update(&st, code, sizeof(code));
+	}
 	crypto_hash_sha256_final(&st, link);
 }
 
@@ -292,14 +348,17 @@ static const char cv_schema[] =
 	" loginuid INTEGER, sessionid INTEGER, open_flags INTEGER, open_ns INTEGER, close_ns INTEGER,"
 	" cgroup_id INTEGER, dev INTEGER, ino INTEGER, bytes_read INTEGER, bytes_written INTEGER, mmaps INTEGER,"
 	" ioctls INTEGER, streamons INTEGER, dqbufs INTEGER, comm TEXT, exe TEXT, path TEXT, path2 TEXT,"
-	" text TEXT, lost INTEGER, rec BLOB NOT NULL, link BLOB NOT NULL);"
+	" text TEXT, lost INTEGER, rec BLOB NOT NULL, link BLOB NOT NULL, event INTEGER);"
 	"CREATE INDEX records_time ON records (time);"
 	"CREATE INDEX records_path ON records (path);"
 	"CREATE INDEX records_pid ON records (pid);"
 	"CREATE TABLE checkpoints (id INTEGER PRIMARY KEY, row_count INTEGER NOT NULL, head BLOB NOT NULL,"
 	" time INTEGER NOT NULL, nv_index INTEGER NOT NULL, nv_counter INTEGER NOT NULL, key_fpr BLOB NOT NULL,"
 	" signature BLOB NOT NULL);"
-	"PRAGMA user_version = 1;";
+	"PRAGMA user_version = 2;";
+
+/* Schema 1 to 2: the event column, NULL in every row there is (rows without a code: their links stay). */
+static const char cv_upgrade_1_2[] = "ALTER TABLE records ADD COLUMN event INTEGER; PRAGMA user_version = 2;";
 
 /* Creates the directory of path, 0700, when missing (not its parents: /var/lib is the system's). */
 static int cv_mkdir_for(const char *path, char *err, size_t errlen)
@@ -494,6 +553,7 @@ int cv_log_open_ro(struct cv_log *log, const char *path, char *err, size_t errle
 			 log->path);
 		goto fail;
 	}
+	log->schema = version;
 	if (cv_log_load_meta(log, err, errlen))
 		goto fail;
 	return 0;
@@ -532,6 +592,31 @@ static int cv_log_create(struct cv_log *log, char *err, size_t errlen)
 		return -1;
 	}
 	return cv_log_checkpoint(log, err, errlen);
+}
+
+/*
+ * Brings a log of an older schema to this one, under the write lock (another writer may have done it since
+ * the version was read): schema 1 gets the event column. Sets log->schema. 0, or -1 with err.
+ */
+static int cv_log_upgrade(struct cv_log *log, int version, char *err, size_t errlen)
+{
+	if (version == CV_LOG_SCHEMA) {
+		log->schema = version;
+		return 0;
+	}
+	if (cv_exec(log, "BEGIN IMMEDIATE", "starting to upgrade the log's schema", err, errlen))
+		return -1;
+	if (cv_log_schema_check(log, &version, err, errlen))
+		goto fail;
+	if (version == 1 && cv_exec(log, cv_upgrade_1_2, "upgrading the log's schema from 1 to 2", err, errlen))
+		goto fail;
+	if (cv_exec(log, "COMMIT", "upgrading the log's schema", err, errlen))
+		goto fail;
+	log->schema = CV_LOG_SCHEMA;
+	return 0;
+fail:
+	cv_rollback(log);
+	return -1;
 }
 
 int cv_log_open(struct cv_log *log, const char *path, struct cv_tpm *tpm, const struct cv_log_opts *opts,
@@ -573,9 +658,11 @@ int cv_log_open(struct cv_log *log, const char *path, struct cv_tpm *tpm, const 
 		}
 		if (cv_log_create(log, err, errlen))
 			goto fail;
+		log->schema = CV_LOG_SCHEMA;
 		return 0;
 	}
-	if (cv_log_load_meta(log, err, errlen) || cv_last_ckpt(log, &id, &rows, &counter, err, errlen))
+	if (cv_log_upgrade(log, version, err, errlen) || cv_log_load_meta(log, err, errlen) ||
+	    cv_last_ckpt(log, &id, &rows, &counter, err, errlen))
 		goto fail;
 	log->ckpt_rows = rows;
 	if (tpm && (!log->key.pub_len || !log->key.priv_len || !log->nv_index)) {
@@ -610,10 +697,10 @@ static sqlite3_stmt *cv_insert_stmt(struct cv_log *log)
 				"rec, link");
 	for (i = 0; i < cv_log_ncols; i++)
 		len += (size_t)snprintf(sql + len, sizeof(sql) - len, ", %s", cv_log_cols[i].name);
-	len += (size_t)snprintf(sql + len, sizeof(sql) - len, ") VALUES (?, ?, ?, ?, ?, ?, ?");
+	len += (size_t)snprintf(sql + len, sizeof(sql) - len, ", event) VALUES (?, ?, ?, ?, ?, ?, ?");
 	for (i = 0; i < cv_log_ncols; i++)
 		len += (size_t)snprintf(sql + len, sizeof(sql) - len, ", ?");
-	snprintf(sql + len, sizeof(sql) - len, ")");
+	snprintf(sql + len, sizeof(sql) - len, ", ?)");
 	if (sqlite3_prepare_v3(log->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &log->insert, NULL) != SQLITE_OK)
 		log->insert = NULL;
 	return log->insert;
@@ -625,7 +712,7 @@ static sqlite3_stmt *cv_insert_stmt(struct cv_log *log)
  * once. st is left reset, its bindings kept.
  */
 static int cv_insert_next(struct cv_log *log, sqlite3_stmt *st, enum cv_log_kind kind, int64_t wall_ns,
-			  const void *rec, size_t rec_len, char *err, size_t errlen)
+			  const void *rec, size_t rec_len, uint32_t event, char *err, size_t errlen)
 {
 	uint8_t link[32];
 	int rc, ext, tries;
@@ -633,7 +720,7 @@ static int cv_insert_next(struct cv_log *log, sqlite3_stmt *st, enum cv_log_kind
 	for (tries = 0;; tries++) {
 		if (cv_head(log, err, errlen))
 			return -1;
-		cv_log_link(log->head_link, kind, wall_ns, rec, rec_len, link);
+		cv_log_link_event(log->head_link, kind, wall_ns, rec, rec_len, event, link);
 		sqlite3_bind_int64(st, 1, log->head_id + 1);
 		sqlite3_bind_blob(st, 7, link, 32, SQLITE_STATIC);
 		rc = sqlite3_step(st);
@@ -652,7 +739,8 @@ static int cv_insert_next(struct cv_log *log, sqlite3_stmt *st, enum cv_log_kind
 
 /* Appends one row: the rec columns only for an access record. */
 static int cv_log_append(struct cv_log *log, enum cv_log_kind kind, int64_t wall_ns, const void *rec,
-			 size_t rec_len, const char *text, const uint64_t *lost, char *err, size_t errlen)
+			 size_t rec_len, const char *text, const uint64_t *lost, uint32_t event, char *err,
+			 size_t errlen)
 {
 	const struct camvault_rec *r = kind == CV_LOG_ACCESS ? rec : NULL;
 	sqlite3_stmt *st = cv_insert_stmt(log);
@@ -670,6 +758,8 @@ static int cv_log_append(struct cv_log *log, enum cv_log_kind kind, int64_t wall
 	if (lost)
 		sqlite3_bind_int64(st, 5, (int64_t)*lost);
 	sqlite3_bind_blob(st, 6, rec, (int)rec_len, SQLITE_STATIC);
+	if (event)	/* none: NULL, as in the rows written before codes */
+		sqlite3_bind_int64(st, 8 + (int)cv_log_ncols, event);
 	for (i = 0, col = 8; r && i < cv_log_ncols; i++, col++) {
 		const struct cv_log_col *c = &cv_log_cols[i];
 		const char *s;
@@ -682,7 +772,7 @@ static int cv_log_append(struct cv_log *log, enum cv_log_kind kind, int64_t wall
 			sqlite3_bind_text(st, col, s, (int)n, SQLITE_TRANSIENT);
 		}
 	}
-	ret = cv_insert_next(log, st, kind, wall_ns, rec, rec_len, err, errlen);
+	ret = cv_insert_next(log, st, kind, wall_ns, rec, rec_len, event, err, errlen);
 	/* Unbound, the columns the next row leaves out are NULL, and none of this row's pointers stay. */
 	sqlite3_clear_bindings(st);
 	if (ret)
@@ -733,20 +823,31 @@ void cv_log_rollback(struct cv_log *log)
 int cv_log_append_rec(struct cv_log *log, const struct camvault_rec *r, int64_t wall_ns, char *err,
 		      size_t errlen)
 {
-	return cv_log_append(log, CV_LOG_ACCESS, wall_ns, r, sizeof(*r), NULL, NULL, err, errlen);
+	return cv_log_append(log, CV_LOG_ACCESS, wall_ns, r, sizeof(*r), NULL, NULL, 0, err, errlen);
 }
 
 int cv_log_append_event(struct cv_log *log, enum cv_log_kind kind, const char *text, int64_t wall_ns, char *err,
 			size_t errlen)
 {
-	size_t len = strnlen(text, CV_LOG_TEXT_MAX + 1);
-
-	if (kind != CV_LOG_EVENT || len > CV_LOG_TEXT_MAX) {
+	if (kind != CV_LOG_EVENT) {
 		snprintf(err, errlen, "an event is text of at most %d bytes (kind 'event'): this is a bug in the "
 			 "caller", CV_LOG_TEXT_MAX);
 		return -1;
 	}
-	return cv_log_append(log, kind, wall_ns, text, len, text, NULL, err, errlen);
+	return cv_log_append_event_code(log, CV_EVENT_NONE, text, wall_ns, err, errlen);
+}
+
+int cv_log_append_event_code(struct cv_log *log, enum cv_log_event ev, const char *text, int64_t wall_ns,
+			     char *err, size_t errlen)
+{
+	size_t len = strnlen(text, CV_LOG_TEXT_MAX + 1);
+
+	if (len > CV_LOG_TEXT_MAX || (int)ev < 0) {
+		snprintf(err, errlen, "an event is text of at most %d bytes (kind 'event'): this is a bug in the "
+			 "caller", CV_LOG_TEXT_MAX);
+		return -1;
+	}
+	return cv_log_append(log, CV_LOG_EVENT, wall_ns, text, len, text, NULL, (uint32_t)ev, err, errlen);
 }
 
 int cv_log_append_lost(struct cv_log *log, uint64_t count, int64_t wall_ns, char *err, size_t errlen)
@@ -754,7 +855,7 @@ int cv_log_append_lost(struct cv_log *log, uint64_t count, int64_t wall_ns, char
 	uint8_t b[8];
 
 	cv_be(b, count, 8);
-	return cv_log_append(log, CV_LOG_LOST, wall_ns, b, sizeof(b), NULL, &count, err, errlen);
+	return cv_log_append(log, CV_LOG_LOST, wall_ns, b, sizeof(b), NULL, &count, 0, err, errlen);
 }
 
 int cv_log_checkpoint(struct cv_log *log, char *err, size_t errlen)

@@ -51,6 +51,8 @@ struct cv_content {
 	int64_t time;
 	uint8_t *rec;
 	size_t len;
+	bool has_event;		/* the event column is not NULL: its code is hashed */
+	int64_t event;		/* as stored */
 };
 
 struct cv_ver {
@@ -61,6 +63,12 @@ struct cv_ver {
 	int nf, dropped;
 	int64_t first_row_finding;	/* the position of the first row finding, or INT64_MAX */
 };
+
+/* The event column in a query: itself, or NULL in a log of schema 1, which has none. */
+static const char *cv_event_col(const struct cv_ver *v)
+{
+	return v->log.schema >= 2 ? "event" : "NULL";
+}
 
 static void cv_find(struct cv_ver *v, int64_t order, int status, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
@@ -142,7 +150,7 @@ static void cv_content_free(struct cv_content *c)
 	c->rec = NULL;
 }
 
-/* Copies the contents of the current row of st (columns kind, time, rec at k, k + 1, k + 2). */
+/* Copies the contents of the current row of st (columns kind, time, rec, event at k, k + 1, k + 2, k + 3). */
 static int cv_content_get(sqlite3_stmt *st, int k, struct cv_content *c)
 {
 	const void *blob = sqlite3_column_blob(st, k + 2);
@@ -150,6 +158,8 @@ static int cv_content_get(sqlite3_stmt *st, int k, struct cv_content *c)
 	c->kind = cv_log_kind_parse((const char *)sqlite3_column_text(st, k));
 	c->time = sqlite3_column_int64(st, k + 1);
 	c->len = (size_t)sqlite3_column_bytes(st, k + 2);
+	c->has_event = sqlite3_column_type(st, k + 3) != SQLITE_NULL;
+	c->event = sqlite3_column_int64(st, k + 3);
 	c->rec = malloc(c->len ? c->len : 1);
 	if (!c->rec)
 		return -1;
@@ -162,11 +172,12 @@ static int cv_content_get(sqlite3_stmt *st, int k, struct cv_content *c)
 static int cv_content_load(struct cv_ver *v, int64_t pos, struct cv_content *c)
 {
 	sqlite3_stmt *st = NULL;
+	char sql[128];
 	int ret = -1;
 
 	memset(c, 0, sizeof(*c));
-	if (sqlite3_prepare_v2(v->log.db, "SELECT kind, time, rec FROM records WHERE id = ?", -1, &st, NULL) ==
-	    SQLITE_OK) {
+	snprintf(sql, sizeof(sql), "SELECT kind, time, rec, %s FROM records WHERE id = ?", cv_event_col(v));
+	if (sqlite3_prepare_v2(v->log.db, sql, -1, &st, NULL) == SQLITE_OK) {
 		sqlite3_bind_int64(st, 1, v->rows[pos].id);
 		if (sqlite3_step(st) == SQLITE_ROW)
 			ret = cv_content_get(st, 0, c);
@@ -177,7 +188,7 @@ static int cv_content_load(struct cv_ver *v, int64_t pos, struct cv_content *c)
 
 static void cv_hash(const uint8_t prev[32], const struct cv_content *c, uint8_t out[32])
 {
-	cv_log_link(prev, c->kind, c->time, c->rec, c->len, out);
+	cv_log_link_event(prev, c->kind, c->time, c->rec, c->len, c->has_event ? (uint32_t)c->event : 0, out);
 }
 
 /* Whether the query columns of the current row (from column 5 on) say what its contents say. */
@@ -208,6 +219,14 @@ static void cv_check_columns(struct cv_ver *v, int64_t pos, sqlite3_stmt *st, co
 				"longer says what was logged", desc);
 			return;
 		}
+	}
+	/* event: a code camvault writes (1..2^32-1), on an event row only; NULL, an event without one. */
+	if (c->has_event && (c->kind != CV_LOG_EVENT || sqlite3_column_type(st, 7 + (int)cv_log_ncols) !=
+			     SQLITE_INTEGER || c->event < 1 || c->event > UINT32_MAX)) {
+		cv_find(v, pos, CV_VERIFY_ALTERED, "%s was altered after it was logged: %s", desc,
+			c->kind != CV_LOG_EVENT ? "it has an event column, which its kind has not" :
+			"its event column holds no code camvault writes");
+		return;
 	}
 	if ((c->kind != CV_LOG_EVENT && sqlite3_column_type(st, 3) != SQLITE_NULL) ||
 	    (c->kind != CV_LOG_LOST && sqlite3_column_type(st, 4) != SQLITE_NULL)) {
@@ -263,7 +282,7 @@ static int cv_rows(struct cv_ver *v, FILE *errf)
 	len = (size_t)snprintf(sql, sizeof(sql), "SELECT id, kind, time, text, lost");
 	for (i = 0; i < cv_log_ncols; i++)
 		len += (size_t)snprintf(sql + len, sizeof(sql) - len, ", %s", cv_log_cols[i].name);
-	snprintf(sql + len, sizeof(sql) - len, ", rec, link FROM records ORDER BY id");
+	snprintf(sql + len, sizeof(sql) - len, ", rec, link, %s FROM records ORDER BY id", cv_event_col(v));
 	v->rows = calloc(cap, sizeof(*v->rows));
 	if (!v->rows || sqlite3_prepare_v2(v->log.db, sql, -1, &st, NULL) != SQLITE_OK)
 		goto fail;
@@ -291,6 +310,8 @@ static int cv_rows(struct cv_ver *v, FILE *errf)
 		c.time = sqlite3_column_int64(st, 2);
 		c.rec = (uint8_t *)sqlite3_column_blob(st, nc);
 		c.len = (size_t)sqlite3_column_bytes(st, nc);
+		c.has_event = sqlite3_column_type(st, nc + 2) != SQLITE_NULL;
+		c.event = sqlite3_column_int64(st, nc + 2);
 		if (sqlite3_column_bytes(st, nc + 1) == 32)
 			memcpy(row->link, sqlite3_column_blob(st, nc + 1), 32);
 		cv_describe(row->id, &c, desc, sizeof(desc));

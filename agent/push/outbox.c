@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The durable outbox (outbox.h): messages for the owner in SQLite next to the access log, tried until
- * delivered or too old. Every statement runs on its own (autocommit) except cv_outbox_add(), which joins the
- * caller's transaction; no statement stays open while a message goes over the network, so the agent's log
- * writes never wait on a slow server.
+ * delivered or too old. Its tables and this SQL are the outbox's own: it shares the log's database (and the
+ * agent's handle on it) but not its schema, which stays behind log.h. Every statement runs on its own
+ * (autocommit) except cv_outbox_add(), which joins the caller's transaction; no statement stays open while a
+ * message goes over the network, so the agent's log writes never wait on a slow server.
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -536,4 +537,29 @@ void cv_outbox_status_free(struct cv_outbox_status *s)
 {
 	free(s->ch);
 	memset(s, 0, sizeof(*s));
+}
+
+void cv_outbox_waiting(struct sqlite3 *db, int64_t *waiting, int64_t *oldest_ms)
+{
+	sqlite3_stmt *st = NULL;
+
+	*waiting = 0;
+	*oldest_ms = 0;
+	/* No outbox table: nothing was ever queued. */
+	if (sqlite3_prepare_v2(db, "SELECT count(*), min(created_ms) FROM outbox WHERE state = 'queued'", -1, &st,
+			       NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
+		*waiting = sqlite3_column_int64(st, 0);
+		*oldest_ms = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_finalize(st);
+}
+
+int cv_outbox_due_now(struct sqlite3 *db, char *err, size_t errlen)
+{
+	if (sqlite3_exec(db, "UPDATE outbox SET next_ms = 0 WHERE state = 'queued'", NULL, NULL, NULL) != SQLITE_OK &&
+	    !strstr(sqlite3_errmsg(db), "no such table")) {
+		snprintf(err, errlen, "the outbox: %s: check the database's permissions", sqlite3_errmsg(db));
+		return -1;
+	}
+	return 0;
 }

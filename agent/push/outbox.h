@@ -2,7 +2,10 @@
 /*
  * The outbox: messages for the owner (channels.h) waiting for delivery, in the access log's database, so that
  * nothing is lost while the network, the server or the machine is down. Tables of their own, outside the
- * hash chain (the log's records and checkpoints are not touched):
+ * hash chain (the log's records and checkpoints are not touched). The outbox's schema is its own, and so is its
+ * SQL, here; it shares the log's database, and the agent's handle on it (struct cv_log's db, so that an alert
+ * commits with the row that caused it), but never reads or writes the log's tables, which log.h's API alone
+ * does:
  *
  *	outbox(id INTEGER PRIMARY KEY, uid, channel, kind, vault, title, text, json, created_ms, tries, next_ms,
  *	       state, done_ms, last_error, claim_until)
@@ -88,6 +91,19 @@ struct cv_outbox_status {
 int cv_outbox_status(struct sqlite3 *db, const struct cv_push *push, struct cv_outbox_status *st, char *err,
 		     size_t errlen);
 void cv_outbox_status_free(struct cv_outbox_status *st);
+
+/*
+ * The queued messages: how many, and when the oldest was queued (0: none), for "camvault status". A database
+ * without an outbox (or unreadable) has none. db may be the access log's handle (struct cv_log's db): read-only
+ * is enough.
+ */
+void cv_outbox_waiting(struct sqlite3 *db, int64_t *waiting, int64_t *oldest_ms);
+
+/*
+ * Makes every queued message due now, whatever its backoff said ("camvault push flush": the owner asked); rows
+ * being sent keep their claim. A database without an outbox has nothing to do. 0, or -1 with err.
+ */
+int cv_outbox_due_now(struct sqlite3 *db, char *err, size_t errlen);
 
 /* The retry delay after tries failed attempts of row id: 10 s doubling to 1 h, plus 0..20 % by id. */
 int64_t cv_outbox_backoff_ms(int64_t id, int64_t tries);

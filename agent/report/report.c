@@ -4,9 +4,10 @@
  * policy, finds the agent's downtime, and hands the model to a renderer (report_text.c, report_json.c,
  * report_html.c). The command line is here too.
  *
- * Rows are read through SQLite's query columns only for selection; what is shown comes from each row's rec
- * blob, the bytes the hash chain covers, so a report says what "camvault verify" checks. A row whose blob is
- * not a well-formed record is counted as malformed and named in the coverage, never silently dropped.
+ * Rows come from the log's cursor (log.h's cv_log_rows(): the report needs no SQL), selected by time; what is
+ * shown comes from each row's rec blob, the bytes the hash chain covers, so a report says what "camvault
+ * verify" checks. A row whose blob is not a well-formed record is counted as malformed and named in the
+ * coverage, never silently dropped.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -16,8 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-#include <sqlite3.h>
 
 #include "report/report.h"
 #include "util/clock.h"
@@ -243,13 +242,6 @@ void cv_report_summary(const struct cv_report *r, char *buf, size_t len)
 		 r->lost_events, gaps, r->malformed_rows ? ", MALFORMED ROWS (run camvault verify)" : "");
 }
 
-static int cv_db_err(struct cv_log *log, const char *what, char *err, size_t errlen)
-{
-	snprintf(err, errlen, "%s in %s (%s): check it with 'camvault verify'", what, log->path,
-		 sqlite3_errmsg(log->db));
-	return -1;
-}
-
 /* Appends a to r (which owns the array). */
 static int cv_push(struct cv_report *r, size_t *cap, const struct cv_report_access *a)
 {
@@ -270,41 +262,35 @@ static int cv_load_rows(struct cv_log *log, const struct cv_policy *pol, const s
 			struct cv_report *r, char *err, size_t errlen)
 {
 	const struct cv_report_opts *o = r->o;
-	sqlite3_stmt *st = NULL;
+	struct cv_log_cursor c;
 	int64_t offset = 0;
 	bool have_offset = false;
 	size_t cap = 0;
 	int rc;
 
-	rc = sqlite3_prepare_v2(log->db, "SELECT id, kind, time, rec, lost FROM records WHERE time >= ?1 AND "
-				"time < ?2 ORDER BY id", -1, &st, NULL);
-	if (rc != SQLITE_OK)
-		return cv_db_err(log, "cannot read the records", err, errlen);
-	sqlite3_bind_int64(st, 1, o->since_ns);
-	sqlite3_bind_int64(st, 2, o->until_ns ? o->until_ns : INT64_MAX);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *kind = (const char *)sqlite3_column_text(st, 1);
-		enum cv_log_kind k = cv_log_kind_parse(kind);
+	if (cv_log_rows(log, &c, o->since_ns, o->until_ns, err, errlen))
+		return -1;
+	while ((rc = cv_log_next(&c, err, errlen)) > 0) {
+		const struct cv_log_row *row = &c.row;
 		struct cv_report_access a;
 
-		if (k == CV_LOG_EVENT) {
+		if (row->kind == CV_LOG_EVENT) {
 			r->events++;
 			continue;
 		}
-		if (k == CV_LOG_LOST) {
+		if (row->kind == CV_LOG_LOST) {
 			r->lost_rows++;
-			r->lost_events += (uint64_t)sqlite3_column_int64(st, 4);
+			r->lost_events += row->lost;
 			continue;
 		}
 		memset(&a, 0, sizeof(a));
-		if (k != CV_LOG_ACCESS ||
-		    cv_rec_from_blob(&a.rec, sqlite3_column_blob(st, 3), (size_t)sqlite3_column_bytes(st, 3)) ||
+		if (row->kind != CV_LOG_ACCESS || cv_rec_from_blob(&a.rec, row->rec, row->rec_len) ||
 		    !cv_rec_valid(&a.rec)) {
 			r->malformed_rows++;
 			continue;
 		}
-		a.row = sqlite3_column_int64(st, 0);
-		a.time_ns = sqlite3_column_int64(st, 2);
+		a.row = row->id;
+		a.time_ns = row->time_ns;
 		/* The row's time is the close on the wall clock: that gives this boot's offset. */
 		if (a.rec.close_ns) {
 			offset = a.time_ns - (int64_t)a.rec.close_ns;
@@ -326,18 +312,16 @@ static int cv_load_rows(struct cv_log *log, const struct cv_policy *pol, const s
 		if (o->unexpected_only && a.rule)
 			continue;
 		if (cv_push(r, &cap, &a)) {
-			sqlite3_finalize(st);
 			snprintf(err, errlen, "out of memory for %zu accesses: narrow the report with --since", r->n);
-			return -1;
+			rc = -1;
+			break;
 		}
 		r->unexpected += !a.rule;
 		r->bytes_read += a.rec.bytes_read;
 		r->bytes_written += a.rec.bytes_written;
 	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return cv_db_err(log, "cannot read the records", err, errlen);
-	return 0;
+	cv_log_cursor_close(&c);
+	return rc < 0 ? -1 : 0;
 }
 
 static int cv_add_gap(struct cv_report *r, int64_t start, int64_t end, bool crash, bool open_ended)
@@ -354,48 +338,23 @@ static int cv_add_gap(struct cv_report *r, int64_t start, int64_t end, bool cras
 	return 0;
 }
 
-/* The agent's downtime, from its start and stop events over the whole log (a gap may begin before the window). */
+static int cv_gap_cb(void *ctx, const struct cv_log_gap *g)
+{
+	struct cv_report *r = ctx;
+
+	/* Open-ended (stopped, no start since): down until the window as shown ends. */
+	if (g->open_ended)
+		return g->start_ns < r->until_ns ? cv_add_gap(r, g->start_ns, r->until_ns, false, true) : 0;
+	return cv_add_gap(r, g->start_ns, g->end_ns, g->crash, false);
+}
+
+/* The agent's downtime (log.h's cv_log_gaps(): from its start and stop events over the whole log). */
 static int cv_load_gaps(struct cv_log *log, struct cv_report *r, char *err, size_t errlen)
 {
-	sqlite3_stmt *st = NULL;
-	int64_t stop = -1;
-	bool started = false;
-	int rc;
-
-	rc = sqlite3_prepare_v2(log->db, "SELECT r.time, substr(r.text, 1, 13), (SELECT p.time FROM records p "
-				"WHERE p.id < r.id ORDER BY p.id DESC LIMIT 1) FROM records r WHERE r.kind = 'event' "
-				"AND substr(r.text, 1, 13) IN ('" CV_REPORT_START_EVENT "', '" CV_REPORT_STOP_EVENT
-				"') ORDER BY r.id", -1, &st, NULL);
-	if (rc != SQLITE_OK)
-		return cv_db_err(log, "cannot read the agent's events", err, errlen);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int64_t t = sqlite3_column_int64(st, 0);
-		const char *what = (const char *)sqlite3_column_text(st, 1);
-		int fail = 0;
-
-		if (!strcmp(what, CV_REPORT_STOP_EVENT)) {
-			stop = t;
-			started = false;
-			continue;
-		}
-		if (stop >= 0)
-			fail = cv_add_gap(r, stop, t, false, false);
-		else if (started && sqlite3_column_type(st, 2) != SQLITE_NULL)
-			/* Started again without stopping: it crashed after the last row it logged. */
-			fail = cv_add_gap(r, sqlite3_column_int64(st, 2), t, true, false);
-		if (fail) {
-			sqlite3_finalize(st);
+	err[0] = '\0';
+	if (cv_log_gaps(log, r->o->since_ns, r->o->until_ns, cv_gap_cb, r, err, errlen)) {
+		if (!err[0])
 			snprintf(err, errlen, "out of memory for the agent's gaps");
-			return -1;
-		}
-		stop = -1;
-		started = true;
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return cv_db_err(log, "cannot read the agent's events", err, errlen);
-	if (stop >= 0 && stop < r->until_ns && cv_add_gap(r, stop, r->until_ns, false, true)) {
-		snprintf(err, errlen, "out of memory for the agent's gaps");
 		return -1;
 	}
 	return 0;

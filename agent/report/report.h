@@ -7,9 +7,10 @@
  * cv_report_write(); text for terminals, JSON (docs/report-schema.json) for programs, HTML (one
  * self-contained file with an SVG timeline) for people.
  *
- * Gaps: the agent logs events "agent started ..." and "agent stopped ..." (the text begins exactly so). A
+ * Gaps: the agent logs its start and stop as events with codes (log.h: CV_EVENT_AGENT_START, _STOP,
+ * _CRASH_DETECTED; in logs from before codes, by their text, "agent started ..." and "agent stopped ..."). A
  * clean stop opens a gap that the next start closes; a start with no stop since the previous start is a
- * crash, and the gap runs from the last row logged before it to the start.
+ * crash, and the gap runs from the last row logged before it to the start. log.h's cv_log_gaps() finds them.
  */
 #ifndef CV_REPORT_H
 #define CV_REPORT_H
@@ -23,9 +24,6 @@
 #include "policy/policy.h"
 #include "uapi/camvault.h"
 #include "vault/registry.h"
-
-#define CV_REPORT_START_EVENT	"agent started"
-#define CV_REPORT_STOP_EVENT	"agent stopped"
 
 enum cv_report_format { CV_REPORT_TEXT, CV_REPORT_JSON, CV_REPORT_HTML };
 

@@ -668,6 +668,353 @@ static void test_counter_old_kind(void **state)
 	cv_tpm_close(&tpm);
 }
 
+/*
+ * ---- Event codes and logs written before them ----
+ *
+ * The same life of the agent, logged twice: with codes (this camvault), and the old way (a schema 1 log, whose
+ * events are only text, written row by row here with the schema 1 chain). Both give the same gaps: a clean
+ * stop (300 s to 600 s), a crash (from the last row before the restart, 901 s, to 1500 s), and a stop with no
+ * start after it (2000 s, open-ended).
+ */
+#define LT0 (1795600800LL * 1000000000LL)
+#define LS 1000000000LL
+
+struct gaps {
+	struct cv_log_gap g[8];
+	int n;
+};
+
+static int gap_add(void *ctx, const struct cv_log_gap *g)
+{
+	struct gaps *v = ctx;
+
+	if (v->n == 8)
+		return -1;
+	v->g[v->n++] = *g;
+	return 0;
+}
+
+static void gaps_of(const char *path, int64_t since, int64_t until, struct gaps *v)
+{
+	struct cv_log log;
+	char err[768] = "";
+
+	memset(v, 0, sizeof(*v));
+	if (cv_log_open_ro(&log, path, err, sizeof(err)))
+		fail_msg("cv_log_open_ro: %s", err);
+	if (cv_log_gaps(&log, since, until, gap_add, v, err, sizeof(err)))
+		fail_msg("cv_log_gaps: %s", err);
+	cv_log_close(&log, err, sizeof(err));
+}
+
+static void gap_is(const struct cv_log_gap *g, int64_t start_s, int64_t end_s, bool crash, bool open_ended)
+{
+	assert_true(g->start_ns == LT0 + start_s * LS);
+	assert_true(g->end_ns == (open_ended ? 0 : LT0 + end_s * LS));
+	assert_int_equal(g->crash, crash);
+	assert_int_equal(g->open_ended, open_ended);
+}
+
+/* The gaps of the life both logs tell, in the whole log and in windows. */
+static void gaps_expect(const char *path)
+{
+	struct gaps v;
+
+	gaps_of(path, 0, 0, &v);
+	assert_int_equal(v.n, 3);
+	gap_is(&v.g[0], 300, 600, false, false);
+	gap_is(&v.g[1], 901, 1500, true, false);
+	gap_is(&v.g[2], 2000, 0, false, true);
+	/* A window after the clean stop's gap, before the last stop: the crash's alone. */
+	gaps_of(path, LT0 + 700 * LS, LT0 + 1800 * LS, &v);
+	assert_int_equal(v.n, 1);
+	gap_is(&v.g[0], 901, 1500, true, false);
+	/* A gap that began before the window is in it. */
+	gaps_of(path, LT0 + 1000 * LS, 0, &v);
+	assert_int_equal(v.n, 2);
+	gap_is(&v.g[0], 901, 1500, true, false);
+	gap_is(&v.g[1], 2000, 0, false, true);
+}
+
+/* The tail as the agent reads it at start: rows, and whether the last agent stopped. */
+static void tail_expect(const char *path, int64_t rows, enum cv_log_event last, bool clean)
+{
+	struct cv_log_tail t;
+	struct cv_log log;
+	char err[768] = "";
+
+	if (cv_log_open_ro(&log, path, err, sizeof(err)))
+		fail_msg("cv_log_open_ro: %s", err);
+	assert_int_equal(cv_log_tail(&log, &t, err, sizeof(err)), 0);
+	assert_int_equal(t.last_id, rows);
+	assert_int_equal(t.agent_last, last);
+	assert_int_equal(t.clean, clean);
+	cv_log_close(&log, err, sizeof(err));
+}
+
+static void coded_event(struct cv_log *log, enum cv_log_event ev, const char *text, int at_s)
+{
+	char err[768] = "";
+
+	if (cv_log_append_event_code(log, ev, text, LT0 + at_s * LS, err, sizeof(err)))
+		fail_msg("cv_log_append_event_code: %s", err);
+}
+
+static void coded_rec(struct cv_log *log, int i, int at_s)
+{
+	struct camvault_rec r;
+	char err[768] = "";
+
+	rec_make(&r, i);
+	if (cv_log_append_rec(log, &r, LT0 + at_s * LS, err, sizeof(err)))
+		fail_msg("cv_log_append_rec: %s", err);
+}
+
+static void test_event_codes(void **state)
+{
+	char path[300], err[768] = "";
+	struct cv_log_cursor c;
+	struct cv_tpm tpm;
+	struct cv_log log;
+	int n = 0, events = 0, ret;
+
+	(void)state;
+	open_new(&log, &tpm, "coded", 100, path);
+	coded_event(&log, CV_EVENT_AGENT_START, "agent started (pid 100, tier lsm, camvault 0.1.0)", -3600);
+	coded_rec(&log, 1, 10);
+	if (cv_log_append_lost(&log, 7, LT0 + 240 * LS, err, sizeof(err)))
+		fail_msg("cv_log_append_lost: %s", err);
+	coded_event(&log, CV_EVENT_AGENT_STOP, "agent stopped (pid 100)", 300);
+	coded_event(&log, CV_EVENT_AGENT_START, "agent started (pid 101, tier lsm, camvault 0.1.0)", 600);
+	/* The code decides, not the text: this is no start. */
+	coded_event(&log, CV_EVENT_AGENT_RELOAD, "agent started? no: agent reloaded: 1 vaults watched", 650);
+	coded_rec(&log, 2, 901);
+	coded_event(&log, CV_EVENT_AGENT_CRASH_DETECTED, "agent started (pid 102, tier lsm, camvault 0.1.0; the "
+		    "previous agent ended without 'agent stopped')", 1500);
+	coded_rec(&log, 3, 1600);
+	coded_event(&log, CV_EVENT_AGENT_STOP, "agent stopped (pid 102)", 2000);
+	assert_int_equal(cv_log_close(&log, err, sizeof(err)), 0);
+	cv_tpm_close(&tpm);
+
+	verify_expect(path, CV_VERIFY_OK, "verifies: 10 rows, 2 checkpoints", "covers 10 rows", NULL);
+	gaps_expect(path);
+	tail_expect(path, 10, CV_EVENT_AGENT_STOP, true);
+
+	/* The rows as the report reads them: every kind, the codes as logged. */
+	assert_int_equal(cv_log_open_ro(&log, path, err, sizeof(err)), 0);
+	assert_int_equal(cv_log_rows(&log, &c, LT0, 0, err, sizeof(err)), 0);
+	while ((ret = cv_log_next(&c, err, sizeof(err))) > 0) {
+		n++;
+		if (c.row.kind == CV_LOG_EVENT) {
+			events++;
+			assert_non_null(c.row.text);
+			assert_int_equal(c.row.rec_len, strlen(c.row.text));
+		}
+		if (c.row.id == 3)
+			assert_true(c.row.kind == CV_LOG_LOST && c.row.lost == 7);
+		if (c.row.id == 6)
+			assert_int_equal(c.row.event, CV_EVENT_AGENT_RELOAD);
+		if (c.row.id == 8)
+			assert_int_equal(c.row.event, CV_EVENT_AGENT_CRASH_DETECTED);
+	}
+	assert_int_equal(ret, 0);
+	cv_log_cursor_close(&c);
+	assert_int_equal(n, 9);		/* from T0: all but the first start */
+	assert_int_equal(events, 5);
+	/* The last access rows, oldest first. */
+	assert_int_equal(cv_log_last_access(&log, &c, 2, err, sizeof(err)), 0);
+	assert_int_equal(cv_log_next(&c, err, sizeof(err)), 1);
+	assert_int_equal(c.row.id, 7);
+	assert_int_equal(cv_log_next(&c, err, sizeof(err)), 1);
+	assert_int_equal(c.row.id, 9);
+	assert_int_equal(c.row.rec_len, sizeof(struct camvault_rec));
+	assert_int_equal(cv_log_next(&c, err, sizeof(err)), 0);
+	cv_log_cursor_close(&c);
+	{
+		uint64_t lost;
+
+		assert_int_equal(cv_log_lost_since(&log, LT0, &lost, err, sizeof(err)), 0);
+		assert_true(lost == 7);
+		assert_int_equal(cv_log_lost_since(&log, LT0 + 241 * LS, &lost, err, sizeof(err)), 0);
+		assert_true(lost == 0);
+	}
+	cv_log_close(&log, err, sizeof(err));
+
+	/* The code is hashed: changed, or removed, the row no longer follows. */
+	{
+		char cmd[768], copy[320];
+		sqlite3 *db;
+
+		snprintf(copy, sizeof(copy), "%s.code", path);
+		snprintf(cmd, sizeof(cmd), "cp '%s' '%s'", path, copy);
+		assert_int_equal(system(cmd), 0);
+		assert_int_equal(sqlite3_open(copy, &db), SQLITE_OK);
+		assert_int_equal(sqlite3_exec(db, "UPDATE records SET event = 1 WHERE id = 8", NULL, NULL, NULL),
+				 SQLITE_OK);
+		sqlite3_close(db);
+		verify_expect(copy, CV_VERIFY_ALTERED, "row 8 (event \"agent started (pid 102", "was altered after "
+			      "it was logged", NULL);
+		assert_int_equal(sqlite3_open(copy, &db), SQLITE_OK);
+		assert_int_equal(sqlite3_exec(db, "UPDATE records SET event = NULL WHERE id = 8", NULL, NULL, NULL),
+				 SQLITE_OK);
+		sqlite3_close(db);
+		verify_expect(copy, CV_VERIFY_ALTERED, "row 8 (event \"agent started (pid 102", "was altered after "
+			      "it was logged", NULL);
+	}
+}
+
+/* Appends one row to a schema 1 log as camvault did before codes: the schema 1 chain, no event column. */
+struct old_log {
+	sqlite3 *db;
+	int64_t id;
+	uint8_t link[32];
+};
+
+static void old_row(struct old_log *o, enum cv_log_kind kind, int at_s, const void *rec, size_t len,
+		    const struct camvault_rec *r)
+{
+	char sql[1024];
+	size_t n = 0, i;
+	sqlite3_stmt *st;
+	int col = 7;
+
+	cv_log_link(o->link, kind, LT0 + at_s * LS, rec, len, o->link);
+	n += (size_t)snprintf(sql + n, sizeof(sql) - n, "INSERT INTO records (id, kind, time, text, lost, rec, link");
+	for (i = 0; r && i < cv_log_ncols; i++)
+		n += (size_t)snprintf(sql + n, sizeof(sql) - n, ", %s", cv_log_cols[i].name);
+	n += (size_t)snprintf(sql + n, sizeof(sql) - n, ") VALUES (?, ?, ?, ?, ?, ?, ?");
+	for (i = 0; r && i < cv_log_ncols; i++)
+		n += (size_t)snprintf(sql + n, sizeof(sql) - n, ", ?");
+	snprintf(sql + n, sizeof(sql) - n, ")");
+	assert_int_equal(sqlite3_prepare_v2(o->db, sql, -1, &st, NULL), SQLITE_OK);
+	sqlite3_bind_int64(st, 1, ++o->id);
+	sqlite3_bind_text(st, 2, cv_log_kind_name(kind), -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, LT0 + at_s * LS);
+	if (kind == CV_LOG_EVENT)
+		sqlite3_bind_text(st, 4, rec, (int)len, SQLITE_STATIC);
+	if (kind == CV_LOG_LOST) {
+		const uint8_t *b = rec;
+		uint64_t v = 0;
+
+		for (i = 0; i < 8; i++)
+			v = v << 8 | b[i];
+		sqlite3_bind_int64(st, 5, (int64_t)v);
+	}
+	sqlite3_bind_blob(st, 6, rec, (int)len, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 7, o->link, 32, SQLITE_STATIC);
+	for (i = 0; r && i < cv_log_ncols; i++) {
+		const struct cv_log_col *c = &cv_log_cols[i];
+		const char *str;
+		size_t sl;
+
+		col++;
+		if (c->kind == CV_COL_INT) {
+			sqlite3_bind_int64(st, col, cv_log_col_int(c, r));
+		} else {
+			str = cv_log_col_str(c, r, &sl);
+			sqlite3_bind_text(st, col, str, (int)sl, SQLITE_TRANSIENT);
+		}
+	}
+	assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+	sqlite3_finalize(st);
+}
+
+static void old_event(struct old_log *o, const char *text, int at_s)
+{
+	old_row(o, CV_LOG_EVENT, at_s, text, strlen(text), NULL);
+}
+
+static void old_rec(struct old_log *o, int i, int at_s)
+{
+	struct camvault_rec r;
+
+	rec_make(&r, i);
+	old_row(o, CV_LOG_ACCESS, at_s, &r, sizeof(r), &r);
+}
+
+static int64_t user_version(const char *path)
+{
+	sqlite3_stmt *st;
+	sqlite3 *db;
+	int64_t v;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return v;
+}
+
+static void test_old_text_events(void **state)
+{
+	const uint8_t lost[8] = { 0, 0, 0, 0, 0, 0, 0, 7 };
+	char path[300], err[768] = "";
+	struct cv_tpm tpm;
+	struct cv_log log;
+	struct old_log o = { 0 };
+	sqlite3_stmt *st;
+	struct gaps v;
+
+	(void)state;
+	/* An empty log with its key, counter and first checkpoint, made schema 1: no event column. */
+	open_new(&log, &tpm, "old", 100, path);
+	assert_int_equal(cv_log_close(&log, err, sizeof(err)), 0);
+	cv_tpm_close(&tpm);
+	assert_int_equal(sqlite3_open(path, &o.db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(o.db, "ALTER TABLE records DROP COLUMN event; PRAGMA user_version = 1", NULL,
+				      NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(o.db, "SELECT value FROM meta WHERE name = 'log_id'", -1, &st, NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_bytes(st, 0), 16);
+	cv_log_genesis(sqlite3_column_blob(st, 0), o.link);
+	sqlite3_finalize(st);
+
+	/* The agent's life, the old way: its events are text. */
+	old_event(&o, "agent started (pid 100, tier lsm, camvault 0.1.0)", -3600);
+	old_rec(&o, 1, 10);
+	old_row(&o, CV_LOG_LOST, 240, lost, sizeof(lost), NULL);
+	old_event(&o, "agent stopped (pid 100)", 300);
+	old_event(&o, "agent started (pid 101, tier lsm, camvault 0.1.0)", 600);
+	old_event(&o, "vault cam0 opened: /dev/mapper/cam0", 650);
+	old_rec(&o, 2, 901);
+	old_event(&o, "agent started (pid 102, tier lsm, camvault 0.1.0; the previous agent ended without 'agent "
+		  "stopped')", 1500);
+	old_rec(&o, 3, 1600);
+	old_event(&o, "agent stopped (pid 102)", 2000);
+	sqlite3_close(o.db);
+
+	/* Read as it is (verify and report open read-only: no upgrade): it verifies, its gaps are found. */
+	assert_int_equal(user_version(path), 1);
+	verify_expect(path, CV_VERIFY_OK, "verifies: 10 rows, 1 checkpoints", "Rows 1 to 10 came after the last "
+		      "checkpoint", NULL);
+	gaps_expect(path);
+	tail_expect(path, 10, CV_EVENT_AGENT_STOP, true);
+	assert_int_equal(user_version(path), 1);
+
+	/* Opened for writing, it becomes schema 2; its rows keep their links, and new rows get codes. */
+	tpm_open(&tpm);
+	if (cv_log_open(&log, path, &tpm, NULL, err, sizeof(err)))
+		fail_msg("cv_log_open: %s", err);
+	assert_int_equal(user_version(path), CV_LOG_SCHEMA);
+	assert_int_equal(cv_log_checkpoint(&log, err, sizeof(err)), 0);
+	verify_expect(path, CV_VERIFY_OK, "verifies: 10 rows, 2 checkpoints", "covers 10 rows", NULL);
+	gaps_expect(path);
+	coded_event(&log, CV_EVENT_AGENT_START, "agent started (pid 103, tier lsm, camvault 0.1.0)", 2500);
+	coded_rec(&log, 4, 2600);
+	assert_int_equal(cv_log_close(&log, err, sizeof(err)), 0);
+	cv_tpm_close(&tpm);
+	verify_expect(path, CV_VERIFY_OK, "verifies: 12 rows, 3 checkpoints", "covers 12 rows", NULL);
+	tail_expect(path, 12, CV_EVENT_AGENT_START, false);
+	gaps_of(path, 0, 0, &v);
+	assert_int_equal(v.n, 3);
+	gap_is(&v.g[0], 300, 600, false, false);
+	gap_is(&v.g[1], 901, 1500, true, false);
+	gap_is(&v.g[2], 2000, 2500, false, false);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -693,6 +1040,8 @@ int main(void)
 		cmocka_unit_test(test_counter_write_protected),
 		cmocka_unit_test(test_counter_old_kind),
 		cmocka_unit_test(test_counter_replaced),
+		cmocka_unit_test(test_event_codes),
+		cmocka_unit_test(test_old_text_events),
 	};
 
 	return cmocka_run_group_tests(tests, log_setup, log_teardown);

@@ -115,17 +115,20 @@ static void append(struct cv_log *log, const struct camvault_rec *r)
 		fail_msg("append: %s", err);
 }
 
-static void event(struct cv_log *log, const char *text, int at_s)
+/* The events with their codes, or (coded 0) as text alone, as camvault logged them before codes. */
+static int coded;
+
+static void event(struct cv_log *log, enum cv_log_event ev, const char *text, int at_s)
 {
 	char err[768];
 
-	if (cv_log_append_event(log, CV_LOG_EVENT, text, T0 + at_s * NS, err, sizeof(err)))
+	if (cv_log_append_event_code(log, coded ? ev : CV_EVENT_NONE, text, T0 + at_s * NS, err, sizeof(err)))
 		fail_msg("append event: %s", err);
 }
 
 #define SEG "/media/frigate/recordings/2026-11-25/10/front/"
 
-static void build(void)
+static void build(const char *path)
 {
 	struct cv_tpm tpm;
 	struct cv_log log;
@@ -134,9 +137,9 @@ static void build(void)
 
 	if (cv_tpm_open(&tpm, err, sizeof(err)) < 0)
 		fail_msg("cv_tpm_open: %s", err);
-	if (cv_log_open(&log, db, &tpm, NULL, err, sizeof(err)))
+	if (cv_log_open(&log, path, &tpm, NULL, err, sizeof(err)))
 		fail_msg("cv_log_open: %s", err);
-	event(&log, "agent started (pid 100, lsm tier)", -3600);		/* row 1 */
+	event(&log, CV_EVENT_AGENT_START, "agent started (pid 100, lsm tier)", -3600);		/* row 1 */
 	r = rec("/usr/lib/ffmpeg/7.0/bin/ffmpeg", 412, 0, SEG "00.00.mp4", 0, 10);
 	r.bytes_written = 4 << 20;
 	append(&log, &r);							/* 2 */
@@ -164,8 +167,8 @@ static void build(void)
 	append(&log, &r);							/* 7 */
 	if (cv_log_append_lost(&log, 7, T0 + 240 * NS, err, sizeof(err)))	/* 8 */
 		fail_msg("append lost: %s", err);
-	event(&log, "agent stopped (SIGTERM)", 300);				/* 9 */
-	event(&log, "agent started (pid 101, lsm tier)", 600);			/* 10 */
+	event(&log, CV_EVENT_AGENT_STOP, "agent stopped (SIGTERM)", 300);				/* 9 */
+	event(&log, CV_EVENT_AGENT_START, "agent started (pid 101, lsm tier)", 600);			/* 10 */
 	r = rec("/usr/bin/cat", 2004, 0, "/media/frigate/clips/<script>alert(1)</script>.mp4", 700, 1);
 	r.bytes_read = 1000;
 	append(&log, &r);							/* 11 */
@@ -175,7 +178,7 @@ static void build(void)
 	r = rec("/usr/bin/cat", 2005, 0, "/media/other/x.mp4", 900, 1);
 	r.bytes_read = 10;
 	append(&log, &r);							/* 13 */
-	event(&log, "agent started (pid 102, lsm tier)", 1500);		/* 14: a crash before */
+	event(&log, CV_EVENT_AGENT_CRASH_DETECTED, "agent started (pid 102, lsm tier)", 1500);		/* 14: a crash before */
 	r = rec("/usr/lib/ffmpeg/7.0/bin/ffmpeg", 500, 0, SEG "25.00.mp4", 1500, 10);
 	r.bytes_written = 5 << 20;
 	append(&log, &r);							/* 15 */
@@ -188,13 +191,14 @@ static void require_log(void)
 {
 	cv_swtpm_require();
 	if (!built) {
-		build();
+		build(db);
 		built = 1;
 	}
 }
 
-/* The report as a string (malloc'd). */
-static char *report(enum cv_report_format format, int64_t since, int64_t until, const char *vault, bool unexp)
+/* The report of the log at path as a string (malloc'd). */
+static char *report_of(const char *path, enum cv_report_format format, int64_t since, int64_t until,
+		       const char *vault, bool unexp)
 {
 	struct cv_report_opts o = { since, until, vault, unexp, format };
 	struct cv_log log;
@@ -202,8 +206,7 @@ static char *report(enum cv_report_format format, int64_t since, int64_t until, 
 	size_t len = 0;
 	FILE *f;
 
-	require_log();
-	if (cv_log_open_ro(&log, db, err, sizeof(err)))
+	if (cv_log_open_ro(&log, path, err, sizeof(err)))
 		fail_msg("cv_log_open_ro: %s", err);
 	f = open_memstream(&buf, &len);
 	assert_non_null(f);
@@ -212,6 +215,13 @@ static char *report(enum cv_report_format format, int64_t since, int64_t until, 
 	fclose(f);
 	cv_log_close(&log, err, sizeof(err));
 	return buf;
+}
+
+/* The report of the test's log (built with events as text alone, as before codes). */
+static char *report(enum cv_report_format format, int64_t since, int64_t until, const char *vault, bool unexp)
+{
+	require_log();
+	return report_of(db, format, since, until, vault, unexp);
 }
 
 static void has(const char *out, const char *want)
@@ -295,6 +305,42 @@ static void test_filters(void **state)
 	has(out, "0 accesses, 0 unexpected, coverage: no records, 0 lost, no gaps");
 	lacks(out, "WHEN (UTC)");
 	free(out);
+}
+
+/*
+ * The same log with the agent's events coded (CV_EVENT_AGENT_START, _STOP, _CRASH_DETECTED) gives the same
+ * reports, gaps included, as the log whose events are text alone.
+ */
+static void test_coded_events(void **state)
+{
+	static const int64_t windows[][2] = {
+		{ T0 - 2 * 3600 * NS, T0 + 2 * 3600 * NS }, { T0 + 650 * NS, T0 + 2 * 3600 * NS },
+		{ T0 + 400 * NS, T0 + 1000 * NS }, { T0 + 5 * 3600 * NS, T0 + 6 * 3600 * NS },
+	};
+	char path[300];
+	size_t i;
+
+	(void)state;
+	require_log();
+	snprintf(path, sizeof(path), "%s/coded.db", dir);
+	coded = 1;
+	build(path);
+	coded = 0;
+	for (i = 0; i < sizeof(windows) / sizeof(windows[0]); i++) {
+		char *text = report(CV_REPORT_TEXT, windows[i][0], windows[i][1], NULL, false);
+		char *with_codes = report_of(path, CV_REPORT_TEXT, windows[i][0], windows[i][1], NULL, false);
+
+		assert_string_equal(with_codes, text);
+		free(text);
+		free(with_codes);
+	}
+	{
+		char *out = report_of(path, CV_REPORT_TEXT, T0 - 2 * 3600 * NS, T0 + 2 * 3600 * NS, NULL, false);
+
+		has(out, "2 gaps (agent down 14m 59s)\n");
+		has(out, "gap: agent down 2026-11-25T10:15:01.000Z to 2026-11-25T10:25:00.000Z (9m 59s), it crashed");
+		free(out);
+	}
 }
 
 /* Writes out to dir/name, returns the path. */
@@ -481,6 +527,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_clip),
 		cmocka_unit_test(test_text),
 		cmocka_unit_test(test_filters),
+		cmocka_unit_test(test_coded_events),
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_html),
 		cmocka_unit_test(test_cli),
