@@ -247,7 +247,8 @@ static int gen_flush(struct gen *g, int64_t watermark)
 		if (gen_append(g, it))
 			return -1;
 	}
-	if (gen_commit(g))
+	/* The batch stays open for the next hour's rows, as records wait in the probes' ring: but the last. */
+	if (watermark == INT64_MAX && gen_commit(g))
 		return -1;
 	/* Keep the rest, in order (the sort is stable by seq anyway). */
 	{
