@@ -22,7 +22,7 @@
 #define EVENTS_MAX	64
 
 static struct proc motion, meyectl;
-static const char *thread_names[] = { "ml1", "ml2", "ml3", "ml4", "ml5", "ml6", "ml7", "ml8", "ml9" };
+static char thread_names[64][8];	/* motion names its camera threads ml1, ml2... */
 
 static struct proc host(uint32_t pid, const char *comm, const char *exe, uint64_t exe_ino)
 {
@@ -88,7 +88,8 @@ static void camera_hour(struct gen *g, int cam, int day, int64_t hour_t)
 	struct proc th = motion;
 
 	th.tid = motion.pid + 1 + (uint32_t)cam;
-	th.comm = thread_names[cam % 9];
+	snprintf(thread_names[cam], sizeof(thread_names[cam]), "ml%d", cam + 1);
+	th.comm = thread_names[cam];
 	for (i = 0; i < n; i++) {
 		struct camvault_rec *r;
 		struct proc ff;
