@@ -12,7 +12,10 @@
 #include <linux/workqueue.h>
 #include <net/netlink.h>
 
-#define CAMVAULT_MODULE_VERSION "0.1.0"
+/* The version, from the top-level VERSION file: Kbuild passes it (-DCAMVAULT_VERSION). */
+#ifndef CAMVAULT_VERSION
+#error "CAMVAULT_VERSION is undefined: build with the top-level Kbuild, which reads VERSION"
+#endif
 
 /* Ciphers a vault may use; both are on-disk compatible with dm-crypt's plain mode. */
 enum cv_cipher {

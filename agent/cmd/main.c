@@ -10,8 +10,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#define CAMVAULT_TOOL_VERSION "0.1.0"
-
 /* C(name, one-line help), in the order "camvault help" lists them. */
 #define CV_COMMANDS(C) \
 	C(status, "show camvault.ko, the TPM, and every vault: registered, open, locked") \
@@ -79,7 +77,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
-		printf("camvault %s\n", CAMVAULT_TOOL_VERSION);
+		printf("camvault %s\n", CAMVAULT_VERSION);
 		return 0;
 	}
 	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {

@@ -52,7 +52,6 @@
 #include "vault/secret.h"
 #include "vault/vault.h"
 
-#define CAMVAULT_AGENT_VERSION	"0.1.0"
 #define NS_PER_S		1000000000LL
 /* A look at the loss counters this long after the last records: losses without records still show. */
 _Static_assert(CV_REPLAY_MAX == CV_PROBES_BATCH_MAX, "a whole batch may come again");
@@ -876,7 +875,7 @@ static int agent_start(struct agent *a, const char *db, const struct cv_probes_o
 	}
 	agent_lost_baseline(a);
 	agent_say(a, CV_AGENT_INFO, true, "agent started (pid %d, tier %s, camvault %s%s)", (int)getpid(),
-		  cv_probes_tier_name(cv_probes_tier(a->probes)), CAMVAULT_AGENT_VERSION,
+		  cv_probes_tier_name(cv_probes_tier(a->probes)), CAMVAULT_VERSION,
 		  clean ? "" : "; the previous agent ended without 'agent stopped'");
 	agent_say(a, CV_AGENT_INFO, false, "access log %s; %s", a->log.path, cv_probes_pin_note(a->probes));
 	if (*cv_probes_fallback(a->probes))

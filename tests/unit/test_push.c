@@ -1059,7 +1059,7 @@ static void test_mqtt(void **state)
 		"\"object_id\":\"camvault_front_door\",\"state_topic\":\"camvault/front_door/event\",\"event_types\":"
 		"[\"unexpected_access\",\"digest\",\"test\"],\"icon\":\"mdi:cctv\",\"device\":{\"identifiers\":"
 		"[\"camvault_front_door\"],\"name\":\"camvault front_door\",\"manufacturer\":\"camvault\",\"model\":"
-		"\"camvault\",\"sw_version\":\"0.1.0\"}}";
+		"\"camvault\",\"sw_version\":\"" CAMVAULT_VERSION "\"}}";
 	char mconf[600], conf[1024], portbuf[16], err[1024] = "";
 	struct sub s = { .lock = PTHREAD_MUTEX_INITIALIZER }, again = { .lock = PTHREAD_MUTEX_INITIALIZER };
 	struct cv_push_msg m = alert;
