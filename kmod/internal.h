@@ -17,10 +17,10 @@
 #error "CAMVAULT_VERSION is undefined: build with the top-level Kbuild, which reads VERSION"
 #endif
 
-/* Ciphers a vault may use; both are on-disk compatible with dm-crypt's plain mode. */
+/* Ciphers a vault may use: the uapi header's CAMVAULT_CIPHER_* (names and key sizes). */
 enum cv_cipher {
-	CV_CIPHER_AES_XTS_PLAIN64,		/* "aes-xts-plain64" */
-	CV_CIPHER_ADIANTUM_PLAIN64,		/* "xchacha12,aes-adiantum-plain64" */
+	CV_CIPHER_AES_XTS_PLAIN64,		/* CAMVAULT_CIPHER_AES_XTS */
+	CV_CIPHER_ADIANTUM_PLAIN64,		/* CAMVAULT_CIPHER_ADIANTUM */
 };
 
 #define CV_KEY_DESC_MAX 256

@@ -106,6 +106,18 @@ enum camvault_event {
 	CAMVAULT_EVENT_IO_ERROR,	/* bios failed */
 };
 
+/*
+ * The ciphers of a camvault table (its first argument, named as dm-crypt names them), and
+ * their keys' sizes in bytes. Both are on-disk compatible with dm-crypt's plain mode with the
+ * same cipher. The target also takes an AES-128-XTS key (CAMVAULT_CIPHER_AES_XTS_KEY_SIZE_ALT
+ * bytes); the tool makes AES-256-XTS ones.
+ */
+#define CAMVAULT_CIPHER_AES_XTS			"aes-xts-plain64"
+#define CAMVAULT_CIPHER_AES_XTS_KEY_SIZE	64	/* AES-256-XTS */
+#define CAMVAULT_CIPHER_AES_XTS_KEY_SIZE_ALT	32	/* AES-128-XTS */
+#define CAMVAULT_CIPHER_ADIANTUM		"xchacha12,aes-adiantum-plain64"
+#define CAMVAULT_CIPHER_ADIANTUM_KEY_SIZE	32
+
 #define CAMVAULT_VERSION_MAXLEN 32
 #define CAMVAULT_NAME_MAXLEN 128	/* DM_NAME_LEN, with its NUL */
 #define CAMVAULT_CIPHER_MAXLEN 64
