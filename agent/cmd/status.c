@@ -161,7 +161,7 @@ static struct cv_reg_status *cv_status_registry(const struct cv_kernel_vault *va
 
 	*count = 0;
 	if (!cv_registry_path(path, sizeof(path))) {
-		snprintf(err, errlen, "the registry's path is too long: shorten CAMVAULT_ETC");
+		snprintf(err, errlen, "the registry's path is too long: shorten " CV_ETC_ENV);
 		return NULL;
 	}
 	if (cv_registry_load(path, &r, err, errlen))

@@ -41,14 +41,13 @@ static int cv_agent_running_pid(void)
 
 void cv_agent_info(struct cv_agent_info *info)
 {
-	const char *db = getenv(CV_LOG_ENV);
 	sqlite3 *h = NULL;
 	sqlite3_stmt *st = NULL;
 
 	memset(info, 0, sizeof(*info));
 	info->pid = cv_agent_running_pid();
 	info->rows = -1;
-	snprintf(info->db, sizeof(info->db), "%s", db && *db ? db : CV_LOG_PATH);
+	snprintf(info->db, sizeof(info->db), "%s", cv_db_path());
 	if (access(info->db, F_OK)) {
 		snprintf(info->why, sizeof(info->why), "no access log yet");
 		return;

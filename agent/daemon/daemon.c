@@ -108,11 +108,11 @@ static void cv_agent_usage(FILE *f)
 		"pin or noauto), loads the access probes pinned in bpffs, and writes every record and kernel event\n"
 		"to the access log. Runs in the foreground and logs to stderr (the journal under systemd).\n"
 		"SIGHUP re-reads vaults.conf; SIGTERM stops it, leaving the vaults open and the probes pinned.\n"
-		"  --db PATH             the access log (default $CAMVAULT_DB, else %s)\n"
+		"  --db PATH             the access log (default $" CV_DB_ENV ", else %s)\n"
 		"  --tier TIER           the probes' tier: lsm, fentry, kprobe or tracepoint (default: the best)\n"
 		"  --checkpoint-every S  sign a checkpoint S seconds after rows came (default %d)\n"
 		"  --digest-at HH:MM     local time of the daily digest (default 08:00)\n"
-		"  --verbose             one line per record too\n", CV_LOG_PATH, CV_LOG_EVERY_S);
+		"  --verbose             one line per record too\n", CV_DB_PATH, CV_LOG_EVERY_S);
 }
 
 /* Re-arms the monotonic timer for the earliest deadline, or disarms it. */
@@ -578,7 +578,7 @@ static int agent_load_registry(struct cv_registry *reg, char *err, size_t errlen
 	char path[PATH_MAX];
 
 	if (!cv_registry_path(path, sizeof(path))) {
-		agent_err(err, errlen, "the registry's path is too long: shorten %s", CV_REGISTRY_ENV);
+		agent_err(err, errlen, "the registry's path is too long: shorten %s", CV_ETC_ENV);
 		return -1;
 	}
 	return cv_registry_load(path, reg, err, errlen);
