@@ -59,7 +59,7 @@ struct cv_policy_rule {
 	bool has_cgroup_id;
 	uint64_t cgroup_id;
 	char *cgroup_path;		/* relative to the cgroup root, starting with '/'; NULL: none */
-	char vault[128];		/* "": any */
+	char vault[CAMVAULT_NAME_MAXLEN];	/* "": any */
 	struct cv_peer peers[CV_MAX_PEERS];
 	size_t npeers;			/* 0: any (op= says whether a peer at all) */
 	char *peer_text;		/* peer= as written, for the reasons */

@@ -81,6 +81,10 @@ static const struct cv_attr_rule cv_event_rules[] = {
 
 #define CV_NRULES(r) (sizeof(r) / sizeof((r)[0]))
 
+/* The messages below spell out the uapi header's limits. */
+_Static_assert(CAMVAULT_VERSION_MAXLEN == 32 && CAMVAULT_NAME_MAXLEN == 128 && CAMVAULT_CIPHER_MAXLEN == 64,
+	       "update the limits in cv_parse_errors");
+
 static const char *const cv_parse_errors[__CV_PARSE_MAX] = {
 	[CV_PARSE_OK] = "no error",
 	[CV_PARSE_TRUNCATED] = "reply is truncated (shorter than its netlink and generic netlink headers say)",

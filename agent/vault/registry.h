@@ -33,6 +33,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "uapi/camvault.h"
 #include "util/paths.h"
 
 #define CV_REGISTRY_FILE	"vaults.conf"
@@ -40,7 +41,7 @@
 #define CV_DEADMAN_MAX_S	86400	/* CAMVAULT_GRACE_MS_MAX */
 
 struct cv_vault_entry {
-	char name[128];
+	char name[CAMVAULT_NAME_MAXLEN];	/* the device-mapper name */
 	char backing[PATH_MAX];
 	char mountpoint[PATH_MAX];	/* "" when "-" */
 	char fstype[16];		/* "ext4" unless fstype= says otherwise */
