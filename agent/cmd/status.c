@@ -32,6 +32,7 @@
 #include "probes/probes.h"
 #include "tpm/seal.h"
 #include "tpm/tpm.h"
+#include "util/json.h"
 #include "util/record.h"
 #include "vault/ipc.h"
 #include "vault/registry.h"

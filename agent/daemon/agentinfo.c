@@ -17,6 +17,7 @@
 
 #include "daemon/agentinfo.h"
 #include "daemon/daemon.h"
+#include "util/json.h"
 #include "util/record.h"
 
 static int cv_agent_running_pid(void)
