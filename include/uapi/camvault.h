@@ -76,21 +76,27 @@ enum camvault_cmd {
 
 #define CAMVAULT_CMD_MAX (__CAMVAULT_CMD_MAX - 1)
 
+/*
+ * The comment after each attribute starts with its payload: "string, <limit>" (NUL-terminated, at
+ * most <limit> bytes with the NUL), "u8", "u32", "u64", or "pad". Both sides' policies follow it,
+ * and the tests read it from here: tests/unit/test_ipc.c (the tool's policies),
+ * tests/unit/test_contract.sh (the module's), tests/guest/genl.py (the numbers).
+ */
 enum camvault_attr {
 	CAMVAULT_A_UNSPEC,
-	CAMVAULT_A_VERSION,
-	CAMVAULT_A_NUM_VAULTS,
-	CAMVAULT_A_VAULT_NAME,
-	CAMVAULT_A_VAULT_DEV_MAJOR,
-	CAMVAULT_A_VAULT_DEV_MINOR,
-	CAMVAULT_A_VAULT_CIPHER,
-	CAMVAULT_A_VAULT_LOCKED,
-	CAMVAULT_A_VAULT_BYTES_READ,
-	CAMVAULT_A_VAULT_BYTES_WRITTEN,
-	CAMVAULT_A_VAULT_IO_ERRORS,
-	CAMVAULT_A_PAD,
-	CAMVAULT_A_EVENT,
-	CAMVAULT_A_GRACE_MS,
+	CAMVAULT_A_VERSION,		/* string, CAMVAULT_VERSION_MAXLEN */
+	CAMVAULT_A_NUM_VAULTS,		/* u32 */
+	CAMVAULT_A_VAULT_NAME,		/* string, CAMVAULT_NAME_MAXLEN */
+	CAMVAULT_A_VAULT_DEV_MAJOR,	/* u32 */
+	CAMVAULT_A_VAULT_DEV_MINOR,	/* u32 */
+	CAMVAULT_A_VAULT_CIPHER,	/* string, CAMVAULT_CIPHER_MAXLEN */
+	CAMVAULT_A_VAULT_LOCKED,	/* u8 */
+	CAMVAULT_A_VAULT_BYTES_READ,	/* u64 */
+	CAMVAULT_A_VAULT_BYTES_WRITTEN,	/* u64 */
+	CAMVAULT_A_VAULT_IO_ERRORS,	/* u64 */
+	CAMVAULT_A_PAD,			/* pad, aligns the u64s */
+	CAMVAULT_A_EVENT,		/* u32, enum camvault_event */
+	CAMVAULT_A_GRACE_MS,		/* u32, at most CAMVAULT_GRACE_MS_MAX */
 	__CAMVAULT_A_MAX
 };
 
