@@ -12,12 +12,15 @@
 #include <linux/workqueue.h>
 #include <net/netlink.h>
 
-#define CAMVAULT_MODULE_VERSION "0.1.0"
+/* The version, from the top-level VERSION file: Kbuild passes it (-DCAMVAULT_VERSION). */
+#ifndef CAMVAULT_VERSION
+#error "CAMVAULT_VERSION is undefined: build with the top-level Kbuild, which reads VERSION"
+#endif
 
-/* Ciphers a vault may use; both are on-disk compatible with dm-crypt's plain mode. */
+/* Ciphers a vault may use: the uapi header's CAMVAULT_CIPHER_* (names and key sizes). */
 enum cv_cipher {
-	CV_CIPHER_AES_XTS_PLAIN64,		/* "aes-xts-plain64" */
-	CV_CIPHER_ADIANTUM_PLAIN64,		/* "xchacha12,aes-adiantum-plain64" */
+	CV_CIPHER_AES_XTS_PLAIN64,		/* CAMVAULT_CIPHER_AES_XTS */
+	CV_CIPHER_ADIANTUM_PLAIN64,		/* CAMVAULT_CIPHER_ADIANTUM */
 };
 
 #define CV_KEY_DESC_MAX 256

@@ -19,7 +19,7 @@ static int __init cv_init(void)
 		cv_target_exit();
 		return ret;
 	}
-	pr_info("camvault %s loaded\n", CAMVAULT_MODULE_VERSION);
+	pr_info("camvault %s loaded\n", CAMVAULT_VERSION);
 	return 0;
 }
 
@@ -35,5 +35,5 @@ module_exit(cv_exit);
 MODULE_DESCRIPTION("camvault: device-bound encryption for camera footage");
 MODULE_AUTHOR("The camvault developers");
 MODULE_LICENSE("GPL");
-MODULE_VERSION(CAMVAULT_MODULE_VERSION);
+MODULE_VERSION(CAMVAULT_VERSION);
 MODULE_ALIAS("dm-camvault");

@@ -14,6 +14,9 @@ static struct netlink_range_validation cv_grace_range __ro_after_init = {
 	.max = CAMVAULT_GRACE_MS_MAX,
 };
 
+/* The version (VERSION) fits the status reply's attribute, as the tool reads it. */
+static_assert(sizeof(CAMVAULT_VERSION) <= CAMVAULT_VERSION_MAXLEN, "VERSION is too long");
+
 const struct nla_policy cv_genl_policy[CAMVAULT_A_MAX + 1] = {
 	[CAMVAULT_A_VERSION] = { .type = NLA_NUL_STRING, .len = CAMVAULT_VERSION_MAXLEN - 1 },
 	[CAMVAULT_A_NUM_VAULTS] = { .type = NLA_U32 },
@@ -79,7 +82,7 @@ static int cv_get_status(struct sk_buff *skb, struct genl_info *info)
 	hdr = genlmsg_put_reply(msg, info, &cv_genl_family, 0, CAMVAULT_CMD_GET_STATUS);
 	if (!hdr)
 		goto err_size;
-	if (nla_put_string(msg, CAMVAULT_A_VERSION, CAMVAULT_MODULE_VERSION) ||
+	if (nla_put_string(msg, CAMVAULT_A_VERSION, CAMVAULT_VERSION) ||
 	    nla_put_u32(msg, CAMVAULT_A_NUM_VAULTS, cv_vault_count()))
 		goto err_size;
 	genlmsg_end(msg, hdr);

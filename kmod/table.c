@@ -14,10 +14,11 @@
 #include <linux/blk_types.h>
 
 #include "internal.h"
+#include "uapi/camvault.h"
 
 static const char * const cv_cipher_names[] = {
-	[CV_CIPHER_AES_XTS_PLAIN64] = "aes-xts-plain64",
-	[CV_CIPHER_ADIANTUM_PLAIN64] = "xchacha12,aes-adiantum-plain64",
+	[CV_CIPHER_AES_XTS_PLAIN64] = CAMVAULT_CIPHER_AES_XTS,
+	[CV_CIPHER_ADIANTUM_PLAIN64] = CAMVAULT_CIPHER_ADIANTUM,
 };
 
 /*
@@ -28,11 +29,11 @@ unsigned int cv_cipher_key_size(enum cv_cipher cipher, unsigned int *alt)
 {
 	switch (cipher) {
 	case CV_CIPHER_AES_XTS_PLAIN64:
-		*alt = 32;
-		return 64;
+		*alt = CAMVAULT_CIPHER_AES_XTS_KEY_SIZE_ALT;
+		return CAMVAULT_CIPHER_AES_XTS_KEY_SIZE;
 	case CV_CIPHER_ADIANTUM_PLAIN64:
 		*alt = 0;
-		return 32;
+		return CAMVAULT_CIPHER_ADIANTUM_KEY_SIZE;
 	}
 	*alt = 0;
 	return 0;
@@ -134,7 +135,8 @@ int cv_parse_table(unsigned int argc, char **argv, struct cv_table *t, char **er
 		if (!strcmp(argv[0], cv_cipher_names[i]))
 			break;
 	if (i == ARRAY_SIZE(cv_cipher_names)) {
-		*error = "Unknown cipher: use aes-xts-plain64 or xchacha12,aes-adiantum-plain64";
+		*error = "Unknown cipher: use " CAMVAULT_CIPHER_AES_XTS " or "
+			 CAMVAULT_CIPHER_ADIANTUM;
 		return -EINVAL;
 	}
 	t->cipher = i;

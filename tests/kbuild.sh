@@ -71,9 +71,9 @@ tap_check "checkpatch --strict clean" checkpatch_clean
 
 dkms_build() {
 	local tree=$work/dkms ver
-	ver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
+	ver=$(cat VERSION)
 	mkdir -p "$tree/src/camvault-$ver" "$tree/dkms" "$tree/install"
-	cp -r Kbuild dkms.conf kmod include "$tree/src/camvault-$ver/"
+	cp -r Kbuild VERSION dkms.conf kmod include "$tree/src/camvault-$ver/"
 	local opts=(--sourcetree "$tree/src" --dkmstree "$tree/dkms" --installtree "$tree/install")
 	dkms add -m camvault -v "$ver" "${opts[@]}" &&
 	dkms build -m camvault -v "$ver" -k "$D61_KVER" --kernelsourcedir "$D61_KDIR" "${opts[@]}" || return 1
@@ -81,6 +81,8 @@ dkms_build() {
 	ko=$(find "$tree/dkms/camvault/$ver/$D61_KVER" -name 'camvault.ko*' | head -n 1)
 	[ -n "$ko" ] || { echo "dkms produced no camvault.ko"; return 1; }
 	modinfo -F vermagic "$ko" | grep -q "^$D61_KVER " || { echo "wrong vermagic: $(modinfo -F vermagic "$ko")"; return 1; }
+	# dkms.conf's version (read from VERSION) is the module's own: the tool's is the same file's.
+	[ "$(modinfo -F version "$ko")" = "$ver" ] || { echo "module version $(modinfo -F version "$ko"), VERSION $ver"; return 1; }
 	[ -s "$(dirname "$ko")/camvault.btf" ] || { echo "dkms kept no camvault.btf beside $ko"; return 1; }
 
 	# Installed into a private tree standing for /lib/modules (no depmod: not the host's kernel), the BTF

@@ -388,7 +388,7 @@ static int cv_init_lockout(struct cv_tpm *tpm, bool in_file, char text[CV_LOCKOU
 	if (!in_file)
 		return 1;
 	if (!cv_lockout_path(path, pathlen) || snprintf(tmp, sizeof(tmp), "%s.new", path) >= (int)sizeof(tmp)) {
-		snprintf(err, errlen, "the lockout authorization file's path is too long: shorten %s", CV_LOCKOUT_ENV);
+		snprintf(err, errlen, "the lockout authorization file's path is too long: shorten %s", CV_ETC_ENV);
 		goto undo;
 	}
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
@@ -446,7 +446,7 @@ static void cv_init_lockout_print(int set, char text[CV_LOCKOUT_TEXT], const cha
 		printf("The TPM's lockout authorization, which clears a dictionary-attack lockout after wrong PINs, "
 		       "was set\nbefore (by an earlier 'camvault init --pin', which printed it with that vault's "
 		       "recovery key or\nkept it in %s, or by the TPM's owner): it is left as it is.\n\n",
-		       cv_lockout_path(where, sizeof(where)) ? where : CV_LOCKOUT_DIR "/" CV_LOCKOUT_FILE);
+		       cv_lockout_path(where, sizeof(where)) ? where : CV_ETC_DIR "/" CV_LOCKOUT_FILE);
 	} else if (set > 0 && path[0]) {
 		printf("The TPM had no lockout authorization: camvault set one and keeps it in %s (root only: there\n"
 		       "is no recovery key to keep it with). It clears a dictionary-attack lockout\n"
@@ -488,7 +488,7 @@ int cmd_init(int argc, char **argv)
 
 	/* The registry first: a name taken there is the cheapest refusal. */
 	if (!cv_registry_path(path, sizeof(path))) {
-		snprintf(err, sizeof(err), "the registry's path is too long: shorten CAMVAULT_ETC");
+		snprintf(err, sizeof(err), "the registry's path is too long: shorten " CV_ETC_ENV);
 		goto fail;
 	}
 	if (cv_registry_load(path, &reg, err, sizeof(err)))

@@ -14,8 +14,6 @@
 
 #include "util/opts.h"
 
-#define CAMVAULT_TOOL_VERSION "0.1.0"
-
 /*
  * C(name, one-line help, testing), in the order "camvault help" lists them. The testing commands are for the
  * tests, not the owner: "camvault help" leaves them out, "camvault --help-all" lists them.
@@ -90,7 +88,7 @@ int main(int argc, char **argv)
 		return CV_EXIT_USAGE;
 	}
 	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
-		printf("camvault %s\n", CAMVAULT_TOOL_VERSION);
+		printf("camvault %s\n", CAMVAULT_VERSION);
 		return 0;
 	}
 	if (!strcmp(argv[1], "--help-all")) {

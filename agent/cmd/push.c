@@ -34,7 +34,7 @@ static void cv_push_usage(FILE *f)
 		"        error per channel\n"
 		"status  shows the outbox: messages waiting, the oldest's age, each channel's last delivery and error\n"
 		"flush   delivers every waiting message now, whatever its retry time\n\n"
-		"push.conf is $CAMVAULT_ETC/push.conf, else /etc/camvault/push.conf; see push.conf(5).\n");
+		"push.conf is $" CV_ETC_ENV "/push.conf, else " CV_ETC_DIR "/push.conf; see push.conf(5).\n");
 }
 
 static int cv_load(struct cv_push **push)
@@ -106,10 +106,10 @@ static int cv_open_db(const char *path, bool rw, struct sqlite3 **db)
 {
 	/* The log's path as log.h says, without linking the log's TPM code into a command that needs none. */
 	if (!path)
-		path = getenv(CV_LOG_ENV) && *getenv(CV_LOG_ENV) ? getenv(CV_LOG_ENV) : CV_LOG_PATH;
+		path = cv_db_path();
 	if (sqlite3_open_v2(path, db, rw ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
 		fprintf(stderr, "camvault: cannot open the access log %s (%s): the agent creates it; give another "
-			"with --db or $%s\n", path, *db ? sqlite3_errmsg(*db) : "out of memory", CV_LOG_ENV);
+			"with --db or $%s\n", path, *db ? sqlite3_errmsg(*db) : "out of memory", CV_DB_ENV);
 		sqlite3_close(*db);
 		return -1;
 	}

@@ -107,7 +107,7 @@ int cmd_report(int argc, char **argv)
 	if (!cv_registry_path(regpath, sizeof(regpath)) || cv_registry_load(regpath, &reg, err, sizeof(err)) ||
 	    cv_policy_load(polpath, &pol, err, sizeof(err)))
 		return cv_report_fail("%s", err[0] ? err : "the configuration's path is too long: shorten "
-				      "CAMVAULT_ETC");
+				      CV_ETC_ENV);
 	if (cv_log_open_ro(&log, db, err, sizeof(err))) {
 		cv_report_fail("%s", err);
 		goto out;

@@ -109,7 +109,7 @@ int cmd_shred(int argc, char **argv)
 	close(fd);
 	if (!backing) {
 		if (!cv_registry_path(path, sizeof(path))) {
-			snprintf(err, sizeof(err), "the registry's path is too long: shorten CAMVAULT_ETC");
+			snprintf(err, sizeof(err), "the registry's path is too long: shorten " CV_ETC_ENV);
 			goto fail;
 		}
 		if (cv_registry_remove(path, name, err, sizeof(err)) < 0)

@@ -34,6 +34,7 @@
 #include "probes/probes.h"
 #include "tpm/seal.h"
 #include "tpm/tpm.h"
+#include "util/json.h"
 #include "util/opts.h"
 #include "util/record.h"
 #include "vault/ipc.h"
@@ -166,7 +167,7 @@ static struct cv_reg_status *cv_status_registry(const struct cv_kernel_vault *va
 
 	*count = 0;
 	if (!cv_registry_path(path, sizeof(path))) {
-		snprintf(err, errlen, "the registry's path is too long: shorten CAMVAULT_ETC");
+		snprintf(err, errlen, "the registry's path is too long: shorten " CV_ETC_ENV);
 		return NULL;
 	}
 	if (cv_registry_load(path, &r, err, errlen))

@@ -22,7 +22,7 @@ static void cv_verify_usage(FILE *f)
 		"  --no-tpm       do not ask the TPM (a copy of the log on another machine)\n\n"
 		"Exit status: 0 intact; 1 unreadable log; 2 a row altered (or rows rewritten); 3 rows deleted or\n"
 		"inserted; 4 rows or checkpoints reordered; 5 truncated (rows or checkpoints removed at the end, or\n"
-		"checkpoints removed); 6 a bad signature, or not the owner's key; 64 a usage error.\n", CV_LOG_ENV, CV_LOG_PATH);
+		"checkpoints removed); 6 a bad signature, or not the owner's key; 64 a usage error.\n", CV_DB_ENV, CV_DB_PATH);
 }
 
 int cmd_verify(int argc, char **argv)

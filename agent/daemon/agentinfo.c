@@ -18,6 +18,7 @@
 #include "daemon/daemon.h"
 #include "log/log.h"
 #include "push/outbox.h"
+#include "util/json.h"
 #include "util/record.h"
 
 static int cv_agent_running_pid(void)
@@ -42,7 +43,6 @@ static int cv_agent_running_pid(void)
 
 void cv_agent_info(struct cv_agent_info *info)
 {
-	const char *db = getenv(CV_LOG_ENV);
 	struct cv_log log;
 	struct cv_log_stats stats;
 	char why[200], err[256];
@@ -50,7 +50,7 @@ void cv_agent_info(struct cv_agent_info *info)
 	memset(info, 0, sizeof(*info));
 	info->pid = cv_agent_running_pid();
 	info->rows = -1;
-	snprintf(info->db, sizeof(info->db), "%s", db && *db ? db : CV_LOG_PATH);
+	snprintf(info->db, sizeof(info->db), "%s", cv_db_path());
 	if (access(info->db, F_OK)) {
 		snprintf(info->why, sizeof(info->why), "no access log yet");
 		return;

@@ -50,7 +50,6 @@
 #include "vault/secret.h"
 #include "vault/vault.h"
 
-#define CAMVAULT_AGENT_VERSION	"0.1.0"
 #define NS_PER_S		1000000000LL
 /* A look at the loss counters this long after the last records: losses without records still show. */
 _Static_assert(CV_REPLAY_MAX == CV_PROBES_BATCH_MAX, "a whole batch may come again");
@@ -121,11 +120,11 @@ static void cv_agent_usage(FILE *f)
 		"pin or noauto), loads the access probes pinned in bpffs, and writes every record and kernel event\n"
 		"to the access log. Runs in the foreground and logs to stderr (the journal under systemd).\n"
 		"SIGHUP re-reads vaults.conf; SIGTERM stops it, leaving the vaults open and the probes pinned.\n"
-		"  --db PATH             the access log (default $CAMVAULT_DB, else %s)\n"
+		"  --db PATH             the access log (default $" CV_DB_ENV ", else %s)\n"
 		"  --tier TIER           the probes' tier: lsm, fentry, kprobe or tracepoint (default: the best)\n"
 		"  --checkpoint-every S  sign a checkpoint S seconds after rows came (default %d)\n"
 		"  --digest-at HH:MM     local time of the daily digest (default 08:00)\n"
-		"  --verbose             one line per record too\n", CV_LOG_PATH, CV_LOG_EVERY_S);
+		"  --verbose             one line per record too\n", CV_DB_PATH, CV_LOG_EVERY_S);
 }
 
 /* Re-arms the monotonic timer for the earliest deadline, or disarms it. */
@@ -600,7 +599,7 @@ static int agent_load_registry(struct cv_registry *reg, char *err, size_t errlen
 	char path[PATH_MAX];
 
 	if (!cv_registry_path(path, sizeof(path))) {
-		agent_err(err, errlen, "the registry's path is too long: shorten %s", CV_REGISTRY_ENV);
+		agent_err(err, errlen, "the registry's path is too long: shorten %s", CV_ETC_ENV);
 		return -1;
 	}
 	return cv_registry_load(path, reg, err, errlen);
@@ -884,7 +883,7 @@ static int agent_start(struct agent *a, const char *db, const struct cv_probes_o
 	agent_lost_baseline(a);
 	agent_event(a, CV_AGENT_INFO, clean ? CV_EVENT_AGENT_START : CV_EVENT_AGENT_CRASH_DETECTED,
 		    "agent started (pid %d, tier %s, camvault %s%s)", (int)getpid(),
-		  cv_probes_tier_name(cv_probes_tier(a->probes)), CAMVAULT_AGENT_VERSION,
+		  cv_probes_tier_name(cv_probes_tier(a->probes)), CAMVAULT_VERSION,
 		  clean ? "" : "; the previous agent ended without 'agent stopped'");
 	agent_say(a, CV_AGENT_INFO, false, "access log %s; %s", a->log.path, cv_probes_pin_note(a->probes));
 	if (*cv_probes_fallback(a->probes))

@@ -97,13 +97,6 @@ const char *cv_log_col_str(const struct cv_log_col *c, const struct camvault_rec
 	return s;
 }
 
-const char *cv_log_path(void)
-{
-	const char *env = getenv(CV_LOG_ENV);
-
-	return env && *env ? env : CV_LOG_PATH;
-}
-
 const char *cv_log_kind_name(enum cv_log_kind kind)
 {
 	switch (kind) {
@@ -372,7 +365,7 @@ static int cv_mkdir_for(const char *path, char *err, size_t errlen)
 		return 0;
 	if (mkdir(dir, 0700) && errno != EEXIST) {
 		snprintf(err, errlen, "cannot create %s, the log's directory (%s): run as root, or set %s to a "
-			 "writable place", dir, strerror(errno), CV_LOG_ENV);
+			 "writable place", dir, strerror(errno), CV_DB_ENV);
 		return -1;
 	}
 	return 0;
@@ -484,9 +477,9 @@ static int cv_log_sqlite_open(struct cv_log *log, const char *path, int flags, c
 {
 	memset(log, 0, sizeof(*log));
 	if (!path)
-		path = cv_log_path();
+		path = cv_db_path();
 	if (strlen(path) >= sizeof(log->path)) {
-		snprintf(err, errlen, "the log's path is too long: shorten %s", CV_LOG_ENV);
+		snprintf(err, errlen, "the log's path is too long: shorten %s", CV_DB_ENV);
 		return -1;
 	}
 	strcpy(log->path, path);
@@ -626,14 +619,14 @@ int cv_log_open(struct cv_log *log, const char *path, struct cv_tpm *tpm, const 
 	int64_t id, rows;
 	uint64_t counter;
 
-	if (cv_mkdir_for(path ? path : cv_log_path(), err, errlen))
+	if (cv_mkdir_for(path ? path : cv_db_path(), err, errlen))
 		return -1;
 	/*
 	 * A new log is made 0600 (SQLite would make it 0644 less the umask; its -wal and -shm files take the
 	 * database's mode): it holds the counter's authorization (meta 'nv_auth'), also where $CAMVAULT_DB puts it
 	 * outside the 0700 directory.
 	 */
-	fd = open(path ? path : cv_log_path(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	fd = open(path ? path : cv_db_path(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd >= 0)
 		close(fd);
 	if (cv_log_sqlite_open(log, path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, err, errlen))

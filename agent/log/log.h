@@ -4,7 +4,7 @@
  * link of a SHA-256 hash chain, with checkpoints of the chain signed by a TPM key and numbered by a TPM
  * counter (logkey.h), so that "camvault verify" finds rows altered, deleted, inserted, reordered or truncated.
  *
- * Where: $CAMVAULT_DB when set, else /var/lib/camvault/access.db; its directory is created 0700.
+ * Where: cv_db_path(), $CAMVAULT_DB when set, else /var/lib/camvault/access.db; its directory is created 0700.
  *
  * Schema (PRAGMA user_version = CV_LOG_SCHEMA):
  *	meta(name TEXT PRIMARY KEY, value BLOB)	log_id (16 random bytes), key_srk_alg, key_pub, key_priv (the
@@ -53,9 +53,8 @@
 #include "log/logkey.h"
 #include "tpm/tpm.h"
 #include "uapi/camvault.h"
+#include "util/paths.h"
 
-#define CV_LOG_ENV	"CAMVAULT_DB"
-#define CV_LOG_PATH	"/var/lib/camvault/access.db"
 #define CV_LOG_SCHEMA	2	/* 2: the event column; 1: without it (still read, upgraded on a write open) */
 
 /* Row kinds, as hashed. */
@@ -153,11 +152,8 @@ struct cv_ckpt {
 	uint8_t key_fpr[32];
 };
 
-/* The log's path: $CAMVAULT_DB or CV_LOG_PATH. */
-const char *cv_log_path(void);
-
 /*
- * Opens the log at path (NULL: cv_log_path()), creating it (and its directory, 0700) when missing. With tpm,
+ * Opens the log at path (NULL: cv_db_path()), creating it (and its directory, 0700) when missing. With tpm,
  * a new log gets its signing key, its counter and its first checkpoint; with tpm NULL, a new log cannot be
  * created (it would have no key) and no checkpoints are taken. opts NULL: the defaults. Returns 0, or -1.
  */

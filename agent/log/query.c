@@ -14,6 +14,7 @@
 #include <sqlite3.h>
 
 #include "log/log.h"
+#include "util/paths.h"
 
 /* The event column in a query: the column itself, or NULL in a log of schema 1, which has none. */
 static const char *cv_event_col(const struct cv_log *log)
@@ -247,7 +248,7 @@ int cv_log_open_peek(struct cv_log *log, const char *path, char *err, size_t err
 {
 	memset(log, 0, sizeof(*log));
 	if (!path)
-		path = cv_log_path();
+		path = cv_db_path();
 	snprintf(log->path, sizeof(log->path), "%s", path);
 	if (sqlite3_open_v2(path, &log->db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
 		snprintf(err, errlen, "%s", log->db ? sqlite3_errmsg(log->db) : "out of memory");

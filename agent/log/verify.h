@@ -19,7 +19,7 @@ enum cv_verify_status {
 };
 
 struct cv_verify_opts {
-	const char *db;			/* NULL: cv_log_path() */
+	const char *db;			/* NULL: cv_db_path() */
 	const char *pubkey;		/* the owner's PEM copy of the key; NULL: the key stored in the log */
 	int no_tpm;			/* do not ask the TPM for its counter */
 };

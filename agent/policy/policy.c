@@ -59,7 +59,7 @@ struct cv_policy_rule {
 	bool has_cgroup_id;
 	uint64_t cgroup_id;
 	char *cgroup_path;		/* relative to the cgroup root, starting with '/'; NULL: none */
-	char vault[128];		/* "": any */
+	char vault[CAMVAULT_NAME_MAXLEN];	/* "": any */
 	struct cv_peer peers[CV_MAX_PEERS];
 	size_t npeers;			/* 0: any (op= says whether a peer at all) */
 	char *peer_text;		/* peer= as written, for the reasons */
@@ -90,15 +90,7 @@ const char *cv_op_name(unsigned int op)
 
 const char *cv_policy_path(char *buf, size_t len)
 {
-	const char *dir = getenv(CV_REGISTRY_ENV);
-	int n;
-
-	if (!dir || !*dir)
-		dir = CV_REGISTRY_DIR;
-	n = snprintf(buf, len, "%s/%s", dir, CV_POLICY_FILE);
-	if (n < 0 || (size_t)n >= len)
-		return NULL;
-	return buf;
+	return cv_etc_path(CV_POLICY_FILE, buf, len);
 }
 
 size_t cv_policy_count(const struct cv_policy *p)
@@ -686,7 +678,7 @@ int cv_policy_load(const char *path, struct cv_policy **out, char *err, size_t e
 	if (!path) {
 		path = cv_policy_path(pathbuf, sizeof(pathbuf));
 		if (!path) {
-			snprintf(err, errlen, "the policy's path is too long: shorten %s", CV_REGISTRY_ENV);
+			snprintf(err, errlen, "the policy's path is too long: shorten %s", CV_ETC_ENV);
 			return -1;
 		}
 	}

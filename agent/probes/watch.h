@@ -12,13 +12,14 @@
 #include <stddef.h>
 
 #include "probes/probes.h"
+#include "uapi/camvault.h"
 #include "vault/registry.h"
 
 #define CV_WATCH_LOWER 4
 
 /* What was watched for one vault, so that it can be unwatched exactly (the mount may move meanwhile). */
 struct cv_watch {
-	char name[128];
+	char name[CAMVAULT_NAME_MAXLEN];	/* the vault's */
 	char backing[PATH_MAX];
 	char dev[PATH_MAX];		/* "" when the device was not there (vault closed) */
 	/* The block devices its table stacks on (the loop device over an image, the disk), "" after the last */

@@ -29,13 +29,7 @@
 
 const char *cv_push_path(char *buf, size_t len)
 {
-	const char *dir = getenv(CV_REGISTRY_ENV);
-	int n;
-
-	if (!dir || !*dir)
-		dir = CV_REGISTRY_DIR;
-	n = snprintf(buf, len, "%s/%s", dir, CV_PUSH_FILE);
-	return n < 0 || (size_t)n >= len ? NULL : buf;
+	return cv_etc_path(CV_PUSH_FILE, buf, len);
 }
 
 const char *cv_push_type_name(enum cv_push_type type)
@@ -564,7 +558,7 @@ int cv_push_load(const char *path, struct cv_push **out, char *err, size_t errle
 	if (!path)
 		path = cv_push_path(pathbuf, sizeof(pathbuf));
 	if (!path) {
-		snprintf(err, errlen, "$%s is too long: set it to a shorter directory", CV_REGISTRY_ENV);
+		snprintf(err, errlen, "$%s is too long: set it to a shorter directory", CV_ETC_ENV);
 		goto fail;
 	}
 	if (cv_conf_read(path, "push.conf", CV_FILE_MAX, &text, &len, &missing, &mode, err, errlen))

@@ -37,7 +37,7 @@
 #include "util/dlib.h"
 #include "util/record.h"	/* cv_text_escape() */
 
-#define CV_UA		"camvault/0.1.0"
+#define CV_UA		"camvault/" CAMVAULT_VERSION
 #define CV_ANSWER_MAX	200
 
 void cv_push_webhook_sign(const char *secret, const char *timestamp, const char *body, size_t body_len,

@@ -84,7 +84,7 @@ static void cv_mqtt_payloads(const struct cv_push_channel *c, const struct cv_pu
 		    "\"device\":{\"identifiers\":[");
 	cv_buf_printf(config, "\"camvault_%s\"],\"name\":", id);
 	cv_buf_printf(config, "\"camvault %s\",\"manufacturer\":\"camvault\",\"model\":\"camvault\","
-		      "\"sw_version\":\"0.1.0\"}}", id);
+		      "\"sw_version\":\"" CAMVAULT_VERSION "\"}}", id);
 
 	cv_buf_puts(event, "{\"event_type\":");
 	cv_buf_json_str(event, cv_event_type(m->kind));

@@ -14,6 +14,7 @@
 
 #include "push/channels.h"
 #include "push/push_text.h"
+#include "util/json.h"
 #include "util/record.h"	/* cv_utf8_len() */
 
 static bool cv_buf_reserve(struct cv_buf *b, size_t more)
@@ -70,35 +71,12 @@ void cv_buf_printf(struct cv_buf *b, const char *fmt, ...)
 
 void cv_buf_json_str(struct cv_buf *b, const char *s)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	size_t n, k;
+	size_t need = cv_json_escape(s, CV_JSON_UTF8, NULL, 0);
 
-	if (!s) {
-		cv_buf_puts(b, "null");
+	if (!cv_buf_reserve(b, need))
 		return;
-	}
-	n = strlen(s);
-	cv_buf_puts(b, "\"");
-	while (n) {
-		k = cv_utf8_len(p, n);
-		if (!k) {
-			cv_buf_puts(b, "\\ufffd");
-			k = 1;
-		} else if (*p == '"' || *p == '\\') {
-			cv_buf_printf(b, "\\%c", *p);
-		} else if (*p == '\n') {
-			cv_buf_puts(b, "\\n");
-		} else if (*p == '\t') {
-			cv_buf_puts(b, "\\t");
-		} else if (*p < 0x20 || *p == 0x7f) {
-			cv_buf_printf(b, "\\u%04x", *p);
-		} else {
-			cv_buf_add(b, (const char *)p, k);
-		}
-		p += k;
-		n -= k;
-	}
-	cv_buf_puts(b, "\"");
+	cv_json_escape(s, CV_JSON_UTF8, b->p + b->len, need + 1);
+	b->len += need;
 }
 
 static void cv_buf_base64(struct cv_buf *b, const unsigned char *s, size_t n)

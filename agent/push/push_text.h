@@ -19,7 +19,7 @@ struct cv_buf {
 void cv_buf_add(struct cv_buf *b, const char *s, size_t n);
 void cv_buf_puts(struct cv_buf *b, const char *s);
 void cv_buf_printf(struct cv_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* s as a JSON string, quoted; NULL as null. Bytes that are not UTF-8 become U+FFFD. */
+/* s as a JSON string, quoted; NULL as null: cv_json_escape() with CV_JSON_UTF8 (text: valid UTF-8 kept). */
 void cv_buf_json_str(struct cv_buf *b, const char *s);
 /* s as a mail or HTTP header value: itself when printable ASCII, else one RFC 2047 "=?UTF-8?B?...?=" word per
  * up to 45 bytes (whole UTF-8 sequences), separated by a folding "\r\n " when fold, else by a space. */

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "report/report.h"
+#include "util/json.h"
 #include "util/record.h"
 
 static void cv_jstr_or_null(FILE *out, const char *s)

@@ -787,15 +787,7 @@ static int cv_pcr_changed(struct cv_tpm *tpm, const struct cv_header *h, char *e
 
 const char *cv_lockout_path(char *buf, size_t len)
 {
-	const char *dir = getenv(CV_LOCKOUT_ENV);
-	int n;
-
-	if (!dir || !*dir)
-		dir = CV_LOCKOUT_DIR;
-	n = snprintf(buf, len, "%s/%s", dir, CV_LOCKOUT_FILE);
-	if (n < 0 || (size_t)n >= len)
-		return NULL;
-	return buf;
+	return cv_etc_path(CV_LOCKOUT_FILE, buf, len);
 }
 
 const char *cv_lockout_where(char *buf, size_t len)
@@ -804,7 +796,7 @@ const char *cv_lockout_where(char *buf, size_t len)
 
 	snprintf(buf, len, "'camvault init --pin' set it when the TPM had none, and printed it with the recovery "
 		 "key, or kept it in %s when made with --no-recovery",
-		 cv_lockout_path(path, sizeof(path)) ? path : CV_LOCKOUT_DIR "/" CV_LOCKOUT_FILE);
+		 cv_lockout_path(path, sizeof(path)) ? path : CV_ETC_DIR "/" CV_LOCKOUT_FILE);
 	return buf;
 }
 

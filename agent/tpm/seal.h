@@ -32,6 +32,7 @@
 #include <stdint.h>
 
 #include "tpm/tpm.h"
+#include "util/paths.h"
 #include "vault/header.h"
 #include "vault/secret.h"
 #include "vault/vaultkey.h"
@@ -100,8 +101,6 @@ int cv_tpm_da_state(struct cv_tpm *tpm, uint32_t *failed, uint32_t *max, uint32_
  * which stops the tss group but not root.
  */
 #define CV_LOCKOUT_TEXT		33		/* 32 hex characters (128 bits) and a NUL */
-#define CV_LOCKOUT_ENV		"CAMVAULT_ETC"
-#define CV_LOCKOUT_DIR		"/etc/camvault"
 #define CV_LOCKOUT_FILE		"tpm-lockout-auth"
 #define CV_LOCKOUT_WHERE	1024		/* cv_lockout_where()'s buffer */
 

@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "util/json.h"
 #include "util/record.h"
 
 void cv_human_bytes(uint64_t bytes, char *buf, size_t len)
@@ -162,29 +163,6 @@ static void cv_add(struct cv_out *o, const char *s, size_t n, bool whole)
 	o->used += n;
 }
 
-/*
- * s to o, every byte keep() refuses as the escape esc() writes (whole), the others as they are, a run at a
- * time. The one loop behind the text and JSON escapes.
- */
-static void cv_escape(struct cv_out *o, const char *s, bool (*keep)(unsigned char c),
-		      int (*esc)(char *buf, size_t len, unsigned char c))
-{
-	char e[8];
-	size_t n;
-
-	while (*s) {
-		for (n = 0; s[n] && keep((unsigned char)s[n]); n++)
-			;
-		if (n) {
-			cv_add(o, s, n, false);
-			s += n;
-			continue;
-		}
-		cv_add(o, e, (size_t)esc(e, sizeof(e), (unsigned char)*s), true);
-		s++;
-	}
-}
-
 size_t cv_utf8_len(const unsigned char *s, size_t n)
 {
 	size_t len, i;
@@ -270,30 +248,40 @@ size_t cv_text_escape(const char *s, unsigned int flags, char *buf, size_t len)
 }
 
 /*
- * s to o as cv_text_escape() writes it: into a buffer, never cut inside an escape. A name (CV_ESC_BACKSLASH:
- * its escapes read back unambiguously); a message, whose names are escaped already (0: again, it is the same).
+ * s to o as escape (cv_text_escape() or cv_json_escape()) writes it with flags: into a buffer, never cut inside
+ * an escape.
  */
-static void cv_text_flags(struct cv_out *o, const char *s, unsigned int flags)
+static void cv_escaped(struct cv_out *o, const char *s, size_t (*escape)(const char *, unsigned int, char *, size_t),
+		       unsigned int flags)
 {
 	size_t room = cv_room(o), need;
 	char *buf;
 
 	if (!o->f) {
-		need = cv_text_escape(s, flags, room ? o->buf + o->used : NULL, room);
+		need = escape(s, flags, room ? o->buf + o->used : NULL, room);
 		if (room && need >= room)
 			o->cut = true;
 		o->used += need;
 		return;
 	}
-	need = cv_text_escape(s, flags, NULL, 0) + 1;
+	need = escape(s, flags, NULL, 0) + 1;
 	buf = malloc(need);
 	if (!buf) {
 		cv_add(o, "(out of memory)", 15, true);
 		return;
 	}
-	cv_text_escape(s, flags, buf, need);
+	escape(s, flags, buf, need);
 	cv_add(o, buf, need - 1, false);
 	free(buf);
+}
+
+/*
+ * s to o as cv_text_escape() writes it. A name (CV_ESC_BACKSLASH: its escapes read back unambiguously); a
+ * message, whose names are escaped already (0: again, it is the same).
+ */
+static void cv_text_flags(struct cv_out *o, const char *s, unsigned int flags)
+{
+	cv_escaped(o, s, cv_text_escape, flags);
 }
 
 static void cv_text_str(struct cv_out *o, const char *s)
@@ -408,32 +396,10 @@ static void cv_rec_text(struct cv_out *o, const struct camvault_rec *r, int64_t 
 	cv_put(o, " (%s tier)", cv_rec_tier_name(r->tier));
 }
 
-/* Printable ASCII but the two bytes a JSON string escapes. */
-static bool cv_json_keep(unsigned char c)
-{
-	return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
-}
-
-static int cv_json_esc(char *buf, size_t len, unsigned char c)
-{
-	if (c == '"' || c == '\\')
-		return snprintf(buf, len, "\\%c", c);
-	return snprintf(buf, len, "\\u%04x", c);
-}
-
-/* s as a JSON string, quoted: escaped, and every byte outside printable ASCII as \u00XX. */
+/* A record's name (bytes) as a JSON string: cv_json_escape()'s default, every byte outside ASCII as \u00XX. */
 static void cv_json_str(struct cv_out *o, const char *s)
 {
-	cv_add(o, "\"", 1, false);
-	cv_escape(o, s, cv_json_keep, cv_json_esc);
-	cv_add(o, "\"", 1, false);
-}
-
-void cv_json_fputs(FILE *f, const char *s)
-{
-	struct cv_out o = { NULL, 0, 0, f, false };
-
-	cv_json_str(&o, s);
+	cv_escaped(o, s, cv_json_escape, 0);
 }
 
 static void cv_json_id(struct cv_out *o, const char *key, uint32_t v)

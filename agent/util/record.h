@@ -61,8 +61,8 @@ void cv_text_line(FILE *f, const char *fmt, ...) __attribute__((format(printf, 2
 int cv_rec_format_text(const struct camvault_rec *r, int64_t offset_ns, char *buf, size_t len);
 
 /*
- * The record as one JSON object (no newline), every field by name; strings escaped, bytes that are not
- * UTF-8-safe ASCII written as \u00XX. Returns the length it needed (like snprintf).
+ * The record as one JSON object (no newline), every field by name; strings as cv_json_escape() writes them
+ * by default (util/json.h): bytes outside printable ASCII as \u00XX. Returns the length it needed (like snprintf).
  */
 int cv_rec_format_json(const struct camvault_rec *r, int64_t offset_ns, char *buf, size_t len);
 
@@ -77,12 +77,6 @@ void cv_rec_peer(const struct camvault_rec *r, char *buf, size_t len);
 
 /* "lsm", "fentry", "kprobe", "syscall-tracepoint", or "?". */
 const char *cv_rec_tier_name(unsigned int tier);
-
-/*
- * s as a JSON string to f, quoted: '"' and '\\' escaped, every byte outside printable ASCII as \u00XX (the
- * records' strings are bytes, not always UTF-8: nothing is lost, and the output is ASCII).
- */
-void cv_json_fputs(FILE *f, const char *s);
 
 /* The length of the valid UTF-8 sequence at s (n bytes left, n >= 1), or 0 when it is not one. */
 size_t cv_utf8_len(const unsigned char *s, size_t n);

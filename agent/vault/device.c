@@ -36,10 +36,12 @@
 #include "vault/dm.h"
 #include "vault/ipc.h"
 #include "vault/secret.h"
+#include "uapi/camvault.h"
 
+/* The target's ciphers and key sizes are the uapi header's. */
 const struct cv_cipher cv_ciphers[] = {
-	{ "aes-xts", "aes-xts-plain64", "AES-256-XTS", 64 },
-	{ "adiantum", "xchacha12,aes-adiantum-plain64", "Adiantum", 32 },
+	{ "aes-xts", CAMVAULT_CIPHER_AES_XTS, "AES-256-XTS", CAMVAULT_CIPHER_AES_XTS_KEY_SIZE },
+	{ "adiantum", CAMVAULT_CIPHER_ADIANTUM, "Adiantum", CAMVAULT_CIPHER_ADIANTUM_KEY_SIZE },
 };
 const size_t cv_nciphers = sizeof(cv_ciphers) / sizeof(cv_ciphers[0]);
 

@@ -21,7 +21,9 @@
 #include <sodium.h>
 #include <tss2/tss2_tpm2_types.h>
 
+#include "vault/device.h"
 #include "vault/header.h"
+#include "uapi/camvault.h"
 
 /* Offsets in the block; each field follows the one before, with the padding FORMAT.md shows. */
 enum {
@@ -74,13 +76,11 @@ _Static_assert(CV_HDR_REC_SALT == crypto_pwhash_SALTBYTES &&
 
 #define AREA_BYTES	((uint64_t)CV_HDR_AREA_SECTORS * 512)
 
-static const struct {
-	const char *name;
-	uint32_t key_bytes;
-} ciphers[] = {
-	{ "aes-xts-plain64", 64 },
-	{ "xchacha12,aes-adiantum-plain64", 32 },
-};
+/* A header names one of the target's ciphers (device.c's cv_ciphers, from the uapi header), with its key. */
+_Static_assert(sizeof(CAMVAULT_CIPHER_AES_XTS) <= CV_HDR_CIPHER_MAX &&
+	       sizeof(CAMVAULT_CIPHER_ADIANTUM) <= CV_HDR_CIPHER_MAX, "a cipher's name overruns the header's field");
+_Static_assert(CAMVAULT_CIPHER_AES_XTS_KEY_SIZE <= CV_HDR_KEY_MAX &&
+	       CAMVAULT_CIPHER_ADIANTUM_KEY_SIZE <= CV_HDR_KEY_MAX, "a cipher's key overruns the header's key fields");
 
 __attribute__((format(printf, 3, 4)))
 static int fail(char *err, size_t errlen, const char *fmt, ...)
@@ -176,21 +176,21 @@ static int check_fields(const struct cv_header *h, const char *s, const char *fi
 	if (!nul)
 		return fail(err, errlen, "%s has a cipher that is not NUL-terminated within its %d bytes: %s", s,
 			    CV_HDR_CIPHER_MAX, fix);
-	for (i = 0; i < sizeof(ciphers) / sizeof(ciphers[0]); i++)
-		if (!strcmp(h->cipher, ciphers[i].name))
+	for (i = 0; i < cv_nciphers; i++)
+		if (!strcmp(h->cipher, cv_ciphers[i].kernel))
 			break;
-	if (i == sizeof(ciphers) / sizeof(ciphers[0])) {
+	if (i == cv_nciphers) {
 		/* Named only when printable: the field may hold anything. */
 		for (const char *c = h->cipher; c < nul; c++)
 			if (*c < 0x20 || *c > 0x7e)
 				return fail(err, errlen, "%s has an unknown, unprintable cipher (known: %s, %s): %s", s,
-					    ciphers[0].name, ciphers[1].name, fix);
+					    CAMVAULT_CIPHER_AES_XTS, CAMVAULT_CIPHER_ADIANTUM, fix);
 		return fail(err, errlen, "%s has an unknown cipher '%s' (known: %s, %s): %s", s, h->cipher,
-			    ciphers[0].name, ciphers[1].name, fix);
+			    CAMVAULT_CIPHER_AES_XTS, CAMVAULT_CIPHER_ADIANTUM, fix);
 	}
-	if (h->key_bytes != ciphers[i].key_bytes)
-		return fail(err, errlen, "%s has key_bytes %" PRIu32 ", but cipher %s takes a %" PRIu32 "-byte key: %s",
-			    s, h->key_bytes, h->cipher, ciphers[i].key_bytes, fix);
+	if (h->key_bytes != cv_ciphers[i].key_bytes)
+		return fail(err, errlen, "%s has key_bytes %" PRIu32 ", but cipher %s takes a %zu-byte key: %s",
+			    s, h->key_bytes, h->cipher, cv_ciphers[i].key_bytes, fix);
 
 	if (h->sector_size != 512 && h->sector_size != 4096)
 		return fail(err, errlen, "%s has sector_size %" PRIu32 ", not 512 or 4096: %s", s, h->sector_size, fix);

@@ -42,6 +42,7 @@ static const struct nla_policy cv_vault_policy[CAMVAULT_A_MAX + 1] = {
 	[CAMVAULT_A_VAULT_BYTES_READ] = CV_POLICY_U(64),
 	[CAMVAULT_A_VAULT_BYTES_WRITTEN] = CV_POLICY_U(64),
 	[CAMVAULT_A_VAULT_IO_ERRORS] = CV_POLICY_U(64),
+	[CAMVAULT_A_GRACE_MS] = CV_POLICY_U(32),	/* not read, but checked as every attribute */
 };
 
 static const struct nla_policy cv_event_policy[CAMVAULT_A_MAX + 1] = {
@@ -81,6 +82,10 @@ static const struct cv_attr_rule cv_event_rules[] = {
 
 #define CV_NRULES(r) (sizeof(r) / sizeof((r)[0]))
 
+/* The messages below spell out the uapi header's limits. */
+_Static_assert(CAMVAULT_VERSION_MAXLEN == 32 && CAMVAULT_NAME_MAXLEN == 128 && CAMVAULT_CIPHER_MAXLEN == 64,
+	       "update the limits in cv_parse_errors");
+
 static const char *const cv_parse_errors[__CV_PARSE_MAX] = {
 	[CV_PARSE_OK] = "no error",
 	[CV_PARSE_TRUNCATED] = "reply is truncated (shorter than its netlink and generic netlink headers say)",
@@ -119,6 +124,29 @@ const char *cv_parse_strerror(int err)
 	if (err >= __CV_PARSE_MAX || !cv_parse_errors[err])
 		return "unknown reply parse error";
 	return cv_parse_errors[err];
+}
+
+int cv_ipc_policy(int attr, unsigned int *minlen, unsigned int *maxlen)
+{
+	static const struct nla_policy *const policies[] = { cv_status_policy, cv_vault_policy, cv_event_policy };
+	int type = NLA_UNSPEC;
+	size_t i;
+
+	*minlen = *maxlen = 0;
+	if (attr < 0 || attr > CAMVAULT_A_MAX)
+		return NLA_UNSPEC;
+	for (i = 0; i < sizeof(policies) / sizeof(policies[0]); i++) {
+		const struct nla_policy *p = &policies[i][attr];
+
+		if (p->type == NLA_UNSPEC)
+			continue;
+		if (type != NLA_UNSPEC && (p->type != type || p->minlen != *minlen || p->maxlen != *maxlen))
+			return -1;
+		type = p->type;
+		*minlen = p->minlen;
+		*maxlen = p->maxlen;
+	}
+	return type;
 }
 
 /* Which error an attribute that the policy rejects stands for. */

@@ -109,6 +109,13 @@ int cv_event_format(const struct cv_event *e, char *buf, size_t len);
 /* The reason for a -CV_PARSE_* (or CV_PARSE_*) code, as a phrase ("reply has no CAMVAULT_A_VERSION ..."). */
 const char *cv_parse_strerror(int err);
 
+/*
+ * The libnl type (NLA_U32, NLA_STRING...) and lengths with which the replies and events are checked for
+ * attribute attr (the same in every message that has it); NLA_UNSPEC (0) when none has it, -1 when two
+ * messages' policies disagree. For the unit test that holds them to include/uapi/camvault.h.
+ */
+int cv_ipc_policy(int attr, unsigned int *minlen, unsigned int *maxlen);
+
 /* A connection to the module's generic netlink family. */
 struct cv_ipc {
 	struct nl_sock *sk;

@@ -71,15 +71,7 @@ static const char cv_registry_header[] =
 
 const char *cv_registry_path(char *buf, size_t len)
 {
-	const char *dir = getenv(CV_REGISTRY_ENV);
-	int n;
-
-	if (!dir || !*dir)
-		dir = CV_REGISTRY_DIR;
-	n = snprintf(buf, len, "%s/%s", dir, CV_REGISTRY_FILE);
-	if (n < 0 || (size_t)n >= len)
-		return NULL;
-	return buf;
+	return cv_etc_path(CV_REGISTRY_FILE, buf, len);
 }
 
 /* The name field (n bytes at p) into e->name, checked. */

@@ -24,7 +24,7 @@
  * with whitespace are not supported (error names the line); neither are control characters nor NUL bytes
  * outside comments (NUL nowhere), lines over 3 * PATH_MAX bytes, or files over 1 MiB.
  *
- * The directory is CAMVAULT_ETC when set (tests), else /etc/camvault.
+ * The directory is CAMVAULT_ETC when set (tests), else /etc/camvault (util/paths.h).
  */
 #ifndef CV_REGISTRY_H
 #define CV_REGISTRY_H
@@ -33,14 +33,15 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define CV_REGISTRY_ENV		"CAMVAULT_ETC"
-#define CV_REGISTRY_DIR		"/etc/camvault"
+#include "uapi/camvault.h"
+#include "util/paths.h"
+
 #define CV_REGISTRY_FILE	"vaults.conf"
 #define CV_RECORDERS_MAX	4
 #define CV_DEADMAN_MAX_S	86400	/* CAMVAULT_GRACE_MS_MAX */
 
 struct cv_vault_entry {
-	char name[128];
+	char name[CAMVAULT_NAME_MAXLEN];	/* the device-mapper name */
 	char backing[PATH_MAX];
 	char mountpoint[PATH_MAX];	/* "" when "-" */
 	char fstype[16];		/* "ext4" unless fstype= says otherwise */

@@ -139,7 +139,7 @@ int cv_vault_find(const char *name, const char *backing, struct cv_vault_entry *
 		return 0;
 	}
 	if (!cv_registry_path(path, sizeof(path))) {
-		snprintf(err, errlen, "the registry's path is too long: shorten CAMVAULT_ETC");
+		snprintf(err, errlen, "the registry's path is too long: shorten " CV_ETC_ENV);
 		return -1;
 	}
 	if (cv_registry_load(path, &r, err, errlen))

@@ -76,21 +76,27 @@ enum camvault_cmd {
 
 #define CAMVAULT_CMD_MAX (__CAMVAULT_CMD_MAX - 1)
 
+/*
+ * The comment after each attribute starts with its payload: "string, <limit>" (NUL-terminated, at
+ * most <limit> bytes with the NUL), "u8", "u32", "u64", or "pad". Both sides' policies follow it,
+ * and the tests read it from here: tests/unit/test_ipc.c (the tool's policies),
+ * tests/unit/test_contract.sh (the module's), tests/guest/genl.py (the numbers).
+ */
 enum camvault_attr {
 	CAMVAULT_A_UNSPEC,
-	CAMVAULT_A_VERSION,
-	CAMVAULT_A_NUM_VAULTS,
-	CAMVAULT_A_VAULT_NAME,
-	CAMVAULT_A_VAULT_DEV_MAJOR,
-	CAMVAULT_A_VAULT_DEV_MINOR,
-	CAMVAULT_A_VAULT_CIPHER,
-	CAMVAULT_A_VAULT_LOCKED,
-	CAMVAULT_A_VAULT_BYTES_READ,
-	CAMVAULT_A_VAULT_BYTES_WRITTEN,
-	CAMVAULT_A_VAULT_IO_ERRORS,
-	CAMVAULT_A_PAD,
-	CAMVAULT_A_EVENT,
-	CAMVAULT_A_GRACE_MS,
+	CAMVAULT_A_VERSION,		/* string, CAMVAULT_VERSION_MAXLEN */
+	CAMVAULT_A_NUM_VAULTS,		/* u32 */
+	CAMVAULT_A_VAULT_NAME,		/* string, CAMVAULT_NAME_MAXLEN */
+	CAMVAULT_A_VAULT_DEV_MAJOR,	/* u32 */
+	CAMVAULT_A_VAULT_DEV_MINOR,	/* u32 */
+	CAMVAULT_A_VAULT_CIPHER,	/* string, CAMVAULT_CIPHER_MAXLEN */
+	CAMVAULT_A_VAULT_LOCKED,	/* u8 */
+	CAMVAULT_A_VAULT_BYTES_READ,	/* u64 */
+	CAMVAULT_A_VAULT_BYTES_WRITTEN,	/* u64 */
+	CAMVAULT_A_VAULT_IO_ERRORS,	/* u64 */
+	CAMVAULT_A_PAD,			/* pad, aligns the u64s */
+	CAMVAULT_A_EVENT,		/* u32, enum camvault_event */
+	CAMVAULT_A_GRACE_MS,		/* u32, at most CAMVAULT_GRACE_MS_MAX */
 	__CAMVAULT_A_MAX
 };
 
@@ -105,6 +111,18 @@ enum camvault_event {
 	CAMVAULT_EVENT_CLOSED,		/* the vault's table was destroyed (removed or replaced) */
 	CAMVAULT_EVENT_IO_ERROR,	/* bios failed */
 };
+
+/*
+ * The ciphers of a camvault table (its first argument, named as dm-crypt names them), and
+ * their keys' sizes in bytes. Both are on-disk compatible with dm-crypt's plain mode with the
+ * same cipher. The target also takes an AES-128-XTS key (CAMVAULT_CIPHER_AES_XTS_KEY_SIZE_ALT
+ * bytes); the tool makes AES-256-XTS ones.
+ */
+#define CAMVAULT_CIPHER_AES_XTS			"aes-xts-plain64"
+#define CAMVAULT_CIPHER_AES_XTS_KEY_SIZE	64	/* AES-256-XTS */
+#define CAMVAULT_CIPHER_AES_XTS_KEY_SIZE_ALT	32	/* AES-128-XTS */
+#define CAMVAULT_CIPHER_ADIANTUM		"xchacha12,aes-adiantum-plain64"
+#define CAMVAULT_CIPHER_ADIANTUM_KEY_SIZE	32
 
 #define CAMVAULT_VERSION_MAXLEN 32
 #define CAMVAULT_NAME_MAXLEN 128	/* DM_NAME_LEN, with its NUL */

@@ -1,5 +1,7 @@
 """Raw generic netlink for the guest tests: requests the camvault tool would never send, and
 listening to multicast groups. No libraries: the point is to see the kernel's side alone."""
+import os
+import re
 import socket
 import struct
 
@@ -11,9 +13,49 @@ NLMSG_ERROR, NLMSG_DONE = 2, 3
 NLMSGERR_ATTR_MSG = 1
 SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, NETLINK_CAP_ACK, NETLINK_EXT_ACK = 270, 1, 10, 11
 
-# include/uapi/camvault.h
-CMD_GET_STATUS, CMD_GET_VAULTS, CMD_LOCK, CMD_EVENT, CMD_ARM = 0, 1, 2, 3, 4
-A_NUM_VAULTS, A_VAULT_NAME, A_VAULT_LOCKED, A_VAULT_IO_ERRORS, A_EVENT, A_GRACE_MS = 2, 3, 7, 10, 12, 13
+UAPI_HEADER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "include", "uapi",
+                           "camvault.h")
+
+
+def parse_uapi(path=UAPI_HEADER):
+    """The contract as include/uapi/camvault.h states it, read from it (never copied here):
+    ({name: value} of its enums' members and its #defines of a number or a string, each without
+    "CAMVAULT_"; {attribute number: its payload, "string", "u8", "u32", "u64" or "pad"};
+    {attribute number: a string's limit, the name of its *_MAXLEN}."""
+    with open(path) as f:
+        text = f.read()
+    consts, types, limits = {}, {}, {}
+    for m in re.finditer(r'^#define\s+CAMVAULT_(\w+)\s+(?:"([^"\n]*)"|(\d+)\b)', text, re.M):
+        name, string, number = m.groups()
+        consts[name] = string if string is not None else int(number)
+    for m in re.finditer(r"^enum\s+camvault_(\w+)\s*\{(.*?)^\};", text, re.M | re.S):
+        kind, body, value = m.group(1), m.group(2), -1
+        for line in body.splitlines():
+            e = re.match(r"\s*(_*)CAMVAULT_(\w+)\s*(?:=\s*(\w+))?\s*,?\s*(?:/\*\s*(.*?)\s*\*/)?\s*$", line)
+            if not e:
+                assert not line.strip() or line.strip().startswith(("/*", "*")), \
+                    f"{path}: cannot read {line!r}"
+                continue
+            dunder, name, explicit, comment = e.groups()
+            value = int(explicit, 0) if explicit else value + 1
+            consts[dunder + name] = value
+            if kind == "attr" and comment:
+                payload = re.split(r"[,\s]", comment, maxsplit=1)[0]
+                assert payload in ("string", "u8", "u32", "u64", "pad"), \
+                    f"{path}: {name}: payload {payload!r}"
+                types[value] = payload
+                if payload == "string":
+                    limits[value] = re.match(r"string,\s*CAMVAULT_(\w+)", comment).group(1)
+    consts["CMD_MAX"] = consts["__CMD_MAX"] - 1
+    consts["A_MAX"] = consts["__A_MAX"] - 1
+    return consts, types, limits
+
+
+# include/uapi/camvault.h's commands (CMD_*), attributes (A_*), events (EVENT_*) and the rest, as names
+# here; A_TYPES each attribute's payload; EVENTS an event's name ("opened", "io_error") by number.
+_uapi, A_TYPES, A_LIMITS = parse_uapi()
+globals().update({k: v for k, v in _uapi.items() if not k.startswith("_")})
+EVENTS = {v: k[len("EVENT_"):].lower() for k, v in _uapi.items() if k.startswith("EVENT_")}
 
 
 def attr(kind, payload):
@@ -48,7 +90,7 @@ class Genl:
         self.sock.bind((0, 0))
         self.seq = 0
         err, _, replies = self.request(GENL_ID_CTRL, CTRL_CMD_GETFAMILY,
-                                       attr(CTRL_ATTR_FAMILY_NAME, b"camvault\0"))
+                                       attr(CTRL_ATTR_FAMILY_NAME, GENL_NAME.encode() + b"\0"))
         assert err == 0 and replies, "the camvault family is not registered"
         fam = attrs(replies[0][4:])
         self.family = struct.unpack_from("H", fam[CTRL_ATTR_FAMILY_ID])[0]
@@ -61,7 +103,7 @@ class Genl:
     def request(self, family, cmd, body=b"", flags=0):
         """(errno, extack message, reply payloads) of one request."""
         self.seq += 1
-        msg = struct.pack("BBH", cmd, 1, 0) + body
+        msg = struct.pack("BBH", cmd, GENL_VERSION, 0) + body
         self.sock.send(struct.pack("IHHII", 16 + len(msg), family, NLM_F_REQUEST | NLM_F_ACK | flags,
                                    self.seq, 0) + msg)
         replies = []

@@ -12,7 +12,7 @@ root=$(readlink -f "$1") out=$2
 
 mkdir -p "$out/src"
 # The tree as it is now (tracked and new files), then what changed since the last build gets rebuilt.
-(cd "$TOP" && git ls-files -co --exclude-standard -- Makefile include bpf agent tests/host) |
+(cd "$TOP" && git ls-files -co --exclude-standard -- Makefile VERSION include bpf agent tests/host) |
 	rsync -a --files-from=- "$TOP/" "$out/src/"
 export PKG_CONFIG_SYSROOT_DIR=$root
 export PKG_CONFIG_LIBDIR=$root/usr/lib/aarch64-linux-gnu/pkgconfig:$root/usr/share/pkgconfig

@@ -9,7 +9,7 @@ set -euo pipefail
 kdir=$1 out=$2
 shift 2
 mkdir -p "$out"
-rsync -a --delete --exclude '*.o' --exclude '*.ko' --exclude '.*.cmd' "$TOP/Kbuild" "$TOP/kmod" "$TOP/include" "$out/"
+rsync -a --delete --exclude '*.o' --exclude '*.ko' --exclude '.*.cmd' "$TOP/Kbuild" "$TOP/VERSION" "$TOP/kmod" "$TOP/include" "$out/"
 log=$out/build.log
 if ! make -C "$kdir" M="$out" W=1 "$@" modules > "$log" 2>&1; then
 	cat "$log" >&2

@@ -23,7 +23,7 @@ static void test_version(void **state)
 	(void)state;
 	cv_run(&r, camvault_main, "camvault", "--version", NULL);
 	assert_int_equal(r.rc, 0);
-	assert_string_equal(r.out, "camvault 0.1.0\n");
+	assert_string_equal(r.out, "camvault " CAMVAULT_VERSION "\n");
 }
 
 static void test_no_command(void **state)

@@ -8,6 +8,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -616,6 +618,76 @@ static void test_vault_attr_overruns(void **state)
 	assert_vault_rejected(msg, CV_PARSE_TRAILING);
 }
 
+/* A #define CAMVAULT_<name> <number> of the uapi header's text, or -1. */
+static long uapi_define(const char *text, const char *name)
+{
+	char want[96];
+	const char *p;
+
+	snprintf(want, sizeof(want), "#define %s ", name);
+	p = strstr(text, want);
+	return p ? strtol(p + strlen(want), NULL, 0) : -1;
+}
+
+/*
+ * The policies the tool checks replies and events with give every attribute of include/uapi/camvault.h the
+ * payload the comment after it there states ("string, CAMVAULT_<X>_MAXLEN", "u8", "u32", "u64"; "pad": none),
+ * read from the header's text at run time: an attribute added there without its policy here fails.
+ */
+static void test_policy_is_uapi(void **state)
+{
+	FILE *f = fopen(CV_SRCDIR "/include/uapi/camvault.h", "r");
+	char text[32768], *line, *save = NULL, *body;
+	unsigned int minlen, maxlen;
+	int attr = 0, type;
+	size_t n;
+
+	(void)state;
+	assert_non_null(f);
+	n = fread(text, 1, sizeof(text) - 1, f);
+	fclose(f);
+	assert_true(n > 0 && n < sizeof(text) - 1);
+	text[n] = '\0';
+	body = strstr(text, "\nenum camvault_attr {\n");
+	assert_non_null(body);
+	body = strdup(body + strlen("\nenum camvault_attr {\n"));
+	assert_non_null(body);
+	*strstr(body, "\n};") = '\0';
+	for (line = strtok_r(body, "\n", &save); line; line = strtok_r(NULL, "\n", &save), attr++) {
+		char name[64] = "", payload[16] = "", limit[64] = "";
+		const char *c = strstr(line, "/* ");
+
+		assert_int_equal(sscanf(line, " %63[A-Z0-9_]", name), 1);
+		assert_null(strchr(line, '='));	/* numbered by position, as here */
+		if (!strcmp(name, "__CAMVAULT_A_MAX"))
+			break;
+		if (!c) {
+			assert_string_equal(name, "CAMVAULT_A_UNSPEC");
+			continue;
+		}
+		assert_true(sscanf(c + 3, "%15[a-z0-9], %63[A-Z_]", payload, limit) >= 1);
+		type = cv_ipc_policy(attr, &minlen, &maxlen);
+		if (!strcmp(payload, "pad")) {
+			assert_int_equal(type, NLA_UNSPEC);
+		} else if (!strcmp(payload, "string")) {
+			if (type != NLA_STRING || (long)maxlen != uapi_define(text, limit))
+				fail_msg("%s: a string of at most %s (%ld) bytes in the header; type %d, maxlen %u here",
+					 name, limit, uapi_define(text, limit), type, maxlen);
+		} else {
+			int bits = atoi(payload + 1);
+			int want = bits == 8 ? NLA_U8 : bits == 32 ? NLA_U32 : bits == 64 ? NLA_U64 : -2;
+
+			if (payload[0] != 'u' || type != want || minlen != (unsigned int)bits / 8 ||
+			    maxlen != (unsigned int)bits / 8)
+				fail_msg("%s: %s in the header; type %d, lengths %u-%u here", name, payload, type, minlen,
+					 maxlen);
+		}
+	}
+	/* As many attributes, in the same order, as the compiler counts. */
+	assert_int_equal(attr, CAMVAULT_A_MAX + 1);
+	free(body);
+}
+
 static void test_vault_strerror(void **state)
 {
 	size_t i;
@@ -667,6 +739,7 @@ int main(void)
 		cmocka_unit_test(test_vault_truncated),
 		cmocka_unit_test(test_vault_attr_overruns),
 		cmocka_unit_test(test_vault_strerror),
+		cmocka_unit_test(test_policy_is_uapi),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

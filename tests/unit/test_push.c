@@ -622,7 +622,7 @@ static void test_gotify(void **state)
 	snprintf(path, sizeof(path), "%s/req-1.body", out);
 	body = slurp(path, NULL);
 	assert_string_equal(body, "{\"title\":\"Unexpected read of cam0\",\"message\":\"2026-11-25T15:04:05.123Z read "
-			    "cam0 /media/frigate/a.mp4 by pid 412 (cat) /usr/bin/cat uid 0\\nnobody allowed this\","
+			    "cam0 /media/frigate/a.mp4 by pid 412 (cat) /usr/bin/cat uid 0\\u000anobody allowed this\","
 			    "\"priority\":8}");
 	free(head);
 	free(body);
@@ -633,7 +633,7 @@ static void test_webhook(void **state)
 {
 	static const char want[] = "{\"id\":\"0123abcd\",\"kind\":\"alert\",\"vault\":\"cam0\",\"title\":\"Unexpected "
 		"read of cam0\",\"text\":\"2026-11-25T15:04:05.123Z read cam0 /media/frigate/a.mp4 by pid 412 (cat) "
-		"/usr/bin/cat uid 0\\nnobody allowed this\",\"records\":[{\"pid\":412,\"comm\":\"cat\"}]}";
+		"/usr/bin/cat uid 0\\u000anobody allowed this\",\"records\":[{\"pid\":412,\"comm\":\"cat\"}]}";
 	char out[512], path[600], conf[1024], err[1024] = "", ts[64], sig[128], delivery[64], want_ts[32];
 	unsigned char mac[32];
 	unsigned int maclen = 0, i;
@@ -833,7 +833,7 @@ static void test_hostile_names(void **state)
 	assert_null(strstr(body, "\\u001b"));
 	assert_null(strstr(body, "\\ufffd"));
 	assert_non_null(strstr(body, "\"title\":\"unexpected access: cat\\\\x1b]2;x\\\\x07\\\\xff read \\\\xc3\""));
-	assert_non_null(strstr(body, "\\nÜberwachung \\\\x1b[31mred\\\\x1b[0m \\\\xff\\\\xfe tail \\\\xe2\\\\x80\""));
+	assert_non_null(strstr(body, "\\u000aÜberwachung \\\\x1b[31mred\\\\x1b[0m \\\\xff\\\\xfe tail \\\\xe2\\\\x80\""));
 	free(body);
 	cv_push_free(p);
 }
@@ -1060,7 +1060,7 @@ static void test_mqtt(void **state)
 		"\"object_id\":\"camvault_front_door\",\"state_topic\":\"camvault/front_door/event\",\"event_types\":"
 		"[\"unexpected_access\",\"digest\",\"test\"],\"icon\":\"mdi:cctv\",\"device\":{\"identifiers\":"
 		"[\"camvault_front_door\"],\"name\":\"camvault front_door\",\"manufacturer\":\"camvault\",\"model\":"
-		"\"camvault\",\"sw_version\":\"0.1.0\"}}";
+		"\"camvault\",\"sw_version\":\"" CAMVAULT_VERSION "\"}}";
 	char mconf[600], conf[1024], portbuf[16], err[1024] = "";
 	struct sub s = { .lock = PTHREAD_MUTEX_INITIALIZER }, again = { .lock = PTHREAD_MUTEX_INITIALIZER };
 	struct cv_push_msg m = alert;
@@ -1095,7 +1095,7 @@ static void test_mqtt(void **state)
 	assert_string_equal(s.payload[1], "{\"event_type\":\"unexpected_access\",\"id\":\"77aa\","
 			    "\"vault\":\"front.door\","
 			    "\"title\":\"Unexpected read of cam0\",\"text\":\"2026-11-25T15:04:05.123Z read cam0 "
-			    "/media/frigate/a.mp4 by pid 412 (cat) /usr/bin/cat uid 0\\nnobody allowed this\","
+			    "/media/frigate/a.mp4 by pid 412 (cat) /usr/bin/cat uid 0\\u000anobody allowed this\","
 			    "\"records\":[{\"pid\":412,\"comm\":\"cat\"}]}");
 
 	/* The config is retained: a subscriber that comes later gets it, flagged retained; the event is not. */

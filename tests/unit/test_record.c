@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "helpers.h"
+#include "util/json.h"
 #include "util/record.h"
 
 /* 2026-11-25T12:00:00Z is this many ns after the epoch; the records' clock starts at 1000 s of boot. */
@@ -388,6 +389,35 @@ static void test_text_hostile_names(void **state)
 			    "(syscall-tracepoint tier)");
 }
 
+/*
+ * util/json.h, the one JSON escaper: controls, DEL and bytes that are not UTF-8 as \u00XX everywhere; valid
+ * UTF-8 as \u00XX per byte by default (the log's names), kept with CV_JSON_UTF8 (the push channels' text).
+ */
+static void test_json_escape(void **state)
+{
+	/* a, quote, backslash, tab, newline, DEL, U+00DC, U+0085 (C1), a lone 0xff, a cut U+20AC */
+	static const char s[] = "a\"\\\t\n\x7f\xc3\x9c\xc2\x85\xff\xe2\x82";
+	char buf[128];
+	size_t n;
+
+	(void)state;
+	n = cv_json_escape(s, 0, buf, sizeof(buf));
+	assert_int_equal(n, strlen(buf));
+	assert_string_equal(buf, "\"a\\\"\\\\\\u0009\\u000a\\u007f\\u00c3\\u009c\\u00c2\\u0085\\u00ff\\u00e2\\u0082\"");
+	n = cv_json_escape(s, CV_JSON_UTF8, buf, sizeof(buf));
+	assert_int_equal(n, strlen(buf));
+	assert_string_equal(buf, "\"a\\\"\\\\\\u0009\\u000a\\u007f\xc3\x9c\\u0085\\u00ff\\u00e2\\u0082\"");
+	assert_int_equal(cv_json_escape(NULL, 0, buf, sizeof(buf)), 4);
+	assert_string_equal(buf, "null");
+
+	/* Too short: whole pieces only, and the length it needed. */
+	assert_int_equal(cv_json_escape("ab\x01", 0, buf, 8), 10);
+	assert_string_equal(buf, "\"ab");
+	assert_int_equal(cv_json_escape("\xc3\x9c", CV_JSON_UTF8, buf, 2), 4);
+	assert_string_equal(buf, "\"");
+	assert_int_equal(cv_json_escape("x", 0, NULL, 0), 3);
+}
+
 static void test_human_bytes(void **state)
 {
 	char buf[32];
@@ -410,6 +440,7 @@ int main(void)
 		cmocka_unit_test(test_short_buffer),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_human_bytes),
+		cmocka_unit_test(test_json_escape),
 		cmocka_unit_test(test_text_injection),
 		cmocka_unit_test(test_json_worst_case),
 		cmocka_unit_test(test_text_safe),

@@ -430,15 +430,36 @@ static void test_path_env(void **state)
 	char buf[PATH_MAX];
 
 	(void)state;
-	assert_int_equal(unsetenv(CV_REGISTRY_ENV), 0);
+	assert_int_equal(unsetenv(CV_ETC_ENV), 0);
 	assert_string_equal(cv_registry_path(buf, sizeof(buf)), "/etc/camvault/vaults.conf");
-	assert_int_equal(setenv(CV_REGISTRY_ENV, "", 1), 0);
+	assert_int_equal(setenv(CV_ETC_ENV, "", 1), 0);
 	assert_string_equal(cv_registry_path(buf, sizeof(buf)), "/etc/camvault/vaults.conf");
-	assert_int_equal(setenv(CV_REGISTRY_ENV, "/tmp/x y/etc", 1), 0);
+	assert_int_equal(setenv(CV_ETC_ENV, "/tmp/x y/etc", 1), 0);
 	assert_ptr_equal(cv_registry_path(buf, sizeof(buf)), buf);
 	assert_string_equal(buf, "/tmp/x y/etc/vaults.conf");
 	assert_null(cv_registry_path(buf, strlen("/tmp/x y/etc/vaults.conf")));
-	assert_int_equal(unsetenv(CV_REGISTRY_ENV), 0);
+	assert_int_equal(unsetenv(CV_ETC_ENV), 0);
+}
+
+/* util/paths.h: every configuration file, and the access log, where the environment says, else the default. */
+static void test_paths(void **state)
+{
+	char buf[PATH_MAX];
+
+	(void)state;
+	assert_int_equal(unsetenv(CV_ETC_ENV), 0);
+	assert_string_equal(cv_etc_path("push.conf", buf, sizeof(buf)), "/etc/camvault/push.conf");
+	assert_int_equal(setenv(CV_ETC_ENV, "/tmp/etc", 1), 0);
+	assert_string_equal(cv_etc_path("policy.conf", buf, sizeof(buf)), "/tmp/etc/policy.conf");
+	assert_int_equal(unsetenv(CV_ETC_ENV), 0);
+
+	assert_int_equal(unsetenv(CV_DB_ENV), 0);
+	assert_string_equal(cv_db_path(), "/var/lib/camvault/access.db");
+	assert_int_equal(setenv(CV_DB_ENV, "", 1), 0);
+	assert_string_equal(cv_db_path(), "/var/lib/camvault/access.db");
+	assert_int_equal(setenv(CV_DB_ENV, "/tmp/log.db", 1), 0);
+	assert_string_equal(cv_db_path(), "/tmp/log.db");
+	assert_int_equal(unsetenv(CV_DB_ENV), 0);
 }
 
 static void test_load(void **state)
@@ -482,9 +503,9 @@ static void test_add_creates_dir_and_file(void **state)
 	mode_t old;
 
 	(void)state;
-	assert_int_equal(setenv(CV_REGISTRY_ENV, tmp_path(etc, sizeof(etc), "new/etc/camvault"), 1), 0);
+	assert_int_equal(setenv(CV_ETC_ENV, tmp_path(etc, sizeof(etc), "new/etc/camvault"), 1), 0);
 	assert_non_null(cv_registry_path(path, sizeof(path)));
-	assert_int_equal(unsetenv(CV_REGISTRY_ENV), 0);
+	assert_int_equal(unsetenv(CV_ETC_ENV), 0);
 
 	/* The modes are set, whatever the umask. */
 	old = umask(077);
@@ -706,6 +727,7 @@ int main(void)
 		cmocka_unit_test(test_parse_guard_errors),
 		cmocka_unit_test(test_format_guards),
 		cmocka_unit_test(test_path_env),
+		cmocka_unit_test(test_paths),
 		cmocka_unit_test(test_load),
 		cmocka_unit_test(test_add_creates_dir_and_file),
 		cmocka_unit_test(test_add_then_parse_back),

@@ -3,11 +3,14 @@
 cv=$TOP/agent/camvault
 
 load_camvault
-[ "$(cat /sys/module/camvault/version)" = 0.1.0 ] || fail "module version: $(cat /sys/module/camvault/version)"
+# The module and the tool say the version of the VERSION file they were both built from.
+version=$(cat "$TOP/VERSION")
+[ "$(cat /sys/module/camvault/version)" = "$version" ] || fail "module version: $(cat /sys/module/camvault/version)"
+[ "$("$cv" --version)" = "camvault $version" ] || fail "tool version: $("$cv" --version), module $version"
 assert_match '^camvault +v0\.2\.0' "$(dmsetup targets)"
 
 status=$("$cv" status 2>&1 || true)
-assert_match '^module: camvault 0\.1\.0$' "$status"
+assert_match "^module: camvault ${version//./\\.}\$" "$status"
 assert_match '^vaults: 0$' "$status"
 
 # A second load must fail (already registered), not corrupt the first.

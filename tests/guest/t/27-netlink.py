@@ -24,7 +24,7 @@ if sys.argv[1:] == ["--probe"]:
     # A refused dump must say nothing of any vault, whatever its errno.
     print("vaults", err if not (err and replies) else "leaked")
     print("lock", nl.call(CMD_LOCK, s("nosuch"))[0])
-    print("join", nl.try_join("events"))
+    print("join", nl.try_join(MCGRP_EVENTS))
     sys.exit(0)
 
 nl = Genl()
@@ -41,16 +41,16 @@ def expect(what, got, want, msg_part=None):
 
 expect("lock without a name", nl.call(CMD_LOCK), errno.EINVAL, "is required")
 expect("lock with an unterminated name", nl.call(CMD_LOCK, attr(A_VAULT_NAME, b"abcd")), errno.EINVAL)
-expect("lock with an over-long name", nl.call(CMD_LOCK, attr(A_VAULT_NAME, b"x" * 300 + b"\0")),
+expect("lock with an over-long name", nl.call(CMD_LOCK, attr(A_VAULT_NAME, b"x" * NAME_MAXLEN + b"\0")),
        errno.EINVAL)
-expect("lock with an unknown attribute", nl.call(CMD_LOCK, attr(99, b"\0\0\0\0")), errno.EINVAL)
+expect("lock with an unknown attribute", nl.call(CMD_LOCK, attr(A_MAX + 1, b"\0\0\0\0")), errno.EINVAL)
 expect("lock of a missing vault", nl.call(CMD_LOCK, s("nosuch")), errno.ENODEV, "no camvault vault")
 expect("arm without a grace period", nl.call(CMD_ARM, s("nosuch")), errno.EINVAL, "grace period")
 expect("arm with a grace of 30 days", nl.call(CMD_ARM, s("nosuch") + u32(A_GRACE_MS, 30 * 86400000)),
        errno.ERANGE)
 expect("status with a truncated attribute", nl.call(CMD_GET_STATUS, struct.pack("HH", 8, A_NUM_VAULTS)),
        errno.EINVAL)
-expect("unknown command", nl.call(42), errno.EOPNOTSUPP)
+expect("unknown command", nl.call(CMD_MAX + 1), errno.EOPNOTSUPP)
 expect("status still answers", nl.call(CMD_GET_STATUS), 0)
 expect("the vault list still answers", nl.call(CMD_GET_VAULTS, flags=NLM_F_DUMP), 0)
 

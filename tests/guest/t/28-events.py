@@ -18,8 +18,6 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 from genl import *  # noqa: E402,F403
 
-EVENTS = {1: "opened", 2: "locked", 3: "closed", 4: "io_error"}
-
 
 def count_family_messages(nl):
     """The family's messages nl receives until stdin closes (or 30 s of silence)."""
@@ -35,8 +33,8 @@ def count_family_messages(nl):
 
 if sys.argv[1:] == ["--unprivileged"]:
     nl = Genl()
-    print("join", nl.try_join("events"))
-    gid = nl.groups["events"]
+    print("join", nl.try_join(MCGRP_EVENTS))
+    gid = nl.groups[MCGRP_EVENTS]
     if gid <= 32:
         # The other way into a group: bind with its bit in nl_groups.
         other = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, NETLINK_GENERIC)
@@ -68,7 +66,7 @@ assert refused and all(int(w[1]) == errno.EPERM for w in refused), \
     f"nobody was not refused the events group: {lines}"
 
 nl = Genl()
-assert nl.try_join("events") == 0, "root cannot join the events group"
+assert nl.try_join(MCGRP_EVENTS) == 0, "root cannot join the events group"
 nl.sock.settimeout(10)
 
 loop = sys.argv[1]
