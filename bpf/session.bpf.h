@@ -299,7 +299,13 @@ static __always_inline struct cv_session *file_session(struct file *file)
 	if (!file)
 		return NULL;
 	v = cv_nsessions ? bpf_map_lookup_elem(&sessions, &key) : NULL;
-	if (v)
+	/*
+	 * A session of another inode is a struct file freed unseen (pending: its last reference went with a
+	 * mapping or an exit), and this is a new one at its address: its I/O is not the old session's. A
+	 * watched file's new session replaces it (cv_new_session() emits it, CLOSE_LATE); else the pending
+	 * check does.
+	 */
+	if (v && v->inode == (__u64)BPF_CORE_READ(file, f_inode))
 		return v;
 	if (cv_new_session(key, CV_FLAGS_OF_FILE, CAMVAULT_RF_OPEN_UNSEEN, 0) != 0)
 		return NULL;
