@@ -956,6 +956,121 @@ static void test_nv_write_protected(void **state)
 	cv_tpm_close(&attacker);
 }
 
+/* test_templates()'s pinned values (marshalled TPMT_PUBLIC / TPMS_NV_PUBLIC, unique and nvIndex cleared). */
+#define PRIMARY_ECC	"0023000b00030472000000060080004300100003001000000000"
+#define PRIMARY_RSA	"0001000b00030472000000060080004300100800000000000000"
+#define SEALED_NONE	"0008000b00000452000000100000"
+#define SEALED_PIN \
+	"0008000b0000001200208fcd2169ab92694e0c633f1ab7" \
+	"72842b8241bbc20288981fc7ac1eddc1fddb0e00100000"
+#define SEALED_PCR16 \
+	"0008000b000004120020bff2d58e9813f97cefc14f72ad" \
+	"8133bc7092d652b7c877959254af140c841f3600100000"
+#define SEALED_PIN_PCR16 \
+	"0008000b000000120020195146253886976ba9784dcbb4" \
+	"2c70095c3af977b902eee23254f5ccc5ba3a5600100000"
+#define NV_VAULT \
+	"00000000000b0204000800208fcd2169ab92694e0c633f" \
+	"1ab772842b8241bbc20288981fc7ac1eddc1fddb0e0020"
+/*
+ * The TPM objects camvault makes must not change, or what was sealed before no longer opens: a vault's sealed
+ * object is loaded under a primary remade from its template, its NV index is recognised by its attributes. These
+ * are their public areas as the TPM reports them, with what the TPM or chance picks (unique, the index's
+ * handle, TPMA_NV_WRITTEN) cleared, marshalled and compared with what camvault made when the values were pinned.
+ */
+static void expect_hex(const char *what, const uint8_t *b, size_t len, const char *want)
+{
+	char got[2 * sizeof(TPM2B_PUBLIC) + 1];
+	size_t i;
+
+	assert_true(2 * len < sizeof(got));
+	for (i = 0; i < len; i++)
+		snprintf(got + 2 * i, 3, "%02x", b[i]);
+	got[2 * len] = '\0';
+	if (strcmp(got, want))
+		fail_msg("%s drifted:\n  now %s\n  was %s", what, got, want);
+}
+
+static void expect_public(const char *what, TPMT_PUBLIC *pub, const char *want)
+{
+	uint8_t buf[sizeof(TPMT_PUBLIC)];
+	size_t off = 0;
+
+	memset(&pub->unique, 0, sizeof(pub->unique));
+	assert_int_equal(Tss2_MU_TPMT_PUBLIC_Marshal(pub, buf, sizeof(buf), &off), TSS2_RC_SUCCESS);
+	expect_hex(what, buf, off, want);
+}
+
+static void test_templates(void **state)
+{
+	static const struct {
+		struct cv_seal_opts opts;
+		const char *want;
+	} sealed[] = {
+		{ { NULL, 0 }, SEALED_NONE },
+		{ { "1234", 0 }, SEALED_PIN },
+		{ { NULL, 1u << 16 }, SEALED_PCR16 },
+		{ { "1234", 1u << 16 }, SEALED_PIN_PCR16 },
+	};
+	static const struct {
+		uint16_t alg;
+		const char *want;
+	} primaries[] = {
+		{ TPM2_ALG_ECC, PRIMARY_ECC },
+		{ TPM2_ALG_RSA, PRIMARY_RSA },
+	};
+	struct cv_tpm tpm;
+	char err[512] = "";
+	size_t i;
+
+	(void)state;
+	cv_swtpm_require();
+	tpm_open(&tpm);
+	for (i = 0; i < sizeof(primaries) / sizeof(primaries[0]); i++) {
+		ESYS_TR primary = ESYS_TR_NONE;
+		TPM2B_PUBLIC *pub = NULL;
+
+		if (cv_primary_load(&tpm, primaries[i].alg, &primary, err, sizeof(err)))
+			fail_msg("cv_primary_load: %s", err);
+		assert_int_equal(Esys_ReadPublic(tpm.esys, primary, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &pub, NULL,
+						 NULL), TSS2_RC_SUCCESS);
+		expect_public("the storage primary's template", &pub->publicArea, primaries[i].want);
+		Esys_Free(pub);
+		cv_flush(&tpm, &primary);
+	}
+	pcr16_reset(&tpm);
+	for (i = 0; i < sizeof(sealed) / sizeof(sealed[0]); i++) {
+		TPM2B_PUBLIC pub = { .size = 0 };
+		TPM2B_NV_PUBLIC *nv_pub = NULL;
+		ESYS_TR nv = ESYS_TR_NONE;
+		struct cv_secret m, n;
+		struct cv_header h;
+		uint8_t buf[sizeof(TPMS_NV_PUBLIC)];
+		size_t off = 0;
+
+		seal_new(&tpm, &h, &sealed[i].opts, &m, &n);
+		assert_int_equal(Tss2_MU_TPM2B_PUBLIC_Unmarshal(h.pub, h.pub_len, &off, &pub), TSS2_RC_SUCCESS);
+		expect_public("the sealed object's public area", &pub.publicArea, sealed[i].want);
+		assert_int_equal(Esys_TR_FromTPMPublic(tpm.esys, h.nv_index, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
+						       &nv), TSS2_RC_SUCCESS);
+		assert_int_equal(Esys_NV_ReadPublic(tpm.esys, nv, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &nv_pub,
+						    NULL), TSS2_RC_SUCCESS);
+		Esys_TR_Close(tpm.esys, &nv);
+		assert_true(h.nv_index >= 0x01800000u && h.nv_index <= 0x01bfffffu);
+		nv_pub->nvPublic.nvIndex = 0;
+		nv_pub->nvPublic.attributes &= ~TPMA_NV_WRITTEN;
+		off = 0;
+		assert_int_equal(Tss2_MU_TPMS_NV_PUBLIC_Marshal(&nv_pub->nvPublic, buf, sizeof(buf), &off),
+				 TSS2_RC_SUCCESS);
+		expect_hex("the vault's NV index", buf, off, NV_VAULT);
+		Esys_Free(nv_pub);
+		assert_int_equal(cv_nv_destroy(&tpm, &h, err, sizeof(err)), 0);
+		cv_secret_free(&m);
+		cv_secret_free(&n);
+	}
+	cv_tpm_close(&tpm);
+}
+
 /* A vault sealed before (NV index AUTHREAD|AUTHWRITE, empty authValue) still opens and shreds, and is weak. */
 static void test_nv_old_kind(void **state)
 {
@@ -1017,6 +1132,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_no_tpm_slot, tpm_setup, tpm_teardown),
 		cmocka_unit_test_setup_teardown(test_nv_write_protected, tpm_setup, tpm_teardown),
 		cmocka_unit_test_setup_teardown(test_nv_old_kind, tpm_setup, tpm_teardown),
+		cmocka_unit_test(test_templates),
 	};
 
 	return cmocka_run_group_tests(tests, cv_swtpm_setup, extra_teardown);
