@@ -26,11 +26,12 @@
 #include <sodium.h>
 
 #include "cmd/init.h"
-#include "tpm/seal.h"
+#include "tpm/lockout.h"
 #include "uapi/camvault.h"
 #include "util/opts.h"
 #include "vault/device.h"
 #include "vault/dm.h"
+#include "vault/seal.h"
 #include "vault/vault.h"
 #include "vault/vaultkey.h"
 

@@ -16,8 +16,8 @@
 
 #include <sodium.h>
 
-#include "tpm/seal.h"
 #include "util/opts.h"
+#include "vault/seal.h"
 #include "vault/vault.h"
 
 static void cv_shred_usage(FILE *f)

@@ -14,11 +14,11 @@
 #include <unistd.h>
 
 
-#include "tpm/seal.h"
 #include "uapi/camvault.h"
 #include "util/mountinfo.h"
 #include "vault/device.h"
 #include "vault/dm.h"
+#include "vault/seal.h"
 #include "vault/vault.h"
 #include "vault/vaultkey.h"
 

@@ -29,7 +29,7 @@
 #include "log/log.h"
 #include "log/logkey.h"
 #include "log/verify.h"
-#include "tpm/seal.h"
+#include "tpm/tpm2-util.h"
 
 int cmd_verify(int argc, char **argv);
 int cmd_key(int argc, char **argv);

@@ -21,7 +21,8 @@
 #include <tss2/tss2_mu.h>
 #include <tss2/tss2_rc.h>
 
-#include "tpm/seal.h"
+#include "tpm/lockout.h"
+#include "vault/seal.h"
 #include "helpers.h"
 
 /* Extra swtpms and the capture file a test made; the group teardown removes what a failed test left. */
