@@ -355,9 +355,8 @@ int cv_lognv_undefine(struct cv_tpm *tpm, uint32_t index, char *err, size_t errl
 	ESYS_TR nv;
 	int weak, ret = cv_lognv_open(tpm, index, &nv, &weak, err, errlen);
 
-	if (ret)
-		return ret;
-	ret = cv_nv_undefine(tpm, &nv, index, CV_LOGNV_WHAT, err, errlen);
+	if (!ret)
+		ret = cv_nv_undefine(tpm, &nv, index, CV_LOGNV_WHAT, err, errlen);
 	if (nv != ESYS_TR_NONE)
 		Esys_TR_Close(tpm->esys, &nv);
 	return ret;

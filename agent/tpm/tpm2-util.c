@@ -20,33 +20,28 @@
 			 TPMA_OBJECT_USERWITHAUTH | TPMA_OBJECT_NODA | TPMA_OBJECT_RESTRICTED | TPMA_OBJECT_DECRYPT)
 #define CV_AES128_CFB	{ .algorithm = TPM2_ALG_AES, .keyBits.aes = 128, .mode.aes = TPM2_ALG_CFB }
 
-static const TPM2B_PUBLIC cv_srk_ecc = {
-	.publicArea = {
-		.type = TPM2_ALG_ECC,
-		.nameAlg = TPM2_ALG_SHA256,
-		.objectAttributes = CV_SRK_ATTRS,
-		.parameters.eccDetail = {
-			.symmetric = CV_AES128_CFB,
-			.scheme.scheme = TPM2_ALG_NULL,
-			.curveID = TPM2_ECC_NIST_P256,
-			.kdf.scheme = TPM2_ALG_NULL,
-		},
-	},
-};
+/* The SRK template for alg: ECC NIST P-256 or RSA 2048 (exponent 0: the default, 65537), no scheme. */
+static void cv_srk_template(uint16_t alg, TPM2B_PUBLIC *t)
+{
+	const TPMT_SYM_DEF_OBJECT aes = CV_AES128_CFB;
+	TPMT_PUBLIC *p = &t->publicArea;
 
-static const TPM2B_PUBLIC cv_srk_rsa = {
-	.publicArea = {
-		.type = TPM2_ALG_RSA,
-		.nameAlg = TPM2_ALG_SHA256,
-		.objectAttributes = CV_SRK_ATTRS,
-		.parameters.rsaDetail = {
-			.symmetric = CV_AES128_CFB,
-			.scheme.scheme = TPM2_ALG_NULL,
-			.keyBits = 2048,
-			.exponent = 0,
-		},
-	},
-};
+	memset(t, 0, sizeof(*t));
+	p->type = alg;
+	p->nameAlg = TPM2_ALG_SHA256;
+	p->objectAttributes = CV_SRK_ATTRS;
+	if (alg == TPM2_ALG_RSA) {
+		p->parameters.rsaDetail.symmetric = aes;
+		p->parameters.rsaDetail.scheme.scheme = TPM2_ALG_NULL;
+		p->parameters.rsaDetail.keyBits = 2048;
+		p->parameters.rsaDetail.exponent = 0;
+	} else {
+		p->parameters.eccDetail.symmetric = aes;
+		p->parameters.eccDetail.scheme.scheme = TPM2_ALG_NULL;
+		p->parameters.eccDetail.curveID = TPM2_ECC_NIST_P256;
+		p->parameters.eccDetail.kdf.scheme = TPM2_ALG_NULL;
+	}
+}
 
 TSS2_RC cv_rc(TSS2_RC rc)
 {
@@ -113,10 +108,11 @@ static TSS2_RC cv_primary_alg(struct cv_tpm *tpm, uint16_t alg, ESYS_TR *primary
 	const TPM2B_SENSITIVE_CREATE sens = { .size = 0 };
 	const TPML_PCR_SELECTION pcrs = { .count = 0 };
 	const TPM2B_DATA outside = { .size = 0 };
+	TPM2B_PUBLIC template;
 
+	cv_srk_template(alg == TPM2_ALG_RSA ? TPM2_ALG_RSA : TPM2_ALG_ECC, &template);
 	return Esys_CreatePrimary(tpm->esys, ESYS_TR_RH_OWNER, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &sens,
-				  alg == TPM2_ALG_RSA ? &cv_srk_rsa : &cv_srk_ecc, &outside, &pcrs, primary, NULL,
-				  NULL, NULL, NULL);
+				  &template, &outside, &pcrs, primary, NULL, NULL, NULL, NULL);
 }
 
 static int cv_primary_error(char *err, size_t errlen, TSS2_RC rc)

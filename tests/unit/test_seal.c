@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * seal.c against real swtpms: sealing and unsealing, PIN and PCR policies, another TPM, shredding, and the
+ * vault/seal.c (with tpm/) against real swtpms: sealing and unsealing, PIN and PCR policies, another TPM, shredding, and the
  * dictionary-attack logic under wrong PINs and power cuts.
  */
 #define _DEFAULT_SOURCE
@@ -979,29 +979,6 @@ static void test_nv_write_protected(void **state)
  * are their public areas as the TPM reports them, with what the TPM or chance picks (unique, the index's
  * handle, TPMA_NV_WRITTEN) cleared, marshalled and compared with what camvault made when the values were pinned.
  */
-static void expect_hex(const char *what, const uint8_t *b, size_t len, const char *want)
-{
-	char got[2 * sizeof(TPM2B_PUBLIC) + 1];
-	size_t i;
-
-	assert_true(2 * len < sizeof(got));
-	for (i = 0; i < len; i++)
-		snprintf(got + 2 * i, 3, "%02x", b[i]);
-	got[2 * len] = '\0';
-	if (strcmp(got, want))
-		fail_msg("%s drifted:\n  now %s\n  was %s", what, got, want);
-}
-
-static void expect_public(const char *what, TPMT_PUBLIC *pub, const char *want)
-{
-	uint8_t buf[sizeof(TPMT_PUBLIC)];
-	size_t off = 0;
-
-	memset(&pub->unique, 0, sizeof(pub->unique));
-	assert_int_equal(Tss2_MU_TPMT_PUBLIC_Marshal(pub, buf, sizeof(buf), &off), TSS2_RC_SUCCESS);
-	expect_hex(what, buf, off, want);
-}
-
 static void test_templates(void **state)
 {
 	static const struct {
@@ -1035,36 +1012,22 @@ static void test_templates(void **state)
 			fail_msg("cv_primary_load: %s", err);
 		assert_int_equal(Esys_ReadPublic(tpm.esys, primary, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &pub, NULL,
 						 NULL), TSS2_RC_SUCCESS);
-		expect_public("the storage primary's template", &pub->publicArea, primaries[i].want);
+		cv_expect_public("the storage primary's template", &pub->publicArea, primaries[i].want);
 		Esys_Free(pub);
 		cv_flush(&tpm, &primary);
 	}
 	pcr16_reset(&tpm);
 	for (i = 0; i < sizeof(sealed) / sizeof(sealed[0]); i++) {
 		TPM2B_PUBLIC pub = { .size = 0 };
-		TPM2B_NV_PUBLIC *nv_pub = NULL;
-		ESYS_TR nv = ESYS_TR_NONE;
 		struct cv_secret m, n;
 		struct cv_header h;
-		uint8_t buf[sizeof(TPMS_NV_PUBLIC)];
 		size_t off = 0;
 
 		seal_new(&tpm, &h, &sealed[i].opts, &m, &n);
 		assert_int_equal(Tss2_MU_TPM2B_PUBLIC_Unmarshal(h.pub, h.pub_len, &off, &pub), TSS2_RC_SUCCESS);
-		expect_public("the sealed object's public area", &pub.publicArea, sealed[i].want);
-		assert_int_equal(Esys_TR_FromTPMPublic(tpm.esys, h.nv_index, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
-						       &nv), TSS2_RC_SUCCESS);
-		assert_int_equal(Esys_NV_ReadPublic(tpm.esys, nv, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &nv_pub,
-						    NULL), TSS2_RC_SUCCESS);
-		Esys_TR_Close(tpm.esys, &nv);
+		cv_expect_public("the sealed object's public area", &pub.publicArea, sealed[i].want);
 		assert_true(h.nv_index >= 0x01800000u && h.nv_index <= 0x01bfffffu);
-		nv_pub->nvPublic.nvIndex = 0;
-		nv_pub->nvPublic.attributes &= ~TPMA_NV_WRITTEN;
-		off = 0;
-		assert_int_equal(Tss2_MU_TPMS_NV_PUBLIC_Marshal(&nv_pub->nvPublic, buf, sizeof(buf), &off),
-				 TSS2_RC_SUCCESS);
-		expect_hex("the vault's NV index", buf, off, NV_VAULT);
-		Esys_Free(nv_pub);
+		cv_expect_nv_public(tpm.esys, h.nv_index, "the vault's NV index", NV_VAULT);
 		assert_int_equal(cv_nv_destroy(&tpm, &h, err, sizeof(err)), 0);
 		cv_secret_free(&m);
 		cv_secret_free(&n);
