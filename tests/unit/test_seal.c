@@ -997,42 +997,39 @@ static void test_templates(void **state)
 		{ TPM2_ALG_ECC, PRIMARY_ECC },
 		{ TPM2_ALG_RSA, PRIMARY_RSA },
 	};
-	struct cv_tpm tpm;
+	struct cv_tpm *tpm = *state;
 	char err[512] = "";
 	size_t i;
 
-	(void)state;
 	cv_swtpm_require();
-	tpm_open(&tpm);
 	for (i = 0; i < sizeof(primaries) / sizeof(primaries[0]); i++) {
 		ESYS_TR primary = ESYS_TR_NONE;
 		TPM2B_PUBLIC *pub = NULL;
 
-		if (cv_primary_load(&tpm, primaries[i].alg, &primary, err, sizeof(err)))
+		if (cv_primary_load(tpm, primaries[i].alg, &primary, err, sizeof(err)))
 			fail_msg("cv_primary_load: %s", err);
-		assert_int_equal(Esys_ReadPublic(tpm.esys, primary, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &pub, NULL,
+		assert_int_equal(Esys_ReadPublic(tpm->esys, primary, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &pub, NULL,
 						 NULL), TSS2_RC_SUCCESS);
 		cv_expect_public("the storage primary's template", &pub->publicArea, primaries[i].want);
 		Esys_Free(pub);
-		cv_flush(&tpm, &primary);
+		cv_flush(tpm, &primary);
 	}
-	pcr16_reset(&tpm);
+	pcr16_reset(tpm);
 	for (i = 0; i < sizeof(sealed) / sizeof(sealed[0]); i++) {
 		TPM2B_PUBLIC pub = { .size = 0 };
 		struct cv_secret m, n;
 		struct cv_header h;
 		size_t off = 0;
 
-		seal_new(&tpm, &h, &sealed[i].opts, &m, &n);
+		seal_new(tpm, &h, &sealed[i].opts, &m, &n);
 		assert_int_equal(Tss2_MU_TPM2B_PUBLIC_Unmarshal(h.pub, h.pub_len, &off, &pub), TSS2_RC_SUCCESS);
 		cv_expect_public("the sealed object's public area", &pub.publicArea, sealed[i].want);
 		assert_true(h.nv_index >= 0x01800000u && h.nv_index <= 0x01bfffffu);
-		cv_expect_nv_public(tpm.esys, h.nv_index, "the vault's NV index", NV_VAULT);
-		assert_int_equal(cv_nv_destroy(&tpm, &h, err, sizeof(err)), 0);
+		cv_expect_nv_public(tpm->esys, h.nv_index, "the vault's NV index", NV_VAULT);
+		assert_int_equal(cv_nv_destroy(tpm, &h, err, sizeof(err)), 0);
 		cv_secret_free(&m);
 		cv_secret_free(&n);
 	}
-	cv_tpm_close(&tpm);
 }
 
 /* A vault sealed before (NV index AUTHREAD|AUTHWRITE, empty authValue) still opens and shreds, and is weak. */
@@ -1096,7 +1093,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_no_tpm_slot, tpm_setup, tpm_teardown),
 		cmocka_unit_test_setup_teardown(test_nv_write_protected, tpm_setup, tpm_teardown),
 		cmocka_unit_test_setup_teardown(test_nv_old_kind, tpm_setup, tpm_teardown),
-		cmocka_unit_test(test_templates),
+		cmocka_unit_test_setup_teardown(test_templates, tpm_setup, tpm_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, cv_swtpm_setup, extra_teardown);
