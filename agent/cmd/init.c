@@ -26,11 +26,13 @@
 #include <sodium.h>
 
 #include "cmd/init.h"
-#include "tpm/seal.h"
+#include "tpm/lockout.h"
 #include "uapi/camvault.h"
+#include "util/erase.h"
 #include "util/opts.h"
 #include "vault/device.h"
 #include "vault/dm.h"
+#include "vault/seal.h"
 #include "vault/vault.h"
 #include "vault/vaultkey.h"
 
@@ -367,7 +369,7 @@ static int cv_init_mkfs(const char *name, char *err, size_t errlen)
 
 /*
  * With --pin: the TPM's lockout authorization, which clears a dictionary-attack lockout and so decides how many
- * PINs can be tried (seal.h). When it is still empty, sets a random one into text: printed with the recovery
+ * PINs can be tried (tpm/lockout.h). When it is still empty, sets a random one into text: printed with the recovery
  * key by the caller, or, with --no-recovery, kept in the root-only file path (written before the TPM takes it,
  * removed again when it does not). Returns 1 when set here, 0 when the TPM had one already (left alone), -1 on
  * failure (err says why).
@@ -416,6 +418,7 @@ undo:
 	{
 		/* The TPM holds a value kept nowhere: give it back its empty one. */
 		TPM2B_AUTH old = { .size = (UINT16)strlen(text) }, none = { .size = 0 };
+		CV_CLEANUP_ERASE(old);
 		TSS2_RC rc;
 
 		memcpy(old.buffer, text, old.size);
@@ -423,7 +426,6 @@ undo:
 		rc = Esys_HierarchyChangeAuth(tpm->esys, ESYS_TR_RH_LOCKOUT, ESYS_TR_PASSWORD, ESYS_TR_NONE,
 					      ESYS_TR_NONE, &none);
 		Esys_TR_SetAuth(tpm->esys, ESYS_TR_RH_LOCKOUT, &none);
-		explicit_bzero(&old, sizeof(old));
 		if (rc != TSS2_RC_SUCCESS) {
 			size_t len = strlen(err);
 
@@ -433,11 +435,10 @@ undo:
 			return -1;
 		}
 	}
-	sodium_memzero(text, CV_LOCKOUT_TEXT);
 	return -1;
 }
 
-/* What cv_init_lockout() did, for the user; wipes text. */
+/* What cv_init_lockout() did, for the user. text is the caller's, wiped when its scope ends (CV_CLEANUP_ERASE). */
 static void cv_init_lockout_print(int set, char text[CV_LOCKOUT_TEXT], const char *path)
 {
 	char where[PATH_MAX];
@@ -458,7 +459,6 @@ static void cv_init_lockout_print(int set, char text[CV_LOCKOUT_TEXT], const cha
 		       "whoever has it can try\nmore PINs. Keep it with the recovery key, away from this device.\n\n"
 		       "    %s\n\n", text);
 	}
-	sodium_memzero(text, CV_LOCKOUT_TEXT);
 }
 
 int cmd_init(int argc, char **argv)
@@ -466,6 +466,8 @@ int cmd_init(int argc, char **argv)
 	struct cv_secret m = { 0 }, n = { 0 }, k = { 0 }, r = { 0 }, pin = { 0 };
 	struct cv_vault_entry e = { 0 };
 	char err[CV_ERRLEN], path[PATH_MAX], text[CV_RECOVERY_TEXT], uuid[37], lockout[CV_LOCKOUT_TEXT] = "";
+	CV_CLEANUP_ERASE(text);		/* the recovery key, printed */
+	CV_CLEANUP_ERASE(lockout);	/* the TPM's lockout authorization, printed or kept in a file */
 	char lockout_path[PATH_MAX] = "";
 	int lockout_set = 0;
 	struct cv_seal_opts opts = { 0 };
@@ -579,7 +581,6 @@ int cmd_init(int argc, char **argv)
 		       "this device. It opens the vault without the TPM ('camvault open %s --recovery'), also\n"
 		       "after a shred, for whoever also has a copy of the store made before the shred.\n\n"
 		       "    %s\n\n", a.name, a.name, text);
-		sodium_memzero(text, sizeof(text));
 	}
 	cv_init_lockout_print(lockout_set, lockout, lockout_path);
 	if (a.mkfs)
@@ -595,7 +596,6 @@ fail_registered:
 	if (r.buf) {
 		cv_recovery_format(&r, text);
 		printf("Recovery key of vault %s (shown once):\n\n    %s\n\n", a.name, text);
-		sodium_memzero(text, sizeof(text));
 	}
 	cv_init_lockout_print(lockout_set, lockout, lockout_path);
 	cv_secret_free(&r);

@@ -14,10 +14,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <sodium.h>
-
-#include "tpm/seal.h"
+#include "util/erase.h"
 #include "util/opts.h"
+#include "vault/seal.h"
 #include "vault/vault.h"
 
 static void cv_shred_usage(FILE *f)
@@ -62,6 +61,7 @@ int cmd_shred(int argc, char **argv)
 	struct cv_vault_entry e;
 	struct cv_tpm tpm;
 	struct cv_header h;
+	CV_CLEANUP_ERASE(h);
 	bool yes = false;
 	int fd, nv, ret;
 
@@ -133,7 +133,6 @@ int cmd_shred(int argc, char **argv)
 		printf("  - it had no recovery slot: the footage is now unrecoverable\n");
 	printf("  - the encrypted footage itself is still on %s: without the key it is noise; reuse the store\n",
 	       e.backing);
-	sodium_memzero(&h, sizeof(h));
 	return 0;
 
 fail:

@@ -32,13 +32,13 @@
 #include "cmd/status.h"
 #include "daemon/agentinfo.h"
 #include "probes/probes.h"
-#include "tpm/seal.h"
 #include "tpm/tpm.h"
 #include "util/json.h"
 #include "util/opts.h"
 #include "util/record.h"
 #include "vault/ipc.h"
 #include "vault/registry.h"
+#include "vault/seal.h"
 
 #define CV_ERRLEN 512
 

@@ -28,7 +28,7 @@
 
 #include "log/log.h"
 #include "log/logsig.h"
-#include "tpm/seal.h"
+#include "tpm/tpm2-util.h"
 #include "util/clock.h"
 #include "util/record.h"
 

@@ -3,6 +3,7 @@
  * The access log's signing key and counter in the TPM: logkey.h says what each is and why. Nothing here is
  * secret: the key's private part never leaves the TPM unwrapped, and digests, signatures and counter values are
  * public. The counter's value is read through a salted session all the same, for the integrity of the answer.
+ * The TPM's mechanics (primary, sessions, NV allocation, reads and writes) are tpm/tpm2-util.c's.
  */
 #define _DEFAULT_SOURCE
 #include <stdio.h>
@@ -14,7 +15,8 @@
 
 #include "log/logkey.h"
 #include "log/logsig.h"
-#include "tpm/seal.h"
+#include "tpm/tpm2-util.h"
+#include "util/erase.h"
 
 /*
  * The counter: incremented with its random authValue, which the log's database keeps (meta 'nv_auth', in the
@@ -27,9 +29,8 @@
 			 (TPM2_NT_COUNTER << TPMA_NV_TPM2_NT_SHIFT))
 #define CV_LOGNV_ATTRS_V1 (TPMA_NV_AUTHREAD | TPMA_NV_AUTHWRITE | TPMA_NV_NO_DA | \
 			   (TPM2_NT_COUNTER << TPMA_NV_TPM2_NT_SHIFT))
-#define CV_LOGNV_PROBES	1024
-#define CV_OWNER_AUTH_HINT "its owner hierarchy has a password and camvault needs it empty (remove it with " \
-			   "'tpm2_changeauth -c owner -p <password>')"
+#define CV_LOGNV_RANGE	0x01000000u	/* the owner's range the counter is in: 0x01000000..CV_LOGNV_LAST */
+#define CV_LOGNV_WHAT	"the log's NV counter"
 
 static const TPM2B_PUBLIC cv_logkey_template = {
 	.publicArea = {
@@ -155,42 +156,28 @@ out:
  */
 static int cv_lognv_open(struct cv_tpm *tpm, uint32_t index, ESYS_TR *nv, int *weak, char *err, size_t errlen)
 {
-	TPM2B_NV_PUBLIC *pub = NULL;
-	TPMA_NV attrs = 0;
-	TSS2_RC rc;
-	int ret = CV_SEAL_OK;
+	TPMS_NV_PUBLIC pub;
+	TPMA_NV attrs;
+	int ret;
 
 	*nv = ESYS_TR_NONE;
 	*weak = 0;
-	if (index < 0x01000000u || index > CV_LOGNV_LAST) {
+	if (index < CV_LOGNV_RANGE || index > CV_LOGNV_LAST) {
 		snprintf(err, errlen, "0x%08x is not an NV index in the owner's range: the log is damaged", index);
 		return CV_SEAL_EFAIL;
 	}
-	rc = Esys_TR_FromTPMPublic(tpm->esys, index, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, nv);
-	if (cv_rc(rc) == TPM2_RC_HANDLE) {
-		*nv = ESYS_TR_NONE;
-		snprintf(err, errlen, "the TPM has no NV index 0x%08x, the log's counter", index);
+	ret = cv_nv_open(tpm, index, CV_LOGNV_WHAT, nv, &pub, err, errlen);
+	if (ret)
+		return ret;
+	attrs = pub.attributes & ~TPMA_NV_WRITTEN;
+	if ((attrs != CV_LOGNV_ATTRS && attrs != CV_LOGNV_ATTRS_V1) || pub.dataSize != 8) {
+		snprintf(err, errlen, "NV index 0x%08x is not a camvault counter (attributes 0x%08x, %u bytes): it was "
+			 "undefined and replaced", index, pub.attributes, pub.dataSize);
+		Esys_TR_Close(tpm->esys, nv);
 		return CV_SEAL_ENO_NV;
 	}
-	if (rc != TSS2_RC_SUCCESS) {
-		*nv = ESYS_TR_NONE;
-		return cv_tpm_error(err, errlen, "finding the log's NV counter (TPM2_NV_ReadPublic)", rc);
-	}
-	rc = Esys_NV_ReadPublic(tpm->esys, *nv, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &pub, NULL);
-	if (rc != TSS2_RC_SUCCESS) {
-		ret = cv_tpm_error(err, errlen, "reading the log's NV counter's attributes (TPM2_NV_ReadPublic)", rc);
-	} else if (((attrs = pub->nvPublic.attributes & ~TPMA_NV_WRITTEN) != CV_LOGNV_ATTRS &&
-		    attrs != CV_LOGNV_ATTRS_V1) || pub->nvPublic.dataSize != 8) {
-		snprintf(err, errlen, "NV index 0x%08x is not a camvault counter (attributes 0x%08x, %u bytes): it was "
-			 "undefined and replaced", index, pub->nvPublic.attributes, pub->nvPublic.dataSize);
-		ret = CV_SEAL_ENO_NV;
-	}
-	Esys_Free(pub);
-	if (ret)
-		Esys_TR_Close(tpm->esys, nv);
-	else
-		*weak = attrs == CV_LOGNV_ATTRS_V1;
-	return ret;
+	*weak = attrs == CV_LOGNV_ATTRS_V1;
+	return CV_SEAL_OK;
 }
 
 int cv_lognv_weak(struct cv_tpm *tpm, uint32_t index, char *err, size_t errlen)
@@ -208,8 +195,6 @@ int cv_lognv_increment(struct cv_tpm *tpm, uint32_t index, const uint8_t *auth, 
 		       size_t errlen)
 {
 	ESYS_TR nv, primary = ESYS_TR_NONE, session = ESYS_TR_PASSWORD;
-	TPM2B_AUTH a = { .size = 0 };
-	uint16_t alg;
 	TSS2_RC rc;
 	int weak, ret = cv_lognv_open(tpm, index, &nv, &weak, err, errlen);
 
@@ -231,31 +216,20 @@ int cv_lognv_increment(struct cv_tpm *tpm, uint32_t index, const uint8_t *auth, 
 		goto out;
 	}
 	if (!weak) {
-		if (auth_len > sizeof(a.buffer)) {
+		if (auth_len > sizeof(((TPM2B_AUTH *)0)->buffer)) {
 			snprintf(err, errlen, "the log's counter authorization has %zu bytes, at most %zu are valid: "
-				 "the database is damaged", auth_len, sizeof(a.buffer));
+				 "the database is damaged", auth_len, sizeof(((TPM2B_AUTH *)0)->buffer));
 			ret = CV_SEAL_EFAIL;
 			goto out;
 		}
 		/* A salted HMAC session: the authValue never crosses the bus. */
-		ret = cv_primary_new(tpm, &primary, &alg, err, errlen);
+		ret = cv_salted_session(tpm, &primary, &session, err, errlen);
 		if (!ret)
-			ret = cv_session(tpm, primary, TPM2_SE_HMAC, &session, err, errlen);
-		if (ret) {
-			session = ESYS_TR_NONE;
+			ret = cv_set_auth(tpm, nv, auth, auth_len, "the counter's authorization", err, errlen);
+		if (ret)
 			goto out;
-		}
-		a.size = (UINT16)auth_len;
-		memcpy(a.buffer, auth, auth_len);
-		rc = Esys_TR_SetAuth(tpm->esys, nv, &a);
-		explicit_bzero(&a, sizeof(a));
-		if (rc != TSS2_RC_SUCCESS) {
-			ret = cv_tpm_error(err, errlen, "giving the counter's authorization to ESAPI (Esys_TR_SetAuth)",
-					   rc);
-			goto out;
-		}
 	}
-	rc = Esys_NV_Increment(tpm->esys, nv, nv, session, ESYS_TR_NONE, ESYS_TR_NONE);
+	rc = cv_nv_increment(tpm, nv, session);
 	switch (cv_rc(rc)) {
 	case TSS2_RC_SUCCESS:
 		break;
@@ -274,7 +248,7 @@ int cv_lognv_increment(struct cv_tpm *tpm, uint32_t index, const uint8_t *auth, 
 		ret = cv_tpm_error(err, errlen, "incrementing the log's NV counter (TPM2_NV_Increment)", rc);
 	}
 out:
-	Esys_TR_SetAuth(tpm->esys, nv, &a);	/* overwrites ESAPI's copy (a is empty) */
+	cv_forget_auth(tpm, nv);
 	if (session != ESYS_TR_PASSWORD)
 		cv_flush(tpm, &session);
 	cv_flush(tpm, &primary);
@@ -285,22 +259,19 @@ out:
 int cv_lognv_read(struct cv_tpm *tpm, uint32_t index, uint64_t *value, char *err, size_t errlen)
 {
 	ESYS_TR nv, primary = ESYS_TR_NONE, session = ESYS_TR_NONE;
-	TPM2B_MAX_NV_BUFFER *data = NULL;
-	uint16_t alg;
+	uint8_t data[8];
+	uint16_t got = 0;
 	TSS2_RC rc;
 	int ret, i, weak;
 
 	ret = cv_lognv_open(tpm, index, &nv, &weak, err, errlen);
 	if (ret)
 		return ret;
-	ret = cv_primary_new(tpm, &primary, &alg, err, errlen);
-	if (!ret)
-		ret = cv_session(tpm, primary, TPM2_SE_HMAC, &session, err, errlen);
+	ret = cv_salted_session(tpm, &primary, &session, err, errlen);
 	if (ret)
 		goto out;
 	/* The old kind reads with its own (empty) authValue, the new one with the owner's (empty too). */
-	rc = Esys_NV_Read(tpm->esys, weak ? nv : ESYS_TR_RH_OWNER, nv, session, ESYS_TR_NONE, ESYS_TR_NONE, 8, 0,
-			  &data);
+	rc = cv_nv_read(tpm, weak ? nv : ESYS_TR_RH_OWNER, nv, session, data, sizeof(data), &got);
 	if (cv_rc(rc) == TPM2_RC_NV_UNINITIALIZED) {
 		snprintf(err, errlen, "the log's NV counter 0x%08x was never incremented: the log's creation was "
 			 "interrupted", index);
@@ -311,40 +282,57 @@ int cv_lognv_read(struct cv_tpm *tpm, uint32_t index, uint64_t *value, char *err
 		ret = cv_tpm_error(err, errlen, "reading the log's NV counter (TPM2_NV_Read)", rc);
 		goto out;
 	}
-	if (data->size != 8) {
+	if (got != 8) {
 		snprintf(err, errlen, "the log's NV counter 0x%08x returned %u bytes instead of 8: the TPM is faulty",
-			 index, data->size);
+			 index, got);
 		ret = CV_SEAL_EFAIL;
 		goto out;
 	}
 	*value = 0;
 	for (i = 0; i < 8; i++)
-		*value = *value << 8 | data->buffer[i];
+		*value = *value << 8 | data[i];
 out:
-	Esys_Free(data);
 	cv_flush(tpm, &session);
 	cv_flush(tpm, &primary);
 	Esys_TR_Close(tpm->esys, &nv);
 	return ret;
 }
 
+/* Defines the counter at the first free index from CV_LOGNV_FIRST, with authValue auth sent encrypted in session. */
 static int cv_lognv_define_in(struct cv_tpm *tpm, ESYS_TR session, const TPM2B_AUTH *auth, uint32_t *index,
-			      char *err, size_t errlen);
+			      char *err, size_t errlen)
+{
+	const struct cv_nv_template t = {
+		.first = CV_LOGNV_RANGE,
+		.span = CV_LOGNV_LAST - CV_LOGNV_RANGE + 1,
+		.start = CV_LOGNV_FIRST - CV_LOGNV_RANGE,
+		.attributes = CV_LOGNV_ATTRS,
+		.policy = NULL,
+		.size = 8,
+		.what = CV_LOGNV_WHAT,
+		.hint = "remove NV indices you no longer need ('tpm2_getcap handles-nv-index')",
+	};
+	ESYS_TR nv = ESYS_TR_NONE;
+	int ret = cv_nv_alloc(tpm, session, &t, auth, &nv, index, err, errlen);
+
+	cv_forget_auth(tpm, nv);	/* ESAPI's copy */
+	if (nv != ESYS_TR_NONE)
+		Esys_TR_Close(tpm->esys, &nv);
+	return ret;
+}
 
 int cv_lognv_define(struct cv_tpm *tpm, uint32_t *index, uint8_t auth_out[CV_LOGNV_AUTH_BYTES], char *err,
 		    size_t errlen)
 {
 	ESYS_TR primary = ESYS_TR_NONE, session = ESYS_TR_NONE;
 	TPM2B_AUTH auth = { .size = CV_LOGNV_AUTH_BYTES };
+	CV_CLEANUP_ERASE(auth);
 	uint32_t idx = 0;
-	uint16_t alg;
 	int ret;
 
 	randombytes_buf(auth.buffer, CV_LOGNV_AUTH_BYTES);
 	/* The authValue goes to the TPM encrypted, in a session salted with the storage primary. */
-	ret = cv_primary_new(tpm, &primary, &alg, err, errlen);
-	if (!ret)
-		ret = cv_session(tpm, primary, TPM2_SE_HMAC, &session, err, errlen);
+	ret = cv_salted_session(tpm, &primary, &session, err, errlen);
 	if (!ret)
 		ret = cv_lognv_define_in(tpm, session, &auth, &idx, err, errlen);
 	cv_flush(tpm, &session);
@@ -359,81 +347,17 @@ int cv_lognv_define(struct cv_tpm *tpm, uint32_t *index, uint8_t auth_out[CV_LOG
 		memcpy(auth_out, auth.buffer, CV_LOGNV_AUTH_BYTES);
 		*index = idx;
 	}
-	explicit_bzero(&auth, sizeof(auth));
 	return ret;
-}
-
-/* Defines the counter at the first free index, with authValue auth sent encrypted in session. */
-static int cv_lognv_define_in(struct cv_tpm *tpm, ESYS_TR session, const TPM2B_AUTH *auth, uint32_t *index,
-			      char *err, size_t errlen)
-{
-	uint32_t idx;
-	unsigned int i;
-
-	for (i = 0, idx = CV_LOGNV_FIRST; i < CV_LOGNV_PROBES && idx <= CV_LOGNV_LAST; i++, idx++) {
-		TPM2B_NV_PUBLIC pub = {
-			.nvPublic = {
-				.nvIndex = idx,
-				.nameAlg = TPM2_ALG_SHA256,
-				.attributes = CV_LOGNV_ATTRS,
-				.dataSize = 8,
-			},
-		};
-		ESYS_TR nv = ESYS_TR_NONE;
-		int used = cv_nv_defined(tpm, idx, err, errlen);
-		TSS2_RC rc;
-
-		if (used < 0)
-			return used;
-		if (used)
-			continue;
-		rc = Esys_TRSess_SetAttributes(tpm->esys, session, TPMA_SESSION_CONTINUESESSION |
-					       TPMA_SESSION_DECRYPT, 0xff);
-		if (rc == TSS2_RC_SUCCESS)
-			rc = Esys_NV_DefineSpace(tpm->esys, ESYS_TR_RH_OWNER, session, ESYS_TR_NONE, ESYS_TR_NONE,
-						 auth, &pub, &nv);
-		cv_tpm_scrub(tpm, rc);
-		switch (cv_rc(rc)) {
-		case TSS2_RC_SUCCESS:
-			break;
-		case TPM2_RC_NV_DEFINED:	/* someone else took it meanwhile */
-			continue;
-		case TPM2_RC_NV_SPACE:
-			snprintf(err, errlen, "the TPM's NV memory is full: remove NV indices you no longer need "
-				 "('tpm2_getcap handles-nv-index')");
-			return CV_SEAL_EFAIL;
-		case TPM2_RC_AUTH_FAIL:
-		case TPM2_RC_BAD_AUTH:
-			snprintf(err, errlen, "the TPM refuses to define the log's NV counter: %s", CV_OWNER_AUTH_HINT);
-			return CV_SEAL_EFAIL;
-		default:
-			return cv_tpm_error(err, errlen, "defining the log's NV counter (TPM2_NV_DefineSpace)", rc);
-		}
-		Esys_TR_SetAuth(tpm->esys, nv, &(const TPM2B_AUTH){ .size = 0 });	/* ESAPI's copy */
-		Esys_TR_Close(tpm->esys, &nv);
-		*index = idx;
-		return CV_SEAL_OK;
-	}
-	snprintf(err, errlen, "no free NV index among the %u from 0x%08x: remove NV indices you no longer need "
-		 "('tpm2_getcap handles-nv-index')", CV_LOGNV_PROBES, CV_LOGNV_FIRST);
-	return CV_SEAL_EFAIL;
 }
 
 int cv_lognv_undefine(struct cv_tpm *tpm, uint32_t index, char *err, size_t errlen)
 {
 	ESYS_TR nv;
-	TSS2_RC rc;
 	int weak, ret = cv_lognv_open(tpm, index, &nv, &weak, err, errlen);
 
-	if (ret)
-		return ret;
-	rc = Esys_NV_UndefineSpace(tpm->esys, ESYS_TR_RH_OWNER, nv, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE);
-	if (rc == TSS2_RC_SUCCESS)
-		return CV_SEAL_OK;
-	Esys_TR_Close(tpm->esys, &nv);
-	if (cv_rc(rc) == TPM2_RC_AUTH_FAIL || cv_rc(rc) == TPM2_RC_BAD_AUTH) {
-		snprintf(err, errlen, "the TPM refuses to undefine NV index 0x%08x: %s", index, CV_OWNER_AUTH_HINT);
-		return CV_SEAL_EFAIL;
-	}
-	return cv_tpm_error(err, errlen, "undefining the log's NV counter (TPM2_NV_UndefineSpace)", rc);
+	if (!ret)
+		ret = cv_nv_undefine(tpm, &nv, index, CV_LOGNV_WHAT, err, errlen);
+	if (nv != ESYS_TR_NONE)
+		Esys_TR_Close(tpm->esys, &nv);
+	return ret;
 }

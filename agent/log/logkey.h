@@ -5,7 +5,7 @@
  *
  * - Signing key: ECC NIST P-256, scheme ECDSA with SHA-256, sign|fixedTPM|fixedParent|sensitiveDataOrigin|
  *   userWithAuth|noDA, not restricted (it signs digests the agent computes), empty authValue. Its parent is the
- *   SRK-template primary key that seal.c uses (seal.h), so nothing is persisted in the TPM: the public and
+ *   storage primary key (cv_primary_new(), tpm/tpm2-util.h), so nothing is persisted in the TPM: the public and
  *   private blobs TPM2_Create returns live in the database, and are loaded for each checkpoint. The private
  *   blob is wrapped by this TPM's storage key: only this TPM can sign with it.
  * - Counter: an NV index of type TPM_NT_COUNTER, OWNERREAD|AUTHWRITE|NO_DA, with a random authValue of
@@ -17,7 +17,7 @@
  *   look like removed checkpoints. It only ever goes up, also across TPM2_NV_UndefineSpace/DefineSpace (a new
  *   counter starts at the highest count the TPM ever had), which is what makes truncation detectable.
  *
- * Failing functions write one sentence into err and return a CV_SEAL_E* code (seal.h).
+ * Failing functions write one sentence into err and return a CV_SEAL_E* code (tpm/tpm2-util.h).
  */
 #ifndef CV_LOGKEY_H
 #define CV_LOGKEY_H

@@ -24,7 +24,7 @@
 #include "log/logkey.h"
 #include "log/logsig.h"
 #include "log/verify.h"
-#include "tpm/seal.h"
+#include "tpm/tpm2-util.h"
 #include "util/record.h"
 
 #define CV_MAX_BREAKS	16

@@ -14,11 +14,12 @@
 #include <unistd.h>
 
 
-#include "tpm/seal.h"
 #include "uapi/camvault.h"
+#include "util/erase.h"
 #include "util/mountinfo.h"
 #include "vault/device.h"
 #include "vault/dm.h"
+#include "vault/seal.h"
 #include "vault/vault.h"
 #include "vault/vaultkey.h"
 
@@ -29,6 +30,7 @@ static int cv_read_line(int fd, struct cv_secret *s)
 {
 	size_t n = 0;
 	char c;
+	CV_CLEANUP_ERASE(c);
 
 	for (;;) {
 		ssize_t r = read(fd, &c, 1);
@@ -41,7 +43,6 @@ static int cv_read_line(int fd, struct cv_secret *s)
 			return -1;
 		s->buf[n++] = (unsigned char)c;
 	}
-	explicit_bzero(&c, sizeof(c));
 	if (n && s->buf[n - 1] == '\r')
 		n--;
 	s->buf[n] = '\0';

@@ -3,7 +3,7 @@
  * A vault's key and its recovery slot (vaultkey.h says what they are), with libsodium only.
  *
  * Every buffer that holds key material, or a hash state that has absorbed some, is a struct cv_secret; the few
- * stack temporaries that touch it are wiped with sodium_memzero() before returning.
+ * stack temporaries that touch it are wiped when they go out of scope (CV_CLEANUP_ERASE(), util/erase.h).
  */
 #define _DEFAULT_SOURCE
 #include <errno.h>
@@ -13,6 +13,7 @@
 
 #include <sodium.h>
 
+#include "util/erase.h"
 #include "vault/vaultkey.h"
 
 #define CV_KEY_CONTEXT		"camvault-v1-vault-key"
@@ -92,6 +93,7 @@ int cv_key_derive(const struct cv_secret *m, const struct cv_secret *n, const st
 void cv_key_check(const struct cv_secret *k, const struct cv_header *h, uint8_t out[CV_CHECK_BYTES])
 {
 	crypto_generichash_state st;
+	CV_CLEANUP_ERASE(st);
 	size_t klen = k->len;
 
 	/*
@@ -107,17 +109,16 @@ void cv_key_check(const struct cv_secret *k, const struct cv_header *h, uint8_t 
 	crypto_generichash_update(&st, (const unsigned char *)CV_CHECK_CONTEXT, strlen(CV_CHECK_CONTEXT));
 	crypto_generichash_update(&st, h->uuid, sizeof(h->uuid));
 	crypto_generichash_final(&st, out, CV_CHECK_BYTES);
-	sodium_memzero(&st, sizeof(st));
 }
 
 int cv_key_matches(const struct cv_secret *k, const struct cv_header *h)
 {
 	uint8_t check[CV_CHECK_BYTES];
+	CV_CLEANUP_ERASE(check);
 	int same;
 
 	cv_key_check(k, h, check);
 	same = sodium_memcmp(check, h->key_check, sizeof(check)) == 0;
-	sodium_memzero(check, sizeof(check));
 	return same;
 }
 

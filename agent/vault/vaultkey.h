@@ -55,7 +55,7 @@ int cv_recovery_new(struct cv_secret *r, char *err, size_t errlen);
 
 /*
  * r (CV_RECOVERY_BYTES) as text: "ABCDE-FGHJK-..." (CV_RECOVERY_GROUPS groups, Crockford alphabet),
- * NUL-terminated. out holds the recovery key in clear: the caller wipes it (sodium_memzero) after use.
+ * NUL-terminated. out holds the recovery key in clear: the caller wipes it after use (CV_CLEANUP_ERASE()).
  */
 void cv_recovery_format(const struct cv_secret *r, char out[CV_RECOVERY_TEXT]);
 

@@ -21,6 +21,7 @@
 #include <cmocka.h>
 #include <netlink/genl/genl.h>
 #include <netlink/msg.h>
+#include <tss2/tss2_mu.h>
 
 #include "uapi/camvault.h"
 #include "helpers.h"
@@ -431,4 +432,46 @@ int cv_mem_find_inverted(const uint8_t *inv, size_t len, char *where, size_t whe
 	fclose(maps);
 	close(mem);
 	return found;
+}
+
+static void cv_expect_hex(const char *what, const uint8_t *b, size_t len, const char *want)
+{
+	char got[2 * sizeof(TPMT_PUBLIC) + 1];
+	size_t i;
+
+	assert_true(2 * len < sizeof(got));
+	for (i = 0; i < len; i++)
+		snprintf(got + 2 * i, 3, "%02x", b[i]);
+	got[2 * len] = '\0';
+	if (strcmp(got, want))
+		fail_msg("%s drifted:\n  now %s\n  was %s", what, got, want);
+}
+
+void cv_expect_public(const char *what, TPMT_PUBLIC *pub, const char *want)
+{
+	uint8_t buf[sizeof(TPMT_PUBLIC)];
+	size_t off = 0;
+
+	memset(&pub->unique, 0, sizeof(pub->unique));
+	assert_int_equal(Tss2_MU_TPMT_PUBLIC_Marshal(pub, buf, sizeof(buf), &off), TSS2_RC_SUCCESS);
+	cv_expect_hex(what, buf, off, want);
+}
+
+void cv_expect_nv_public(ESYS_CONTEXT *esys, uint32_t index, const char *what, const char *want)
+{
+	uint8_t buf[sizeof(TPMS_NV_PUBLIC)];
+	TPM2B_NV_PUBLIC *pub = NULL;
+	ESYS_TR nv = ESYS_TR_NONE;
+	size_t off = 0;
+
+	assert_int_equal(Esys_TR_FromTPMPublic(esys, index, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &nv),
+			 TSS2_RC_SUCCESS);
+	assert_int_equal(Esys_NV_ReadPublic(esys, nv, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &pub, NULL),
+			 TSS2_RC_SUCCESS);
+	Esys_TR_Close(esys, &nv);
+	pub->nvPublic.nvIndex = 0;
+	pub->nvPublic.attributes &= ~TPMA_NV_WRITTEN;
+	assert_int_equal(Tss2_MU_TPMS_NV_PUBLIC_Marshal(&pub->nvPublic, buf, sizeof(buf), &off), TSS2_RC_SUCCESS);
+	Esys_Free(pub);
+	cv_expect_hex(what, buf, off, want);
 }

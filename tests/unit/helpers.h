@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include <tss2/tss2_esys.h>
+
 struct nl_msg;
 
 /* The family id the test messages carry; any id >= NLMSG_MIN_TYPE does. */
@@ -109,5 +111,12 @@ void cv_run(struct cv_run *r, int (*fn)(int argc, char **argv), const char *arg0
  * ("[heap] +0x1234") written, 0 when not, -1 when the memory could not be read (where says why).
  */
 int cv_mem_find_inverted(const uint8_t *inv, size_t len, char *where, size_t wherelen);
+
+/*
+ * Pinned TPM objects: fails the test when the public area (unique cleared), or the NV index's public area at
+ * index (its handle and TPMA_NV_WRITTEN cleared), marshalled to hex, is not want. what names it in the message.
+ */
+void cv_expect_public(const char *what, TPMT_PUBLIC *pub, const char *want);
+void cv_expect_nv_public(ESYS_CONTEXT *esys, uint32_t index, const char *what, const char *want);
 
 #endif /* CV_TEST_HELPERS_H */

@@ -21,6 +21,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <sqlite3.h>
+#include <tss2/tss2_mu.h>
 #include <tss2/tss2_rc.h>
 
 #include "helpers.h"
@@ -28,7 +29,7 @@
 #include "log/log.h"
 #include "log/logkey.h"
 #include "log/verify.h"
-#include "tpm/seal.h"
+#include "tpm/tpm2-util.h"
 
 int cmd_verify(int argc, char **argv);
 int cmd_key(int argc, char **argv);
@@ -1015,6 +1016,41 @@ static void test_old_text_events(void **state)
 	gap_is(&v.g[2], 2000, 2500, false, false);
 }
 
+/*
+ * The log's signing key and counter must not change, or a log made before no longer verifies or checkpoints:
+ * their public areas as the TPM reports them (unique and the counter's handle cleared), marshalled, against
+ * what camvault made when these values were pinned.
+ */
+#define LOGKEY_PUBLIC	"0023000b00040472000000100018000b0003001000000000"
+#define LOGNV_PUBLIC	"00000000000b0202001400000008"
+
+static void test_templates(void **state)
+{
+	uint8_t auth[CV_LOGNV_AUTH_BYTES];
+	TPM2B_PUBLIC pub = { .size = 0 };
+	struct cv_logkey k;
+	struct cv_tpm tpm;
+	char err[768] = "";
+	uint32_t idx = 0;
+	size_t off = 0;
+
+	(void)state;
+	cv_swtpm_require();
+	tpm_open(&tpm);
+	if (cv_logkey_create(&tpm, &k, err, sizeof(err)))
+		fail_msg("cv_logkey_create: %s", err);
+	assert_int_equal(k.srk_alg, TPM2_ALG_ECC);
+	assert_int_equal(Tss2_MU_TPM2B_PUBLIC_Unmarshal(k.pub, k.pub_len, &off, &pub), TSS2_RC_SUCCESS);
+	cv_expect_public("the log's signing key", &pub.publicArea, LOGKEY_PUBLIC);
+
+	if (cv_lognv_define(&tpm, &idx, auth, err, sizeof(err)))
+		fail_msg("cv_lognv_define: %s", err);
+	assert_true(idx >= CV_LOGNV_FIRST && idx <= CV_LOGNV_LAST);
+	cv_expect_nv_public(tpm.esys, idx, "the log's NV counter", LOGNV_PUBLIC);
+	assert_int_equal(cv_lognv_undefine(&tpm, idx, err, sizeof(err)), 0);
+	cv_tpm_close(&tpm);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1042,6 +1078,7 @@ int main(void)
 		cmocka_unit_test(test_counter_replaced),
 		cmocka_unit_test(test_event_codes),
 		cmocka_unit_test(test_old_text_events),
+		cmocka_unit_test(test_templates),
 	};
 
 	return cmocka_run_group_tests(tests, log_setup, log_teardown);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * seal.c against real swtpms: sealing and unsealing, PIN and PCR policies, another TPM, shredding, and the
+ * vault/seal.c (with tpm/) against real swtpms: sealing and unsealing, PIN and PCR policies, another TPM, shredding, and the
  * dictionary-attack logic under wrong PINs and power cuts.
  */
 #define _DEFAULT_SOURCE
@@ -21,7 +21,8 @@
 #include <tss2/tss2_mu.h>
 #include <tss2/tss2_rc.h>
 
-#include "tpm/seal.h"
+#include "tpm/lockout.h"
+#include "vault/seal.h"
 #include "helpers.h"
 
 /* Extra swtpms and the capture file a test made; the group teardown removes what a failed test left. */
@@ -956,6 +957,81 @@ static void test_nv_write_protected(void **state)
 	cv_tpm_close(&attacker);
 }
 
+/* test_templates()'s pinned values (marshalled TPMT_PUBLIC / TPMS_NV_PUBLIC, unique and nvIndex cleared). */
+#define PRIMARY_ECC	"0023000b00030472000000060080004300100003001000000000"
+#define PRIMARY_RSA	"0001000b00030472000000060080004300100800000000000000"
+#define SEALED_NONE	"0008000b00000452000000100000"
+#define SEALED_PIN \
+	"0008000b0000001200208fcd2169ab92694e0c633f1ab7" \
+	"72842b8241bbc20288981fc7ac1eddc1fddb0e00100000"
+#define SEALED_PCR16 \
+	"0008000b000004120020bff2d58e9813f97cefc14f72ad" \
+	"8133bc7092d652b7c877959254af140c841f3600100000"
+#define SEALED_PIN_PCR16 \
+	"0008000b000000120020195146253886976ba9784dcbb4" \
+	"2c70095c3af977b902eee23254f5ccc5ba3a5600100000"
+#define NV_VAULT \
+	"00000000000b0204000800208fcd2169ab92694e0c633f" \
+	"1ab772842b8241bbc20288981fc7ac1eddc1fddb0e0020"
+/*
+ * The TPM objects camvault makes must not change, or what was sealed before no longer opens: a vault's sealed
+ * object is loaded under a primary remade from its template, its NV index is recognised by its attributes. These
+ * are their public areas as the TPM reports them, with what the TPM or chance picks (unique, the index's
+ * handle, TPMA_NV_WRITTEN) cleared, marshalled and compared with what camvault made when the values were pinned.
+ */
+static void test_templates(void **state)
+{
+	static const struct {
+		struct cv_seal_opts opts;
+		const char *want;
+	} sealed[] = {
+		{ { NULL, 0 }, SEALED_NONE },
+		{ { "1234", 0 }, SEALED_PIN },
+		{ { NULL, 1u << 16 }, SEALED_PCR16 },
+		{ { "1234", 1u << 16 }, SEALED_PIN_PCR16 },
+	};
+	static const struct {
+		uint16_t alg;
+		const char *want;
+	} primaries[] = {
+		{ TPM2_ALG_ECC, PRIMARY_ECC },
+		{ TPM2_ALG_RSA, PRIMARY_RSA },
+	};
+	struct cv_tpm *tpm = *state;
+	char err[512] = "";
+	size_t i;
+
+	cv_swtpm_require();
+	for (i = 0; i < sizeof(primaries) / sizeof(primaries[0]); i++) {
+		ESYS_TR primary = ESYS_TR_NONE;
+		TPM2B_PUBLIC *pub = NULL;
+
+		if (cv_primary_load(tpm, primaries[i].alg, &primary, err, sizeof(err)))
+			fail_msg("cv_primary_load: %s", err);
+		assert_int_equal(Esys_ReadPublic(tpm->esys, primary, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &pub, NULL,
+						 NULL), TSS2_RC_SUCCESS);
+		cv_expect_public("the storage primary's template", &pub->publicArea, primaries[i].want);
+		Esys_Free(pub);
+		cv_flush(tpm, &primary);
+	}
+	pcr16_reset(tpm);
+	for (i = 0; i < sizeof(sealed) / sizeof(sealed[0]); i++) {
+		TPM2B_PUBLIC pub = { .size = 0 };
+		struct cv_secret m, n;
+		struct cv_header h;
+		size_t off = 0;
+
+		seal_new(tpm, &h, &sealed[i].opts, &m, &n);
+		assert_int_equal(Tss2_MU_TPM2B_PUBLIC_Unmarshal(h.pub, h.pub_len, &off, &pub), TSS2_RC_SUCCESS);
+		cv_expect_public("the sealed object's public area", &pub.publicArea, sealed[i].want);
+		assert_true(h.nv_index >= 0x01800000u && h.nv_index <= 0x01bfffffu);
+		cv_expect_nv_public(tpm->esys, h.nv_index, "the vault's NV index", NV_VAULT);
+		assert_int_equal(cv_nv_destroy(tpm, &h, err, sizeof(err)), 0);
+		cv_secret_free(&m);
+		cv_secret_free(&n);
+	}
+}
+
 /* A vault sealed before (NV index AUTHREAD|AUTHWRITE, empty authValue) still opens and shreds, and is weak. */
 static void test_nv_old_kind(void **state)
 {
@@ -1017,6 +1093,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_no_tpm_slot, tpm_setup, tpm_teardown),
 		cmocka_unit_test_setup_teardown(test_nv_write_protected, tpm_setup, tpm_teardown),
 		cmocka_unit_test_setup_teardown(test_nv_old_kind, tpm_setup, tpm_teardown),
+		cmocka_unit_test_setup_teardown(test_templates, tpm_setup, tpm_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, cv_swtpm_setup, extra_teardown);

@@ -25,8 +25,9 @@
 #include <sodium.h>
 
 #include "cmd/init.h"
-#include "tpm/seal.h"
+#include "tpm/lockout.h"
 #include "util/opts.h"
+#include "vault/seal.h"
 #include "vault/dm.h"
 #include "vault/vault.h"
 #include "vault/vaultkey.h"
