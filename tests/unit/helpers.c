@@ -475,3 +475,13 @@ void cv_expect_nv_public(ESYS_CONTEXT *esys, uint32_t index, const char *what, c
 	Esys_Free(pub);
 	cv_expect_hex(what, buf, off, want);
 }
+
+int cv_auth_refused(TSS2_RC rc)
+{
+	TSS2_RC base = rc & 0xffff;
+
+	if (base & TPM2_RC_FMT1)
+		base &= TPM2_RC_FMT1 | 0x3f;
+	return base == TPM2_RC_AUTH_FAIL || base == TPM2_RC_BAD_AUTH || base == TPM2_RC_POLICY_FAIL ||
+	       base == TPM2_RC_AUTH_UNAVAILABLE || base == TPM2_RC_NV_AUTHORIZATION;
+}

@@ -119,4 +119,7 @@ int cv_mem_find_inverted(const uint8_t *inv, size_t len, char *where, size_t whe
 void cv_expect_public(const char *what, TPMT_PUBLIC *pub, const char *want);
 void cv_expect_nv_public(ESYS_CONTEXT *esys, uint32_t index, const char *what, const char *want);
 
+/* Whether rc is the TPM refusing an authorization (and not success, nor another failure). */
+int cv_auth_refused(TSS2_RC rc);
+
 #endif /* CV_TEST_HELPERS_H */

@@ -503,17 +503,6 @@ static uint64_t counter_value(struct cv_tpm *tpm, uint32_t index)
 	return v;
 }
 
-/* Whether rc is a refusal of the authorization (and not success, nor another failure). */
-static int auth_refused(TSS2_RC rc)
-{
-	TSS2_RC base = rc & 0xffff;
-
-	if (base & TPM2_RC_FMT1)
-		base &= TPM2_RC_FMT1 | 0x3f;
-	return base == TPM2_RC_AUTH_FAIL || base == TPM2_RC_BAD_AUTH || base == TPM2_RC_POLICY_FAIL ||
-	       base == TPM2_RC_AUTH_UNAVAILABLE || base == TPM2_RC_NV_AUTHORIZATION;
-}
-
 /*
  * Someone who reaches the TPM (the tss group) but cannot read the log's database tries to bump the log's
  * counter, which would make the intact log verify as truncated: with the index's empty authValue, and with the
@@ -547,10 +536,10 @@ static void test_counter_write_protected(void **state)
 					       &nv), TSS2_RC_SUCCESS);
 	rc = Esys_NV_Increment(attacker.esys, nv, nv, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE);
 	print_message("increment with the empty authValue: %s\n", Tss2_RC_Decode(rc));
-	assert_true(auth_refused(rc));
+	assert_true(cv_auth_refused(rc));
 	rc = Esys_NV_Increment(attacker.esys, ESYS_TR_RH_OWNER, nv, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE);
 	print_message("increment with the owner's authorization: %s\n", Tss2_RC_Decode(rc));
-	assert_true(auth_refused(rc));
+	assert_true(cv_auth_refused(rc));
 	Esys_TR_Close(attacker.esys, &nv);
 	cv_tpm_close(&attacker);
 	assert_true(counter_value(&tpm, log.nv_index) == before);

@@ -885,17 +885,6 @@ static void test_no_tpm_slot(void **state)
 	assert_int_equal(cv_nv_exists(tpm, &h, err, sizeof(err)), CV_SEAL_EFAIL);
 }
 
-/* Whether rc is a refusal of the authorization (and not success, nor another failure). */
-static int auth_refused(TSS2_RC rc)
-{
-	TSS2_RC base = rc & 0xffff;
-
-	if (base & TPM2_RC_FMT1)
-		base &= TPM2_RC_FMT1 | 0x3f;
-	return base == TPM2_RC_AUTH_FAIL || base == TPM2_RC_BAD_AUTH || base == TPM2_RC_POLICY_FAIL ||
-	       base == TPM2_RC_AUTH_UNAVAILABLE || base == TPM2_RC_NV_AUTHORIZATION;
-}
-
 /*
  * Someone who reaches the TPM (the tss group) but cannot unseal M tries to overwrite the vault's N, which would
  * lose the footage for good, and to read it: with the index's empty authValue in a password session, in a
@@ -927,11 +916,11 @@ static void test_nv_write_protected(void **state)
 						       ESYS_TR_NONE, &nv), TSS2_RC_SUCCESS);
 		rc = Esys_NV_Write(attacker.esys, nv, nv, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &zeros, 0);
 		print_message("write with the empty authValue: %s\n", Tss2_RC_Decode(rc));
-		assert_true(auth_refused(rc));
+		assert_true(cv_auth_refused(rc));
 		rc = Esys_NV_Write(attacker.esys, ESYS_TR_RH_OWNER, nv, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE,
 				   &zeros, 0);
 		print_message("write with the owner's authorization: %s\n", Tss2_RC_Decode(rc));
-		assert_true(auth_refused(rc));
+		assert_true(cv_auth_refused(rc));
 		assert_int_equal(Esys_StartAuthSession(attacker.esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
 						       ESYS_TR_NONE, ESYS_TR_NONE, NULL, TPM2_SE_POLICY, &sym,
 						       TPM2_ALG_SHA256, &policy), TSS2_RC_SUCCESS);
@@ -940,12 +929,12 @@ static void test_nv_write_protected(void **state)
 		rc = Esys_NV_Write(attacker.esys, nv, nv, policy, ESYS_TR_NONE, ESYS_TR_NONE, &zeros, 0);
 		print_message("write in a PolicyAuthValue session with the empty authValue: %s\n",
 			      Tss2_RC_Decode(rc));
-		assert_true(auth_refused(rc));
+		assert_true(cv_auth_refused(rc));
 		Esys_FlushContext(attacker.esys, policy);
 		rc = Esys_NV_Read(attacker.esys, nv, nv, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, CV_NV_BYTES, 0,
 				  &data);
 		print_message("read with the empty authValue: %s\n", Tss2_RC_Decode(rc));
-		assert_true(auth_refused(rc));
+		assert_true(cv_auth_refused(rc));
 		assert_null(data);
 		Esys_TR_Close(attacker.esys, &nv);
 
