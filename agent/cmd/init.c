@@ -461,171 +461,214 @@ static void cv_init_lockout_print(int set, char text[CV_LOCKOUT_TEXT], const cha
 	}
 }
 
-int cmd_init(int argc, char **argv)
-{
-	struct cv_secret m = { 0 }, n = { 0 }, k = { 0 }, r = { 0 }, pin = { 0 };
-	struct cv_vault_entry e = { 0 };
-	char err[CV_ERRLEN], path[PATH_MAX], text[CV_RECOVERY_TEXT], uuid[37], lockout[CV_LOCKOUT_TEXT] = "";
-	CV_CLEANUP_ERASE(text);		/* the recovery key, printed */
-	CV_CLEANUP_ERASE(lockout);	/* the TPM's lockout authorization, printed or kept in a file */
-	char lockout_path[PATH_MAX] = "";
-	int lockout_set = 0;
-	struct cv_seal_opts opts = { 0 };
-	struct cv_registry reg = { 0 };
-	bool sealed = false, header = false, made = false;
+/* One init: what it made so far, so that a failure undoes exactly that, and the secrets it holds. */
+struct cv_init {
 	struct cv_init_args a;
-	struct cv_tpm tpm = { 0 };
+	struct cv_tpm tpm;
 	struct cv_header h;
-	uint64_t bytes;
-	int fd = -1, ret;
+	struct cv_secret m, n, k, r, pin;	/* M, N, the vault key, the recovery key, the PIN */
+	struct cv_vault_entry e;
+	char path[PATH_MAX];			/* the registry */
+	char uuid[37];
+	char lockout[CV_LOCKOUT_TEXT];		/* the TPM's lockout authorization, printed or kept in a file */
+	char lockout_path[PATH_MAX];
+	int lockout_set;
+	int fd;					/* the store, until its header is written */
+	bool made, sealed, header;		/* an image made here; the NV index defined; the header written */
+};
 
-	if (cv_init_parse_args(argc, argv, &a, err, sizeof(err))) {
-		fprintf(stderr, "camvault init: %s\n", err);
-		return CV_EXIT_USAGE;
-	}
-	if (a.help) {
-		cv_init_usage(stdout);
-		return 0;
-	}
+/* The registry first: a name taken there is the cheapest refusal. */
+static int cv_init_name_free(struct cv_init *in, char *err, size_t errlen)
+{
+	struct cv_registry reg = { 0 };
+	bool taken;
 
-	/* The registry first: a name taken there is the cheapest refusal. */
-	if (!cv_registry_path(path, sizeof(path))) {
-		snprintf(err, sizeof(err), "the registry's path is too long: shorten " CV_ETC_ENV);
-		goto fail;
+	if (!cv_registry_path(in->path, sizeof(in->path))) {
+		snprintf(err, errlen, "the registry's path is too long: shorten " CV_ETC_ENV);
+		return -1;
 	}
-	if (cv_registry_load(path, &reg, err, sizeof(err)))
-		goto fail;
-	ret = cv_registry_find(&reg, a.name) != NULL;
+	if (cv_registry_load(in->path, &reg, err, errlen))
+		return -1;
+	taken = cv_registry_find(&reg, in->a.name) != NULL;
 	cv_registry_free(&reg);
-	if (ret) {
-		snprintf(err, sizeof(err), "a vault named %s is registered already in %.400s: choose another name", a.name,
-			 path);
-		goto fail;
+	if (taken) {
+		snprintf(err, errlen, "a vault named %s is registered already in %.400s: choose another name",
+			 in->a.name, in->path);
+		return -1;
 	}
-	if (cv_keys_init(err, sizeof(err)))
-		goto fail;
-	if (a.pin && cv_read_secret("New PIN: ", CV_PIN_ENV, true, &pin, err, sizeof(err)))
-		goto fail;
-	opts.pin = a.pin ? (const char *)pin.buf : NULL;
-	opts.pcr_mask = a.pcr_mask;
+	return 0;
+}
 
-	if (cv_tpm_open(&tpm, err, sizeof(err)))
-		goto fail;
-	fd = cv_init_store(&a, &bytes, &made, err, sizeof(err));
-	if (fd < 0 || cv_init_header(&a, bytes, &h, err, sizeof(err)))
-		goto fail;
-	cv_uuid_format(h.uuid, uuid);
+/* The key made, sealed, wrapped for recovery, and the header written: init's four steps. */
+static int cv_init_key(struct cv_init *in, char *err, size_t errlen)
+{
+	const struct cv_init_args *a = &in->a;
+	struct cv_seal_opts opts = { .pcr_mask = a->pcr_mask };
+	uint64_t bytes;
+
+	if (cv_keys_init(err, errlen))
+		return -1;
+	if (a->pin && cv_read_secret("New PIN: ", CV_PIN_ENV, true, &in->pin, err, errlen))
+		return -1;
+	opts.pin = a->pin ? (const char *)in->pin.buf : NULL;
+	if (cv_tpm_open(&in->tpm, err, errlen))
+		return -1;
+	in->fd = cv_init_store(a, &bytes, &in->made, err, errlen);
+	if (in->fd < 0 || cv_init_header(a, bytes, &in->h, err, errlen))
+		return -1;
+	cv_uuid_format(in->h.uuid, in->uuid);
 
 	fprintf(stderr, "init: [1/4] drawing the key from the TPM's RNG and the kernel's\n");
-	if (cv_seal_random(&tpm, &m, &n, err, sizeof(err)))
-		goto fail;
-	fprintf(stderr, "init: [2/4] sealing it to this TPM%s%s\n", a.pin ? " with a PIN" : "",
-		a.pcr_mask ? " and PCRs" : "");
-	if (cv_seal(&tpm, &h, &opts, &m, &n, err, sizeof(err)))
-		goto fail;
-	sealed = true;
-	if (cv_key_derive(&m, &n, &h, &k, err, sizeof(err)))
-		goto fail;
-	cv_secret_free(&m);
-	cv_secret_free(&n);
-	cv_key_check(&k, &h, h.key_check);
-	if (!a.no_recovery) {
+	if (cv_seal_random(&in->tpm, &in->m, &in->n, err, errlen))
+		return -1;
+	fprintf(stderr, "init: [2/4] sealing it to this TPM%s%s\n", a->pin ? " with a PIN" : "",
+		a->pcr_mask ? " and PCRs" : "");
+	if (cv_seal(&in->tpm, &in->h, &opts, &in->m, &in->n, err, errlen))
+		return -1;
+	in->sealed = true;
+	if (cv_key_derive(&in->m, &in->n, &in->h, &in->k, err, errlen))
+		return -1;
+	cv_secret_free(&in->m);
+	cv_secret_free(&in->n);
+	cv_key_check(&in->k, &in->h, in->h.key_check);
+	if (!a->no_recovery) {
 		fprintf(stderr, "init: [3/4] wrapping the key with a new recovery key (Argon2id)\n");
-		if (cv_recovery_new(&r, err, sizeof(err)) || cv_recovery_wrap(&h, &k, &r, err, sizeof(err)))
-			goto fail;
+		if (cv_recovery_new(&in->r, err, errlen) || cv_recovery_wrap(&in->h, &in->k, &in->r, err, errlen))
+			return -1;
 	}
-	fprintf(stderr, "init: [4/4] writing the header of vault %s (%s)\n", a.name, uuid);
-	if (cv_header_write(fd, a.backing, &h, err, sizeof(err)))
-		goto fail;
-	header = true;
-	close(fd);
-	fd = -1;
+	fprintf(stderr, "init: [4/4] writing the header of vault %s (%s)\n", a->name, in->uuid);
+	if (cv_header_write(in->fd, a->backing, &in->h, err, errlen))
+		return -1;
+	in->header = true;
+	close(in->fd);
+	in->fd = -1;
+	return 0;
+}
 
-	snprintf(e.name, sizeof(e.name), "%s", a.name);
-	snprintf(e.backing, sizeof(e.backing), "%s", a.backing);
-	snprintf(e.mountpoint, sizeof(e.mountpoint), "%s", a.mount ? a.mount : "");
-	snprintf(e.fstype, sizeof(e.fstype), "ext4");
-	e.pin = a.pin;
-	if (cv_registry_add(path, &e, err, sizeof(err)))
-		goto fail;
-	if (a.pin) {
-		lockout_set = cv_init_lockout(&tpm, a.no_recovery, lockout, lockout_path, sizeof(lockout_path), err,
-					      sizeof(err));
+/* In vaults.conf, and with a PIN the TPM's lockout authorization set. */
+static int cv_init_register(struct cv_init *in, char *err, size_t errlen)
+{
+	const struct cv_init_args *a = &in->a;
+	struct cv_vault_entry *e = &in->e;
+
+	snprintf(e->name, sizeof(e->name), "%s", a->name);
+	snprintf(e->backing, sizeof(e->backing), "%s", a->backing);
+	snprintf(e->mountpoint, sizeof(e->mountpoint), "%s", a->mount ? a->mount : "");
+	snprintf(e->fstype, sizeof(e->fstype), "ext4");
+	e->pin = a->pin;
+	if (cv_registry_add(in->path, e, err, errlen))
+		return -1;
+	if (a->pin) {
+		in->lockout_set = cv_init_lockout(&in->tpm, a->no_recovery, in->lockout, in->lockout_path,
+						  sizeof(in->lockout_path), err, errlen);
 		/* The vault itself is whole: a PIN without a lockout authorization is what it was before. */
-		if (lockout_set < 0)
+		if (in->lockout_set < 0)
 			fprintf(stderr, "camvault: warning: %s; the vault itself was made, but anyone with TPM access "
 				"can clear the TPM's dictionary-attack lockout and keep trying PINs\n", err);
 	}
-
-	if (a.mkfs) {
-		if (cv_vault_activate(&e, &h, &k, err, sizeof(err)))
-			goto fail_registered;
-		if (cv_init_mkfs(a.name, err, sizeof(err)) || (a.mount && cv_vault_mount(&e, err, sizeof(err)))) {
-			char why[CV_ERRLEN];
-
-			cv_vault_stop(a.name, true, why, sizeof(why));
-			goto fail_registered;
-		}
-	}
-	cv_secret_free(&k);
-	cv_tpm_close(&tpm);
-	cv_secret_free(&pin);
-
-	printf("vault %s made on %s: %s, %llu MiB of footage, sealed to this TPM%s%s\n", a.name, a.backing,
-	       a.cipher->what, (unsigned long long)(h.data_sectors >> 11), a.pin ? " with a PIN" : "",
-	       a.pcr_mask ? " and PCRs" : "");
-	if (r.buf) {
-		cv_recovery_format(&r, text);
-		cv_secret_free(&r);
-		printf("\nRecovery key of vault %s. It is shown this once: write it down and keep it away from\n"
-		       "this device. It opens the vault without the TPM ('camvault open %s --recovery'), also\n"
-		       "after a shred, for whoever also has a copy of the store made before the shred.\n\n"
-		       "    %s\n\n", a.name, a.name, text);
-	}
-	cv_init_lockout_print(lockout_set, lockout, lockout_path);
-	if (a.mkfs)
-		printf("open: %s/%s%s%s\n", CV_DM_DIR, a.name, a.mount ? ", mounted on " : "", a.mount ? a.mount : "");
-	else
-		printf("open it with 'camvault open %s'\n", a.name);
 	return 0;
+}
 
-fail_registered:
-	/* The vault exists, whole: say so rather than undo it. */
-	fprintf(stderr, "camvault: %s\ncamvault: vault %s itself was made and registered; open it with "
-		"'camvault open %s'\n", err, a.name, a.name);
-	if (r.buf) {
-		cv_recovery_format(&r, text);
-		printf("Recovery key of vault %s (shown once):\n\n    %s\n\n", a.name, text);
+/* --mkfs: the vault opened, its filesystem made, and with --mount mounted. */
+static int cv_init_mkfs_mount(struct cv_init *in, char *err, size_t errlen)
+{
+	char why[CV_ERRLEN];
+
+	if (cv_vault_activate(&in->e, &in->h, &in->k, err, errlen))
+		return -1;
+	if (cv_init_mkfs(in->a.name, err, errlen) || (in->a.mount && cv_vault_mount(&in->e, err, errlen))) {
+		cv_vault_stop(in->a.name, true, why, sizeof(why));
+		return -1;
 	}
-	cv_init_lockout_print(lockout_set, lockout, lockout_path);
-	cv_secret_free(&r);
-	cv_secret_free(&k);
-	cv_tpm_close(&tpm);
-	cv_secret_free(&pin);
-	return 1;
+	return 0;
+}
 
-fail:
-	if (sealed && !header) {
-		char why[CV_ERRLEN];
+/* The recovery key, once, and the lockout authorization, when there are. */
+static void cv_init_print_secrets(struct cv_init *in, bool whole)
+{
+	char text[CV_RECOVERY_TEXT];
+	CV_CLEANUP_ERASE(text);
 
-		/* Nothing refers to the NV index: it would only fill the TPM. */
-		cv_nv_destroy(&tpm, &h, why, sizeof(why));
+	if (in->r.buf) {
+		cv_recovery_format(&in->r, text);
+		if (whole)
+			printf("\nRecovery key of vault %s. It is shown this once: write it down and keep it away from\n"
+			       "this device. It opens the vault without the TPM ('camvault open %s --recovery'), also\n"
+			       "after a shred, for whoever also has a copy of the store made before the shred.\n\n"
+			       "    %s\n\n", in->a.name, in->a.name, text);
+		else
+			printf("Recovery key of vault %s (shown once):\n\n    %s\n\n", in->a.name, text);
 	}
+	cv_init_lockout_print(in->lockout_set, in->lockout, in->lockout_path);
+}
+
+/* What a failure leaves: undone what nothing refers to, said what stays. */
+static void cv_init_undo(struct cv_init *in, const char *err)
+{
+	char why[CV_ERRLEN];
+
+	/* Nothing refers to the NV index: it would only fill the TPM. */
+	if (in->sealed && !in->header)
+		cv_nv_destroy(&in->tpm, &in->h, why, sizeof(why));
 	fprintf(stderr, "camvault: %s\n", err);
-	if (header)
+	if (in->header)
 		fprintf(stderr, "camvault: vault %s is written on %s but not registered: open it with 'camvault open "
-			"%s --backing %s', or register it by hand\n", a.name, a.backing, a.name, a.backing);
-	if (fd >= 0)
-		close(fd);
+			"%s --backing %s', or register it by hand\n", in->a.name, in->a.backing, in->a.name,
+			in->a.backing);
+	if (in->fd >= 0)
+		close(in->fd);
 	/* An image made here and holding no vault is only in the way of the next try (its --size ignored). */
-	if (made && !header)
-		unlink(a.backing);
-	cv_secret_free(&m);
-	cv_secret_free(&n);
-	cv_secret_free(&k);
-	cv_secret_free(&r);
-	cv_secret_free(&pin);
-	if (tpm.esys || tpm.tcti)
-		cv_tpm_close(&tpm);
-	return 1;
+	if (in->made && !in->header)
+		unlink(in->a.backing);
+}
+
+static void cv_init_free(struct cv_init *in)
+{
+	cv_secret_free(&in->m);
+	cv_secret_free(&in->n);
+	cv_secret_free(&in->k);
+	cv_secret_free(&in->r);
+	cv_secret_free(&in->pin);
+	if (in->tpm.esys || in->tpm.tcti)
+		cv_tpm_close(&in->tpm);
+}
+
+int cmd_init(int argc, char **argv)
+{
+	struct cv_init in = { .fd = -1 };
+	CV_CLEANUP_ERASE(in.lockout);
+	const struct cv_init_args *a = &in.a;
+	char err[CV_ERRLEN];
+	int ret = 1;
+
+	if (cv_init_parse_args(argc, argv, &in.a, err, sizeof(err))) {
+		fprintf(stderr, "camvault init: %s\n", err);
+		return CV_EXIT_USAGE;
+	}
+	if (a->help) {
+		cv_init_usage(stdout);
+		return 0;
+	}
+	if (cv_init_name_free(&in, err, sizeof(err)) || cv_init_key(&in, err, sizeof(err)) ||
+	    cv_init_register(&in, err, sizeof(err))) {
+		cv_init_undo(&in, err);
+	} else if (a->mkfs && cv_init_mkfs_mount(&in, err, sizeof(err))) {
+		/* The vault exists, whole: say so rather than undo it. */
+		fprintf(stderr, "camvault: %s\ncamvault: vault %s itself was made and registered; open it with "
+			"'camvault open %s'\n", err, a->name, a->name);
+		cv_init_print_secrets(&in, false);
+	} else {
+		printf("vault %s made on %s: %s, %llu MiB of footage, sealed to this TPM%s%s\n", a->name, a->backing,
+		       a->cipher->what, (unsigned long long)(in.h.data_sectors >> 11), a->pin ? " with a PIN" : "",
+		       a->pcr_mask ? " and PCRs" : "");
+		cv_init_print_secrets(&in, true);
+		if (a->mkfs)
+			printf("open: %s/%s%s%s\n", CV_DM_DIR, a->name, a->mount ? ", mounted on " : "",
+			       a->mount ? a->mount : "");
+		else
+			printf("open it with 'camvault open %s'\n", a->name);
+		ret = 0;
+	}
+	cv_init_free(&in);
+	return ret;
 }
