@@ -11,8 +11,8 @@
 #   --share DIR      a host directory the guest sees, writable, at /run/share (for stories over several boots)
 #   --show           print the job's output as it runs
 # Environment: CAMVAULT_GUEST_APPEND (more kernel command line), CAMVAULT_GUEST_QEMU (more qemu options, such
-# as make bench's "-smp 1 -icount shift=0,sleep=off"), CAMVAULT_GUEST_TESTS and CAMVAULT_KMEMLEAK (passed to
-# the guest suite: see suite.sh and lib.sh), BENCH_PROBE_TIERS (make bench's tiers: bench/probes.sh).
+# as make bench's "-smp 1 -icount shift=0,sleep=off"), CAMVAULT_GUEST_TESTS, CAMVAULT_GUEST_SKIP and
+# CAMVAULT_KMEMLEAK (passed to the guest suite: see suite.sh and lib.sh), BENCH_PROBE_TIERS (make bench's tiers: bench/probes.sh).
 set -euo pipefail
 . "$(dirname "$0")/../scripts/lib.sh"
 
@@ -93,6 +93,7 @@ GUEST_MODULES=$MODDIR
 CAMVAULT_KO=$build/kmod/camvault.ko
 CAMVAULT_KUNIT_KO=$build/kmod/camvault_kunit.ko
 CAMVAULT_GUEST_TESTS="${CAMVAULT_GUEST_TESTS:-}"
+CAMVAULT_GUEST_SKIP="${CAMVAULT_GUEST_SKIP:-}"
 CAMVAULT_KMEMLEAK=${CAMVAULT_KMEMLEAK:-}
 BENCH_PROBE_TIERS="${BENCH_PROBE_TIERS:-}"
 ENV

@@ -1,4 +1,5 @@
-# TPM story, boot 2, the same TPM: the vault opens from the registry, mounts, and the footage is intact.
+# TPM story, the first TPM again after a reboot (story/tpm-again.sh runs it): the vault opens from the
+# registry, mounts, and the footage is intact.
 . "$TOP/tests/guest/lib.sh"
 . "$TOP/tests/guest/story/tpm-lib.sh"
 
@@ -14,4 +15,4 @@ assert_match 'TPM-bound .*, LOCKED$' "$("$cv" status)"
 umount /run/cam0
 "$cv" close cam0 > /dev/null
 assert_no_key_left
-echo "boot 2: reopened with the same TPM, footage intact"
+echo "boot 3: reopened with the same TPM, footage intact"

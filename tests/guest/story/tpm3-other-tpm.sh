@@ -1,4 +1,4 @@
-# TPM story, boot 3, a fresh TPM ("another device") and a copy of the store: the TPM cannot open it, says
+# TPM story, boot 2, a fresh TPM ("another device") and a copy of the store: the TPM cannot open it, says
 # why, and leaves no key anywhere; the recovery key opens it and the footage is intact.
 . "$TOP/tests/guest/lib.sh"
 . "$TOP/tests/guest/story/tpm-lib.sh"
@@ -25,4 +25,4 @@ assert_footage /run/cam0
 umount /run/cam0
 "$cv" close cam0 > /dev/null
 assert_no_key_left
-echo "boot 3: another TPM refused the copy; the recovery key opened it"
+echo "boot 2: another TPM refused the copy; the recovery key opened it"

@@ -1,5 +1,5 @@
-# TPM story, boot 4, the first TPM again: no key bytes in the store nor in a core dump of camvault taken
-# while it holds the key; then shred, after which neither the store nor a copy made before opens with the
+# TPM story, the first TPM again, after tpm2-reboot.sh in the same boot (story/tpm-again.sh): no key bytes
+# in the store nor in a core dump of camvault taken while it holds the key; then shred, after which neither the store nor a copy made before opens with the
 # TPM (the copy still opens with the recovery key: that is what a recovery slot means, and shred says so).
 . "$TOP/tests/guest/lib.sh"
 . "$TOP/tests/guest/story/tpm-lib.sh"
@@ -44,4 +44,4 @@ assert_no_key_left
 "$cv" open cam0 --backing $share/copy.img --recovery --no-mount < $share/recovery.key > /dev/null ||
 	fail "the recovery key no longer opens the copy"
 "$cv" close cam0 > /dev/null
-echo "boot 4: no key bytes in store or core; shredded: neither store nor copy opens with the TPM"
+echo "boot 3: no key bytes in store or core; shredded: neither store nor copy opens with the TPM"
