@@ -356,11 +356,13 @@ static const char cv_upgrade_1_2[] = "ALTER TABLE records ADD COLUMN event INTEG
 /* Creates the directory of path, 0700, when missing (not its parents: /var/lib is the system's). */
 static int cv_mkdir_for(const char *path, char *err, size_t errlen)
 {
-	char dir[PATH_MAX];
+	char buf[PATH_MAX];
+	const char *dir;
 	struct stat sb;
 
-	snprintf(dir, sizeof(dir), "%s", path);
-	dirname(dir);
+	/* dirname() may return a string of its own ("." for "access.db"): its result, not the buffer. */
+	snprintf(buf, sizeof(buf), "%s", path);
+	dir = dirname(buf);
 	if (!stat(dir, &sb))
 		return 0;
 	if (mkdir(dir, 0700) && errno != EEXIST) {

@@ -132,6 +132,38 @@ static void open_new(struct cv_log *log, struct cv_tpm *tpm, const char *name, u
 		fail_msg("cv_log_open: %s", err);
 }
 
+/*
+ * A log named without a directory ("--db access.db") is a file in the working directory: the log's directory
+ * is ".", which exists. It used to be made a directory named access.db, which the next open called damaged.
+ */
+static void test_relative_path(void **state)
+{
+	const struct cv_log_opts opts = { .every_rows = 10, .every_s = 3600 };
+	char sub[300], cwd[4096], err[768] = "";
+	struct cv_tpm tpm;
+	struct cv_log log;
+	struct stat st;
+
+	(void)state;
+	cv_swtpm_require();
+	snprintf(sub, sizeof(sub), "%s/relative", dir);
+	assert_int_equal(mkdir(sub, 0700), 0);
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	assert_int_equal(chdir(sub), 0);
+	tpm_open(&tpm);
+	if (cv_log_open(&log, "access.db", &tpm, &opts, err, sizeof(err)))
+		fail_msg("cv_log_open: %s", err);
+	append_rows(&log, 1, 3);
+	assert_int_equal(cv_log_close(&log, err, sizeof(err)), 0);
+	if (cv_log_open(&log, "access.db", &tpm, &opts, err, sizeof(err)))
+		fail_msg("cv_log_open again: %s", err);
+	assert_int_equal(cv_log_close(&log, err, sizeof(err)), 0);
+	cv_tpm_close(&tpm);
+	assert_int_equal(stat("access.db", &st), 0);
+	assert_true(S_ISREG(st.st_mode));
+	assert_int_equal(chdir(cwd), 0);
+}
+
 static void master_require(void)
 {
 	cv_swtpm_require();
@@ -1065,6 +1097,7 @@ int main(void)
 		cmocka_unit_test(test_counter_write_protected),
 		cmocka_unit_test(test_counter_old_kind),
 		cmocka_unit_test(test_counter_replaced),
+		cmocka_unit_test(test_relative_path),
 		cmocka_unit_test(test_event_codes),
 		cmocka_unit_test(test_old_text_events),
 		cmocka_unit_test(test_templates),
